@@ -1,0 +1,94 @@
+//! gitseal's own subcommands (clap). The `--help`, man page and completions are generated
+//! from these definitions, so the documentation cannot drift from the parser.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const ABOUT: &str = "Sign and verify Git history: SSH, OpenPGP and keyless Sigstore";
+
+const LONG_ABOUT: &str = "\
+Sign and verify Git history: SSH, OpenPGP and keyless Sigstore.
+
+git runs gitseal as its signing program. Besides the subcommands below, gitseal understands
+the command lines git writes for those programs:
+
+  ssh-keygen (gpg.ssh.program):  -Y sign | verify | find-principals | check-novalidate ...
+  gpg / gpgsm (gpg.program, gpg.x509.program):  --status-fd=N -bsau KEY | --verify SIG -
+
+Run `gitseal setup --format ssh` to configure git to sign with your SSH key.";
+
+/// The command line of gitseal's own subcommands.
+#[derive(Debug, Parser)]
+#[command(
+    name = "gitseal",
+    version,
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    arg_required_else_help = true,
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Configure git to sign commits and tags with gitseal
+    Setup(SetupArgs),
+    /// Print gitseal's version
+    Version,
+    /// Print a shell completion script
+    Completion {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on stdout
+    Man,
+}
+
+/// Signature formats gitseal can set git up for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SetupFormat {
+    /// SSH keys (gpg.ssh.program)
+    Ssh,
+    /// OpenPGP keys (gpg.program)
+    Openpgp,
+    /// Keyless Sigstore certificates (gpg.x509.program)
+    X509,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SetupArgs {
+    /// Which signature format git should use
+    #[arg(long, value_enum)]
+    pub format: SetupFormat,
+    /// Write the user's global git config instead of this repository's
+    #[arg(long)]
+    pub global: bool,
+    /// The signing key: for ssh a key file (default: ~/.ssh/id_ed25519.pub, then ecdsa, rsa)
+    #[arg(long, value_name = "PATH")]
+    pub key: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parses_setup() {
+        let cli = Cli::try_parse_from(["gitseal", "setup", "--format", "ssh", "--global"]).unwrap();
+        let Command::Setup(args) = cli.command else {
+            panic!("not setup");
+        };
+        assert_eq!(args.format, SetupFormat::Ssh);
+        assert!(args.global);
+        assert!(args.key.is_none());
+    }
+}

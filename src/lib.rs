@@ -1,0 +1,35 @@
+//! gitseal: sign and verify Git history.
+//!
+//! Data flows one way: argv -> [`cli`] (which dialect, parsed) -> [`mode`] (settings,
+//! files, clock) -> a room ([`ssh`], later openpgp and sigstore) -> verdict -> [`output`].
+
+pub mod cli;
+pub mod error;
+pub mod mode;
+pub mod output;
+pub mod prompt;
+pub mod secret;
+pub mod signature;
+pub mod ssh;
+
+use cli::Invocation;
+use output::exit::{Dialect, Status, finish};
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+/// Runs gitseal with `args` (without the program name) and returns the exit code.
+/// This is the dispatch function: the one place that maps a dialect to its mode.
+pub fn run(args: Vec<OsString>) -> ExitCode {
+    match cli::classify(&args) {
+        Ok(Invocation::SshKeygen(command)) => {
+            finish(Dialect::SshKeygen, mode::ssh_keygen::run(command))
+        }
+        Ok(Invocation::Gpg(command)) => finish(Dialect::Gpg, mode::gpg::run(command)),
+        Ok(Invocation::Own(cli)) => finish(Dialect::Own, mode::commands::run(cli)),
+        Ok(Invocation::Info(text)) => {
+            output::info(&text);
+            finish(Dialect::Own, Ok(Status::Success))
+        }
+        Err((dialect, error)) => finish(dialect, Err(error)),
+    }
+}

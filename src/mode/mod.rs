@@ -1,0 +1,7 @@
+//! The modes: one per dialect. Each takes a parsed command, gathers what the backend needs
+//! (settings, files, the clock, the terminal), calls the room, and hands results to output.
+
+pub mod commands;
+pub mod gpg;
+pub mod setup;
+pub mod ssh_keygen;

@@ -1,0 +1,52 @@
+//! Everything gitseal writes for people and for git goes through here: error lines,
+//! ssh-keygen's result lines, and the exit code policy.
+
+pub mod exit;
+pub mod ssh_keygen;
+
+use crate::error::AppError;
+use std::io::Write;
+
+/// Renders an error as one lowercase line plus an optional `hint:` line.
+///
+/// ssh-keygen's own messages carry no prefix, and git prepends `error: ` to whatever
+/// `gpg.ssh.program` printed, so that dialect gets the bare message.
+pub fn render_error(dialect: exit::Dialect, error: &AppError, err: &mut dyn Write) {
+    let message = error.message.trim_end_matches('.');
+    let _ = match dialect {
+        exit::Dialect::SshKeygen => writeln!(err, "{message}"),
+        exit::Dialect::Gpg | exit::Dialect::Own => writeln!(err, "error: {message}"),
+    };
+    if let Some(hint) = &error.hint {
+        let _ = writeln!(err, "hint: {hint}");
+    }
+}
+
+/// Prints `--help` / `--version` text as clap rendered it.
+pub fn info(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_one_line_plus_hint() {
+        let error = AppError::operational("cannot read key file `k`: no such file.")
+            .with_hint("run gitseal setup");
+        let mut out = Vec::new();
+        render_error(exit::Dialect::Own, &error, &mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "error: cannot read key file `k`: no such file\nhint: run gitseal setup\n"
+        );
+        let mut out = Vec::new();
+        render_error(exit::Dialect::SshKeygen, &error, &mut out);
+        assert!(
+            String::from_utf8(out)
+                .unwrap()
+                .starts_with("cannot read key file")
+        );
+    }
+}

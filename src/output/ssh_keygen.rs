@@ -1,0 +1,140 @@
+//! ssh-keygen's words, exactly: git parses the first line of stdout ("Good ..."), and
+//! people read the rest (reference/git-contract.md sections 3.4 and 6.4).
+
+use crate::ssh::allowed_signers::LineProblem;
+use crate::ssh::sshsig::SshSigError;
+use crate::ssh::time::format_absolute_time;
+use crate::ssh::verify::LineRejection;
+use std::io::Write;
+
+/// `Good "git" signature [for <principal>] with <TYPE> key SHA256:...`
+pub fn good(
+    out: &mut dyn Write,
+    namespace: &str,
+    principal: Option<&str>,
+    key_type: &str,
+    fingerprint: &str,
+) {
+    let _ = match principal {
+        Some(p) => writeln!(
+            out,
+            "Good \"{namespace}\" signature for {p} with {key_type} key {fingerprint}"
+        ),
+        None => writeln!(
+            out,
+            "Good \"{namespace}\" signature with {key_type} key {fingerprint}"
+        ),
+    };
+}
+
+/// The one stdout line of any failed verification.
+pub fn could_not_verify(out: &mut dyn Write) {
+    let _ = writeln!(out, "Could not verify signature.");
+}
+
+/// A signature that failed its own check, in ssh-keygen's words.
+pub fn signature_error(err: &mut dyn Write, error: &SshSigError) {
+    let _ = match error {
+        SshSigError::NamespaceMismatch => {
+            writeln!(err, "Couldn't verify signature: namespace does not match")
+        }
+        other => writeln!(err, "Signature verification failed: {other}"),
+    };
+}
+
+/// Why a matching allowed_signers line did not allow the key.
+pub fn line_rejection(err: &mut dyn Write, path: &str, rejection: &LineRejection) {
+    let local = chrono::Local;
+    let _ = match rejection {
+        LineRejection::Namespace { line, namespace } => writeln!(
+            err,
+            "{path}:{line}: key is not permitted for use in signature namespace \"{namespace}\""
+        ),
+        LineRejection::NotYetValid {
+            line,
+            time,
+            valid_after,
+        } => writeln!(
+            err,
+            "{path}:{line}: key is not yet valid: verify time {} < valid-after {}",
+            format_absolute_time(*time, &local),
+            format_absolute_time(*valid_after, &local)
+        ),
+        LineRejection::Expired {
+            line,
+            time,
+            valid_before,
+        } => writeln!(
+            err,
+            "{path}:{line}: key has expired: verify time {} > valid-before {}",
+            format_absolute_time(*time, &local),
+            format_absolute_time(*valid_before, &local)
+        ),
+        LineRejection::Certificate { line, reason } => {
+            writeln!(err, "{path}:{line}: certificate not authorized: {reason}")
+        }
+        LineRejection::NoValidPrincipals { line } => {
+            writeln!(err, "{path}:{line}: no valid principals found")
+        }
+    };
+}
+
+/// A line of allowed_signers that could not be parsed (and is skipped, as ssh-keygen does).
+pub fn allowed_signers_problem(err: &mut dyn Write, path: &str, problem: &LineProblem) {
+    let _ = writeln!(err, "{}", problem.describe(path));
+}
+
+/// The key was revoked. ssh-keygen says nothing; we say why verification failed.
+pub fn revoked(err: &mut dyn Write, fingerprint: &str) {
+    let _ = writeln!(err, "Signature key {fingerprint} is revoked");
+}
+
+/// find-principals' answer: one principal per line.
+pub fn principals(out: &mut dyn Write, principals: &[String]) {
+    for p in principals {
+        let _ = writeln!(out, "{p}");
+    }
+}
+
+pub fn no_principal(err: &mut dyn Write) {
+    let _ = writeln!(err, "No principal matched.");
+}
+
+/// Progress lines of `-Y sign` (on stderr; stdout belongs to git).
+pub fn signing_file(err: &mut dyn Write, file: &str) {
+    let _ = writeln!(err, "Signing file {file}");
+}
+
+pub fn wrote_signature(err: &mut dyn Write, sig_file: &str) {
+    let _ = writeln!(err, "Write signature to {sig_file}");
+}
+
+pub fn signing_stdin(err: &mut dyn Write) {
+    let _ = writeln!(err, "Signing data on standard input");
+}
+
+/// An armored signature on stdout (`-Y sign` without a file).
+pub fn signature(out: &mut dyn Write, armored: &str) {
+    let _ = out.write_all(armored.as_bytes());
+}
+
+/// `-l`: `<bits> SHA256:<b64> <comment> (<TYPE>)`.
+pub fn fingerprint(
+    out: &mut dyn Write,
+    bits: u32,
+    fingerprint: &str,
+    comment: &str,
+    key_type: &str,
+) {
+    let comment = if comment.is_empty() {
+        "no comment"
+    } else {
+        comment
+    };
+    let _ = writeln!(out, "{bits} {fingerprint} {comment} ({key_type})");
+}
+
+/// Any other message in ssh-keygen's style (no prefix).
+pub fn message(err: &mut dyn Write, text: &str) {
+    let _ = writeln!(err, "{text}");
+}

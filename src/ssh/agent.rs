@@ -1,0 +1,64 @@
+//! ssh-agent: is the key there, and sign with it.
+
+use ssh_agent_client_rs::{Client, Identity};
+use ssh_key::Signature;
+use std::path::Path;
+
+/// A connection to the user's ssh-agent.
+pub struct Agent {
+    client: Client,
+    identities: Vec<Identity<'static>>,
+}
+
+impl Agent {
+    /// Connects to the agent at `socket` (`SSH_AUTH_SOCK`).
+    pub fn connect(socket: &Path) -> Result<Self, String> {
+        let client = Client::connect(socket).map_err(|e| e.to_string())?;
+        Ok(Self {
+            client,
+            identities: Vec::new(),
+        })
+    }
+
+    /// Whether the agent holds the key (or certificate) whose wire blob is `public_blob`.
+    pub fn has_key(&mut self, public_blob: &[u8]) -> Result<bool, String> {
+        self.identities = self
+            .client
+            .list_all_identities()
+            .map_err(|e| e.to_string())?;
+        Ok(self.find(public_blob).is_some())
+    }
+
+    fn find(&self, public_blob: &[u8]) -> Option<&Identity<'static>> {
+        self.identities.iter().find(|identity| {
+            identity_blob(identity).is_some_and(|blob| blob == public_blob)
+                || plain_blob(identity).is_some_and(|blob| blob == public_blob)
+        })
+    }
+
+    /// Asks the agent to sign `data` with the key whose blob is `public_blob`.
+    pub fn sign(&mut self, public_blob: &[u8], data: &[u8]) -> Result<Signature, String> {
+        let identity = self
+            .find(public_blob)
+            .cloned()
+            .ok_or_else(|| "key not in agent".to_string())?;
+        self.client
+            .sign_with_ref(&identity, data)
+            .map_err(|e| e.to_string())
+    }
+}
+
+fn identity_blob(identity: &Identity<'_>) -> Option<Vec<u8>> {
+    match identity {
+        Identity::PublicKey(key) => Some(super::key::to_blob(key.key_data())),
+        Identity::Certificate(cert) => cert.to_bytes().ok(),
+    }
+}
+
+/// A certificate in the agent also signs for its plain key.
+fn plain_blob(identity: &Identity<'_>) -> Option<Vec<u8>> {
+    match identity {
+        Identity::PublicKey(_) => None,
+        Identity::Certificate(cert) => Some(super::key::to_blob(cert.public_key())),
+    }
+}

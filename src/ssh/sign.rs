@@ -1,0 +1,293 @@
+//! Making SSHSIG signatures with a key file or through ssh-agent, choosing between them as
+//! ssh-keygen's `sig_sign` does: the agent whenever it holds the key, else the private key.
+
+use super::agent::Agent;
+use super::certificate::SshCertificate;
+use super::key;
+use super::sshsig::{self, SshSignature};
+use crate::error::io_reason;
+use crate::secret::Secret;
+use base64ct::{Base64, Encoding};
+use ssh_key::private::{KeypairData, RsaKeypair};
+use ssh_key::public::KeyData;
+use ssh_key::{Algorithm, HashAlg, PrivateKey, Signature};
+use std::path::{Path, PathBuf};
+
+/// Why signing failed. The texts follow ssh-keygen's where git users know them.
+#[derive(Debug, thiserror::Error)]
+pub enum SignError {
+    #[error("Couldn't load public key {path}: {reason}")]
+    LoadPublic { path: String, reason: String },
+    #[error("Couldn't load private key {path}: {reason}")]
+    LoadPrivate { path: String, reason: String },
+    #[error("{path}: PEM private keys are not supported; convert with `ssh-keygen -p -f {path}`")]
+    PemPrivateKey { path: String },
+    #[error("incorrect passphrase supplied to decrypt private key {path}")]
+    WrongPassphrase { path: String },
+    #[error("cannot read passphrase: {0}")]
+    Passphrase(String),
+    #[error("Couldn't get agent socket: {0}")]
+    NoAgent(String),
+    #[error("Couldn't find key in agent")]
+    NotInAgent,
+    #[error("ssh-agent refused to sign: {0}")]
+    Agent(String),
+    #[error("private key {path} does not match public key")]
+    KeyMismatch { path: String },
+    #[error(
+        "signing with {0} keys from a file is not supported (security keys sign through ssh-agent)"
+    )]
+    Unsupported(String),
+    #[error("Signing failed: {0}")]
+    Crypto(String),
+}
+
+/// What asks the user for a passphrase (terminal or SSH_ASKPASS); supplied by the caller,
+/// because the room itself never touches the terminal or the environment.
+pub type PassphrasePrompt<'a> = dyn FnMut(&str) -> Result<Secret, String> + 'a;
+
+/// Where signatures come from, once the key file has been read.
+enum Backend {
+    File(Box<PrivateKey>),
+    Agent(Agent),
+}
+
+/// A ready signer: the public key (or certificate) blob that goes into the signature,
+/// and what makes the raw signature.
+pub struct SshSigner {
+    public_blob: Vec<u8>,
+    public_key: KeyData,
+    backend: Backend,
+}
+
+/// How to find the signing key.
+pub struct SignerRequest<'a> {
+    /// `-f`: a private key, a public key, or a certificate.
+    pub key_path: &'a Path,
+    /// `-U`: the private key must be in ssh-agent.
+    pub require_agent: bool,
+    /// `SSH_AUTH_SOCK`, when set.
+    pub agent_socket: Option<&'a Path>,
+}
+
+impl SshSigner {
+    /// Finds the key as ssh-keygen does and prepares it for signing.
+    pub fn load(
+        request: &SignerRequest<'_>,
+        prompt: &mut PassphrasePrompt<'_>,
+    ) -> Result<Self, SignError> {
+        let path = request.key_path;
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| SignError::LoadPublic {
+            path: shown.clone(),
+            reason: io_reason(&e),
+        })?;
+        let mut file_private = None;
+        let (public_key, public_blob) = if text.contains("-----BEGIN OPENSSH PRIVATE KEY-----") {
+            let private = PrivateKey::from_openssh(&text).map_err(|e| SignError::LoadPrivate {
+                path: shown.clone(),
+                reason: e.to_string(),
+            })?;
+            let public = private.public_key().key_data().clone();
+            file_private = Some(private);
+            let blob = key::to_blob(&public);
+            (public, blob)
+        } else if text.contains("PRIVATE KEY-----") {
+            return Err(SignError::PemPrivateKey { path: shown });
+        } else {
+            parse_public(&text).map_err(|reason| SignError::LoadPublic {
+                path: shown.clone(),
+                reason,
+            })?
+        };
+
+        if let Some(agent) = find_in_agent(request, &public_blob)? {
+            return Ok(Self {
+                public_blob,
+                public_key,
+                backend: Backend::Agent(agent),
+            });
+        }
+
+        let private = match file_private {
+            Some(private) => private,
+            None => read_private(&private_path_for(path), prompt)?,
+        };
+        let private = decrypt_if_needed(private, &shown, prompt)?;
+        if private.public_key().key_data() != &public_key {
+            return Err(SignError::KeyMismatch { path: shown });
+        }
+        Ok(Self {
+            public_blob,
+            public_key,
+            backend: Backend::File(Box::new(private)),
+        })
+    }
+
+    /// The key that signs (for a certificate, the certified key).
+    pub fn public_key(&self) -> &KeyData {
+        &self.public_key
+    }
+
+    /// Signs `message` for `namespace`; returns the armored signature, byte-identical to
+    /// ssh-keygen's for deterministic algorithms (Ed25519, RSA).
+    pub fn sign(
+        &mut self,
+        namespace: &str,
+        hash_alg: HashAlg,
+        message: &[u8],
+    ) -> Result<String, SignError> {
+        let data = sshsig::signed_data(namespace, hash_alg, message)
+            .map_err(|e| SignError::Crypto(e.to_string()))?;
+        let signature = match &mut self.backend {
+            Backend::File(private) => sign_with_keypair(private.key_data(), &data)?,
+            Backend::Agent(agent) => agent
+                .sign(&self.public_blob, &data)
+                .map_err(SignError::Agent)?,
+        };
+        let blob = sshsig::encode_blob(&self.public_blob, namespace, hash_alg, &signature)
+            .map_err(|e| SignError::Crypto(e.to_string()))?;
+        // Check what we made before handing it to git: a faulty agent or key file must
+        // not produce a commit whose signature never verifies.
+        SshSignature::from_blob(&blob)
+            .and_then(|parsed| parsed.verify(namespace, message))
+            .map_err(|e| SignError::Crypto(format!("made an invalid signature ({e})")))?;
+        Ok(sshsig::armor(&blob))
+    }
+}
+
+fn find_in_agent(
+    request: &SignerRequest<'_>,
+    public_blob: &[u8],
+) -> Result<Option<Agent>, SignError> {
+    let Some(socket) = request.agent_socket else {
+        if request.require_agent {
+            return Err(SignError::NoAgent("SSH_AUTH_SOCK is not set".into()));
+        }
+        return Ok(None);
+    };
+    let mut agent = match Agent::connect(socket) {
+        Ok(agent) => agent,
+        Err(e) if request.require_agent => return Err(SignError::NoAgent(e)),
+        Err(_) => return Ok(None),
+    };
+    match agent.has_key(public_blob) {
+        Ok(true) => Ok(Some(agent)),
+        Ok(false) | Err(_) if !request.require_agent => Ok(None),
+        Ok(false) => Err(SignError::NotInAgent),
+        Err(e) => Err(SignError::NoAgent(e)),
+    }
+}
+
+/// Parses the first key line of a public key or certificate file.
+fn parse_public(text: &str) -> Result<(KeyData, Vec<u8>), String> {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .ok_or_else(|| "no key in file".to_string())?;
+    let mut fields = line.split_whitespace();
+    let algorithm = fields.next().unwrap_or_default();
+    let encoded = fields.next().ok_or_else(|| "invalid format".to_string())?;
+    let blob = Base64::decode_vec(encoded).map_err(|_| "invalid format".to_string())?;
+    if algorithm.ends_with("-cert-v01@openssh.com") {
+        let cert = SshCertificate::decode(&blob).map_err(|e| e.to_string())?;
+        return Ok((cert.key, blob));
+    }
+    let key = ssh_key::PublicKey::from_openssh(line).map_err(|_| "invalid format".to_string())?;
+    Ok((key.key_data().clone(), blob))
+}
+
+/// ssh-keygen's `load_sign_key`: the private key sits beside a `.pub` or `-cert.pub` file.
+fn private_path_for(path: &Path) -> PathBuf {
+    let text = path.to_string_lossy();
+    for suffix in ["-cert.pub", ".pub"] {
+        if let Some(stem) = text.strip_suffix(suffix) {
+            return PathBuf::from(stem);
+        }
+    }
+    path.to_path_buf()
+}
+
+fn read_private(path: &Path, prompt: &mut PassphrasePrompt<'_>) -> Result<PrivateKey, SignError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| SignError::LoadPrivate {
+        path: shown.clone(),
+        reason: io_reason(&e),
+    })?;
+    if !text.contains("-----BEGIN OPENSSH PRIVATE KEY-----") && text.contains("PRIVATE KEY-----") {
+        return Err(SignError::PemPrivateKey { path: shown });
+    }
+    let private = PrivateKey::from_openssh(&text).map_err(|e| SignError::LoadPrivate {
+        path: shown.clone(),
+        reason: e.to_string(),
+    })?;
+    decrypt_if_needed(private, &shown, prompt)
+}
+
+fn decrypt_if_needed(
+    private: PrivateKey,
+    shown: &str,
+    prompt: &mut PassphrasePrompt<'_>,
+) -> Result<PrivateKey, SignError> {
+    if !private.is_encrypted() {
+        return Ok(private);
+    }
+    let passphrase = prompt("Enter passphrase: ").map_err(SignError::Passphrase)?;
+    private
+        .decrypt(passphrase.expose().as_bytes())
+        .map_err(|_| SignError::WrongPassphrase {
+            path: shown.to_string(),
+        })
+}
+
+fn sign_with_keypair(keypair: &KeypairData, data: &[u8]) -> Result<Signature, SignError> {
+    use signature::Signer;
+    match keypair {
+        KeypairData::Rsa(rsa) => sign_rsa(rsa, data),
+        KeypairData::Ed25519(_) | KeypairData::Ecdsa(_) => keypair
+            .try_sign(data)
+            .map_err(|e| SignError::Crypto(e.to_string())),
+        other => Err(SignError::Unsupported(
+            other
+                .algorithm()
+                .map(|a| a.to_string())
+                .unwrap_or_else(|_| "unknown".into()),
+        )),
+    }
+}
+
+/// RSA with rsa-sha2-512. ssh-key 0.6.7 cannot do this itself (its conversion to an `rsa`
+/// key passes `p` twice), so the `rsa` key is rebuilt from n, e, d, p and q.
+fn sign_rsa(keypair: &RsaKeypair, data: &[u8]) -> Result<Signature, SignError> {
+    use rsa::signature::{SignatureEncoding, Signer};
+    let failed = |what: &str| SignError::Crypto(format!("invalid RSA key: {what}"));
+    let int = |m: &ssh_key::Mpint, what: &str| {
+        m.as_positive_bytes()
+            .map(rsa::BigUint::from_bytes_be)
+            .ok_or_else(|| failed(what))
+    };
+    let private = rsa::RsaPrivateKey::from_components(
+        int(&keypair.public.n, "n")?,
+        int(&keypair.public.e, "e")?,
+        int(&keypair.private.d, "d")?,
+        vec![int(&keypair.private.p, "p")?, int(&keypair.private.q, "q")?],
+    )
+    .map_err(|e| SignError::Crypto(e.to_string()))?;
+    let signing_key = rsa::pkcs1v15::SigningKey::<sha2::Sha512>::new(private);
+    let signature = signing_key
+        .try_sign(data)
+        .map_err(|e| SignError::Crypto(e.to_string()))?;
+    Signature::new(
+        Algorithm::Rsa {
+            hash: Some(HashAlg::Sha512),
+        },
+        signature.to_vec(),
+    )
+    .map_err(|e| SignError::Crypto(e.to_string()))
+}
+
+/// The type name of a key, for messages.
+pub fn describe(key: &KeyData) -> String {
+    key::type_name(key, false)
+}

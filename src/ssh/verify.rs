@@ -1,0 +1,212 @@
+//! Checking SSHSIG signatures against allowed_signers and revocation lists, with
+//! ssh-keygen's semantics (sshsig.c `check_allowed_keys_line`, ssh-keygen.c `sig_verify`,
+//! `sig_find_principals`). Pure: time, files' contents and the message are parameters.
+
+use super::allowed_signers::{AllowedSigners, Entry, Validity};
+use super::certificate::AuthorityError;
+use super::revocation::RevocationList;
+use super::sshsig::{SignerKey, SshSigError, SshSignature};
+
+/// Why one allowed_signers line that matched the key still did not allow it. ssh-keygen
+/// prints these on stderr as `<file>:<line>: ...`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LineRejection {
+    /// `namespaces=` does not include the signature's namespace.
+    Namespace { line: usize, namespace: String },
+    /// `valid-after=` is later than the verify time.
+    NotYetValid {
+        line: usize,
+        time: i64,
+        valid_after: i64,
+    },
+    /// `valid-before=` is earlier than the verify time.
+    Expired {
+        line: usize,
+        time: i64,
+        valid_before: i64,
+    },
+    /// A `cert-authority` line's CA signed the certificate, but it does not speak for the
+    /// principal at this time.
+    Certificate { line: usize, reason: AuthorityError },
+    /// A `cert-authority` line matched, but none of the certificate's principals is both
+    /// allowed by the line and valid now.
+    NoValidPrincipals { line: usize },
+}
+
+/// Why a signature did not verify.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Rejection {
+    /// The signature itself is bad, or was made for another namespace.
+    Signature(SshSigError),
+    /// The key (or its certificate, or the certificate's CA) is revoked.
+    Revoked,
+    /// No allowed_signers line allows this key for this principal, namespace and time.
+    NotAllowed(Vec<LineRejection>),
+}
+
+/// A signature that passed `-Y verify`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verified {
+    pub principal: String,
+}
+
+/// What `-Y verify` needs besides the signature and message.
+pub struct VerifyRequest<'a> {
+    pub namespace: &'a str,
+    pub identity: &'a str,
+    pub allowed: &'a AllowedSigners,
+    pub revoked: Option<&'a RevocationList>,
+    /// Unix seconds at which keys, lines and certificates must be valid.
+    pub time: i64,
+}
+
+/// `-Y verify`: signature, then revocation, then allowed_signers, in ssh-keygen's order.
+pub fn verify(
+    sig: &SshSignature,
+    message: &[u8],
+    request: &VerifyRequest<'_>,
+) -> Result<Verified, Rejection> {
+    sig.verify(request.namespace, message)
+        .map_err(Rejection::Signature)?;
+    if request
+        .revoked
+        .is_some_and(|list| is_revoked(list, &sig.signer))
+    {
+        return Err(Rejection::Revoked);
+    }
+    let mut rejections = Vec::new();
+    for entry in &request.allowed.entries {
+        // ssh-keygen checks the principal pattern before anything else on the line.
+        if !entry.principals_match(request.identity) {
+            continue;
+        }
+        match allows(
+            entry,
+            &sig.signer,
+            Some(request.identity),
+            Some(request.namespace),
+            request.time,
+        ) {
+            LineOutcome::Allowed(_) => {
+                return Ok(Verified {
+                    principal: request.identity.to_string(),
+                });
+            }
+            LineOutcome::Rejected(why) => rejections.push(why),
+            LineOutcome::KeyDiffers => {}
+        }
+    }
+    Err(Rejection::NotAllowed(rejections))
+}
+
+/// `-Y find-principals`: the principals of the first line that allows the signer's key at
+/// `time` (no namespace check; the signature itself is not verified, as in ssh-keygen).
+pub fn find_principals(
+    sig: &SshSignature,
+    allowed: &AllowedSigners,
+    time: i64,
+) -> Result<Vec<String>, Vec<LineRejection>> {
+    let mut rejections = Vec::new();
+    for entry in &allowed.entries {
+        match allows(entry, &sig.signer, None, None, time) {
+            LineOutcome::Allowed(principals) => return Ok(principals),
+            LineOutcome::Rejected(why) => rejections.push(why),
+            LineOutcome::KeyDiffers => {}
+        }
+    }
+    Err(rejections)
+}
+
+/// `-Y match-principals`: the principal patterns of every line that matches `identity`.
+pub fn match_principals(allowed: &AllowedSigners, identity: &str) -> Vec<String> {
+    allowed
+        .entries
+        .iter()
+        .filter(|e| e.principals_match(identity))
+        .map(|e| e.principals.clone())
+        .collect()
+}
+
+/// Whether a revocation list names the signer, its certificate, or the certificate's CA.
+pub fn is_revoked(list: &RevocationList, signer: &SignerKey) -> bool {
+    match signer {
+        SignerKey::Plain(key) => list.is_key_revoked(key),
+        SignerKey::Certificate(cert) => list.is_signer_certificate_revoked(cert),
+    }
+}
+
+enum LineOutcome {
+    /// The line allows the key; these are the principals it allows it for.
+    Allowed(Vec<String>),
+    Rejected(LineRejection),
+    KeyDiffers,
+}
+
+fn allows(
+    entry: &Entry,
+    signer: &SignerKey,
+    principal: Option<&str>,
+    namespace: Option<&str>,
+    time: i64,
+) -> LineOutcome {
+    let line = entry.line;
+    let cert_time = u64::try_from(time).unwrap_or(0);
+    let principals = match (entry.cert_authority, signer.certificate()) {
+        // A plain line matches the key itself, also when it signed through a certificate.
+        (false, _) if &entry.key == signer.key() => split(&entry.principals),
+        (true, Some(cert)) if entry.key == cert.ca_key => match principal {
+            Some(name) => match cert.check_authority(cert_time, Some(name)) {
+                Ok(()) => vec![name.to_string()],
+                Err(reason) => {
+                    return LineOutcome::Rejected(LineRejection::Certificate { line, reason });
+                }
+            },
+            None => {
+                let valid: Vec<String> = cert
+                    .principals
+                    .iter()
+                    .filter(|p| {
+                        entry.principals_match(p)
+                            && cert.check_authority(cert_time, Some(p)).is_ok()
+                    })
+                    .cloned()
+                    .collect();
+                if valid.is_empty() {
+                    return LineOutcome::Rejected(LineRejection::NoValidPrincipals { line });
+                }
+                valid
+            }
+        },
+        _ => return LineOutcome::KeyDiffers,
+    };
+    if let Some(ns) = namespace.filter(|ns| !entry.namespace_allowed(ns)) {
+        return LineOutcome::Rejected(LineRejection::Namespace {
+            line,
+            namespace: ns.to_string(),
+        });
+    }
+    match entry.validity_at(time) {
+        Validity::Valid => LineOutcome::Allowed(principals),
+        Validity::NotYetValid { valid_after } => {
+            LineOutcome::Rejected(LineRejection::NotYetValid {
+                line,
+                time,
+                valid_after,
+            })
+        }
+        Validity::Expired { valid_before } => LineOutcome::Rejected(LineRejection::Expired {
+            line,
+            time,
+            valid_before,
+        }),
+    }
+}
+
+/// find-principals prints a plain line's patterns verbatim, one per line.
+fn split(principals: &str) -> Vec<String> {
+    principals
+        .split(',')
+        .take_while(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
+}
