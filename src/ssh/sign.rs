@@ -4,10 +4,12 @@
 use super::agent::Agent;
 use super::certificate::SshCertificate;
 use super::key;
+use super::private_key::{self, PrivateKeyError};
 use super::sshsig::{self, SshSignature};
 use crate::error::io_reason;
 use crate::secret::Secret;
 use base64ct::{Base64, Encoding};
+use ssh_encoding::Decode;
 use ssh_key::private::{KeypairData, RsaKeypair};
 use ssh_key::public::KeyData;
 use ssh_key::{Algorithm, HashAlg, PrivateKey, Signature};
@@ -82,18 +84,31 @@ impl SshSigner {
             path: shown.clone(),
             reason: io_reason(&e),
         })?;
-        let mut file_private = None;
-        let (public_key, public_blob) = if text.contains("-----BEGIN OPENSSH PRIVATE KEY-----") {
-            let private = PrivateKey::from_openssh(&text).map_err(|e| SignError::LoadPrivate {
-                path: shown.clone(),
-                reason: e.to_string(),
-            })?;
-            let public = private.public_key().key_data().clone();
-            file_private = Some(private);
-            let blob = key::to_blob(&public);
-            (public, blob)
-        } else if text.contains("PRIVATE KEY-----") {
+        let is_private = text.contains("-----BEGIN OPENSSH PRIVATE KEY-----");
+        if !is_private && text.contains("PRIVATE KEY-----") {
             return Err(SignError::PemPrivateKey { path: shown });
+        }
+        // ssh-keygen's sshkey_load_public: the file itself, then FILE.pub, then the public
+        // half kept in the clear inside the private key file.
+        let (public_key, public_blob) = if is_private {
+            let beside = std::fs::read_to_string(format!("{shown}.pub")).ok();
+            match beside.as_deref().map(parse_public) {
+                Some(Ok(found)) => found,
+                _ => {
+                    let blob =
+                        private_key::public_blob(&text).map_err(|e| SignError::LoadPublic {
+                            path: shown.clone(),
+                            reason: e.to_string(),
+                        })?;
+                    let key = KeyData::decode(&mut blob.as_slice()).map_err(|e| {
+                        SignError::LoadPublic {
+                            path: shown.clone(),
+                            reason: e.to_string(),
+                        }
+                    })?;
+                    (key, blob)
+                }
+            }
         } else {
             parse_public(&text).map_err(|reason| SignError::LoadPublic {
                 path: shown.clone(),
@@ -109,11 +124,18 @@ impl SshSigner {
             });
         }
 
-        let private = match file_private {
-            Some(private) => private,
-            None => read_private(&private_path_for(path), prompt)?,
+        let private = if is_private {
+            load_private(&text, &shown, prompt)?
+        } else {
+            let private_path = private_path_for(path);
+            let private_shown = private_path.display().to_string();
+            let private_text =
+                std::fs::read_to_string(&private_path).map_err(|e| SignError::LoadPrivate {
+                    path: private_shown.clone(),
+                    reason: io_reason(&e),
+                })?;
+            load_private(&private_text, &private_shown, prompt)?
         };
-        let private = decrypt_if_needed(private, &shown, prompt)?;
         if private.public_key().key_data() != &public_key {
             return Err(SignError::KeyMismatch { path: shown });
         }
@@ -209,36 +231,26 @@ fn private_path_for(path: &Path) -> PathBuf {
     path.to_path_buf()
 }
 
-fn read_private(path: &Path, prompt: &mut PassphrasePrompt<'_>) -> Result<PrivateKey, SignError> {
-    let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| SignError::LoadPrivate {
-        path: shown.clone(),
-        reason: io_reason(&e),
-    })?;
-    if !text.contains("-----BEGIN OPENSSH PRIVATE KEY-----") && text.contains("PRIVATE KEY-----") {
-        return Err(SignError::PemPrivateKey { path: shown });
-    }
-    let private = PrivateKey::from_openssh(&text).map_err(|e| SignError::LoadPrivate {
-        path: shown.clone(),
-        reason: e.to_string(),
-    })?;
-    decrypt_if_needed(private, &shown, prompt)
-}
-
-fn decrypt_if_needed(
-    private: PrivateKey,
+fn load_private(
+    text: &str,
     shown: &str,
     prompt: &mut PassphrasePrompt<'_>,
 ) -> Result<PrivateKey, SignError> {
-    if !private.is_encrypted() {
-        return Ok(private);
-    }
-    let passphrase = prompt("Enter passphrase: ").map_err(SignError::Passphrase)?;
-    private
-        .decrypt(passphrase.expose().as_bytes())
-        .map_err(|_| SignError::WrongPassphrase {
+    if !text.contains("-----BEGIN OPENSSH PRIVATE KEY-----") && text.contains("PRIVATE KEY-----") {
+        return Err(SignError::PemPrivateKey {
             path: shown.to_string(),
-        })
+        });
+    }
+    private_key::read(text, prompt).map_err(|e| match e {
+        PrivateKeyError::WrongPassphrase => SignError::WrongPassphrase {
+            path: shown.to_string(),
+        },
+        PrivateKeyError::Passphrase(reason) => SignError::Passphrase(reason),
+        PrivateKeyError::Format(reason) => SignError::LoadPrivate {
+            path: shown.to_string(),
+            reason,
+        },
+    })
 }
 
 fn sign_with_keypair(keypair: &KeypairData, data: &[u8]) -> Result<Signature, SignError> {
