@@ -4,6 +4,7 @@
 
 use super::allowed_signers::{AllowedSigners, Entry, Validity};
 use super::certificate::AuthorityError;
+use super::pattern::match_pattern;
 use super::revocation::RevocationList;
 use super::sshsig::{SignerKey, SshSigError, SshSignature};
 
@@ -162,13 +163,20 @@ fn allows(
                 }
             },
             None => {
+                // ssh-keygen 9.2 (cert_filter_principals) keeps a certificate principal
+                // that any single pattern of the line matches, reading `!` literally, so
+                // `*@x,!mallory@x` still yields mallory@x. `-Y verify` then rejects it;
+                // mirroring the quirk keeps git's %G? letters identical to ssh-keygen's.
                 let valid: Vec<String> = cert
                     .principals
                     .iter()
                     .filter(|p| {
-                        entry.principals_match(p)
-                            && cert.check_authority(cert_time, Some(p)).is_ok()
+                        entry
+                            .principals
+                            .split(',')
+                            .any(|pattern| match_pattern(p, pattern))
                     })
+                    .filter(|p| cert.check_authority(cert_time, Some(p)).is_ok())
                     .cloned()
                     .collect();
                 if valid.is_empty() {
