@@ -5,12 +5,16 @@
 
 pub mod cli;
 pub mod error;
+pub mod git;
 pub mod mode;
 pub mod output;
+pub mod pattern;
+pub mod policy;
 pub mod prompt;
 pub mod secret;
 pub mod signature;
 pub mod ssh;
+pub mod verify;
 
 use cli::Invocation;
 use output::exit::{Dialect, Status, finish};

@@ -36,6 +36,11 @@ pub struct Cli {
 pub enum Command {
     /// Configure git to sign commits and tags with gitseal
     Setup(SetupArgs),
+    /// Check commit ranges against the signing policy (CI), or a push (pre-receive hook)
+    Verify(VerifyArgs),
+    /// Inspect the signing policy
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Print gitseal's version
     Version,
     /// Print a shell completion script
@@ -45,6 +50,59 @@ pub enum Command {
     },
     /// Print the man page (roff) on stdout
     Man,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// Ranges to verify: `A..B`, or a single revision for everything from the anchor to it
+    #[arg(value_name = "RANGE", required_unless_present = "pre_receive")]
+    pub ranges: Vec<String>,
+    /// Judge every commit by this one policy file instead of the policy in each parent
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// The trusted commit verification starts from (default: git config gitseal.anchor)
+    #[arg(long, value_name = "COMMIT")]
+    pub anchor: Option<String>,
+    /// The ref whose rule applies (e.g. refs/heads/main); without it no rule matches
+    #[arg(long = "ref", value_name = "REF")]
+    pub refname: Option<String>,
+    /// Report format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: crate::output::report::ReportFormat,
+    /// Run as a pre-receive hook: read `<old> <new> <ref>` lines on stdin
+    #[arg(long, conflicts_with = "ranges")]
+    pub pre_receive: bool,
+    /// Do not read or write the verdict cache in the git directory
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Threads for signature checks (default: all cores)
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Parse the policy and report the first error with file:line
+    Check(PolicySource),
+    /// Print who may sign what
+    Describe(PolicySource),
+    /// Print an allowed_signers file with the policy's SSH keys (for plain git)
+    ExportAllowedSigners(PolicySource),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PolicySource {
+    /// A policy file (default: .gitseal/policy.toml of the commit given by --rev)
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// The commit whose .gitseal/policy.toml to read
+    #[arg(
+        long,
+        value_name = "REV",
+        default_value = "HEAD",
+        conflicts_with = "file"
+    )]
+    pub rev: String,
 }
 
 /// Signature formats gitseal can set git up for.

@@ -12,6 +12,14 @@ pub fn run(cli: Cli) -> Result<Status, AppError> {
     let mut out = stdout.lock();
     match cli.command {
         Command::Setup(args) => super::setup::run(&args, &mut out),
+        Command::Verify(args) => {
+            drop(out);
+            super::verify::run(&args)
+        }
+        Command::Policy(command) => {
+            drop(out);
+            super::verify::policy(&command)
+        }
         Command::Version => {
             let _ = writeln!(out, "gitseal {}", env!("CARGO_PKG_VERSION"));
             Ok(Status::Success)

@@ -5,3 +5,4 @@ pub mod commands;
 pub mod gpg;
 pub mod setup;
 pub mod ssh_keygen;
+pub mod verify;

@@ -2,6 +2,7 @@
 //! ssh-keygen's result lines, and the exit code policy.
 
 pub mod exit;
+pub mod report;
 pub mod ssh_keygen;
 
 use crate::error::AppError;

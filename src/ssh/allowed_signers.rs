@@ -23,8 +23,8 @@ use chrono::TimeZone;
 use ssh_key::PublicKey;
 use ssh_key::public::KeyData;
 
-use super::pattern::{PatternMatch, match_pattern_list};
 use super::time::{TimeError, parse_absolute_time};
+use crate::pattern::{PatternMatch, match_pattern_list};
 
 /// A parsed allowed_signers file: the usable entries in file order, and the lines that were
 /// skipped with the reason why.

@@ -4,9 +4,9 @@
 
 use super::allowed_signers::{AllowedSigners, Entry, Validity};
 use super::certificate::AuthorityError;
-use super::pattern::match_pattern;
 use super::revocation::RevocationList;
 use super::sshsig::{SignerKey, SshSigError, SshSignature};
+use crate::pattern::match_pattern;
 
 /// Why one allowed_signers line that matched the key still did not allow it. ssh-keygen
 /// prints these on stderr as `<file>:<line>: ...`.

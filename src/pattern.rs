@@ -1,4 +1,5 @@
-//! OpenSSH pattern lists, as `ssh_config(5)` PATTERNS and OpenSSH's `match.c` define them.
+//! OpenSSH pattern lists (match.c): `*`, `?`, `!` negation. Shared by allowed_signers and
+//! the policy's ref globs.
 //!
 //! allowed_signers uses these for the principals field and for `namespaces=`. The rules:
 //! `*` matches any run of bytes (including none), `?` matches exactly one byte, everything else

@@ -1,0 +1,364 @@
+//! Reading git objects with gix: commits, tags and trees, a range walker, and the signed
+//! payloads as git extracts them. Everything goes through [`Reader`], which also sees a
+//! pre-receive hook's quarantine area (gix does not read `GIT_QUARANTINE_PATH`).
+
+pub mod signed;
+
+use gix::hash::ObjectId;
+use gix::objs::Find;
+pub use signed::HashKind;
+use std::collections::{BinaryHeap, HashMap};
+use std::path::PathBuf;
+
+/// Why the repository could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("not in a git repository: {0}")]
+    Open(String),
+    #[error("object {0} is missing")]
+    Missing(ObjectId),
+    #[error("cannot read object {id}: {reason}")]
+    Read { id: ObjectId, reason: String },
+    #[error("object {0} is not a {1}")]
+    WrongKind(ObjectId, &'static str),
+    #[error("malformed commit {0}")]
+    MalformedCommit(ObjectId),
+    #[error("unknown revision `{0}`")]
+    UnknownRevision(String),
+    #[error("cannot list references: {0}")]
+    References(String),
+}
+
+/// An opened repository; cheap to share between threads (each makes its own [`Reader`]).
+pub struct Repo {
+    repo: gix::ThreadSafeRepository,
+    quarantine: Option<PathBuf>,
+}
+
+impl Repo {
+    /// Opens the repository git would use here (`GIT_DIR`, or discovery from the current
+    /// directory), with the quarantine area a pre-receive hook runs under, if any.
+    pub fn open(quarantine: Option<PathBuf>) -> Result<Self, GitError> {
+        let repo = gix::ThreadSafeRepository::discover_with_environment_overrides(".")
+            .map_err(|e| GitError::Open(e.to_string()))?;
+        Ok(Self { repo, quarantine })
+    }
+
+    /// A reader for this thread.
+    pub fn reader(&self) -> Result<Reader, GitError> {
+        let repo = self.repo.to_thread_local();
+        let quarantine = match &self.quarantine {
+            Some(dir) => Some(
+                gix::odb::at(dir, repo.object_hash()).map_err(|e| GitError::Open(e.to_string()))?,
+            ),
+            None => None,
+        };
+        Ok(Reader {
+            repo,
+            quarantine,
+            buf: Vec::new(),
+        })
+    }
+
+    /// The repository's shared git directory (where gitseal keeps its cache).
+    pub fn common_dir(&self) -> PathBuf {
+        self.repo.to_thread_local().common_dir().to_path_buf()
+    }
+}
+
+/// The parts of a commit the verifier needs.
+#[derive(Clone, Debug)]
+pub struct CommitInfo {
+    pub id: ObjectId,
+    pub tree: ObjectId,
+    pub parents: Vec<ObjectId>,
+    pub committer_time: i64,
+}
+
+/// Reads objects for one thread.
+pub struct Reader {
+    repo: gix::Repository,
+    quarantine: Option<gix::odb::Handle>,
+    buf: Vec<u8>,
+}
+
+impl Reader {
+    pub fn hash_kind(&self) -> HashKind {
+        if self.repo.object_hash() == gix::hash::Kind::Sha1 {
+            HashKind::Sha1
+        } else {
+            HashKind::Sha256
+        }
+    }
+
+    /// The raw bytes of an object and its kind, from the quarantine first.
+    pub fn object(&mut self, id: ObjectId) -> Result<(gix::object::Kind, Vec<u8>), GitError> {
+        let read_error = |reason: String| GitError::Read { id, reason };
+        let in_quarantine = match &self.quarantine {
+            Some(quarantine) => quarantine
+                .try_find(&id, &mut self.buf)
+                .map_err(|e| read_error(e.to_string()))?
+                .map(|data| (data.kind, data.data.to_vec())),
+            None => None,
+        };
+        if let Some(found) = in_quarantine {
+            return Ok(found);
+        }
+        match self
+            .repo
+            .objects
+            .try_find(&id, &mut self.buf)
+            .map_err(|e| read_error(e.to_string()))?
+        {
+            Some(data) => Ok((data.kind, data.data.to_vec())),
+            None => Err(GitError::Missing(id)),
+        }
+    }
+
+    /// A commit's raw bytes.
+    pub fn commit_bytes(&mut self, id: ObjectId) -> Result<Vec<u8>, GitError> {
+        match self.object(id)? {
+            (gix::object::Kind::Commit, data) => Ok(data),
+            _ => Err(GitError::WrongKind(id, "commit")),
+        }
+    }
+
+    /// Tree, parents and committer time of a commit.
+    pub fn commit(&mut self, id: ObjectId) -> Result<CommitInfo, GitError> {
+        let raw = self.commit_bytes(id)?;
+        parse_commit(id, &raw)
+    }
+
+    /// The object at `path` (slash-separated) inside `tree`, if any.
+    pub fn lookup_path(
+        &mut self,
+        tree: ObjectId,
+        path: &str,
+    ) -> Result<Option<ObjectId>, GitError> {
+        let mut current = tree;
+        for component in path.split('/').filter(|c| !c.is_empty()) {
+            let (kind, data) = self.object(current)?;
+            if kind != gix::object::Kind::Tree {
+                return Ok(None);
+            }
+            let kind = self.repo.object_hash();
+            let found = gix::objs::TreeRefIter::from_bytes(&data, kind)
+                .filter_map(Result::ok)
+                .find(|entry| entry.filename == component.as_bytes())
+                .map(|entry| entry.oid.to_owned());
+            match found {
+                Some(id) => current = id,
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(current))
+    }
+
+    /// The contents of the blob at `path` inside `tree`.
+    pub fn read_path(
+        &mut self,
+        tree: ObjectId,
+        path: &str,
+    ) -> Result<Option<(ObjectId, Vec<u8>)>, GitError> {
+        match self.lookup_path(tree, path)? {
+            Some(id) => match self.object(id)? {
+                (gix::object::Kind::Blob, data) => Ok(Some((id, data))),
+                _ => Ok(None),
+            },
+            None => Ok(None),
+        }
+    }
+
+    /// A git config value as git would read it here.
+    pub fn config_string(&self, key: &str) -> Option<String> {
+        self.repo
+            .config_snapshot()
+            .string(key)
+            .map(|v| v.to_string())
+    }
+
+    /// Resolves a revision (`HEAD`, a ref, a hex id) to a commit id, peeling tags.
+    pub fn resolve(&mut self, spec: &str) -> Result<ObjectId, GitError> {
+        let id = self
+            .repo
+            .rev_parse_single(spec)
+            .map_err(|_| GitError::UnknownRevision(spec.to_string()))?
+            .detach();
+        self.peel_to_commit(id)
+    }
+
+    /// Follows tags down to the commit they name.
+    pub fn peel_to_commit(&mut self, mut id: ObjectId) -> Result<ObjectId, GitError> {
+        for _ in 0..32 {
+            match self.object(id)? {
+                (gix::object::Kind::Commit, _) => return Ok(id),
+                (gix::object::Kind::Tag, data) => {
+                    id = tag_target(&data).ok_or(GitError::WrongKind(id, "tag"))?;
+                }
+                _ => return Err(GitError::WrongKind(id, "commit")),
+            }
+        }
+        Err(GitError::WrongKind(id, "commit"))
+    }
+
+    /// The commit ids every reference points at (peeled), for "not reachable from any ref".
+    pub fn ref_tips(&mut self) -> Result<Vec<ObjectId>, GitError> {
+        let platform = self
+            .repo
+            .references()
+            .map_err(|e| GitError::References(e.to_string()))?;
+        let all = platform
+            .all()
+            .map_err(|e| GitError::References(e.to_string()))?;
+        let targets: Vec<ObjectId> = all
+            .flatten()
+            .filter_map(|reference| reference.target().try_id().map(|id| id.to_owned()))
+            .collect();
+        drop(platform);
+        // Refs to trees or blobs do not make commits reachable: skip them.
+        Ok(targets
+            .into_iter()
+            .filter_map(|id| self.peel_to_commit(id).ok())
+            .collect())
+    }
+
+    /// Commits reachable from `tips` but not from `hidden`, parents before children.
+    ///
+    /// git's own "paint" walk by committer date: hidden tips spread "uninteresting" to
+    /// their ancestors; the walk stops once only uninteresting commits are queued.
+    pub fn walk(
+        &mut self,
+        tips: &[ObjectId],
+        hidden: &[ObjectId],
+    ) -> Result<Vec<CommitInfo>, GitError> {
+        #[derive(Clone, Copy, PartialEq, Eq)]
+        enum Mark {
+            Wanted,
+            Hidden,
+        }
+        let mut marks: HashMap<ObjectId, Mark> = HashMap::new();
+        let mut queue = BinaryHeap::new();
+        let mut infos: HashMap<ObjectId, CommitInfo> = HashMap::new();
+        for (ids, mark) in [(hidden, Mark::Hidden), (tips, Mark::Wanted)] {
+            for id in ids {
+                if marks.get(id) == Some(&Mark::Hidden) {
+                    continue;
+                }
+                marks.insert(*id, mark);
+                let info = self.commit(*id)?;
+                queue.push((info.committer_time, *id));
+                infos.insert(*id, info);
+            }
+        }
+        let mut wanted_in_queue = tips
+            .iter()
+            .filter(|id| marks.get(*id) == Some(&Mark::Wanted))
+            .count();
+        while let Some((_, id)) = queue.pop() {
+            let mark = marks[&id];
+            if mark == Mark::Wanted {
+                wanted_in_queue = wanted_in_queue.saturating_sub(1);
+            }
+            let parents = infos
+                .get(&id)
+                .map(|i| i.parents.clone())
+                .unwrap_or_default();
+            for parent in parents {
+                let previous = marks.get(&parent).copied();
+                let new_mark = match (previous, mark) {
+                    (Some(Mark::Hidden), _) => continue,
+                    (Some(Mark::Wanted), Mark::Wanted) => continue,
+                    (_, m) => m,
+                };
+                marks.insert(parent, new_mark);
+                if let std::collections::hash_map::Entry::Vacant(slot) = infos.entry(parent) {
+                    slot.insert(self.commit(parent)?);
+                }
+                if new_mark == Mark::Wanted {
+                    wanted_in_queue += 1;
+                }
+                queue.push((infos[&parent].committer_time, parent));
+            }
+            if wanted_in_queue == 0 {
+                break;
+            }
+        }
+        let wanted: Vec<CommitInfo> = infos
+            .into_iter()
+            .filter(|(id, _)| marks.get(id) == Some(&Mark::Wanted))
+            .map(|(_, info)| info)
+            .collect();
+        Ok(topological(wanted))
+    }
+
+    /// Whether `ancestor` is reachable from `descendant` (or is it): then nothing is
+    /// reachable from the ancestor that is not also reachable from the descendant.
+    pub fn is_ancestor(
+        &mut self,
+        ancestor: ObjectId,
+        descendant: ObjectId,
+    ) -> Result<bool, GitError> {
+        Ok(self.walk(&[ancestor], &[descendant])?.is_empty())
+    }
+}
+
+/// Orders commits so that every commit comes after those of its parents in the set.
+fn topological(commits: Vec<CommitInfo>) -> Vec<CommitInfo> {
+    let index: HashMap<ObjectId, usize> =
+        commits.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); commits.len()];
+    let mut pending: Vec<usize> = vec![0; commits.len()];
+    for (i, commit) in commits.iter().enumerate() {
+        for parent in &commit.parents {
+            if let Some(&p) = index.get(parent) {
+                children[p].push(i);
+                pending[i] += 1;
+            }
+        }
+    }
+    // Oldest first among the ready ones, so output is stable and reads like history.
+    let mut ready: BinaryHeap<std::cmp::Reverse<(i64, usize)>> = pending
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n == 0)
+        .map(|(i, _)| std::cmp::Reverse((commits[i].committer_time, i)))
+        .collect();
+    let mut order = Vec::with_capacity(commits.len());
+    while let Some(std::cmp::Reverse((_, i))) = ready.pop() {
+        order.push(i);
+        for &child in &children[i] {
+            pending[child] -= 1;
+            if pending[child] == 0 {
+                ready.push(std::cmp::Reverse((commits[child].committer_time, child)));
+            }
+        }
+    }
+    let mut slots: Vec<Option<CommitInfo>> = commits.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
+}
+
+/// Parses the header of a commit object.
+pub fn parse_commit(id: ObjectId, raw: &[u8]) -> Result<CommitInfo, GitError> {
+    let mut tree = None;
+    let mut parents = Vec::new();
+    for line in raw.split(|b| *b == b'\n').take_while(|l| !l.is_empty()) {
+        if let Some(hex) = line.strip_prefix(b"tree ") {
+            tree = ObjectId::from_hex(hex).ok();
+        } else if let Some(hex) = line.strip_prefix(b"parent ") {
+            parents.push(ObjectId::from_hex(hex).map_err(|_| GitError::MalformedCommit(id))?);
+        }
+    }
+    Ok(CommitInfo {
+        id,
+        tree: tree.ok_or(GitError::MalformedCommit(id))?,
+        parents,
+        committer_time: signed::header_time(raw, "committer").unwrap_or(0),
+    })
+}
+
+fn tag_target(raw: &[u8]) -> Option<ObjectId> {
+    raw.split(|b| *b == b'\n')
+        .next()
+        .and_then(|line| line.strip_prefix(b"object "))
+        .and_then(|hex| ObjectId::from_hex(hex).ok())
+}

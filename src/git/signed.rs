@@ -1,0 +1,202 @@
+//! Splitting a commit or tag object into the signed payload and its signature, exactly as
+//! git does (commit.c `parse_buffer_signed_by_header`, gpg-interface.c
+//! `parse_signed_buffer`), so that we check the same bytes git would hand the signer.
+
+/// Headers that carry a commit signature, by the repository's hash algorithm.
+const SIG_HEADERS: [&[u8]; 2] = [b"gpgsig", b"gpgsig-sha256"];
+
+/// Armor lines that start a signature appended to a tag (or push certificate).
+const ARMOR_HEADERS: [&[u8]; 4] = [
+    b"-----BEGIN PGP SIGNATURE-----",
+    b"-----BEGIN PGP MESSAGE-----",
+    b"-----BEGIN SSH SIGNATURE-----",
+    b"-----BEGIN SIGNED MESSAGE-----",
+];
+
+/// The hash algorithm of the repository, which decides which header is *the* signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HashKind {
+    Sha1,
+    Sha256,
+}
+
+/// A signed object split in two.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Signed {
+    pub payload: Vec<u8>,
+    pub signature: Vec<u8>,
+}
+
+/// Why an object's signature could not be taken out.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SignedError {
+    #[error("the commit carries more than one {0} header")]
+    DuplicateSignature(&'static str),
+}
+
+/// Splits a commit: the payload is the object with every `gpgsig*` header (and its
+/// continuation lines) removed; the signature is the header for `hash`, unfolded.
+/// `Ok(None)` when the commit carries no signature for this hash algorithm.
+pub fn split_commit(raw: &[u8], hash: HashKind) -> Result<Option<Signed>, SignedError> {
+    let wanted = match hash {
+        HashKind::Sha1 => 0,
+        HashKind::Sha256 => 1,
+    };
+    let mut payload = Vec::with_capacity(raw.len());
+    let mut signature: Option<Vec<u8>> = None;
+    let mut in_header: Option<usize> = None;
+    let mut in_body = false;
+    let mut rest = raw;
+    while !rest.is_empty() {
+        let end = rest
+            .iter()
+            .position(|b| *b == b'\n')
+            .map_or(rest.len(), |i| i + 1);
+        let (line, next) = rest.split_at(end);
+        rest = next;
+        if in_body {
+            payload.extend_from_slice(line);
+            continue;
+        }
+        if line == b"\n" {
+            in_body = true;
+            in_header = None;
+            payload.extend_from_slice(line);
+            continue;
+        }
+        if let (Some(kind), Some(cont)) = (in_header, line.strip_prefix(b" ")) {
+            if let Some(sig) = signature.as_mut().filter(|_| kind == wanted) {
+                sig.extend_from_slice(cont);
+            }
+            continue;
+        }
+        in_header = SIG_HEADERS.iter().position(|h| {
+            line.strip_prefix(*h)
+                .is_some_and(|r| r.first() == Some(&b' '))
+        });
+        match in_header {
+            Some(kind) => {
+                if kind == wanted {
+                    if signature.is_some() {
+                        return Err(SignedError::DuplicateSignature(if kind == 0 {
+                            "gpgsig"
+                        } else {
+                            "gpgsig-sha256"
+                        }));
+                    }
+                    signature = Some(line[SIG_HEADERS[kind].len() + 1..].to_vec());
+                }
+            }
+            None => payload.extend_from_slice(line),
+        }
+    }
+    Ok(signature.map(|signature| Signed { payload, signature }))
+}
+
+/// Splits a tag: the signature starts at the last line that begins with a known armor
+/// header; everything before it is the payload. `None` for an unsigned tag.
+pub fn split_tag(raw: &[u8]) -> Option<Signed> {
+    let mut start = None;
+    let mut offset = 0;
+    for line in raw.split_inclusive(|b| *b == b'\n') {
+        if ARMOR_HEADERS.iter().any(|h| line.starts_with(h)) {
+            start = Some(offset);
+        }
+        offset += line.len();
+    }
+    start.map(|at| Signed {
+        payload: raw[..at].to_vec(),
+        signature: raw[at..].to_vec(),
+    })
+}
+
+/// The committer's (or tagger's) timestamp, as git reads it for `-Overify-time`.
+pub fn header_time(raw: &[u8], header: &str) -> Option<i64> {
+    let prefix = format!("{header} ");
+    raw.split(|b| *b == b'\n')
+        .take_while(|line| !line.is_empty())
+        .find_map(|line| line.strip_prefix(prefix.as_bytes()))
+        .and_then(|ident| {
+            // "Name <email> 1700000000 +0000": the time is the second-to-last field.
+            let text = std::str::from_utf8(ident).ok()?;
+            let after_email = &text[text.rfind('>')? + 1..];
+            after_email.split_whitespace().next()?.parse().ok()
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SIGNED: &[u8] = b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n\
+author A <a@x> 1700000000 +0000\n\
+committer C <c@x> 1700000001 +0100\n\
+gpgsig -----BEGIN SSH SIGNATURE-----\n \
+U1NIU0lH\n \
+-----END SSH SIGNATURE-----\n\
+\n\
+message\n";
+
+    #[test]
+    fn commit_payload_is_the_object_without_the_header() {
+        let signed = split_commit(SIGNED, HashKind::Sha1).unwrap().unwrap();
+        assert_eq!(
+            signed.payload,
+            b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor A <a@x> 1700000000 +0000\n\
+committer C <c@x> 1700000001 +0100\n\nmessage\n"
+        );
+        assert_eq!(
+            signed.signature,
+            b"-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\n-----END SSH SIGNATURE-----\n"
+        );
+        assert_eq!(header_time(SIGNED, "committer"), Some(1700000001));
+    }
+
+    #[test]
+    fn the_other_algorithms_header_is_removed_but_not_used() {
+        assert_eq!(split_commit(SIGNED, HashKind::Sha256).unwrap(), None);
+        let both = [
+            &SIGNED[..SIGNED.len() - 9],
+            b"gpgsig-sha256 other\n \n",
+            &SIGNED[SIGNED.len() - 9..],
+        ]
+        .concat();
+        let signed = split_commit(&both, HashKind::Sha1).unwrap().unwrap();
+        assert!(!signed.payload.windows(6).any(|w| w == b"gpgsig"));
+    }
+
+    #[test]
+    fn duplicate_signature_headers_are_rejected() {
+        let doubled = [
+            &SIGNED[..SIGNED.len() - 9],
+            b"gpgsig x\n",
+            &SIGNED[SIGNED.len() - 9..],
+        ]
+        .concat();
+        assert_eq!(
+            split_commit(&doubled, HashKind::Sha1),
+            Err(SignedError::DuplicateSignature("gpgsig"))
+        );
+    }
+
+    #[test]
+    fn a_header_word_in_the_message_is_not_a_signature() {
+        let raw = b"tree t\ncommitter C <c@x> 1 +0000\n\ngpgsig not a header\n";
+        assert_eq!(split_commit(raw, HashKind::Sha1).unwrap(), None);
+    }
+
+    #[test]
+    fn tag_signature_is_the_last_armor_block() {
+        let raw = b"object o\ntype commit\ntag v1\ntagger T <t@x> 5 +0000\n\nquote:\n\
+-----BEGIN SSH SIGNATURE-----\nnot it\n-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----\n";
+        let signed = split_tag(raw).unwrap();
+        assert!(signed.payload.ends_with(b"not it\n"));
+        assert!(
+            signed
+                .signature
+                .starts_with(b"-----BEGIN SSH SIGNATURE-----\nAAAA")
+        );
+        assert_eq!(header_time(raw, "tagger"), Some(5));
+        assert_eq!(split_tag(b"object o\n\nplain\n"), None);
+    }
+}

@@ -1,0 +1,388 @@
+//! `gitseal verify` (ranges, for CI) and `gitseal verify --pre-receive` (a server hook),
+//! and `gitseal policy ...`.
+
+use crate::cli::commands::{PolicyCommand, PolicySource, VerifyArgs};
+use crate::error::{AppError, io_reason};
+use crate::git::{GitError, Repo};
+use crate::output::exit::Status;
+use crate::output::report;
+use crate::policy::{Credential, Policy, SignerRef, SigstoreIdentity, file};
+use crate::verify::{CommitReport, Options, POLICY_FILE, VerifyError, Walker, cache::VerdictCache};
+use gix::hash::ObjectId;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+
+impl From<GitError> for AppError {
+    fn from(e: GitError) -> Self {
+        AppError::operational(e.to_string())
+    }
+}
+
+impl From<VerifyError> for AppError {
+    fn from(e: VerifyError) -> Self {
+        match e {
+            VerifyError::NoAnchor => AppError::usage("no anchor to verify from")
+                .with_hint("pass --anchor COMMIT, set git config gitseal.anchor, or judge by one file with --policy FILE"),
+            other => AppError::operational(other.to_string()),
+        }
+    }
+}
+
+/// Runs `gitseal verify`.
+pub fn run(args: &VerifyArgs) -> Result<Status, AppError> {
+    let quarantine = if args.pre_receive {
+        std::env::var_os("GIT_QUARANTINE_PATH").map(PathBuf::from)
+    } else {
+        None
+    };
+    let repo = Repo::open(quarantine)?;
+    let mut reader = repo.reader()?;
+    let anchor = match args
+        .anchor
+        .clone()
+        .or_else(|| reader.config_string("gitseal.anchor"))
+    {
+        Some(spec) => Some(reader.resolve(&spec).map_err(|e| {
+            AppError::usage(format!("anchor: {e}"))
+                .with_hint("the anchor must name a commit of this repository")
+        })?),
+        None => None,
+    };
+    let fixed_policy = match &args.policy {
+        Some(path) => Some(std::rc::Rc::new(read_policy_file(path)?)),
+        None => None,
+    };
+    let cache = if args.no_cache {
+        VerdictCache::disabled()
+    } else {
+        VerdictCache::load(&repo.common_dir())
+    };
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let show_progress = !args.pre_receive && std::io::stderr().is_terminal();
+    let options = Options {
+        anchor,
+        fixed_policy,
+        now: args.pre_receive.then(|| chrono::Utc::now().timestamp()),
+        jobs,
+        progress: show_progress.then(|| {
+            Box::new(|done, total| {
+                if total >= 500 {
+                    report::progress(done, total);
+                }
+            }) as Box<dyn Fn(usize, usize) + Sync>
+        }),
+    };
+    let mut walker = Walker::new(&repo, options, cache)?;
+    if args.pre_receive {
+        return pre_receive(&mut walker, &repo);
+    }
+    let mut results = Vec::new();
+    for range in &args.ranges {
+        let (tips, hidden) = parse_range(walker.reader(), range)?;
+        results.extend(walker.judge_range(&tips, &hidden, args.refname.as_deref())?);
+    }
+    let stdout = std::io::stdout();
+    report::write(&mut stdout.lock(), args.format, &results);
+    Ok(if results.iter().all(CommitReport::ok) {
+        Status::Success
+    } else {
+        Status::CheckFailed
+    })
+}
+
+/// `A..B` or a single revision.
+fn parse_range(
+    reader: &mut crate::git::Reader,
+    range: &str,
+) -> Result<(Vec<ObjectId>, Vec<ObjectId>), AppError> {
+    let resolve = |reader: &mut crate::git::Reader, spec: &str| {
+        reader
+            .resolve(spec)
+            .map_err(|e| AppError::usage(format!("range `{range}`: {e}")))
+    };
+    match range.split_once("..") {
+        Some((from, to)) if !range.contains("...") => {
+            let to = if to.is_empty() { "HEAD" } else { to };
+            let hidden = resolve(reader, if from.is_empty() { "HEAD" } else { from })?;
+            Ok((vec![resolve(reader, to)?], vec![hidden]))
+        }
+        Some(_) => Err(AppError::usage(format!(
+            "range `{range}`: symmetric differences (A...B) are not supported"
+        ))),
+        None => Ok((vec![resolve(reader, range)?], Vec::new())),
+    }
+}
+
+/// The pre-receive hook: every ref update must keep the policy.
+fn pre_receive(walker: &mut Walker<'_>, repo: &Repo) -> Result<Status, AppError> {
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    let mut rejected = false;
+    let stdin = std::io::stdin();
+    let mut updates = Vec::new();
+    for line in stdin.lock().lines() {
+        let line =
+            line.map_err(|e| AppError::operational(format!("cannot read the pushed refs: {e}")))?;
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let [old, new, refname] = fields[..] else {
+            return Err(AppError::usage(format!(
+                "pre-receive: expected `<old> <new> <ref>`, got `{line}`"
+            )));
+        };
+        let parse = |hex: &str| {
+            ObjectId::from_hex(hex.as_bytes())
+                .map_err(|_| AppError::usage(format!("pre-receive: `{hex}` is not an object id")))
+        };
+        updates.push((parse(old)?, parse(new)?, refname.to_string()));
+    }
+    for (old, new, refname) in updates {
+        match judge_update(walker, repo, old, new, &refname)? {
+            Ok(results) => {
+                let failed = results.iter().any(|r| !r.ok());
+                report::rejection_lines(&mut err, &refname, &results);
+                if failed {
+                    rejected = true;
+                    report::hook_message(&mut err, &format!("rejected {refname}"));
+                } else if !results.is_empty() {
+                    report::hook_message(
+                        &mut err,
+                        &format!("{refname}: {} new commit(s) verified", results.len()),
+                    );
+                }
+            }
+            Err(reason) => {
+                rejected = true;
+                report::hook_message(&mut err, &format!("rejected {refname}: {reason}"));
+            }
+        }
+    }
+    Ok(if rejected {
+        Status::CheckFailed
+    } else {
+        Status::Success
+    })
+}
+
+/// Judges one `<old> <new> <ref>` line: the commits it adds, and whether the update itself
+/// (deletion, non-fast-forward) is allowed. `Err` is a rejection of the update as a whole.
+fn judge_update(
+    walker: &mut Walker<'_>,
+    repo: &Repo,
+    old: ObjectId,
+    new: ObjectId,
+    refname: &str,
+) -> Result<Result<Vec<CommitReport>, String>, AppError> {
+    let _ = repo;
+    if new.is_null() {
+        return Ok(match update_rule(walker, old, refname)? {
+            Ok(rule) if rule.allow_delete => Ok(Vec::new()),
+            Ok(_) => Err("deleting it is not allowed (the rule has no allow_delete)".into()),
+            Err(reason) => Err(reason),
+        });
+    }
+    let reader = walker.reader();
+    let new_commit = reader.peel_to_commit(new)?;
+    let hidden = if old.is_null() {
+        reader.ref_tips()?
+    } else {
+        let old_commit = reader.peel_to_commit(old)?;
+        if !reader.is_ancestor(old_commit, new_commit)? {
+            match update_rule(walker, old, refname)? {
+                Ok(rule) if rule.allow_force_push => {}
+                Ok(_) => {
+                    return Ok(Err(
+                        "not a fast-forward, and the rule has no allow_force_push".into(),
+                    ));
+                }
+                Err(reason) => return Ok(Err(reason)),
+            }
+        }
+        vec![old_commit]
+    };
+    Ok(Ok(walker.judge_range(
+        &[new_commit],
+        &hidden,
+        Some(refname),
+    )?))
+}
+
+/// The rule (from the policy at the ref's current commit) that governs deleting or
+/// rewinding `refname`. A ref no rule matches may not be deleted or rewound.
+fn update_rule(
+    walker: &mut Walker<'_>,
+    old: ObjectId,
+    refname: &str,
+) -> Result<Result<UpdateRule, String>, AppError> {
+    let policy = walker.policy_for_update(old)?;
+    let policy = match policy {
+        Ok(policy) => policy,
+        Err(reason) => return Ok(Err(reason)),
+    };
+    Ok(Ok(match policy.rule_for(refname) {
+        Some(rule) => UpdateRule {
+            allow_delete: rule.allow_delete,
+            allow_force_push: rule.allow_force_push,
+        },
+        None => UpdateRule {
+            allow_delete: false,
+            allow_force_push: false,
+        },
+    }))
+}
+
+struct UpdateRule {
+    // What the rule lets a push do besides adding commits.
+    allow_delete: bool,
+    allow_force_push: bool,
+}
+
+fn read_policy_file(path: &std::path::Path) -> Result<Policy, AppError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        AppError::operational(format!(
+            "cannot read policy {}: {}",
+            path.display(),
+            io_reason(&e)
+        ))
+    })?;
+    file::parse(&text, &path.display().to_string())
+        .map_err(|e| AppError::operational(e.to_string()))
+}
+
+/// Runs `gitseal policy ...`.
+pub fn policy(command: &PolicyCommand) -> Result<Status, AppError> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match command {
+        PolicyCommand::Check(source) => {
+            let (policy, name) = load(source)?;
+            let _ = writeln!(
+                out,
+                "{name}: ok ({} principals, {} rules)",
+                policy.principals.len(),
+                policy.rules.len()
+            );
+        }
+        PolicyCommand::Describe(source) => describe(&mut out, &load(source)?.0),
+        PolicyCommand::ExportAllowedSigners(source) => {
+            let (policy, _) = load(source)?;
+            for (principal, key) in policy.ssh_keys() {
+                let mut options = vec!["namespaces=\"git\"".to_string()];
+                if let Some(after) = principal.valid_after {
+                    options.push(format!("valid-after=\"{}\"", ssh_time(after)));
+                }
+                if let Some(before) = principal.valid_before {
+                    options.push(format!("valid-before=\"{}\"", ssh_time(before)));
+                }
+                let _ = writeln!(out, "{} {} {key}", principal.name, options.join(","));
+            }
+        }
+    }
+    Ok(Status::Success)
+}
+
+fn load(source: &PolicySource) -> Result<(Policy, String), AppError> {
+    if let Some(path) = &source.file {
+        return Ok((read_policy_file(path)?, path.display().to_string()));
+    }
+    let repo = Repo::open(None)?;
+    let mut reader = repo.reader()?;
+    let commit = reader.resolve(&source.rev)?;
+    let tree = reader.commit(commit)?.tree;
+    let (_, bytes) = reader
+        .read_path(tree, POLICY_FILE)?
+        .ok_or_else(|| AppError::operational(format!("{} has no {POLICY_FILE}", source.rev)))?;
+    let name = format!("{}:{POLICY_FILE}", source.rev);
+    let text = String::from_utf8(bytes)
+        .map_err(|_| AppError::operational(format!("{name} is not UTF-8")))?;
+    let policy = file::parse(&text, &name).map_err(|e| AppError::operational(e.to_string()))?;
+    Ok((policy, name))
+}
+
+fn describe(out: &mut dyn Write, policy: &Policy) {
+    let signers = |list: &[SignerRef]| -> String {
+        list.iter()
+            .map(|s| match s {
+                SignerRef::Anyone => "any principal".to_string(),
+                SignerRef::Principal(name) => name.clone(),
+                SignerRef::Group(group) => format!(
+                    "@{group} ({})",
+                    policy
+                        .groups
+                        .get(group)
+                        .map(|m| m.join(", "))
+                        .unwrap_or_default()
+                ),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let _ = writeln!(out, "principals:");
+    for p in &policy.principals {
+        let window = match (p.valid_after, p.valid_before) {
+            (None, None) => String::new(),
+            (a, b) => format!(
+                " (valid {} to {})",
+                a.map_or("always".into(), crate::policy::rfc3339),
+                b.map_or("forever".into(), crate::policy::rfc3339)
+            ),
+        };
+        let _ = writeln!(out, "  {}{window}", p.name);
+        for c in &p.credentials {
+            let _ = match c {
+                Credential::Ssh { fingerprint, .. } => writeln!(out, "    ssh {fingerprint}"),
+                Credential::OpenPgp { fingerprint } => writeln!(out, "    openpgp {fingerprint}"),
+                Credential::Sigstore { issuer, subject } => match subject {
+                    SigstoreIdentity::Exact(s) => writeln!(out, "    sigstore {s} from {issuer}"),
+                    SigstoreIdentity::Pattern(re) => {
+                        writeln!(out, "    sigstore /{}/ from {issuer}", re.as_str())
+                    }
+                },
+            };
+        }
+    }
+    let _ = writeln!(
+        out,
+        "rules (first match wins; a ref no rule matches needs any principal):"
+    );
+    for rule in &policy.rules {
+        let _ = writeln!(out, "  {}", rule.name());
+        if let Some(list) = &rule.commits {
+            let _ = writeln!(out, "    commits: {}", signers(list));
+        }
+        if let Some(list) = rule.merges.as_ref().or(rule.commits.as_ref()) {
+            let _ = writeln!(out, "    merges: {}", signers(list));
+        }
+        if let Some(list) = &rule.tags {
+            let _ = writeln!(out, "    tags: {}", signers(list));
+        }
+        let _ = writeln!(
+            out,
+            "    force push: {}, delete: {}",
+            yes_no(rule.allow_force_push),
+            yes_no(rule.allow_delete)
+        );
+    }
+    let _ = match &policy.policy_changes {
+        Some(list) => writeln!(out, "policy changes: {}", signers(list)),
+        None => writeln!(out, "policy changes: nobody (no [policy_changes])"),
+    };
+    for r in &policy.revoked {
+        let since = r.after.map_or("all history".into(), |a| {
+            format!("since {}", crate::policy::rfc3339(a))
+        });
+        let _ = writeln!(out, "revoked: {} ({since}) {}", r.key, r.reason);
+    }
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value { "allowed" } else { "refused" }
+}
+
+/// allowed_signers wants `YYYYMMDDHHMMSSZ`.
+fn ssh_time(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .map(|t| t.format("%Y%m%d%H%M%SZ").to_string())
+        .unwrap_or_default()
+}

@@ -1,0 +1,350 @@
+//! The range walker: which commits to judge, their signatures checked in parallel (or
+//! taken from the cache), then each judged in order by its parents' policies along
+//! authenticated paths from the anchor (DESIGN section 6).
+
+pub mod backends;
+pub mod cache;
+
+use crate::git::{CommitInfo, GitError, Reader, Repo, signed};
+use crate::policy::{Finding, ObjectKind, Policy, Subject};
+use crate::signature::Verdict;
+use cache::VerdictCache;
+use gix::hash::ObjectId;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The directory whose changes need a `policy_changes` signer, and the policy file in it.
+pub const POLICY_DIR: &str = ".gitseal";
+pub const POLICY_FILE: &str = ".gitseal/policy.toml";
+
+/// How to judge.
+pub struct Options {
+    /// The commit trust flows from; required unless `fixed_policy` is given.
+    pub anchor: Option<ObjectId>,
+    /// `--policy FILE`: judge every commit by this one policy.
+    pub fixed_policy: Option<Rc<Policy>>,
+    /// Pre-receive: new commits must also be valid at this time.
+    pub now: Option<i64>,
+    /// Worker threads for signature checks.
+    pub jobs: usize,
+    /// Called with (done, total) while signatures are checked.
+    pub progress: Option<Box<dyn Fn(usize, usize) + Sync>>,
+}
+
+/// One judged commit.
+#[derive(Clone, Debug)]
+pub struct CommitReport {
+    pub id: ObjectId,
+    pub refname: Option<String>,
+    pub verdict: Verdict,
+    pub finding: Finding,
+}
+
+impl CommitReport {
+    pub fn ok(&self) -> bool {
+        self.finding.reasons.is_empty()
+    }
+}
+
+/// Why verification could not run at all (as opposed to commits failing it).
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error(transparent)]
+    Git(#[from] GitError),
+    #[error(
+        "no anchor: give --anchor COMMIT, set gitseal.anchor, or judge by one file with --policy FILE"
+    )]
+    NoAnchor,
+}
+
+/// A worker's result: the commit's index, its verdict and its `.gitseal` tree.
+type Checked = (usize, Verdict, Option<ObjectId>);
+
+/// What the walker keeps per commit it has judged: small, so memory stays flat-ish.
+struct Node {
+    authenticated: bool,
+    gitseal_dir: Option<ObjectId>,
+    tree: ObjectId,
+}
+
+/// Judges ranges of one repository; keeps policies and results between ranges.
+pub struct Walker<'r> {
+    repo: &'r Repo,
+    reader: Reader,
+    options: Options,
+    cache: VerdictCache,
+    policies: HashMap<ObjectId, Result<Rc<Policy>, String>>,
+    nodes: HashMap<ObjectId, Node>,
+}
+
+impl<'r> Walker<'r> {
+    pub fn new(repo: &'r Repo, options: Options, cache: VerdictCache) -> Result<Self, VerifyError> {
+        if options.anchor.is_none() && options.fixed_policy.is_none() {
+            return Err(VerifyError::NoAnchor);
+        }
+        Ok(Self {
+            reader: repo.reader()?,
+            repo,
+            options,
+            cache,
+            policies: HashMap::new(),
+            nodes: HashMap::new(),
+        })
+    }
+
+    /// The reader, for callers that need to resolve revisions.
+    pub fn reader(&mut self) -> &mut Reader {
+        &mut self.reader
+    }
+
+    /// Judges the commits reachable from `tips` but not from `hidden` (nor from the anchor),
+    /// for `refname`. Their ancestry back to the anchor is authenticated too, but only the
+    /// requested commits are returned, oldest first.
+    pub fn judge_range(
+        &mut self,
+        tips: &[ObjectId],
+        hidden: &[ObjectId],
+        refname: Option<&str>,
+    ) -> Result<Vec<CommitReport>, VerifyError> {
+        let mut hidden_all = hidden.to_vec();
+        hidden_all.extend(self.options.anchor);
+        let requested = self.reader.walk(tips, &hidden_all)?;
+        let to_judge: Vec<CommitInfo> = match self.options.anchor {
+            // Everything from the anchor on, so every parent's policy is itself authenticated.
+            Some(anchor) if !hidden.is_empty() => self
+                .reader
+                .walk(tips, &[anchor])?
+                .into_iter()
+                .filter(|c| !self.nodes.contains_key(&c.id))
+                .collect(),
+            _ => requested
+                .iter()
+                .filter(|c| !self.nodes.contains_key(&c.id))
+                .cloned()
+                .collect(),
+        };
+        let checked = self.check_signatures(&to_judge)?;
+        let mut reports = HashMap::new();
+        for (info, (verdict, gitseal_dir)) in to_judge.iter().zip(checked) {
+            let finding = self.judge_commit(info, &verdict, gitseal_dir, refname)?;
+            self.nodes.insert(
+                info.id,
+                Node {
+                    authenticated: finding.reasons.is_empty(),
+                    gitseal_dir,
+                    tree: info.tree,
+                },
+            );
+            reports.insert(info.id, (verdict, finding));
+        }
+        let _ = self.cache.save();
+        Ok(requested
+            .iter()
+            .filter_map(|c| {
+                reports
+                    .remove(&c.id)
+                    .map(|(verdict, finding)| CommitReport {
+                        id: c.id,
+                        refname: refname.map(str::to_string),
+                        verdict,
+                        finding,
+                    })
+            })
+            .collect())
+    }
+
+    /// Each commit's signature verdict and `.gitseal` tree id, in parallel on all cores.
+    fn check_signatures(
+        &mut self,
+        commits: &[CommitInfo],
+    ) -> Result<Vec<(Verdict, Option<ObjectId>)>, VerifyError> {
+        let jobs = self.options.jobs.max(1).min(commits.len().max(1));
+        let done = AtomicUsize::new(0);
+        let cache = &self.cache;
+        let repo = self.repo;
+        let progress = self.options.progress.as_deref();
+        let results: Vec<Result<Vec<Checked>, GitError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..jobs)
+                .map(|worker| {
+                    let done = &done;
+                    scope.spawn(
+                        move || -> Result<Vec<(usize, Verdict, Option<ObjectId>)>, GitError> {
+                            let mut reader = repo.reader()?;
+                            let mut out = Vec::new();
+                            for (index, info) in
+                                commits.iter().enumerate().skip(worker).step_by(jobs)
+                            {
+                                let verdict = match cache.get(&info.id) {
+                                    Some(verdict) => verdict.clone(),
+                                    None => signature_verdict(&mut reader, info)?,
+                                };
+                                let gitseal_dir = reader.lookup_path(info.tree, POLICY_DIR)?;
+                                out.push((index, verdict, gitseal_dir));
+                                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                                if let Some(report) = progress
+                                    && (n.is_multiple_of(256) || n == commits.len())
+                                {
+                                    report(n, commits.len());
+                                }
+                            }
+                            Ok(out)
+                        },
+                    )
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(GitError::Open("a verification thread panicked".into()))
+                    })
+                })
+                .collect()
+        });
+        let mut slots: Vec<Option<(Verdict, Option<ObjectId>)>> = vec![None; commits.len()];
+        for result in results {
+            for (index, verdict, dir) in result? {
+                if self.cache.get(&commits[index].id).is_none() {
+                    self.cache.insert(commits[index].id, verdict.clone());
+                }
+                slots[index] = Some((verdict, dir));
+            }
+        }
+        Ok(slots.into_iter().flatten().collect())
+    }
+
+    /// Judges one commit by the policy of each parent.
+    fn judge_commit(
+        &mut self,
+        info: &CommitInfo,
+        verdict: &Verdict,
+        gitseal_dir: Option<ObjectId>,
+        refname: Option<&str>,
+    ) -> Result<Finding, VerifyError> {
+        let id = info.id.to_string();
+        let kind = if info.parents.len() > 1 {
+            ObjectKind::Merge
+        } else {
+            ObjectKind::Commit
+        };
+        let now = self.options.now;
+        let subject = |changes_policy| Subject {
+            id: &id,
+            refname,
+            kind,
+            changes_policy,
+            now,
+        };
+        if let Some(policy) = self.options.fixed_policy.as_ref() {
+            return Ok(policy.judge(&subject(false), verdict));
+        }
+        let anchor = self.options.anchor;
+        let mut combined = Finding::default();
+        // The commit's own signature problem comes first, whatever its parents are.
+        if let Err(failure) = &verdict.outcome {
+            combined.reasons.push(failure.detail.clone());
+        }
+        if info.parents.is_empty() {
+            combined
+                .reasons
+                .push("does not descend from the anchor".into());
+        }
+        let merge = info.parents.len() > 1;
+        for parent in &info.parents {
+            let short = short(parent);
+            let (parent_ok, parent_tree, parent_dir) = match self.nodes.get(parent) {
+                Some(node) => (node.authenticated, node.tree, node.gitseal_dir),
+                None if Some(*parent) == anchor => {
+                    let tree = self.reader.commit(*parent)?.tree;
+                    let dir = self.reader.lookup_path(tree, POLICY_DIR)?;
+                    (true, tree, dir)
+                }
+                None => {
+                    combined
+                        .reasons
+                        .push(format!("parent {short} does not descend from the anchor"));
+                    continue;
+                }
+            };
+            if !parent_ok {
+                combined
+                    .reasons
+                    .push(format!("parent {short} is not authenticated"));
+                continue;
+            }
+            let policy = match self.policy_at(parent_tree)? {
+                Ok(policy) => policy,
+                Err(message) => {
+                    combined
+                        .reasons
+                        .push(format!("policy of parent {short}: {message}"));
+                    continue;
+                }
+            };
+            let finding = policy.judge(&subject(gitseal_dir != parent_dir), verdict);
+            combined.principal = combined.principal.or(finding.principal);
+            combined.rule = combined.rule.or(finding.rule);
+            for reason in finding.reasons {
+                let reason = if merge {
+                    format!("by the policy of parent {short}: {reason}")
+                } else {
+                    reason
+                };
+                if !combined.reasons.contains(&reason) {
+                    combined.reasons.push(reason);
+                }
+            }
+        }
+        Ok(combined)
+    }
+
+    /// The policy governing updates of a ref now at `tip` (deletion, force push): the
+    /// fixed policy, or the one in the tip's tree.
+    pub fn policy_for_update(
+        &mut self,
+        tip: ObjectId,
+    ) -> Result<Result<Rc<Policy>, String>, GitError> {
+        if let Some(policy) = &self.options.fixed_policy {
+            return Ok(Ok(policy.clone()));
+        }
+        let commit = self.reader.peel_to_commit(tip)?;
+        let tree = self.reader.commit(commit)?.tree;
+        self.policy_at(tree)
+    }
+
+    /// The policy in a tree, parsed once per blob.
+    fn policy_at(&mut self, tree: ObjectId) -> Result<Result<Rc<Policy>, String>, GitError> {
+        let Some((blob, bytes)) = self.reader.read_path(tree, POLICY_FILE)? else {
+            return Ok(Err(format!("no {POLICY_FILE}")));
+        };
+        if let Some(parsed) = self.policies.get(&blob) {
+            return Ok(parsed.clone());
+        }
+        let parsed = match std::str::from_utf8(&bytes) {
+            Ok(text) => crate::policy::file::parse(text, POLICY_FILE)
+                .map(Rc::new)
+                .map_err(|e| e.to_string()),
+            Err(_) => Err(format!("{POLICY_FILE} is not UTF-8")),
+        };
+        self.policies.insert(blob, parsed.clone());
+        Ok(parsed)
+    }
+}
+
+/// Reads a commit and asks its signature's room for a verdict.
+fn signature_verdict(reader: &mut Reader, info: &CommitInfo) -> Result<Verdict, GitError> {
+    let raw = reader.commit_bytes(info.id)?;
+    Ok(match signed::split_commit(&raw, reader.hash_kind()) {
+        Ok(Some(signed)) => {
+            backends::verify(&signed.payload, &signed.signature, info.committer_time)
+        }
+        Ok(None) => backends::unsigned(info.committer_time),
+        Err(e) => backends::malformed(info.committer_time, &e.to_string()),
+    })
+}
+
+/// The 12-digit abbreviation people read in reasons.
+pub fn short(id: &ObjectId) -> String {
+    id.to_string()[..12].to_string()
+}
