@@ -76,7 +76,7 @@ pub fn run(args: &VerifyArgs) -> Result<Status, AppError> {
     };
     let mut walker = Walker::new(&repo, options, cache)?;
     if args.pre_receive {
-        return pre_receive(&mut walker, &repo);
+        return pre_receive(&mut walker);
     }
     let mut results = Vec::new();
     for range in &args.ranges {
@@ -116,7 +116,7 @@ fn parse_range(
 }
 
 /// The pre-receive hook: every ref update must keep the policy.
-fn pre_receive(walker: &mut Walker<'_>, repo: &Repo) -> Result<Status, AppError> {
+fn pre_receive(walker: &mut Walker<'_>) -> Result<Status, AppError> {
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
     let mut rejected = false;
@@ -138,7 +138,7 @@ fn pre_receive(walker: &mut Walker<'_>, repo: &Repo) -> Result<Status, AppError>
         updates.push((parse(old)?, parse(new)?, refname.to_string()));
     }
     for (old, new, refname) in updates {
-        match judge_update(walker, repo, old, new, &refname)? {
+        match judge_update(walker, old, new, &refname)? {
             Ok(results) => {
                 let failed = results.iter().any(|r| !r.ok());
                 report::rejection_lines(&mut err, &refname, &results);
@@ -169,12 +169,10 @@ fn pre_receive(walker: &mut Walker<'_>, repo: &Repo) -> Result<Status, AppError>
 /// (deletion, non-fast-forward) is allowed. `Err` is a rejection of the update as a whole.
 fn judge_update(
     walker: &mut Walker<'_>,
-    repo: &Repo,
     old: ObjectId,
     new: ObjectId,
     refname: &str,
 ) -> Result<Result<Vec<CommitReport>, String>, AppError> {
-    let _ = repo;
     if new.is_null() {
         return Ok(match update_rule(walker, old, refname)? {
             Ok(rule) if rule.allow_delete => Ok(Vec::new()),
@@ -201,11 +199,12 @@ fn judge_update(
         }
         vec![old_commit]
     };
-    Ok(Ok(walker.judge_range(
-        &[new_commit],
-        &hidden,
-        Some(refname),
-    )?))
+    let mut results = walker.judge_range(&[new_commit], &hidden, Some(refname))?;
+    if new != new_commit {
+        // An annotated tag: its own signature is judged by the `tags` list of the rule.
+        results.push(walker.judge_tag(new, refname)?);
+    }
+    Ok(Ok(results))
 }
 
 /// The rule (from the policy at the ref's current commit) that governs deleting or

@@ -299,6 +299,48 @@ impl<'r> Walker<'r> {
         Ok(combined)
     }
 
+    /// Judges an annotated tag object pushed to `refname`: its own signature, by the policy
+    /// of the commit it tags (which `judge_range` authenticates with the rest).
+    pub fn judge_tag(&mut self, tag: ObjectId, refname: &str) -> Result<CommitReport, VerifyError> {
+        let (_, raw) = self.reader.object(tag)?;
+        let tagger_time = signed::header_time(&raw, "tagger").unwrap_or(0);
+        let verdict = match signed::split_tag(&raw) {
+            Some(signed) => backends::verify(&signed.payload, &signed.signature, tagger_time),
+            None => backends::unsigned(tagger_time),
+        };
+        let id = tag.to_string();
+        let subject = Subject {
+            id: &id,
+            refname: Some(refname),
+            kind: ObjectKind::Tag,
+            changes_policy: false,
+            now: self.options.now,
+        };
+        let commit = self.reader.peel_to_commit(tag)?;
+        let finding = match self.options.fixed_policy.clone() {
+            Some(policy) => policy.judge(&subject, &verdict),
+            None => {
+                let tree = self.reader.commit(commit)?.tree;
+                match self.policy_at(tree)? {
+                    Ok(policy) => policy.judge(&subject, &verdict),
+                    Err(message) => Finding {
+                        reasons: vec![format!(
+                            "policy of tagged commit {}: {message}",
+                            short(&commit)
+                        )],
+                        ..Finding::default()
+                    },
+                }
+            }
+        };
+        Ok(CommitReport {
+            id: tag,
+            refname: Some(refname.to_string()),
+            verdict,
+            finding,
+        })
+    }
+
     /// The policy governing updates of a ref now at `tip` (deletion, force push): the
     /// fixed policy, or the one in the tip's tree.
     pub fn policy_for_update(
