@@ -93,6 +93,37 @@ pub enum FailureKind {
     Unsigned,
 }
 
+impl FailureKind {
+    pub const ALL: [FailureKind; 8] = [
+        FailureKind::BadSignature,
+        FailureKind::Malformed,
+        FailureKind::WrongNamespace,
+        FailureKind::UnknownSigner,
+        FailureKind::NotYetValid,
+        FailureKind::Expired,
+        FailureKind::Revoked,
+        FailureKind::Unsigned,
+    ];
+
+    /// A stable name, for caches and machine-readable output.
+    pub fn name(self) -> &'static str {
+        match self {
+            FailureKind::BadSignature => "bad-signature",
+            FailureKind::Malformed => "malformed",
+            FailureKind::WrongNamespace => "wrong-namespace",
+            FailureKind::UnknownSigner => "unknown-signer",
+            FailureKind::NotYetValid => "not-yet-valid",
+            FailureKind::Expired => "expired",
+            FailureKind::Revoked => "revoked",
+            FailureKind::Unsigned => "unsigned",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<FailureKind> {
+        Self::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+}
+
 /// A failed check: what kind, and the words that explain it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Failure {

@@ -55,10 +55,7 @@ pub fn run(command: SshKeygenCommand) -> Result<Status, AppError> {
                 &mut o,
                 &mut e,
             );
-            if result.is_err() {
-                out::could_not_verify(&mut o);
-            }
-            Ok(result.map_or(Status::CheckFailed, |()| Status::Success))
+            Ok(verification_status(result, &mut o))
         }
         SshKeygenCommand::CheckNovalidate {
             namespace,
@@ -66,10 +63,7 @@ pub fn run(command: SshKeygenCommand) -> Result<Status, AppError> {
             options,
         } => {
             let result = check_novalidate(&namespace, &signature_file, &options, &mut o, &mut e);
-            if result.is_err() {
-                out::could_not_verify(&mut o);
-            }
-            Ok(result.map_or(Status::CheckFailed, |()| Status::Success))
+            Ok(verification_status(result, &mut o))
         }
         SshKeygenCommand::FindPrincipals {
             allowed_signers,
@@ -97,6 +91,17 @@ pub fn run(command: SshKeygenCommand) -> Result<Status, AppError> {
             Ok(Status::Success)
         }
         SshKeygenCommand::Fingerprint { file } => fingerprint(&file, &mut o),
+    }
+}
+
+/// A verification's exit status; a failure also prints ssh-keygen's stdout line for it.
+fn verification_status(result: Result<(), ()>, o: &mut dyn Write) -> Status {
+    match result {
+        Ok(()) => Status::Success,
+        Err(()) => {
+            out::could_not_verify(o);
+            Status::CheckFailed
+        }
     }
 }
 

@@ -87,7 +87,7 @@ fn format_line(id: &ObjectId, verdict: &Verdict) -> String {
     let (state, detail) = match &verdict.outcome {
         Ok(_) => ("ok".to_string(), String::new()),
         Err(failure) => (
-            format!("{:?}", failure.kind),
+            failure.kind.name().to_string(),
             failure.detail.replace(['\t', '\n'], " "),
         ),
     };
@@ -122,7 +122,7 @@ fn parse_line(line: &str) -> Option<(ObjectId, Verdict)> {
     let outcome = match fields.next()? {
         "ok" => Ok(Trust::Undefined),
         kind => Err(Failure {
-            kind: failure_kind(kind)?,
+            kind: FailureKind::from_name(kind)?,
             detail: fields.next().unwrap_or_default().to_string(),
         }),
     };
@@ -136,22 +136,6 @@ fn parse_line(line: &str) -> Option<(ObjectId, Verdict)> {
             outcome,
         },
     ))
-}
-
-fn failure_kind(name: &str) -> Option<FailureKind> {
-    use FailureKind::*;
-    [
-        BadSignature,
-        Malformed,
-        WrongNamespace,
-        UnknownSigner,
-        NotYetValid,
-        Expired,
-        Revoked,
-        Unsigned,
-    ]
-    .into_iter()
-    .find(|k| format!("{k:?}") == name)
 }
 
 /// `committer`, `tlog` or `tsa`, as reports name it.
