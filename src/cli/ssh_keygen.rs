@@ -191,7 +191,7 @@ fn build(flags: Flags) -> Result<SshKeygenCommand, AppError> {
             .ok_or_else(|| missing("match-principals:missing allowed keys file"))?;
         let identity = flags
             .identity
-            .ok_or_else(|| missing("match-principals:missing principal ID"))?;
+            .ok_or_else(|| missing("match-principals: missing principal ID"))?;
         return Ok(SshKeygenCommand::MatchPrincipals {
             allowed_signers,
             identity,

@@ -10,7 +10,7 @@ use crate::ssh::allowed_signers::AllowedSigners;
 use crate::ssh::revocation::RevocationList;
 use crate::ssh::sign::{SignerRequest, SshSigner};
 use crate::ssh::sshsig::{MAX_ARMOR_BYTES, SshSignature};
-use crate::ssh::{key, time, verify};
+use crate::ssh::{key, public_key, time, verify};
 use ssh_key::HashAlg;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -399,38 +399,28 @@ fn find_principals(
 }
 
 fn fingerprint(file: &Path, o: &mut dyn Write) -> Result<Status, AppError> {
-    let text = if file == Path::new("-") {
+    let not_a_key =
+        || AppError::operational(format!("{} is not a public key file", file.display()));
+    let found = if file == Path::new("-") {
         let mut text = String::new();
         std::io::stdin()
             .read_to_string(&mut text)
             .map_err(|err| AppError::operational(format!("Couldn't read standard input: {err}")))?;
-        text
+        public_key::parse_line(&text).map_err(|_| not_a_key())?
     } else {
-        std::fs::read_to_string(file).map_err(|err| {
-            AppError::operational(format!("{}: {}", file.display(), io_reason(&err)))
+        public_key::load(file).map_err(|err| match err {
+            public_key::PublicKeyError::Read(reason) => {
+                AppError::operational(format!("{}: {reason}", file.display()))
+            }
+            _ => not_a_key(),
         })?
-    };
-    let not_a_key =
-        || AppError::operational(format!("{} is not a public key file.", file.display()));
-    let public = if text.contains("PRIVATE KEY-----") {
-        ssh_key::PrivateKey::from_openssh(&text)
-            .map_err(|_| not_a_key())?
-            .public_key()
-            .clone()
-    } else {
-        let line = text
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty() && !l.starts_with('#'))
-            .ok_or_else(not_a_key)?;
-        ssh_key::PublicKey::from_openssh(line).map_err(|_| not_a_key())?
     };
     out::fingerprint(
         o,
-        key::bits(public.key_data()),
-        &key::fingerprint(public.key_data()),
-        public.comment(),
-        &key::type_name(public.key_data(), false),
+        key::bits(&found.key),
+        &key::fingerprint(&found.key),
+        &found.comment,
+        &key::type_name(&found.key, found.certificate),
     );
     Ok(Status::Success)
 }

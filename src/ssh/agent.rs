@@ -36,12 +36,22 @@ impl Agent {
         })
     }
 
-    /// Asks the agent to sign `data` with the key whose blob is `public_blob`.
-    pub fn sign(&mut self, public_blob: &[u8], data: &[u8]) -> Result<Signature, String> {
-        let identity = self
-            .find(public_blob)
-            .cloned()
-            .ok_or_else(|| "key not in agent".to_string())?;
+    /// Asks the agent to sign `data` with the key whose blob is `public_blob`, or, when
+    /// the agent's list could not be read, with the plain key `key`.
+    ///
+    /// ssh-key 0.6.7 cannot parse certificates without an expiry, so one such certificate
+    /// in the agent makes the whole identity list unreadable; the agent still signs for a
+    /// key it holds when asked by blob, which is all `-U` needs.
+    pub fn sign(
+        &mut self,
+        public_blob: &[u8],
+        key: &ssh_key::public::KeyData,
+        data: &[u8],
+    ) -> Result<Signature, String> {
+        let identity = match self.find(public_blob).cloned() {
+            Some(identity) => identity,
+            None => Identity::from(ssh_key::PublicKey::new(key.clone(), "")),
+        };
         self.client
             .sign_with_ref(&identity, data)
             .map_err(|e| e.to_string())

@@ -5,6 +5,7 @@ pub mod allowed_signers;
 pub mod certificate;
 pub mod key;
 pub mod private_key;
+pub mod public_key;
 pub mod revocation;
 pub mod sign;
 pub mod sshsig;

@@ -2,14 +2,12 @@
 //! ssh-keygen's `sig_sign` does: the agent whenever it holds the key, else the private key.
 
 use super::agent::Agent;
-use super::certificate::SshCertificate;
 use super::key;
 use super::private_key::{self, PrivateKeyError};
+use super::public_key::{self, PublicKeyError};
 use super::sshsig::{self, SshSignature};
 use crate::error::io_reason;
 use crate::secret::Secret;
-use base64ct::{Base64, Encoding};
-use ssh_encoding::Decode;
 use ssh_key::private::{KeypairData, RsaKeypair};
 use ssh_key::public::KeyData;
 use ssh_key::{Algorithm, HashAlg, PrivateKey, Signature};
@@ -80,41 +78,17 @@ impl SshSigner {
     ) -> Result<Self, SignError> {
         let path = request.key_path;
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| SignError::LoadPublic {
-            path: shown.clone(),
-            reason: io_reason(&e),
-        })?;
-        let is_private = text.contains("-----BEGIN OPENSSH PRIVATE KEY-----");
-        if !is_private && text.contains("PRIVATE KEY-----") {
-            return Err(SignError::PemPrivateKey { path: shown });
-        }
-        // ssh-keygen's sshkey_load_public: the file itself, then FILE.pub, then the public
-        // half kept in the clear inside the private key file.
-        let (public_key, public_blob) = if is_private {
-            let beside = std::fs::read_to_string(format!("{shown}.pub")).ok();
-            match beside.as_deref().map(parse_public) {
-                Some(Ok(found)) => found,
-                _ => {
-                    let blob =
-                        private_key::public_blob(&text).map_err(|e| SignError::LoadPublic {
-                            path: shown.clone(),
-                            reason: e.to_string(),
-                        })?;
-                    let key = KeyData::decode(&mut blob.as_slice()).map_err(|e| {
-                        SignError::LoadPublic {
-                            path: shown.clone(),
-                            reason: e.to_string(),
-                        }
-                    })?;
-                    (key, blob)
-                }
-            }
-        } else {
-            parse_public(&text).map_err(|reason| SignError::LoadPublic {
+        let found = public_key::load(path).map_err(|e| match e {
+            PublicKeyError::Pem => SignError::PemPrivateKey {
                 path: shown.clone(),
-                reason,
-            })?
-        };
+            },
+            other => SignError::LoadPublic {
+                path: shown.clone(),
+                reason: other.to_string(),
+            },
+        })?;
+        let public_key = found.key.clone();
+        let public_blob = found.blob.clone();
 
         if let Some(agent) = find_in_agent(request, &public_blob)? {
             return Ok(Self {
@@ -124,17 +98,18 @@ impl SshSigner {
             });
         }
 
-        let private = if is_private {
-            load_private(&text, &shown, prompt)?
-        } else {
-            let private_path = private_path_for(path);
-            let private_shown = private_path.display().to_string();
-            let private_text =
-                std::fs::read_to_string(&private_path).map_err(|e| SignError::LoadPrivate {
-                    path: private_shown.clone(),
-                    reason: io_reason(&e),
-                })?;
-            load_private(&private_text, &private_shown, prompt)?
+        let private = match &found.private_text {
+            Some(text) => load_private(text, &shown, prompt)?,
+            None => {
+                let private_path = private_path_for(path);
+                let private_shown = private_path.display().to_string();
+                let private_text =
+                    std::fs::read_to_string(&private_path).map_err(|e| SignError::LoadPrivate {
+                        path: private_shown.clone(),
+                        reason: io_reason(&e),
+                    })?;
+                load_private(&private_text, &private_shown, prompt)?
+            }
         };
         if private.public_key().key_data() != &public_key {
             return Err(SignError::KeyMismatch { path: shown });
@@ -164,7 +139,7 @@ impl SshSigner {
         let signature = match &mut self.backend {
             Backend::File(private) => sign_with_keypair(private.key_data(), &data)?,
             Backend::Agent(agent) => agent
-                .sign(&self.public_blob, &data)
+                .sign(&self.public_blob, &self.public_key, &data)
                 .map_err(SignError::Agent)?,
         };
         let blob = sshsig::encode_blob(&self.public_blob, namespace, hash_alg, &signature)
@@ -195,29 +170,13 @@ fn find_in_agent(
     };
     match agent.has_key(public_blob) {
         Ok(true) => Ok(Some(agent)),
-        Ok(false) | Err(_) if !request.require_agent => Ok(None),
-        Ok(false) => Err(SignError::NotInAgent),
-        Err(e) => Err(SignError::NoAgent(e)),
+        Ok(false) if request.require_agent => Err(SignError::NotInAgent),
+        Ok(false) => Ok(None),
+        // The list could not be read (see Agent::sign): with -U, ask the agent to sign
+        // anyway; otherwise use the key file.
+        Err(_) if request.require_agent => Ok(Some(agent)),
+        Err(_) => Ok(None),
     }
-}
-
-/// Parses the first key line of a public key or certificate file.
-fn parse_public(text: &str) -> Result<(KeyData, Vec<u8>), String> {
-    let line = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with('#'))
-        .ok_or_else(|| "no key in file".to_string())?;
-    let mut fields = line.split_whitespace();
-    let algorithm = fields.next().unwrap_or_default();
-    let encoded = fields.next().ok_or_else(|| "invalid format".to_string())?;
-    let blob = Base64::decode_vec(encoded).map_err(|_| "invalid format".to_string())?;
-    if algorithm.ends_with("-cert-v01@openssh.com") {
-        let cert = SshCertificate::decode(&blob).map_err(|e| e.to_string())?;
-        return Ok((cert.key, blob));
-    }
-    let key = ssh_key::PublicKey::from_openssh(line).map_err(|_| "invalid format".to_string())?;
-    Ok((key.key_data().clone(), blob))
 }
 
 /// ssh-keygen's `load_sign_key`: the private key sits beside a `.pub` or `-cert.pub` file.

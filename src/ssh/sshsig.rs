@@ -189,7 +189,9 @@ fn decode_signer(key_blob: &[u8]) -> Result<SignerKey, SshSigError> {
     }
     let mut reader = key_blob;
     let key = KeyData::decode(&mut reader).map_err(|_| SshSigError::UnsupportedKey)?;
-    if !reader.is_empty() || key.is_other() {
+    // ssh-key accepts some non-canonical encodings (an Ed25519 key field longer than 32
+    // bytes); OpenSSH does not, and neither do we: the blob must re-encode to itself.
+    if !reader.is_empty() || key.is_other() || key::to_blob(&key) != key_blob {
         return Err(SshSigError::UnsupportedKey);
     }
     Ok(SignerKey::Plain(key))

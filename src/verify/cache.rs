@@ -23,7 +23,7 @@ pub struct VerdictCache {
 }
 
 impl VerdictCache {
-    /// No cache at all (`--no-cache`).
+    /// Nothing read from or written to disk (`--no-cache`).
     pub fn disabled() -> Self {
         Self {
             path: None,
@@ -54,8 +54,10 @@ impl VerdictCache {
         self.entries.get(id)
     }
 
+    /// Remembers a verdict (in memory always, so one run never checks a signature twice;
+    /// on disk at `save` unless the cache is disabled).
     pub fn insert(&mut self, id: ObjectId, verdict: Verdict) {
-        if self.path.is_some() && self.entries.insert(id, verdict).is_none() {
+        if self.entries.insert(id, verdict).is_none() {
             self.added += 1;
         }
     }

@@ -10,7 +10,7 @@ use crate::policy::{Finding, ObjectKind, Policy, Subject};
 use crate::signature::Verdict;
 use cache::VerdictCache;
 use gix::hash::ObjectId;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -62,10 +62,21 @@ pub enum VerifyError {
 type Checked = (usize, Verdict, Option<ObjectId>);
 
 /// What the walker keeps per commit it has judged: small, so memory stays flat-ish.
+#[derive(Clone, Copy)]
 struct Node {
     authenticated: bool,
     gitseal_dir: Option<ObjectId>,
     tree: ObjectId,
+}
+
+impl Node {
+    fn new(info: &CommitInfo, finding: &Finding, gitseal_dir: Option<ObjectId>) -> Self {
+        Self {
+            authenticated: finding.reasons.is_empty(),
+            gitseal_dir,
+            tree: info.tree,
+        }
+    }
 }
 
 /// Judges ranges of one repository; keeps policies and results between ranges.
@@ -99,8 +110,13 @@ impl<'r> Walker<'r> {
     }
 
     /// Judges the commits reachable from `tips` but not from `hidden` (nor from the anchor),
-    /// for `refname`. Their ancestry back to the anchor is authenticated too, but only the
-    /// requested commits are returned, oldest first.
+    /// for `refname`, oldest first.
+    ///
+    /// The path from the anchor to them is authenticated too, since their parents'
+    /// policies must be trusted: those commits are judged once, by no ref's rule (any
+    /// principal of the parent's policy, policy changes by its policy_changes signers) and
+    /// at their own time only, and remembered for later ranges. The requested commits are
+    /// judged every time, by the ref's rule and, in pre-receive, also at `now`.
     pub fn judge_range(
         &mut self,
         tips: &[ObjectId],
@@ -110,48 +126,40 @@ impl<'r> Walker<'r> {
         let mut hidden_all = hidden.to_vec();
         hidden_all.extend(self.options.anchor);
         let requested = self.reader.walk(tips, &hidden_all)?;
-        let to_judge: Vec<CommitInfo> = match self.options.anchor {
-            // Everything from the anchor on, so every parent's policy is itself authenticated.
+        let requested_ids: HashSet<ObjectId> = requested.iter().map(|c| c.id).collect();
+        let path: Vec<CommitInfo> = match self.options.anchor {
             Some(anchor) if !hidden.is_empty() => self
                 .reader
                 .walk(tips, &[anchor])?
                 .into_iter()
-                .filter(|c| !self.nodes.contains_key(&c.id))
+                .filter(|c| !requested_ids.contains(&c.id) && !self.nodes.contains_key(&c.id))
                 .collect(),
-            _ => requested
-                .iter()
-                .filter(|c| !self.nodes.contains_key(&c.id))
-                .cloned()
-                .collect(),
+            _ => Vec::new(),
         };
-        let checked = self.check_signatures(&to_judge)?;
-        let mut reports = HashMap::new();
-        for (info, (verdict, gitseal_dir)) in to_judge.iter().zip(checked) {
-            let finding = self.judge_commit(info, &verdict, gitseal_dir, refname)?;
-            self.nodes.insert(
-                info.id,
-                Node {
-                    authenticated: finding.reasons.is_empty(),
-                    gitseal_dir,
-                    tree: info.tree,
-                },
-            );
-            reports.insert(info.id, (verdict, finding));
+        let no_local = HashMap::new();
+        let path_checked = self.check_signatures(&path)?;
+        for (info, (verdict, gitseal_dir)) in path.iter().zip(path_checked) {
+            let finding = self.judge_commit(info, &verdict, gitseal_dir, None, None, &no_local)?;
+            self.nodes
+                .insert(info.id, Node::new(info, &finding, gitseal_dir));
+        }
+
+        let checked = self.check_signatures(&requested)?;
+        let now = self.options.now;
+        let mut local = HashMap::new();
+        let mut reports = Vec::with_capacity(requested.len());
+        for (info, (verdict, gitseal_dir)) in requested.iter().zip(checked) {
+            let finding = self.judge_commit(info, &verdict, gitseal_dir, refname, now, &local)?;
+            local.insert(info.id, Node::new(info, &finding, gitseal_dir));
+            reports.push(CommitReport {
+                id: info.id,
+                refname: refname.map(str::to_string),
+                verdict,
+                finding,
+            });
         }
         let _ = self.cache.save();
-        Ok(requested
-            .iter()
-            .filter_map(|c| {
-                reports
-                    .remove(&c.id)
-                    .map(|(verdict, finding)| CommitReport {
-                        id: c.id,
-                        refname: refname.map(str::to_string),
-                        verdict,
-                        finding,
-                    })
-            })
-            .collect())
+        Ok(reports)
     }
 
     /// Each commit's signature verdict and `.gitseal` tree id, in parallel on all cores.
@@ -221,6 +229,8 @@ impl<'r> Walker<'r> {
         verdict: &Verdict,
         gitseal_dir: Option<ObjectId>,
         refname: Option<&str>,
+        now: Option<i64>,
+        local: &HashMap<ObjectId, Node>,
     ) -> Result<Finding, VerifyError> {
         let id = info.id.to_string();
         let kind = if info.parents.len() > 1 {
@@ -228,7 +238,6 @@ impl<'r> Walker<'r> {
         } else {
             ObjectKind::Commit
         };
-        let now = self.options.now;
         let subject = |changes_policy| Subject {
             id: &id,
             refname,
@@ -253,20 +262,21 @@ impl<'r> Walker<'r> {
         let merge = info.parents.len() > 1;
         for parent in &info.parents {
             let short = short(parent);
-            let (parent_ok, parent_tree, parent_dir) = match self.nodes.get(parent) {
-                Some(node) => (node.authenticated, node.tree, node.gitseal_dir),
-                None if Some(*parent) == anchor => {
-                    let tree = self.reader.commit(*parent)?.tree;
-                    let dir = self.reader.lookup_path(tree, POLICY_DIR)?;
-                    (true, tree, dir)
-                }
-                None => {
-                    combined
-                        .reasons
-                        .push(format!("parent {short} does not descend from the anchor"));
-                    continue;
-                }
-            };
+            let (parent_ok, parent_tree, parent_dir) =
+                match local.get(parent).or_else(|| self.nodes.get(parent)) {
+                    Some(node) => (node.authenticated, node.tree, node.gitseal_dir),
+                    None if Some(*parent) == anchor => {
+                        let tree = self.reader.commit(*parent)?.tree;
+                        let dir = self.reader.lookup_path(tree, POLICY_DIR)?;
+                        (true, tree, dir)
+                    }
+                    None => {
+                        combined
+                            .reasons
+                            .push(format!("parent {short} does not descend from the anchor"));
+                        continue;
+                    }
+                };
             if !parent_ok {
                 combined
                     .reasons

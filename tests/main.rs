@@ -1,0 +1,16 @@
+//! gitseal's integration tests: one binary (DESIGN.md section 8). Every test runs in its own
+//! hermetic environment (`support`) and, wherever a reference program exists, checks
+//! gitseal against it: git for the signing contract, ssh-keygen for the `-Y` dialect.
+
+mod support;
+
+mod allowed_signers;
+mod cli;
+mod cross_verify;
+mod git_ssh;
+mod hostile;
+mod passphrase;
+mod revocation;
+mod setup;
+mod ssh_agent;
+mod ssh_keygen_dialect;

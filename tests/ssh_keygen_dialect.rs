@@ -1,0 +1,640 @@
+//! The ssh-keygen command line in detail, each case run through gitseal and the real
+//! ssh-keygen and compared: verify-time, revocation after `''`, missing arguments, `-Y sign`
+//! and stdin/stdout, find-principals' verbatim patterns, `-l -f`.
+
+use crate::support::{
+    Key, KeyType, PRINCIPAL, Program, Run, TestEnv, ecdsa_scalar_len, run, run_stdin,
+};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+const MESSAGE: &[u8] = b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n\nsigned payload\n";
+
+/// A key, a message signed by ssh-keygen and an allowed_signers file.
+struct Fixture {
+    env: TestEnv,
+    key: Key,
+    signature: PathBuf,
+}
+
+fn fixture(options: &str) -> Fixture {
+    let env = TestEnv::new();
+    let key = env.key(KeyType::Ed25519, "signer");
+    env.allowed_signers("allowed_signers", &[key.allowed(PRINCIPAL, options)]);
+    let message = env.write("message", MESSAGE);
+    run(env
+        .ssh_keygen()
+        .args(["-Y", "sign", "-n", "git", "-f"])
+        .arg(&key.private)
+        .arg(&message))
+    .success();
+    Fixture {
+        signature: env.path("message.sig"),
+        env,
+        key,
+    }
+}
+
+/// Runs the same argv through both programs with `MESSAGE` on stdin.
+fn both(env: &TestEnv, args: &[&str]) -> (Run, Run) {
+    let ours = run_stdin(env.gitseal().args(args), MESSAGE).no_panic();
+    let theirs = run_stdin(env.ssh_keygen().args(args), MESSAGE);
+    (ours, theirs)
+}
+
+/// Both programs gave the same exit code, stdout and stderr (modulo ssh-keygen's `\r`).
+#[track_caller]
+fn assert_same(args: &[&str], ours: &Run, theirs: &Run) {
+    let context = || {
+        format!(
+            "argv: {args:?}\n--- gitseal\n{}\n--- ssh-keygen\n{}",
+            ours.describe(),
+            theirs.describe()
+        )
+    };
+    assert_eq!(ours.code, theirs.code, "exit codes differ\n{}", context());
+    assert_eq!(ours.stdout, theirs.stdout, "stdout differs\n{}", context());
+    assert_eq!(
+        ours.stderr_lines(),
+        theirs.stderr_lines(),
+        "stderr differs\n{}",
+        context()
+    );
+}
+
+fn verify_args<'a>(sig: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "-Y",
+        "verify",
+        "-n",
+        "git",
+        "-f",
+        "allowed_signers",
+        "-I",
+        PRINCIPAL,
+        "-s",
+        sig,
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+#[test]
+fn verify_time_decides_validity_like_ssh_keygen() {
+    let f = fixture("valid-after=\"20240101\",valid-before=\"20250101\"");
+    let sig = f.signature.to_str().unwrap();
+    let good = format!(
+        "Good \"git\" signature for {PRINCIPAL} with ED25519 key {}\n",
+        f.key.fingerprint()
+    );
+    for (time, valid) in [
+        ("20240601", true),
+        ("20240601Z", true),
+        ("202406011200", true),
+        ("20240601123456", true),
+        ("20241231235959Z", true),
+        ("20230601", false),
+        ("20231231235959", false),
+        ("20250102", false),
+        ("20260101000000Z", false),
+    ] {
+        for form in [
+            vec![format!("-Overify-time={time}")],
+            vec!["-O".to_string(), format!("verify-time={time}")],
+        ] {
+            let form: Vec<&str> = form.iter().map(String::as_str).collect();
+            let args = verify_args(sig, &form);
+            let (ours, theirs) = both(&f.env, &args);
+            assert_same(&args, &ours, &theirs);
+            if valid {
+                assert_eq!(ours.code, 0, "{time}: {}", ours.describe());
+                assert_eq!(ours.stdout(), good);
+            } else {
+                assert_eq!(ours.code, 255, "{time}: {}", ours.describe());
+                assert_eq!(ours.stdout(), "Could not verify signature.\n");
+            }
+
+            let mut args = vec!["-Y", "find-principals", "-f", "allowed_signers", "-s", sig];
+            args.extend_from_slice(&form);
+            let (ours, theirs) = both(&f.env, &args);
+            assert_same(&args, &ours, &theirs);
+            assert_eq!(ours.code, if valid { 0 } else { 255 }, "{time}");
+        }
+    }
+}
+
+#[test]
+fn invalid_verify_time_is_refused_like_ssh_keygen() {
+    let f = fixture("");
+    let sig = f.signature.to_str().unwrap();
+    for time in [
+        "garbage",
+        "2024",
+        "2024010",
+        "20241301",
+        "20240132",
+        "",
+        "20240101X",
+    ] {
+        let option = format!("-Overify-time={time}");
+        for args in [
+            verify_args(sig, &[&option]),
+            vec!["-Y", "check-novalidate", "-n", "git", "-s", sig, &option],
+            vec![
+                "-Y",
+                "find-principals",
+                "-f",
+                "allowed_signers",
+                "-s",
+                sig,
+                &option,
+            ],
+        ] {
+            let (ours, theirs) = both(&f.env, &args);
+            assert_same(&args, &ours, &theirs);
+            assert_eq!(ours.code, 255, "{args:?}");
+            assert!(
+                ours.stderr.contains("Invalid \"verify-time\" option"),
+                "{args:?}: {}",
+                ours.stderr
+            );
+        }
+    }
+    // Other -O options: unknown ones are refused, print-pubkey adds the key.
+    let args = [
+        "-Y",
+        "check-novalidate",
+        "-n",
+        "git",
+        "-s",
+        sig,
+        "-Ofrobnicate",
+    ];
+    let (ours, theirs) = both(&f.env, &args);
+    assert_same(&args, &ours, &theirs);
+    assert_eq!(ours.code, 255);
+    let args = verify_args(sig, &["-Oprint-pubkey"]);
+    let (ours, theirs) = both(&f.env, &args);
+    assert_same(&args, &ours, &theirs);
+    assert!(ours.stdout().contains(&f.key.public_line()));
+}
+
+#[test]
+fn revocation_after_an_empty_argument_is_honoured_unlike_ssh_keygen() {
+    // git passes '' instead of -Overify-time for push certificates, then -r. ssh-keygen
+    // 9.2's getopt stops at '' and silently skips the revocation file; gitseal does not
+    // (git-contract.md 7.1).
+    let f = fixture("");
+    let sig = f.signature.to_str().unwrap();
+    let revoked = f.env.write(
+        "revoked_keys",
+        std::fs::read_to_string(&f.key.public).unwrap(),
+    );
+    let revoked = revoked.to_str().unwrap();
+
+    // '' alone is ignored by both.
+    let args = verify_args(sig, &[""]);
+    let (ours, theirs) = both(&f.env, &args);
+    assert_same(&args, &ours, &theirs);
+    assert_eq!(ours.code, 0, "{}", ours.describe());
+
+    // -r before '' revokes in both. (gitseal also says why on stderr, where ssh-keygen
+    // says nothing.)
+    let args = verify_args(sig, &["-r", revoked, ""]);
+    let (ours, theirs) = both(&f.env, &args);
+    assert_eq!((ours.code, &ours.stdout), (theirs.code, &theirs.stdout));
+    assert_eq!(ours.code, 255);
+    assert_eq!(ours.stdout(), "Could not verify signature.\n");
+
+    // -r after '': the documented difference.
+    let args = verify_args(sig, &["", "-r", revoked]);
+    let (ours, theirs) = both(&f.env, &args);
+    assert_eq!(
+        theirs.code,
+        0,
+        "ssh-keygen now honours -r after '' (update this test and git-contract.md 7.1)\n{}",
+        theirs.describe()
+    );
+    assert!(theirs.stdout().starts_with("Good "));
+    assert_eq!(
+        ours.code,
+        255,
+        "gitseal ignored -r after ''\n{}",
+        ours.describe()
+    );
+    assert_eq!(ours.stdout(), "Could not verify signature.\n");
+}
+
+#[test]
+fn missing_arguments_say_what_ssh_keygen_says() {
+    let f = fixture("");
+    let sig = f.signature.to_str().unwrap();
+    let key = f.key.private.to_str().unwrap();
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["-Y", "sign", "-n", "git"],
+        vec!["-Y", "sign", "-f", key],
+        vec!["-Y", "sign", "-n", "", "-f", key, "message"],
+        vec![
+            "-Y",
+            "verify",
+            "-n",
+            "git",
+            "-f",
+            "allowed_signers",
+            "-I",
+            "x",
+        ],
+        vec!["-Y", "verify", "-n", "git", "-s", sig, "-I", "x"],
+        vec![
+            "-Y",
+            "verify",
+            "-n",
+            "git",
+            "-s",
+            sig,
+            "-f",
+            "allowed_signers",
+        ],
+        vec![
+            "-Y",
+            "verify",
+            "-s",
+            sig,
+            "-f",
+            "allowed_signers",
+            "-I",
+            "x",
+        ],
+        vec!["-Y", "find-principals", "-f", "allowed_signers"],
+        vec!["-Y", "find-principals", "-s", sig],
+        vec!["-Y", "check-novalidate", "-s", sig],
+        vec!["-Y", "check-novalidate", "-n", "git"],
+        vec!["-Y", "match-principals", "-I", "x"],
+    ];
+    for args in cases {
+        let (ours, theirs) = both(&f.env, &args);
+        assert_eq!(ours.code, 1, "{args:?}: {}", ours.describe());
+        assert_eq!(theirs.code, 1, "{args:?}: {}", theirs.describe());
+        assert!(
+            ours.stdout.is_empty() && theirs.stdout.is_empty(),
+            "{args:?}"
+        );
+        assert_eq!(
+            ours.stderr_lines().first(),
+            theirs.stderr_lines().first(),
+            "{args:?}"
+        );
+        assert!(
+            ours.stderr.starts_with("Too few arguments for "),
+            "{args:?}: {}",
+            ours.stderr
+        );
+    }
+    // Options missing their value, and unknown operations.
+    for args in [
+        vec!["-Y", "sign", "-n"],
+        vec!["-Y"],
+        vec!["-lf"],
+        vec!["-Y", "frobnicate"],
+    ] {
+        let (ours, theirs) = both(&f.env, &args);
+        assert_eq!((ours.code, theirs.code), (1, 1), "{args:?}");
+        assert_eq!(
+            ours.stderr_lines().first(),
+            theirs.stderr_lines().first(),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn match_principals_missing_identity_says_what_ssh_keygen_says() {
+    let f = fixture("");
+    let args = ["-Y", "match-principals", "-f", "allowed_signers"];
+    let (ours, theirs) = both(&f.env, &args);
+    assert_eq!((ours.code, theirs.code), (1, 1));
+    assert_eq!(ours.stderr_lines().first(), theirs.stderr_lines().first());
+}
+
+/// Signs `message` with `program`, stdin taken from a file with other contents.
+fn sign_file_with_stdin_file(env: &TestEnv, program: Program, key: &Path, message: &Path) -> Run {
+    let stdin = std::fs::File::open(env.write("stdin-contents", "NOT THE MESSAGE\n")).unwrap();
+    let mut cmd = env.program(program);
+    cmd.args(["-Y", "sign", "-n", "git", "-f"])
+        .arg(key)
+        .arg(message)
+        .stdin(Stdio::from(stdin));
+    run(&mut cmd)
+}
+
+#[test]
+fn sign_with_a_file_is_silent_on_stdout_and_ignores_stdin() {
+    let env = TestEnv::new();
+    let key = env.key(KeyType::Ed25519, "signer");
+    env.allowed_signers("allowed_signers", &[key.allowed(PRINCIPAL, "")]);
+    let mut signatures = Vec::new();
+    for program in Program::BOTH {
+        let message = env.write(&format!("message-{program:?}"), MESSAGE);
+        let out = sign_file_with_stdin_file(&env, program, &key.private, &message).success();
+        assert!(out.stdout.is_empty(), "{program:?} printed on stdout");
+        let shown = message.display().to_string();
+        assert_eq!(
+            out.stderr_lines(),
+            [
+                format!("Signing file {shown}"),
+                format!("Write signature to {shown}.sig")
+            ],
+            "{program:?}"
+        );
+        let sig_path = format!("{shown}.sig");
+        let sig = std::fs::read(&sig_path).expect("signature file written");
+        // The signature covers the file...
+        run_stdin(env.ssh_keygen().args(verify_args(&sig_path, &[])), MESSAGE).success();
+        // ...and not what was on stdin.
+        run_stdin(
+            env.ssh_keygen().args(verify_args(&sig_path, &[])),
+            b"NOT THE MESSAGE\n",
+        )
+        .exit(255);
+        signatures.push(sig);
+    }
+    assert_eq!(
+        signatures[0], signatures[1],
+        "Ed25519 signatures are deterministic: gitseal's differs from ssh-keygen's"
+    );
+}
+
+#[test]
+fn sign_without_a_file_signs_stdin_to_stdout() {
+    let env = TestEnv::new();
+    let key = env.key(KeyType::Ed25519, "signer");
+    let args = [
+        "-Y",
+        "sign",
+        "-n",
+        "git",
+        "-f",
+        key.private.to_str().unwrap(),
+    ];
+    let ours = run_stdin(env.gitseal().args(args), MESSAGE).success();
+    let theirs = run_stdin(env.ssh_keygen().args(args), MESSAGE).success();
+    assert_eq!(ours.stdout(), theirs.stdout());
+    assert!(ours.stdout().starts_with("-----BEGIN SSH SIGNATURE-----\n"));
+    assert_eq!(ours.stderr_lines(), ["Signing data on standard input"]);
+    assert_eq!(ours.stderr_lines(), theirs.stderr_lines());
+    // Nothing was written beside anything.
+    assert!(!env.path(".sig").exists() && !env.path("-.sig").exists());
+}
+
+#[test]
+fn sign_several_files_and_hashalg_sha256() {
+    let env = TestEnv::new();
+    let key = env.key(KeyType::Ed25519, "signer");
+    env.allowed_signers("allowed_signers", &[key.allowed(PRINCIPAL, "")]);
+    let mut outputs = Vec::new();
+    for program in Program::BOTH {
+        let a = env.write(&format!("a-{program:?}"), "first\n");
+        let b = env.write(&format!("b-{program:?}"), "second\n");
+        run(env
+            .program(program)
+            .args(["-Y", "sign", "-n", "git", "-Ohashalg=sha256", "-f"])
+            .arg(&key.private)
+            .arg(&a)
+            .arg(&b))
+        .success();
+        for (file, contents) in [(&a, "first\n"), (&b, "second\n")] {
+            let sig = format!("{}.sig", file.display());
+            run_stdin(
+                env.ssh_keygen().args(verify_args(&sig, &[])),
+                contents.as_bytes(),
+            )
+            .success();
+            outputs.push(std::fs::read(&sig).unwrap());
+        }
+    }
+    assert_eq!(outputs[0], outputs[2]);
+    assert_eq!(outputs[1], outputs[3]);
+    let blob = crate::support::sshsig::dearmor(&String::from_utf8(outputs[0].clone()).unwrap());
+    assert!(
+        blob.windows(6).any(|w| w == b"sha256"),
+        "-Ohashalg=sha256 was not honoured"
+    );
+}
+
+#[test]
+fn find_principals_prints_patterns_verbatim() {
+    let f = fixture("");
+    let other = f.env.key(KeyType::Ed25519, "other");
+    f.env.allowed_signers(
+        "allowed_signers",
+        &[
+            other.allowed("someone@else.example", ""),
+            "# a comment line".to_string(),
+            String::new(),
+            f.key
+                .allowed("*@example.com,release-?@ci,!evil@example.com", ""),
+            f.key.allowed("second-line@example.com", ""),
+        ],
+    );
+    let sig = f.signature.to_str().unwrap();
+    let args = ["-Y", "find-principals", "-f", "allowed_signers", "-s", sig];
+    let (ours, theirs) = both(&f.env, &args);
+    // Same answer; stderr differs on purpose: ssh-keygen 9.2 warns "allowed_signers:3:
+    // missing key" about the blank line, which gitseal skips silently, as documented.
+    assert_eq!((ours.code, &ours.stdout), (theirs.code, &theirs.stdout));
+    assert_eq!(
+        ours.stdout(),
+        "*@example.com\nrelease-?@ci\n!evil@example.com\n"
+    );
+    assert!(ours.stderr.is_empty(), "{}", ours.stderr);
+
+    // git passes the pattern back as the identity; it matches itself.
+    let args = [
+        "-Y",
+        "verify",
+        "-n",
+        "git",
+        "-f",
+        "allowed_signers",
+        "-I",
+        "*@example.com",
+        "-s",
+        sig,
+    ];
+    let (ours, theirs) = both(&f.env, &args);
+    assert_same(&args, &ours, &theirs);
+    assert!(
+        ours.stdout()
+            .starts_with("Good \"git\" signature for *@example.com with")
+    );
+
+    // The negated principal is refused by both.
+    let args = verify_args(sig, &[]);
+    let mut args: Vec<&str> = args;
+    args[7] = "evil@example.com";
+    let (ours, theirs) = both(&f.env, &args);
+    assert_same(&args, &ours, &theirs);
+    assert_eq!(ours.code, 255);
+
+    // Quoted principals with spaces, as git's own tests use.
+    f.env.allowed_signers(
+        "allowed_signers",
+        &[f.key.allowed("\"principal with number 1\"", "")],
+    );
+    let args = ["-Y", "find-principals", "-f", "allowed_signers", "-s", sig];
+    let (ours, theirs) = both(&f.env, &args);
+    assert_same(&args, &ours, &theirs);
+    assert_eq!(ours.stdout(), "principal with number 1\n");
+}
+
+#[test]
+fn verification_failures_print_what_ssh_keygen_prints() {
+    let f = fixture("namespaces=\"git,file\"");
+    let sig = f.signature.to_str().unwrap();
+    let cases: Vec<Vec<&str>> = vec![
+        // Wrong namespace asked for.
+        vec!["-Y", "check-novalidate", "-n", "file", "-s", sig],
+        vec![
+            "-Y",
+            "verify",
+            "-n",
+            "file",
+            "-f",
+            "allowed_signers",
+            "-I",
+            PRINCIPAL,
+            "-s",
+            sig,
+        ],
+        // Identity not listed.
+        vec![
+            "-Y",
+            "verify",
+            "-n",
+            "git",
+            "-f",
+            "allowed_signers",
+            "-I",
+            "nobody@example.com",
+            "-s",
+            sig,
+        ],
+        // Files that do not exist.
+        vec!["-Y", "check-novalidate", "-n", "git", "-s", "missing.sig"],
+        vec!["-Y", "find-principals", "-f", "missing_signers", "-s", sig],
+    ];
+    for args in cases {
+        let (ours, theirs) = both(&f.env, &args);
+        assert_eq!(ours.code, 255, "{args:?}: {}", ours.describe());
+        assert_eq!(ours.code, theirs.code, "{args:?}: {}", theirs.describe());
+        assert_eq!(ours.stdout, theirs.stdout, "{args:?}");
+    }
+    // A message that is not the signed one.
+    let args = ["-Y", "check-novalidate", "-n", "git", "-s", sig];
+    let ours = run_stdin(f.env.gitseal().args(args), b"other\n").exit(255);
+    let theirs = run_stdin(f.env.ssh_keygen().args(args), b"other\n").exit(255);
+    assert_eq!(ours.stdout, theirs.stdout);
+    assert_eq!(ours.stdout(), "Could not verify signature.\n");
+    // A namespace the allowed_signers line does not permit.
+    f.env.allowed_signers(
+        "allowed_signers",
+        &[f.key.allowed(PRINCIPAL, "namespaces=\"file\"")],
+    );
+    let args = verify_args(sig, &[]);
+    let (ours, theirs) = both(&f.env, &args);
+    assert_same(&args, &ours, &theirs);
+    assert_eq!(ours.code, 255);
+}
+
+#[test]
+fn fingerprints_match_ssh_keygen_for_every_key_type() {
+    let env = TestEnv::new();
+    for kind in KeyType::ALL {
+        let key = env.key(kind, "signer");
+        // A private key with no .pub beside it.
+        let lone = env.path(&format!("lone-{kind:?}"));
+        std::fs::copy(&key.private, &lone).unwrap();
+        let mut files = vec![&key.public, &key.private, &lone];
+        if kind == KeyType::Ecdsa521 && ecdsa_scalar_len(&key.private) < 66 {
+            // Covered, deterministically, by fingerprint_of_a_p521_key_with_a_short_scalar.
+            files.truncate(1);
+        }
+        for file in files {
+            let args = ["-l", "-f", file.to_str().unwrap()];
+            let ours = run(env.gitseal().args(args)).success();
+            let theirs = run(env.ssh_keygen().args(args)).success();
+            assert_eq!(
+                ours.stdout(),
+                theirs.stdout(),
+                "{kind:?} {}",
+                file.display()
+            );
+            assert!(
+                ours.stdout().contains(&format!("{} ", key.fingerprint())),
+                "{}",
+                ours.stdout()
+            );
+            let bundled = ["-lf", file.to_str().unwrap()];
+            assert_eq!(
+                run(env.gitseal().args(bundled)).success().stdout,
+                theirs.stdout
+            );
+        }
+        let public = std::fs::read(&key.public).unwrap();
+        let ours = run_stdin(env.gitseal().args(["-lf", "-"]), &public).success();
+        let theirs = run_stdin(env.ssh_keygen().args(["-lf", "-"]), &public).success();
+        assert_eq!(ours.stdout(), theirs.stdout(), "{kind:?} on stdin");
+    }
+    // A key without a comment, and a file that is not a key.
+    let bare = env.write(
+        "bare.pub",
+        format!("{}\n", env.key(KeyType::Ed25519, "signer").public_line()),
+    );
+    let ours = run(env.gitseal().arg("-lf").arg(&bare)).success();
+    let theirs = run(env.ssh_keygen().arg("-lf").arg(&bare)).success();
+    assert_eq!(ours.stdout(), theirs.stdout());
+    assert!(ours.stdout().contains(" no comment (ED25519)"));
+    let junk = env.write("junk.pub", "not a key\n");
+    let ours = run(env.gitseal().arg("-lf").arg(&junk)).no_panic();
+    let theirs = run(env.ssh_keygen().arg("-lf").arg(&junk));
+    assert_eq!(ours.code, theirs.code);
+    // gitseal drops the final period ssh-keygen puts on this message.
+    let trimmed = |run: &Run| -> Vec<String> {
+        run.stderr_lines()
+            .iter()
+            .map(|l| l.trim_end_matches('.').to_string())
+            .collect()
+    };
+    assert_eq!(trimmed(&ours), trimmed(&theirs));
+}
+
+#[test]
+fn fingerprint_of_a_certificate_matches_ssh_keygen() {
+    let env = TestEnv::new();
+    let ca = env.key(KeyType::Ed25519, "ca");
+    let user = env.key(KeyType::Ed25519, "cert-user");
+    let cert = env.certify(&ca, &user, &["alice"], None);
+    let ours = run(env.gitseal().arg("-lf").arg(&cert));
+    let theirs = run(env.ssh_keygen().arg("-lf").arg(&cert)).success();
+    assert_eq!(ours.stdout(), theirs.stdout(), "{}", ours.describe());
+}
+
+#[test]
+fn fingerprint_of_an_encrypted_key_uses_the_public_file_like_ssh_keygen() {
+    let env = TestEnv::new();
+    let key = env.encrypted_key("encrypted", "secret words");
+    let ours = run(env.gitseal().arg("-lf").arg(&key.private));
+    let theirs = run(env.ssh_keygen().arg("-lf").arg(&key.private)).success();
+    assert_eq!(ours.stdout(), theirs.stdout(), "{}", ours.describe());
+}
+
+#[test]
+fn fingerprint_of_a_p521_key_with_a_short_scalar() {
+    let env = TestEnv::new();
+    let key = env.p521_key_with_short_scalar("short");
+    // Without its .pub, so that ssh-keygen reads the private key too.
+    std::fs::remove_file(&key.public).unwrap();
+    let ours = run(env.gitseal().arg("-lf").arg(&key.private));
+    let theirs = run(env.ssh_keygen().arg("-lf").arg(&key.private)).success();
+    assert_eq!(ours.stdout(), theirs.stdout(), "{}", ours.describe());
+}

@@ -1,0 +1,98 @@
+//! A few lines of SSHSIG (PROTOCOL.sshsig) written independently of gitseal, to build
+//! fixtures the real ssh-keygen then judges: the sk-ssh-ed25519 signature, and hostile
+//! variations of real signatures.
+
+use base64ct::{Base64, Encoding};
+use sha2::Digest;
+
+/// Appends an SSH `string` (u32 big-endian length, then the bytes).
+pub fn put_string(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(&u32::try_from(bytes.len()).expect("short").to_be_bytes());
+    out.extend_from_slice(bytes);
+}
+
+/// Armors a blob as ssh-keygen does: base64 wrapped at 70 columns.
+pub fn armor(blob: &[u8]) -> String {
+    armor_body(&Base64::encode_string(blob))
+}
+
+/// Armors already encoded text (which may be garbage), wrapped at 70 columns.
+pub fn armor_body(encoded: &str) -> String {
+    let mut out = String::from("-----BEGIN SSH SIGNATURE-----\n");
+    for chunk in encoded.as_bytes().chunks(70) {
+        out.push_str(std::str::from_utf8(chunk).expect("ASCII"));
+        out.push('\n');
+    }
+    out.push_str("-----END SSH SIGNATURE-----\n");
+    out
+}
+
+/// The blob inside an armored signature.
+pub fn dearmor(text: &str) -> Vec<u8> {
+    let body: String = text
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect::<Vec<_>>()
+        .concat();
+    Base64::decode_vec(&body).expect("signature base64")
+}
+
+/// What the key signs: `"SSHSIG" || string(namespace) || string("") || string("sha512") ||
+/// string(SHA-512(message))`.
+pub fn signed_data(namespace: &str, message: &[u8]) -> Vec<u8> {
+    let mut data = b"SSHSIG".to_vec();
+    put_string(&mut data, namespace.as_bytes());
+    put_string(&mut data, b"");
+    put_string(&mut data, b"sha512");
+    put_string(&mut data, &sha2::Sha512::digest(message));
+    data
+}
+
+/// The SSHSIG blob around a public key blob and an SSH signature blob.
+pub fn blob(public_key: &[u8], namespace: &str, signature: &[u8]) -> Vec<u8> {
+    let mut out = b"SSHSIG".to_vec();
+    out.extend_from_slice(&1u32.to_be_bytes());
+    put_string(&mut out, public_key);
+    put_string(&mut out, namespace.as_bytes());
+    put_string(&mut out, b"");
+    put_string(&mut out, b"sha512");
+    put_string(&mut out, signature);
+    out
+}
+
+/// A FIDO (`sk-ssh-ed25519@openssh.com`) signature, made the way a security key makes it
+/// (PROTOCOL.u2f): the authenticator signs `SHA-256(application) || flags || counter ||
+/// SHA-256(data)`. Returns the armored signature and the public key line.
+pub fn sk_ed25519_signature(seed: [u8; 32], namespace: &str, message: &[u8]) -> (String, String) {
+    use signature::Signer;
+    const TYPE: &[u8] = b"sk-ssh-ed25519@openssh.com";
+    const APPLICATION: &[u8] = b"ssh:";
+    const FLAGS: u8 = 0x01; // user present
+    const COUNTER: u32 = 42;
+    let keypair = ssh_key::private::Ed25519Keypair::from_seed(&seed);
+
+    let mut public_key = Vec::new();
+    put_string(&mut public_key, TYPE);
+    put_string(&mut public_key, &keypair.public.0);
+    put_string(&mut public_key, APPLICATION);
+
+    let mut to_sign = sha2::Sha256::digest(APPLICATION).to_vec();
+    to_sign.push(FLAGS);
+    to_sign.extend_from_slice(&COUNTER.to_be_bytes());
+    to_sign.extend_from_slice(&sha2::Sha256::digest(signed_data(namespace, message)));
+    let raw: ssh_key::Signature = keypair.try_sign(&to_sign).expect("ed25519 signs");
+    assert_eq!(raw.as_bytes().len(), 64);
+
+    let mut signature = Vec::new();
+    put_string(&mut signature, TYPE);
+    put_string(&mut signature, raw.as_bytes());
+    signature.push(FLAGS);
+    signature.extend_from_slice(&COUNTER.to_be_bytes());
+
+    let armored = armor(&blob(&public_key, namespace, &signature));
+    let line = format!(
+        "sk-ssh-ed25519@openssh.com {}",
+        Base64::encode_string(&public_key)
+    );
+    (armored, line)
+}
