@@ -1,12 +1,14 @@
 //! gitseal: sign and verify Git history.
 //!
 //! Data flows one way: argv -> [`cli`] (which dialect, parsed) -> [`mode`] (settings,
-//! files, clock) -> a room ([`ssh`], later openpgp and sigstore) -> verdict -> [`output`].
+//! files, clock) -> a room ([`ssh`], [`openpgp`], later sigstore) -> verdict -> [`output`].
 
 pub mod cli;
+pub mod config;
 pub mod error;
 pub mod git;
 pub mod mode;
+pub mod openpgp;
 pub mod output;
 pub mod pattern;
 pub mod policy;

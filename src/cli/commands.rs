@@ -124,8 +124,9 @@ pub struct SetupArgs {
     /// Write the user's global git config instead of this repository's
     #[arg(long)]
     pub global: bool,
-    /// The signing key: for ssh a key file (default: ~/.ssh/id_ed25519.pub, then ecdsa, rsa)
-    #[arg(long, value_name = "PATH")]
+    /// The signing key: for ssh a key file (default: ~/.ssh/id_ed25519.pub, then ecdsa, rsa);
+    /// for openpgp a key id or fingerprint (default: gpg's first secret key for user.email)
+    #[arg(long, value_name = "KEY")]
     pub key: Option<PathBuf>,
 }
 

@@ -75,6 +75,10 @@ pub struct CommitInfo {
     pub committer_time: i64,
 }
 
+/// How far (seconds) the walk keeps painting hidden history past the oldest wanted commit,
+/// for committer clocks that run wrong: a day, where git allows five commits.
+const CLOCK_SKEW_SLOP: i64 = 86_400;
+
 /// Reads objects for one thread.
 pub struct Reader {
     repo: gix::Repository,
@@ -254,10 +258,12 @@ impl Reader {
             .iter()
             .filter(|id| marks.get(*id) == Some(&Mark::Wanted))
             .count();
-        while let Some((_, id)) = queue.pop() {
+        let mut oldest_wanted = i64::MAX;
+        while let Some((time, id)) = queue.pop() {
             let mark = marks[&id];
             if mark == Mark::Wanted {
                 wanted_in_queue = wanted_in_queue.saturating_sub(1);
+                oldest_wanted = oldest_wanted.min(time);
             }
             let parents = infos
                 .get(&id)
@@ -279,7 +285,14 @@ impl Reader {
                 }
                 queue.push((infos[&parent].committer_time, parent));
             }
-            if wanted_in_queue == 0 {
+            // Once only hidden commits are queued, keep painting while they are not much
+            // older than the oldest wanted commit: a wanted commit dated after its hidden
+            // descendant (clock skew) must still be reached and marked hidden.
+            if wanted_in_queue == 0
+                && queue
+                    .peek()
+                    .is_none_or(|(next, _)| *next < oldest_wanted.saturating_sub(CLOCK_SKEW_SLOP))
+            {
                 break;
             }
         }

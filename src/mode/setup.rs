@@ -12,14 +12,89 @@ use std::process::Command;
 pub fn run(args: &SetupArgs, out: &mut dyn Write) -> Result<Status, AppError> {
     match args.format {
         SetupFormat::Ssh => setup_ssh(args, out),
-        other => Err(AppError::operational(format!(
-            "setup for the {} format is not available in this version of gitseal",
-            match other {
-                SetupFormat::Openpgp => "openpgp",
-                _ => "x509",
-            }
-        ))),
+        SetupFormat::Openpgp => setup_openpgp(args, out),
+        SetupFormat::X509 => Err(AppError::operational(
+            "setup for the x509 format is not available in this version of gitseal",
+        )),
     }
+}
+
+/// OpenPGP: gitseal becomes `gpg.openpgp.program`; the key is a key id or fingerprint
+/// (or a secret key file), by default the first secret key gpg has for user.email.
+fn setup_openpgp(args: &SetupArgs, out: &mut dyn Write) -> Result<Status, AppError> {
+    let git = GitConfig::new(args.global)?;
+    let program = std::env::current_exe()
+        .and_then(|p| p.canonicalize())
+        .map_err(|e| AppError::operational(format!("cannot find gitseal's own path: {e}")))?;
+    let key = match &args.key {
+        Some(key) if key.to_string_lossy().contains('/') => {
+            let path = absolute(key)?;
+            if !path.is_file() {
+                return Err(AppError::operational(format!(
+                    "no secret key file at {}",
+                    path.display()
+                )));
+            }
+            path.display().to_string()
+        }
+        Some(key) => secret_key_fingerprint(&key.to_string_lossy())?,
+        None => {
+            let email = git.effective("user.email")?.ok_or_else(|| {
+                AppError::operational("user.email is not set: cannot pick your OpenPGP key")
+                    .with_hint(
+                        "pass --key KEYID, or: git config --global user.email you@example.org",
+                    )
+            })?;
+            secret_key_fingerprint(&format!("<{email}>"))?
+        }
+    };
+    let settings = [
+        ("gpg.format", "openpgp".to_string()),
+        ("gpg.openpgp.program", program.display().to_string()),
+        ("user.signingKey", key),
+        ("commit.gpgSign", "true".to_string()),
+        ("tag.gpgSign", "true".to_string()),
+    ];
+    for (key, value) in settings {
+        if git.get(key)?.as_deref() == Some(value.as_str()) {
+            let _ = writeln!(out, "unchanged {key} = {value}");
+        } else {
+            git.set(key, &value)?;
+            let _ = writeln!(out, "set {key} = {value} ({})", git.scope_name());
+        }
+    }
+    Ok(Status::Success)
+}
+
+/// The fingerprint of the first secret key gpg lists for `spec`.
+fn secret_key_fingerprint(spec: &str) -> Result<String, AppError> {
+    let output = Command::new("gpg")
+        .args(["--batch", "--with-colons", "--list-secret-keys", spec])
+        .output()
+        .map_err(|e| {
+            AppError::operational(format!("cannot run gpg: {e}"))
+                .with_hint("pass --key with a secret key file, or install GnuPG")
+        })?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    // `sec` is followed by its `fpr` line (gpg's --with-colons format, doc/DETAILS).
+    let mut after_sec = false;
+    for line in text.lines() {
+        let fields: Vec<&str> = line.split(':').collect();
+        match fields.first().copied() {
+            Some("sec") => after_sec = true,
+            Some("fpr") if after_sec => {
+                if let Some(fpr) = fields.get(9).filter(|f| !f.is_empty()) {
+                    return Ok(fpr.to_string());
+                }
+            }
+            _ => after_sec = false,
+        }
+    }
+    Err(
+        AppError::operational(format!("gpg has no secret key for {spec}")).with_hint(
+            "create one with: gpg --quick-gen-key 'Your Name <you@example.org>' ed25519 sign",
+        ),
+    )
 }
 
 fn setup_ssh(args: &SetupArgs, out: &mut dyn Write) -> Result<Status, AppError> {
@@ -187,32 +262,13 @@ fn default_ssh_key() -> Result<PathBuf, AppError> {
 
 /// `<type> <base64>` of the key in `path` (a public key, or an OpenSSH private key).
 fn public_key_line(path: &Path) -> Result<String, AppError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let found = crate::ssh::public_key::load(path).map_err(|e| {
         AppError::operational(format!(
-            "cannot read key {}: {}",
-            path.display(),
-            io_reason(&e)
-        ))
-    })?;
-    let public = if text.contains("-----BEGIN OPENSSH PRIVATE KEY-----") {
-        ssh_key::PrivateKey::from_openssh(&text)
-            .map(|k| k.public_key().clone())
-            .ok()
-    } else {
-        text.lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty() && !l.starts_with('#'))
-            .and_then(|l| ssh_key::PublicKey::from_openssh(l).ok())
-    };
-    let public = public.ok_or_else(|| {
-        AppError::operational(format!(
-            "{} is not an SSH key (OpenSSH format)",
+            "{} is not an SSH key in OpenSSH format ({e})",
             path.display()
         ))
     })?;
-    let mut plain = public.clone();
-    plain.set_comment("");
-    plain
+    ssh_key::PublicKey::new(found.key, "")
         .to_openssh()
         .map(|s| s.trim().to_string())
         .map_err(|e| AppError::operational(format!("cannot encode key {}: {e}", path.display())))

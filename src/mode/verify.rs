@@ -203,6 +203,16 @@ fn judge_update(
     if new != new_commit {
         // An annotated tag: its own signature is judged by the `tags` list of the rule.
         results.push(walker.judge_tag(new, refname)?);
+    } else if refname.starts_with("refs/tags/")
+        && let Ok(policy) = walker.policy_for_update(new_commit)?
+        && policy
+            .rule_for(refname)
+            .is_some_and(|rule| rule.tags.is_some())
+    {
+        // A lightweight tag carries no signature of its own: it cannot satisfy a tags list.
+        return Ok(Err(
+            "the rule has a tags list, so the ref must point to a signed annotated tag".into(),
+        ));
     }
     Ok(Ok(results))
 }

@@ -2,8 +2,10 @@
 //! ssh-keygen's result lines, and the exit code policy.
 
 pub mod exit;
+pub mod gpg_text;
 pub mod report;
 pub mod ssh_keygen;
+pub mod status;
 
 use crate::error::AppError;
 use std::io::Write;

@@ -56,7 +56,7 @@ struct RawSigstore {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRule {
-    refs: Vec<Spanned<String>>,
+    refs: Spanned<Vec<Spanned<String>>>,
     commits: Option<Vec<Spanned<String>>>,
     merges: Option<Vec<Spanned<String>>>,
     tags: Option<Vec<Spanned<String>>>,
@@ -159,10 +159,18 @@ pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
                             ),
                         ));
                     }
-                    let compiled = regex::Regex::new(pattern).map_err(|e| {
+                    // `^a|b$` passes the check above but means `(^a)|(b$)`: compile the
+                    // pattern inside a group, so the anchors hold for the whole of it.
+                    let compiled = regex::Regex::new(&format!("^(?:{pattern})$")).map_err(|e| {
+                        let detail = e.to_string();
+                        let last = detail
+                            .lines()
+                            .rev()
+                            .find(|l| !l.trim().is_empty())
+                            .unwrap_or("invalid");
                         error(
                             identity.span(),
-                            format!("principals.{name}.sigstore: subject_regex: {e}"),
+                            format!("principals.{name}.sigstore: subject_regex: {}", last.trim()),
                         )
                     })?;
                     SigstoreIdentity::Pattern(compiled)
@@ -261,14 +269,13 @@ pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
     };
     let mut rules = Vec::new();
     for (i, rule) in raw.rules.iter().enumerate() {
-        if rule.refs.is_empty() {
-            return Err(PolicyError {
-                file: file.to_string(),
-                line: 1,
-                message: format!("rules[{i}]: refs is empty"),
-            });
+        if rule.refs.get_ref().is_empty() {
+            return Err(error(
+                rule.refs.span(),
+                format!("rules[{i}]: refs is empty"),
+            ));
         }
-        for pattern in &rule.refs {
+        for pattern in rule.refs.get_ref() {
             if !pattern.get_ref().starts_with("refs/") {
                 return Err(error(
                     pattern.span(),
@@ -280,7 +287,12 @@ pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
             }
         }
         rules.push(Rule {
-            refs: rule.refs.iter().map(|r| r.get_ref().clone()).collect(),
+            refs: rule
+                .refs
+                .get_ref()
+                .iter()
+                .map(|r| r.get_ref().clone())
+                .collect(),
             commits: signer_list(&rule.commits, &format!("rules[{i}].commits"))?,
             merges: signer_list(&rule.merges, &format!("rules[{i}].merges"))?,
             tags: signer_list(&rule.tags, &format!("rules[{i}].tags"))?,
@@ -350,12 +362,30 @@ fn normalise_key(key: &str) -> String {
 
 /// A TOML offset date-time as Unix seconds; local times are refused (ambiguous).
 fn to_unix(value: &Spanned<toml::value::Datetime>) -> Result<i64, String> {
-    let text = value.get_ref().to_string();
-    chrono::DateTime::parse_from_rfc3339(&text)
-        .map(|t| t.timestamp())
-        .map_err(|_| {
-            format!("`{text}` needs a full date, time and zone (e.g. 2026-01-01T00:00:00Z)")
-        })
+    let datetime = value.get_ref();
+    let refuse =
+        || format!("`{datetime}` needs a full date, time and zone (e.g. 2026-01-01T00:00:00Z)");
+    let (Some(date), Some(time), Some(offset)) = (datetime.date, datetime.time, datetime.offset)
+    else {
+        return Err(refuse());
+    };
+    let day = chrono::NaiveDate::from_ymd_opt(
+        i32::from(date.year),
+        u32::from(date.month),
+        u32::from(date.day),
+    )
+    .ok_or_else(refuse)?;
+    let clock = chrono::NaiveTime::from_hms_opt(
+        u32::from(time.hour),
+        u32::from(time.minute),
+        u32::from(time.second.unwrap_or(0)),
+    )
+    .ok_or_else(refuse)?;
+    let offset_seconds = match offset {
+        toml::value::Offset::Z => 0,
+        toml::value::Offset::Custom { minutes } => i64::from(minutes) * 60,
+    };
+    Ok(day.and_time(clock).and_utc().timestamp() - offset_seconds)
 }
 
 /// Byte offsets to 1-based line numbers.
@@ -372,5 +402,482 @@ impl LineIndex {
 
     fn line_of(&self, offset: usize) -> usize {
         self.starts.partition_point(|start| *start <= offset)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{Credential, SignerRef, SigstoreIdentity};
+
+    // Real keys made by ssh-keygen 9.2; the fingerprints are what `ssh-keygen -lf` printed.
+    const ALICE: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAID2hvmEDEwrRVkMoeIlntco0sr78itPX68SnRPdjkQCI";
+    const ALICE_FPR: &str = "SHA256:AVbuM9fMKiR1UEbujGStWRNlLOUsU3DBak/ncDKrH+4";
+    const BOB: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ1FzRwPn0JeIeXxzqqpLQv2s7JbdpMKy7gMFMzC0BYU";
+    const BOB_FPR: &str = "SHA256:F7sbA+lOSeOoqFI9UK0tVyLnrOrlQa/q0FSi0z6yUpE";
+
+    /// A policy using every part of the format (DESIGN section 6, with real keys).
+    fn full_policy() -> String {
+        format!(
+            r#"version = 1
+goodlist = ["0123456789ABCDEF0123456789abcdef01234567"]
+
+[principals.alice]
+ssh      = ["{ALICE} alice@laptop"]
+openpgp  = ["F717 3B3C 7C68 5CD9 ECC4  191B 74E4 45BA 0E15 c957"]
+sigstore = [{{ issuer = "https://github.com/login/oauth", subject = "alice@example.org" }}]
+valid_after  = 2025-01-01T00:00:00Z
+valid_before = 2027-01-01T01:00:00+01:00
+
+[principals.bob]
+ssh = ["{BOB}"]
+
+[principals.release-ci]
+sigstore = [{{ issuer = "https://token.actions.githubusercontent.com",
+              subject_regex = '^https://github\.com/acme/app/\.github/workflows/release\.yml@refs/tags/v.*$' }}]
+
+[groups]
+maintainers = ["alice", "bob"]
+
+[[rules]]                      # first match wins; refs are glob patterns
+refs    = ["refs/heads/main", "refs/heads/release/*"]
+commits = ["@maintainers", "release-ci"]
+merges  = ["@maintainers"]
+allow_force_push = false
+allow_delete     = true
+
+[[rules]]
+refs = ["refs/tags/v*"]
+tags = ["release-ci", "@maintainers"]
+
+[[rules]]
+refs = ["refs/heads/scratch/*"]
+commits = ["*"]
+allow_force_push = true
+
+[policy_changes]
+signers = ["@maintainers"]
+
+[[revoked]]
+key    = "{BOB_FPR}"
+after  = 2026-03-01T00:00:00Z
+reason = "laptop stolen"
+
+[[revoked]]
+key = "f7173b3c7c685cd9ecc4191b74e445ba0e15c957"
+"#
+        )
+    }
+
+    fn parse_err(text: &str) -> PolicyError {
+        match parse(text, "policy.toml") {
+            Ok(_) => panic!("accepted:\n{text}"),
+            Err(e) => e,
+        }
+    }
+
+    /// The error is on `line`, names the file, and says `needle`.
+    #[track_caller]
+    fn assert_error(text: &str, line: usize, needle: &str) {
+        let e = parse_err(text);
+        let shown = e.to_string();
+        assert_eq!(e.file, "policy.toml", "{shown}");
+        assert_eq!(e.line, line, "wrong line in `{shown}` for\n{text}");
+        assert!(
+            shown.starts_with(&format!("policy.toml:{line}: ")),
+            "not file:line: message: {shown}"
+        );
+        assert!(shown.contains(needle), "`{shown}` does not say `{needle}`");
+        assert!(!shown.contains('\n'), "error is not one line: {shown:?}");
+    }
+
+    fn time(text: &str) -> i64 {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .timestamp()
+    }
+
+    /// A minimal valid policy with `extra` appended (alice and bob are principals).
+    fn with(extra: &str) -> String {
+        format!(
+            "version = 1\n[principals.alice]\nssh = [\"{ALICE}\"]\n[principals.bob]\nssh = [\"{BOB}\"]\n{extra}"
+        )
+    }
+
+    #[test]
+    fn a_full_policy_parses() {
+        let policy = parse(&full_policy(), "policy.toml").unwrap();
+        let names: Vec<&str> = policy.principals.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["alice", "bob", "release-ci"]);
+
+        let alice = &policy.principals[0];
+        assert_eq!(alice.credentials.len(), 3);
+        match &alice.credentials[0] {
+            Credential::Ssh {
+                fingerprint,
+                public,
+            } => {
+                assert_eq!(fingerprint, ALICE_FPR);
+                assert_eq!(public, ALICE, "the comment is dropped");
+            }
+            other => panic!("not ssh: {other:?}"),
+        }
+        match &alice.credentials[1] {
+            Credential::OpenPgp { fingerprint } => {
+                assert_eq!(fingerprint, "F7173B3C7C685CD9ECC4191B74E445BA0E15C957")
+            }
+            other => panic!("not openpgp: {other:?}"),
+        }
+        match &alice.credentials[2] {
+            Credential::Sigstore {
+                issuer,
+                subject: SigstoreIdentity::Exact(subject),
+            } => {
+                assert_eq!(issuer, "https://github.com/login/oauth");
+                assert_eq!(subject, "alice@example.org");
+            }
+            other => panic!("not an exact sigstore identity: {other:?}"),
+        }
+        assert_eq!(alice.valid_after, Some(time("2025-01-01T00:00:00Z")));
+        // The zone is honoured: 01:00 at +01:00 is midnight UTC.
+        assert_eq!(alice.valid_before, Some(time("2027-01-01T00:00:00Z")));
+
+        let bob = &policy.principals[1];
+        assert_eq!((bob.valid_after, bob.valid_before), (None, None));
+
+        match &policy.principals[2].credentials[..] {
+            [
+                Credential::Sigstore {
+                    issuer,
+                    subject: SigstoreIdentity::Pattern(re),
+                },
+            ] => {
+                assert_eq!(issuer, "https://token.actions.githubusercontent.com");
+                assert!(re.is_match(
+                    "https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1.2"
+                ));
+                assert!(!re.is_match(
+                    "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main"
+                ));
+            }
+            other => panic!("release-ci: {other:?}"),
+        }
+
+        assert_eq!(policy.groups["maintainers"], ["alice", "bob"]);
+        assert_eq!(policy.rules.len(), 3);
+        let main = &policy.rules[0];
+        assert_eq!(main.refs, ["refs/heads/main", "refs/heads/release/*"]);
+        assert_eq!(
+            main.commits.as_deref(),
+            Some(
+                &[
+                    SignerRef::Group("maintainers".into()),
+                    SignerRef::Principal("release-ci".into())
+                ][..]
+            )
+        );
+        assert_eq!(
+            main.merges.as_deref(),
+            Some(&[SignerRef::Group("maintainers".into())][..])
+        );
+        assert_eq!(main.tags, None);
+        assert!(!main.allow_force_push);
+        assert!(main.allow_delete);
+        assert_eq!(main.name(), "refs/heads/main,refs/heads/release/*");
+        let tags = &policy.rules[1];
+        assert_eq!((tags.commits.as_ref(), tags.merges.as_ref()), (None, None));
+        assert_eq!(tags.tags.as_ref().map(Vec::len), Some(2));
+        assert!(!tags.allow_delete && !tags.allow_force_push, "defaults");
+        assert_eq!(
+            policy.rules[2].commits.as_deref(),
+            Some(&[SignerRef::Anyone][..])
+        );
+        assert!(policy.rules[2].allow_force_push);
+
+        assert_eq!(
+            policy.policy_changes.as_deref(),
+            Some(&[SignerRef::Group("maintainers".into())][..])
+        );
+        assert_eq!(policy.revoked.len(), 2);
+        assert_eq!(
+            policy.revoked[0].key, BOB_FPR,
+            "ssh fingerprints kept as written"
+        );
+        assert_eq!(policy.revoked[0].after, Some(time("2026-03-01T00:00:00Z")));
+        assert_eq!(policy.revoked[0].reason, "laptop stolen");
+        assert_eq!(
+            policy.revoked[1].key, "F7173B3C7C685CD9ECC4191B74E445BA0E15C957",
+            "openpgp fingerprints upper-cased"
+        );
+        assert_eq!(policy.revoked[1].after, None);
+        assert_eq!(policy.revoked[1].reason, "");
+        assert_eq!(
+            policy.goodlist,
+            ["0123456789abcdef0123456789abcdef01234567"]
+        );
+    }
+
+    #[test]
+    fn a_minimal_policy_has_no_rules_and_no_policy_changers() {
+        let policy = parse("version = 1\n", "p").unwrap();
+        assert!(policy.principals.is_empty() && policy.rules.is_empty());
+        assert!(policy.policy_changes.is_none());
+        assert!(policy.revoked.is_empty() && policy.goodlist.is_empty());
+    }
+
+    #[test]
+    fn the_design_example_shape_parses() {
+        // Multi-line inline tables (TOML 1.1), as DESIGN section 6 writes them, with a
+        // 64-digit (v6) OpenPGP fingerprint and a SHA-256 commit id in the goodlist.
+        let text = format!(
+            "version = 1\ngoodlist = [\"{}\"]\n[principals.ci]\nsigstore = [{{ issuer = \"https://x\",\n  subject = \"s\" }}]\n\
+             openpgp = [\"{}\"]\n",
+            "cd".repeat(32),
+            "ab".repeat(32)
+        );
+        let policy = parse(&text, "p").unwrap();
+        assert_eq!(policy.goodlist, ["cd".repeat(32)]);
+    }
+
+    #[test]
+    fn unknown_top_level_key() {
+        assert_error("version = 1\nrule = []\n[principals.alice]\n", 2, "rule");
+        assert_error("version = 1\n\n[policy]\nx = 1\n", 3, "policy");
+    }
+
+    #[test]
+    fn unknown_key_in_a_principal() {
+        let text =
+            format!("version = 1\n\n[principals.alice]\nssh = [\"{ALICE}\"]\nemail = \"a@x\"\n");
+        assert_error(&text, 5, "email");
+    }
+
+    #[test]
+    fn unknown_key_in_a_rule() {
+        let text = with("\n[[rules]]\nrefs = [\"refs/heads/main\"]\ncommit = [\"alice\"]\n");
+        assert_error(&text, 9, "commit");
+    }
+
+    #[test]
+    fn unknown_key_in_policy_changes_and_revoked() {
+        assert_error(
+            &with("[policy_changes]\nsigner = [\"alice\"]\n"),
+            7,
+            "signer",
+        );
+        assert_error(
+            &with("[[revoked]]\nkey = \"SHA256:x\"\nsince = 2026-01-01T00:00:00Z\n"),
+            8,
+            "since",
+        );
+    }
+
+    #[test]
+    fn bad_ssh_key() {
+        let text = "version = 1\n[principals.alice]\nssh = [\n  \"ssh-ed25519 AAAAnotakey\",\n]\n";
+        assert_error(text, 4, "principals.alice.ssh: not an OpenSSH public key");
+        let text = "version = 1\n[principals.alice]\nssh = [\"alice@example.org\"]\n";
+        assert_error(text, 3, "principals.alice.ssh");
+    }
+
+    #[test]
+    fn bad_openpgp_fingerprint() {
+        let text = "version = 1\n\n[principals.dave]\nopenpgp = [\"74E445BA0E15C957\"]\n";
+        assert_error(
+            text,
+            4,
+            "principals.dave.openpgp: `74E445BA0E15C957` is not a fingerprint",
+        );
+        let text = format!(
+            "version = 1\n[principals.dave]\nopenpgp = [\"{}\"]\n",
+            "g".repeat(40)
+        );
+        assert_error(&text, 3, "is not a fingerprint");
+    }
+
+    #[test]
+    fn unanchored_subject_regex() {
+        for pattern in [
+            "https://github\\.com/acme/.*$",
+            "^https://github\\.com/acme/.*",
+        ] {
+            let text = format!(
+                "version = 1\n[principals.ci]\n\nsigstore = [{{ issuer = \"https://i\", subject_regex = '{pattern}' }}]\n"
+            );
+            assert_error(&text, 4, "must be anchored");
+        }
+    }
+
+    #[test]
+    fn an_invalid_subject_regex_is_a_one_line_error() {
+        let text = "version = 1\n[principals.ci]\nsigstore = [{ issuer = \"i\", subject_regex = '^(unclosed$' }]\n";
+        assert_error(text, 3, "principals.ci.sigstore: subject_regex");
+    }
+
+    /// `^a|b$` starts with `^` and ends with `$`, yet `|` binds looser than the anchors:
+    /// as written it matches any subject starting with `a` or ending with `b`. Either the parser refuses it or
+    /// the compiled pattern must be anchored as a whole.
+    #[test]
+    fn an_alternation_does_not_escape_the_anchors() {
+        let text = "version = 1\n[principals.ci]\nsigstore = [{ issuer = \"i\", subject_regex = '^alice@example\\.org|.*@example\\.org$' }]\n";
+        let Ok(policy) = parse(text, "p") else {
+            return; // refused: fine
+        };
+        let Credential::Sigstore {
+            subject: SigstoreIdentity::Pattern(re),
+            ..
+        } = &policy.principals[0].credentials[0]
+        else {
+            panic!("not a pattern");
+        };
+        assert!(re.is_match("alice@example.org") && re.is_match("bob@example.org"));
+        assert!(
+            !re.is_match("alice@example.org.evil.test"),
+            "subject_regex `{}` is not anchored as a whole",
+            re.as_str()
+        );
+        // An escaped dollar is a literal `$`, not an anchor.
+        let text = "version = 1\n[principals.ci]\nsigstore = [{ issuer = \"i\", subject_regex = '^alice\\$' }]\n";
+        if let Ok(policy) = parse(text, "p") {
+            let Credential::Sigstore {
+                subject: SigstoreIdentity::Pattern(re),
+                ..
+            } = &policy.principals[0].credentials[0]
+            else {
+                panic!("not a pattern");
+            };
+            assert!(re.is_match("alice$"));
+            assert!(
+                !re.is_match("alice$.evil"),
+                "subject_regex `{}` is not anchored at the end",
+                re.as_str()
+            );
+        }
+    }
+
+    #[test]
+    fn subject_and_subject_regex_together_or_neither() {
+        let text = "version = 1\n[principals.ci]\nsigstore = [\n  { issuer = \"i\", subject = \"s\", subject_regex = '^s$' },\n]\n";
+        assert_error(text, 4, "exactly one of subject and subject_regex");
+        let text = "version = 1\n[principals.ci]\nsigstore = [{ issuer = \"i\" }]\n";
+        assert_error(text, 3, "exactly one of subject and subject_regex");
+    }
+
+    #[test]
+    fn unknown_principal_in_a_rule() {
+        let text = with(
+            "[[rules]]\nrefs = [\"refs/heads/main\"]\ncommits = [\n  \"alice\",\n  \"carol\",\n]\n",
+        );
+        assert_error(&text, 10, "rules[0].commits: no principal named `carol`");
+        let text = with(
+            "[[rules]]\nrefs = [\"refs/heads/main\"]\n[[rules]]\nrefs = [\"refs/tags/*\"]\ntags = [\"eve\"]\n",
+        );
+        assert_error(&text, 10, "rules[1].tags: no principal named `eve`");
+        let text = with("[policy_changes]\nsigners = [\"mallory\"]\n");
+        assert_error(
+            &text,
+            7,
+            "policy_changes.signers: no principal named `mallory`",
+        );
+    }
+
+    #[test]
+    fn unknown_group() {
+        let text = with(
+            "[groups]\nops = [\"alice\"]\n[[rules]]\nrefs = [\"refs/heads/main\"]\nmerges = [\"@ops\", \"@devs\"]\n",
+        );
+        assert_error(&text, 10, "rules[0].merges: no group named `devs`");
+    }
+
+    #[test]
+    fn group_member_that_is_not_a_principal() {
+        let text = with("[groups]\nops = [\"alice\"]\ndevs = [\"bob\",\n  \"@ops\"]\n");
+        assert_error(&text, 9, "groups.devs: no principal named `@ops`");
+    }
+
+    #[test]
+    fn version_2() {
+        assert_error("# policy\nversion = 2\n", 2, "version 2 is not supported");
+        assert_error("version = \"1\"\n", 1, "");
+        // Without a version the file is not a policy at all.
+        assert!(parse("[groups]\n", "p").is_err());
+    }
+
+    #[test]
+    fn valid_before_not_after_valid_after() {
+        let text = "version = 1\n[principals.alice]\nvalid_after = 2026-01-01T00:00:00Z\nvalid_before = 2026-01-01T00:00:00Z\n";
+        assert_error(
+            text,
+            4,
+            "principals.alice: valid_before is not after valid_after",
+        );
+        let text = "version = 1\n[principals.alice]\nvalid_before = 2025-01-01T00:00:00Z\nvalid_after = 2026-01-01T00:00:00Z\n";
+        assert_error(text, 3, "valid_before is not after valid_after");
+    }
+
+    #[test]
+    fn a_datetime_without_zone_is_refused() {
+        let text = "version = 1\n[principals.alice]\nvalid_after = 2026-01-01T00:00:00\n";
+        assert_error(
+            text,
+            3,
+            "principals.alice.valid_after: `2026-01-01T00:00:00` needs a full date, time and zone",
+        );
+        let text = "version = 1\n[principals.alice]\n\nvalid_before = 2026-01-01\n";
+        assert_error(text, 4, "principals.alice.valid_before");
+        let text = with("[[revoked]]\nkey = \"SHA256:x\"\nafter = 2026-03-01T00:00:00\n");
+        assert_error(&text, 8, "revoked.after");
+    }
+
+    #[test]
+    fn goodlist_entry_that_is_not_a_full_id() {
+        let text = "version = 1\ngoodlist = [\n  \"0123456789abcdef0123456789abcdef01234567\",\n  \"0123456789ab\",\n]\n";
+        assert_error(text, 4, "goodlist: `0123456789ab` is not a full commit id");
+        let text = format!("version = 1\ngoodlist = [\"{}\"]\n", "z".repeat(40));
+        assert_error(&text, 2, "is not a full commit id");
+    }
+
+    #[test]
+    fn ref_pattern_not_starting_with_refs() {
+        let text = with("\n[[rules]]\nrefs = [\"refs/heads/main\",\n        \"main\"]\n");
+        assert_error(
+            &text,
+            9,
+            "rules[0].refs: `main` is not a full ref name or pattern (refs/...)",
+        );
+    }
+
+    #[test]
+    fn empty_revoked_key() {
+        assert_error(
+            &with("[[revoked]]\nkey = \" \"\n"),
+            7,
+            "revoked.key is empty",
+        );
+    }
+
+    #[test]
+    fn line_numbers_count_crlf_files_too() {
+        let text = "version = 1\r\n[principals.alice]\r\n\r\nfoo = 1\r\n";
+        assert_error(text, 4, "foo");
+    }
+
+    #[test]
+    fn a_datetime_without_seconds_is_a_full_datetime() {
+        // TOML 1.1 lets the seconds be left out; the zone is still there.
+        let text = "version = 1\n[principals.alice]\nvalid_after = 2026-01-01T00:00Z\n";
+        let policy = parse(text, "p").unwrap();
+        assert_eq!(
+            policy.principals[0].valid_after,
+            Some(time("2026-01-01T00:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn an_empty_refs_list_is_reported_at_its_rule() {
+        let text = with("\n[[rules]]\nrefs = []\ncommits = [\"alice\"]\n");
+        assert_error(&text, 8, "rules[0]: refs is empty");
     }
 }

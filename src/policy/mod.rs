@@ -183,30 +183,9 @@ impl Policy {
                 ));
             }
         }
-        if !self.goodlist.iter().any(|id| id == subject.id) {
-            for revocation in self.revocations_for(verdict) {
-                let applies = match revocation.after {
-                    None => true,
-                    Some(after) => [signed_at, subject.now]
-                        .into_iter()
-                        .flatten()
-                        .any(|at| at >= after),
-                };
-                if applies {
-                    let when = revocation
-                        .after
-                        .map_or(String::new(), |a| format!(" since {}", rfc3339(a)));
-                    let why = if revocation.reason.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({})", revocation.reason)
-                    };
-                    finding
-                        .reasons
-                        .push(format!("key {} is revoked{when}{why}", revocation.key));
-                }
-            }
-        }
+        finding
+            .reasons
+            .extend(self.revocation_reasons(subject, verdict));
         if let Some(rule) = rule {
             let list = match subject.kind {
                 ObjectKind::Commit => rule.commits.as_ref(),
@@ -234,6 +213,36 @@ impl Policy {
             }
         }
         finding
+    }
+
+    /// Why this policy's `[[revoked]]` list refuses the signature (none if the commit is in
+    /// its goodlist). Also applied with the policy at a range's tip, so that a revocation
+    /// added later reaches commits whose parents' policies predate it.
+    pub fn revocation_reasons(&self, subject: &Subject<'_>, verdict: &Verdict) -> Vec<String> {
+        if verdict.outcome.is_err() || self.goodlist.iter().any(|id| id == subject.id) {
+            return Vec::new();
+        }
+        let signed_at = verdict.time.map(|t| t.unix);
+        self.revocations_for(verdict)
+            .filter(|revocation| match revocation.after {
+                None => true,
+                Some(after) => [signed_at, subject.now]
+                    .into_iter()
+                    .flatten()
+                    .any(|at| at >= after),
+            })
+            .map(|revocation| {
+                let when = revocation
+                    .after
+                    .map_or(String::new(), |a| format!(" since {}", rfc3339(a)));
+                let why = if revocation.reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", revocation.reason)
+                };
+                format!("key {} is revoked{when}{why}", revocation.key)
+            })
+            .collect()
     }
 
     fn revocations_for<'a>(
@@ -288,4 +297,412 @@ pub fn rfc3339(unix: i64) -> String {
     chrono::DateTime::from_timestamp(unix, 0)
         .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
         .unwrap_or_else(|| unix.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signature::{Failure, FailureKind, SignatureTime, TimeSource, Trust};
+
+    // Real keys made by ssh-keygen 9.2; fingerprints as `ssh-keygen -lf` printed them.
+    const ALICE: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAID2hvmEDEwrRVkMoeIlntco0sr78itPX68SnRPdjkQCI";
+    const ALICE_FPR: &str = "SHA256:AVbuM9fMKiR1UEbujGStWRNlLOUsU3DBak/ncDKrH+4";
+    const BOB: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ1FzRwPn0JeIeXxzqqpLQv2s7JbdpMKy7gMFMzC0BYU";
+    const BOB_FPR: &str = "SHA256:F7sbA+lOSeOoqFI9UK0tVyLnrOrlQa/q0FSi0z6yUpE";
+    const CAROL: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEi3f+2IvWsFJfPjlvH7oxr2PvfMhF8IGAyBtJtces5w";
+    const CAROL_FPR: &str = "SHA256:WFHFyR++BkVhJPhhKKPgZ9TENSO2MU/U2FI7bILckfc";
+    const DAVE_FPR: &str = "F7173B3C7C685CD9ECC4191B74E445BA0E15C957";
+    const STRANGER_FPR: &str = "SHA256:uUy7bD6Ztc1yKQ0WW33pY1ynZ3Ii3iQR3q5HKyuUeCk";
+    const GH: &str = "https://token.actions.githubusercontent.com";
+    const RELEASE: &str =
+        "https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1.0";
+    const GOOD_ID: &str = "0123456789abcdef0123456789abcdef01234567";
+    const OTHER_ID: &str = "89abcdef0123456789abcdef0123456789abcdef";
+
+    fn policy() -> Policy {
+        let text = format!(
+            r#"version = 1
+goodlist = ["{GOOD_ID}"]
+
+[principals.alice]
+ssh = ["{ALICE}"]
+
+[principals.bob]
+ssh = ["{BOB}"]
+
+[principals.carol]
+ssh = ["{CAROL}"]
+valid_after  = 2024-01-01T00:00:00Z
+valid_before = 2025-01-01T00:00:00Z
+
+[principals.dave]
+openpgp = ["{DAVE_FPR}"]
+
+[principals.ci]
+sigstore = [{{ issuer = "{GH}", subject_regex = '^https://github\.com/acme/app/\.github/workflows/release\.yml@refs/tags/v.*$' }}]
+
+[groups]
+maintainers = ["alice", "carol"]
+
+[[rules]]
+refs    = ["refs/heads/main", "refs/heads/release/*"]
+commits = ["@maintainers", "bob", "dave"]
+merges  = ["@maintainers"]
+
+[[rules]]
+refs = ["refs/heads/main"]
+commits = ["bob"]
+
+[[rules]]
+refs = ["refs/tags/v*"]
+tags = ["ci"]
+
+[[rules]]
+refs = ["refs/heads/open/*"]
+commits = ["*"]
+
+[policy_changes]
+signers = ["@maintainers"]
+
+[[revoked]]
+key = "{BOB_FPR}"
+after = 2026-03-01T00:00:00Z
+reason = "laptop stolen"
+
+[[revoked]]
+key = "f717 3b3c 7c68 5cd9 ecc4 191b 74e4 45ba 0e15 c957"
+reason = "key lost"
+"#
+        );
+        file::parse(&text, "policy.toml").unwrap()
+    }
+
+    fn at(text: &str) -> i64 {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .timestamp()
+    }
+
+    fn verdict(format: Format, key: &str, time: &str) -> Verdict {
+        Verdict {
+            format,
+            key: Some(key.to_string()),
+            signer: None,
+            time: Some(SignatureTime {
+                unix: at(time),
+                source: TimeSource::Committer,
+            }),
+            outcome: Ok(Trust::Undefined),
+        }
+    }
+
+    fn ssh(key: &str, time: &str) -> Verdict {
+        verdict(Format::Ssh, key, time)
+    }
+
+    fn subject<'a>(refname: &'a str, kind: ObjectKind) -> Subject<'a> {
+        Subject {
+            id: OTHER_ID,
+            refname: Some(refname),
+            kind,
+            changes_policy: false,
+            now: None,
+        }
+    }
+
+    fn commit_on(refname: &str) -> Subject<'_> {
+        subject(refname, ObjectKind::Commit)
+    }
+
+    const MAIN: &str = "refs/heads/main";
+    const MAIN_RULE: &str = "refs/heads/main,refs/heads/release/*";
+    const T: &str = "2024-06-01T12:00:00Z";
+
+    #[track_caller]
+    fn assert_ok(finding: &Finding, principal: &str) {
+        assert_eq!(finding.principal.as_deref(), Some(principal), "{finding:?}");
+        assert!(finding.reasons.is_empty(), "{finding:?}");
+    }
+
+    #[track_caller]
+    fn assert_one_reason(finding: &Finding, expected: &str) {
+        assert_eq!(finding.reasons, [expected.to_string()], "{finding:?}");
+    }
+
+    #[test]
+    fn good_path() {
+        let finding = policy().judge(&commit_on(MAIN), &ssh(ALICE_FPR, T));
+        assert_eq!(
+            finding,
+            Finding {
+                principal: Some("alice".into()),
+                rule: Some(MAIN_RULE.into()),
+                reasons: vec![],
+            }
+        );
+        // The first matching rule decides, even when a later one also matches.
+        let bob = policy().judge(&commit_on("refs/heads/release/1.0"), &ssh(BOB_FPR, T));
+        assert_ok(&bob, "bob");
+        assert_eq!(bob.rule.as_deref(), Some(MAIN_RULE));
+    }
+
+    #[test]
+    fn unknown_signer() {
+        let finding = policy().judge(&commit_on(MAIN), &ssh(STRANGER_FPR, T));
+        assert_eq!(finding.principal, None);
+        assert_eq!(finding.rule.as_deref(), Some(MAIN_RULE));
+        assert_one_reason(
+            &finding,
+            &format!("unknown signer: ssh key {STRANGER_FPR} is not a principal of the policy"),
+        );
+        // The same key text in another format is not that principal.
+        let finding = policy().judge(&commit_on(MAIN), &verdict(Format::OpenPgp, ALICE_FPR, T));
+        assert_eq!(finding.principal, None, "{finding:?}");
+        assert_eq!(finding.reasons.len(), 1);
+        // No key at all.
+        let mut keyless = ssh(ALICE_FPR, T);
+        keyless.key = None;
+        let finding = policy().judge(&commit_on(MAIN), &keyless);
+        assert!(finding.reasons[0].contains("(none)"), "{finding:?}");
+    }
+
+    #[test]
+    fn a_failed_signature_fails_with_its_own_reason() {
+        let mut bad = ssh(ALICE_FPR, T);
+        bad.outcome = Err(Failure {
+            kind: FailureKind::BadSignature,
+            detail: "bad SSH signature: verification failed".into(),
+        });
+        let finding = policy().judge(&commit_on(MAIN), &bad);
+        assert_eq!(finding.principal, None);
+        assert_one_reason(&finding, "bad SSH signature: verification failed");
+    }
+
+    #[test]
+    fn signer_not_allowed_by_rule() {
+        // ci is a principal, but not in the main rule's commits list.
+        let key = format!("{GH} {RELEASE}");
+        let finding = policy().judge(&commit_on(MAIN), &verdict(Format::X509, &key, T));
+        assert_eq!(finding.principal.as_deref(), Some("ci"));
+        assert_one_reason(
+            &finding,
+            &format!("signer ci not allowed by rule {MAIN_RULE}"),
+        );
+    }
+
+    #[test]
+    fn merges_have_their_own_list() {
+        let p = policy();
+        // bob may commit on main but not merge; carol (through the group) may do both.
+        assert_ok(&p.judge(&commit_on(MAIN), &ssh(BOB_FPR, T)), "bob");
+        assert_one_reason(
+            &p.judge(&subject(MAIN, ObjectKind::Merge), &ssh(BOB_FPR, T)),
+            &format!("signer bob not allowed by rule {MAIN_RULE}"),
+        );
+        assert_ok(
+            &p.judge(&subject(MAIN, ObjectKind::Merge), &ssh(CAROL_FPR, T)),
+            "carol",
+        );
+        // Without a merges list, merges follow the commits list.
+        assert_ok(
+            &p.judge(
+                &subject("refs/heads/open/x", ObjectKind::Merge),
+                &ssh(BOB_FPR, T),
+            ),
+            "bob",
+        );
+    }
+
+    #[test]
+    fn tags_have_their_own_list() {
+        let p = policy();
+        let ci = verdict(Format::X509, &format!("{GH} {RELEASE}"), T);
+        let tag = subject("refs/tags/v1.0", ObjectKind::Tag);
+        let finding = p.judge(&tag, &ci);
+        assert_ok(&finding, "ci");
+        assert_eq!(finding.rule.as_deref(), Some("refs/tags/v*"));
+        assert_one_reason(
+            &p.judge(&tag, &ssh(ALICE_FPR, T)),
+            "signer alice not allowed by rule refs/tags/v*",
+        );
+        // A workflow of another repository is not the ci principal.
+        let other = verdict(
+            Format::X509,
+            &format!(
+                "{GH} https://github.com/evil/app/.github/workflows/release.yml@refs/tags/v1.0"
+            ),
+            T,
+        );
+        assert_eq!(p.judge(&tag, &other).principal, None);
+        // Nor is the right subject from another issuer.
+        let other = verdict(
+            Format::X509,
+            &format!("https://accounts.google.com {RELEASE}"),
+            T,
+        );
+        assert_eq!(p.judge(&tag, &other).principal, None);
+    }
+
+    #[test]
+    fn no_matching_rule_means_any_principal() {
+        let p = policy();
+        for refname in [Some("refs/heads/feature"), None] {
+            let s = Subject {
+                refname,
+                ..commit_on(MAIN)
+            };
+            let finding = p.judge(&s, &ssh(BOB_FPR, T));
+            assert_ok(&finding, "bob");
+            assert_eq!(finding.rule, None);
+            // ... but it must still be a principal.
+            assert_eq!(p.judge(&s, &ssh(STRANGER_FPR, T)).reasons.len(), 1);
+        }
+    }
+
+    #[test]
+    fn validity_window() {
+        let p = policy();
+        let judge = |time: &str| p.judge(&commit_on(MAIN), &ssh(CAROL_FPR, time));
+        assert_one_reason(
+            &judge("2023-12-31T23:59:59Z"),
+            "principal carol is not valid before 2024-01-01T00:00:00Z",
+        );
+        assert_ok(&judge("2024-01-01T00:00:00Z"), "carol");
+        assert_ok(&judge("2024-12-31T23:59:59Z"), "carol");
+        assert_one_reason(
+            &judge("2025-01-01T00:00:00Z"),
+            "principal carol expired at 2025-01-01T00:00:00Z",
+        );
+        let finding = judge("2030-01-01T00:00:00Z");
+        assert_eq!(finding.principal.as_deref(), Some("carol"));
+    }
+
+    #[test]
+    fn revoked_without_after_is_revoked_at_any_time() {
+        let p = policy();
+        for time in ["1990-01-01T00:00:00Z", T, "2040-01-01T00:00:00Z"] {
+            for key in [DAVE_FPR, &DAVE_FPR.to_ascii_lowercase()] {
+                let finding = p.judge(&commit_on(MAIN), &verdict(Format::OpenPgp, key, time));
+                assert_eq!(finding.principal.as_deref(), Some("dave"));
+                assert_one_reason(&finding, &format!("key {DAVE_FPR} is revoked (key lost)"));
+            }
+        }
+    }
+
+    #[test]
+    fn revoked_with_after_is_revoked_from_then_on() {
+        let p = policy();
+        assert_ok(
+            &p.judge(&commit_on(MAIN), &ssh(BOB_FPR, "2026-02-28T23:59:59Z")),
+            "bob",
+        );
+        for time in ["2026-03-01T00:00:00Z", "2027-01-01T00:00:00Z"] {
+            assert_one_reason(
+                &p.judge(&commit_on(MAIN), &ssh(BOB_FPR, time)),
+                &format!("key {BOB_FPR} is revoked since 2026-03-01T00:00:00Z (laptop stolen)"),
+            );
+        }
+    }
+
+    #[test]
+    fn goodlist_exempts_from_revocation() {
+        let p = policy();
+        let listed = Subject {
+            id: GOOD_ID,
+            ..commit_on(MAIN)
+        };
+        assert_ok(
+            &p.judge(&listed, &ssh(BOB_FPR, "2027-01-01T00:00:00Z")),
+            "bob",
+        );
+        assert_ok(
+            &p.judge(&listed, &verdict(Format::OpenPgp, DAVE_FPR, T)),
+            "dave",
+        );
+        // Only from revocation: an expired principal stays expired.
+        let finding = p.judge(&listed, &ssh(CAROL_FPR, "2026-01-01T00:00:00Z"));
+        assert_one_reason(&finding, "principal carol expired at 2025-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn policy_change_needs_a_policy_changes_signer() {
+        let p = policy();
+        let change = Subject {
+            changes_policy: true,
+            ..commit_on("refs/heads/open/x")
+        };
+        assert_ok(&p.judge(&change, &ssh(ALICE_FPR, T)), "alice");
+        assert_one_reason(
+            &p.judge(&change, &ssh(BOB_FPR, T)),
+            "changes .gitseal/ but bob is not a policy_changes signer",
+        );
+    }
+
+    #[test]
+    fn policy_change_without_a_policy_changes_section() {
+        let text = format!("version = 1\n[principals.alice]\nssh = [\"{ALICE}\"]\n");
+        let p = file::parse(&text, "p").unwrap();
+        let plain = commit_on(MAIN);
+        assert_ok(&p.judge(&plain, &ssh(ALICE_FPR, T)), "alice");
+        let change = Subject {
+            changes_policy: true,
+            ..plain
+        };
+        assert_one_reason(
+            &p.judge(&change, &ssh(ALICE_FPR, T)),
+            "changes .gitseal/ but the policy has no [policy_changes] signers",
+        );
+    }
+
+    #[test]
+    fn now_also_has_to_be_inside_the_window() {
+        let p = policy();
+        let push = Subject {
+            now: Some(at("2025-06-01T00:00:00Z")),
+            ..commit_on(MAIN)
+        };
+        // Committed inside carol's window, pushed after it closed.
+        let finding = p.judge(&push, &ssh(CAROL_FPR, T));
+        assert_one_reason(&finding, "principal carol expired at 2025-01-01T00:00:00Z");
+        // Inside the window both times: fine.
+        let early = Subject {
+            now: Some(at("2024-07-01T00:00:00Z")),
+            ..push
+        };
+        assert_ok(&p.judge(&early, &ssh(CAROL_FPR, T)), "carol");
+        // A key revoked from a time on is revoked for pushes from then on.
+        let late = Subject {
+            now: Some(at("2026-06-01T00:00:00Z")),
+            ..push
+        };
+        let finding = p.judge(&late, &ssh(BOB_FPR, "2026-01-01T00:00:00Z"));
+        assert_one_reason(
+            &finding,
+            &format!("key {BOB_FPR} is revoked since 2026-03-01T00:00:00Z (laptop stolen)"),
+        );
+    }
+
+    #[test]
+    fn revocation_by_sigstore_subject() {
+        let text = format!(
+            "version = 1\n[principals.ci]\nsigstore = [{{ issuer = \"{GH}\", subject = \"{RELEASE}\" }}]\n\
+             [[revoked]]\nkey = \"{RELEASE}\"\n"
+        );
+        let p = file::parse(&text, "p").unwrap();
+        let finding = p.judge(
+            &commit_on(MAIN),
+            &verdict(Format::X509, &format!("{GH} {RELEASE}"), T),
+        );
+        assert_eq!(finding.principal.as_deref(), Some("ci"));
+        assert_one_reason(&finding, &format!("key {RELEASE} is revoked"));
+    }
+
+    #[test]
+    fn rfc3339_is_utc_seconds() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+    }
 }

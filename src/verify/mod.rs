@@ -158,8 +158,50 @@ impl<'r> Walker<'r> {
                 finding,
             });
         }
+        self.apply_tip_revocations(tips, hidden, &mut reports)?;
         let _ = self.cache.save();
         Ok(reports)
+    }
+
+    /// Revocations in the policies at the range's ends (its tips, and what it is measured
+    /// against, such as a ref's current tip) apply to every requested commit: they can only
+    /// refuse more, never accept what the parents' policies refused.
+    fn apply_tip_revocations(
+        &mut self,
+        tips: &[ObjectId],
+        hidden: &[ObjectId],
+        reports: &mut [CommitReport],
+    ) -> Result<(), VerifyError> {
+        if self.options.fixed_policy.is_some() || reports.is_empty() {
+            return Ok(());
+        }
+        let mut policies: Vec<Rc<Policy>> = Vec::new();
+        for end in tips.iter().chain(hidden) {
+            let tree = self.reader.commit(*end)?.tree;
+            if let Ok(policy) = self.policy_at(tree)?
+                && !policies.iter().any(|p| Rc::ptr_eq(p, &policy))
+            {
+                policies.push(policy);
+            }
+        }
+        for report in reports.iter_mut() {
+            let id = report.id.to_string();
+            let subject = Subject {
+                id: &id,
+                refname: report.refname.as_deref(),
+                kind: ObjectKind::Commit,
+                changes_policy: false,
+                now: self.options.now,
+            };
+            for policy in &policies {
+                for reason in policy.revocation_reasons(&subject, &report.verdict) {
+                    if !report.finding.reasons.contains(&reason) {
+                        report.finding.reasons.push(reason);
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Each commit's signature verdict and `.gitseal` tree id, in parallel on all cores.

@@ -1,0 +1,94 @@
+//! The OpenPGP room: detached signatures as gpg makes and checks them for git
+//! (DESIGN.md section 4), with sequoia-openpgp for the packets and the cryptography.
+//!
+//! - [`verify`]: gpg's judgement of a detached signature (GOODSIG ... TRUST_*).
+//! - [`keyring`], [`keybox`]: certificates from GnuPG's keyring and configured files.
+//! - [`trustdb`]: ownertrust and validity by the pgp trust model.
+//! - [`select`]: which key `-u <spec>` names. [`sign`]: making the signature, with a key
+//!   file or through [`agent`] (gpg-agent), which names keys by [`keygrip`].
+//!
+//! Nothing here prints, reads the environment or asks the clock: files arrive as bytes,
+//! time as a parameter.
+
+pub mod agent;
+pub mod keybox;
+pub mod keygrip;
+pub mod keyring;
+pub mod select;
+pub mod sign;
+pub mod trustdb;
+pub mod verify;
+
+use sequoia_openpgp::policy::StandardPolicy;
+use sequoia_openpgp::types::HashAlgorithm;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// What can go wrong in this room. One lowercase line each; the mode adds hints.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenPgpError {
+    /// The signature file holds no signature packet (gpg: `NODATA`).
+    #[error("no signature found")]
+    NoSignature,
+    /// The signature could not be parsed.
+    #[error("malformed signature: {0}")]
+    Malformed(String),
+    /// A keybox (`pubring.kbx`) that does not parse.
+    #[error("unreadable keybox: {0}")]
+    Keybox(String),
+    /// A keyring file that does not parse.
+    #[error("unreadable keyring: {0}")]
+    Keyring(String),
+    /// trustdb.gpg that does not parse.
+    #[error("unreadable trust database: {0}")]
+    TrustDb(String),
+    /// No usable secret key for the `-u` argument (gpg: `INV_SGNR 9`).
+    #[error("no secret key for \"{0}\"")]
+    NoSecretKey(String),
+    /// A secret key file that is not one.
+    #[error("{0}")]
+    KeyFile(String),
+    /// Talking to gpg-agent failed.
+    #[error("gpg-agent: {0}")]
+    Agent(String),
+    /// Making the signature failed.
+    #[error("signing failed: {0}")]
+    Sign(String),
+}
+
+/// The policy signatures are judged by: sequoia's standard policy, but accepting SHA-1
+/// everywhere, because gpg 2.2 does and "nothing changes" is the contract.
+pub fn policy() -> StandardPolicy<'static> {
+    let mut policy = StandardPolicy::new();
+    policy.accept_hash(HashAlgorithm::SHA1);
+    policy
+}
+
+/// Unix seconds of a time (0 before the epoch).
+pub fn unix(time: SystemTime) -> i64 {
+    time.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// The time at Unix seconds.
+pub fn at(unix: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(unix.max(0) as u64)
+}
+
+/// A sequoia error as one lowercase line (its chain of causes joined).
+pub(crate) fn reason(error: &sequoia_openpgp::anyhow::Error) -> String {
+    let text = error
+        .chain()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(": ");
+    lowercase_first(&text)
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,296 @@
+//! Detached signature verification with gpg's judgement: which of GOODSIG, BADSIG,
+//! EXPSIG, EXPKEYSIG, REVKEYSIG or ERRSIG a signature earns, and the VALIDSIG and TRUST
+//! facts git reads (reference/git-contract.md section 3.3).
+//!
+//! Like gpg, expiry and revocation are judged at the time given (gpg: "now"), and the
+//! outcome order is gpg's `check_sig_and_print`: an expired signature first, then an
+//! expired key, then a revoked key.
+
+use super::keyring::{Found, Keyring};
+use super::trustdb::{TrustDb, Validator};
+use super::{OpenPgpError, policy, unix};
+use crate::signature::{Failure, FailureKind, Format, SignatureTime, TimeSource, Trust, Verdict};
+use sequoia_openpgp::cert::Cert;
+use sequoia_openpgp::cert::amalgamation::ValidAmalgamation;
+use sequoia_openpgp::packet::{Key, Packet, Signature, key};
+use sequoia_openpgp::parse::{PacketParser, PacketParserResult, Parse};
+use sequoia_openpgp::types::RevocationStatus;
+use sequoia_openpgp::{KeyHandle, KeyID};
+use std::time::SystemTime;
+
+/// What gpg would call a signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Good,
+    Bad,
+    /// Good, but the signature's own expiration time has passed.
+    ExpiredSignature,
+    /// Good, made by a key that has expired.
+    ExpiredKey,
+    /// Good, made by a key that has been revoked.
+    RevokedKey,
+    /// The signer's key is not in any keyring.
+    MissingKey,
+    /// The signature uses an algorithm this build cannot check.
+    UnsupportedAlgorithm,
+}
+
+/// Everything gpg reports about one signature.
+#[derive(Clone, Debug)]
+pub struct SigReport {
+    pub outcome: Outcome,
+    /// The signer's user id subpacket (NEWSIG's argument).
+    pub signers_uid: Option<String>,
+    /// The issuer's long key id, upper-case hex.
+    pub key_id: String,
+    /// The signing key's fingerprint: from the key when found, else the issuer subpacket.
+    pub fingerprint: Option<String>,
+    pub primary_fingerprint: Option<String>,
+    /// The signer's primary user id.
+    pub uid: Option<String>,
+    /// The key's other user ids (gpg's "aka" lines).
+    pub other_uids: Vec<String>,
+    pub created: i64,
+    pub expires: Option<i64>,
+    pub version: u8,
+    pub pk_algo: u8,
+    pub hash_algo: u8,
+    pub class: u8,
+    /// Key validity; `None` when the key was not found or has expired (gpg then prints no
+    /// TRUST line; for BADSIG it prints none either, but names the validity in its text).
+    pub validity: Option<Trust>,
+    pub key_expired_at: Option<i64>,
+    pub revoked: bool,
+    /// Whether the signing key is a subkey (gpg then prints the subkey fingerprint too).
+    pub by_subkey: bool,
+}
+
+/// The inputs of a verification: certificates, ownertrust, and the time to judge at.
+pub struct Context<'a> {
+    pub keyring: &'a Keyring,
+    pub trustdb: &'a TrustDb,
+    pub now: SystemTime,
+}
+
+/// Checks every signature in `signature` (armored or binary) over `payload`.
+pub fn verify_detached(
+    signature: &[u8],
+    payload: &[u8],
+    ctx: &Context<'_>,
+) -> Result<Vec<SigReport>, OpenPgpError> {
+    let signatures = read_signatures(signature)?;
+    if signatures.is_empty() {
+        return Err(OpenPgpError::NoSignature);
+    }
+    Ok(signatures
+        .iter()
+        .map(|sig| check_one(sig, payload, ctx))
+        .collect())
+}
+
+/// The signature packets of a detached signature.
+fn read_signatures(data: &[u8]) -> Result<Vec<Signature>, OpenPgpError> {
+    let mut out = Vec::new();
+    let mut ppr =
+        PacketParser::from_bytes(data).map_err(|e| OpenPgpError::Malformed(super::reason(&e)))?;
+    while let PacketParserResult::Some(pp) = ppr {
+        let (packet, next) = pp
+            .next()
+            .map_err(|e| OpenPgpError::Malformed(super::reason(&e)))?;
+        match packet {
+            Packet::Signature(sig) => out.push(sig),
+            Packet::Unknown(u) => {
+                return Err(OpenPgpError::Malformed(format!(
+                    "unreadable {} packet",
+                    u.tag()
+                )));
+            }
+            _ => {}
+        }
+        ppr = next;
+    }
+    Ok(out)
+}
+
+fn check_one(sig: &Signature, payload: &[u8], ctx: &Context<'_>) -> SigReport {
+    let issuers = sig.get_issuers();
+    let key_id = issuers
+        .iter()
+        .map(|h| KeyID::from(h.clone()))
+        .next()
+        .map(|k| k.to_hex())
+        .unwrap_or_else(|| "0000000000000000".into());
+    let issuer_fpr = issuers.iter().find_map(|h| match h {
+        KeyHandle::Fingerprint(f) => Some(f.to_hex()),
+        KeyHandle::KeyID(_) => None,
+    });
+    let mut report = SigReport {
+        outcome: Outcome::MissingKey,
+        signers_uid: sig
+            .signers_user_id()
+            .map(|u| String::from_utf8_lossy(u).into_owned()),
+        key_id,
+        fingerprint: issuer_fpr,
+        primary_fingerprint: None,
+        uid: None,
+        other_uids: Vec::new(),
+        created: sig.signature_creation_time().map(unix).unwrap_or(0),
+        expires: sig.signature_expiration_time().map(unix),
+        version: sig.version(),
+        pk_algo: sig.pk_algo().into(),
+        hash_algo: sig.hash_algo().into(),
+        class: sig.typ().into(),
+        validity: None,
+        key_expired_at: None,
+        revoked: false,
+        by_subkey: false,
+    };
+    if !sig.pk_algo().is_supported() || !sig.hash_algo().is_supported() {
+        report.outcome = Outcome::UnsupportedAlgorithm;
+        return report;
+    }
+
+    // Every key the issuer subpackets name; the first that verifies wins, else the first
+    // found decides what BADSIG names.
+    let mut candidates: Vec<(Found, Key<key::PublicParts, key::UnspecifiedRole>)> = Vec::new();
+    for issuer in &issuers {
+        for found in ctx.keyring.lookup(issuer) {
+            for ka in found.cert.keys() {
+                let key = ka.key();
+                if key.key_handle().aliases(issuer)
+                    && !candidates
+                        .iter()
+                        .any(|(_, k)| k.fingerprint() == key.fingerprint())
+                {
+                    candidates.push((found.clone(), key.clone()));
+                }
+            }
+        }
+    }
+    let Some(first) = candidates.first().cloned() else {
+        return report;
+    };
+    let good = candidates
+        .iter()
+        .find(|(_, key)| sig.verify_message(key, payload).is_ok())
+        .cloned();
+    let (found, key) = good.clone().unwrap_or(first);
+    describe_signer(&mut report, &found.cert, &key, ctx.now);
+    let (expired_at, revoked) = key_state(&found.cert, &key, ctx.now);
+    report.revoked = revoked;
+    report.key_expired_at = expired_at;
+    let validator = Validator {
+        keyring: ctx.keyring,
+        trustdb: ctx.trustdb,
+        policy: &policy(),
+        now: ctx.now,
+    };
+    if expired_at.is_none() {
+        let computed = validator.validity(&found.cert, found.origin);
+        report.validity = Some(if revoked {
+            ctx.trustdb
+                .cached_validity(&found.cert.fingerprint())
+                .map_or(computed, |cached| cached.max(computed))
+        } else {
+            computed
+        });
+    }
+    let now = unix(ctx.now);
+    report.outcome = if good.is_none() {
+        Outcome::Bad
+    } else if report.expires.is_some_and(|e| e <= now) {
+        Outcome::ExpiredSignature
+    } else if expired_at.is_some() {
+        Outcome::ExpiredKey
+    } else if revoked {
+        Outcome::RevokedKey
+    } else {
+        Outcome::Good
+    };
+    report
+}
+
+/// Fills in who the key belongs to.
+fn describe_signer(
+    report: &mut SigReport,
+    cert: &Cert,
+    key: &Key<key::PublicParts, key::UnspecifiedRole>,
+    now: SystemTime,
+) {
+    report.fingerprint = Some(key.fingerprint().to_hex());
+    report.key_id = key.keyid().to_hex();
+    report.primary_fingerprint = Some(cert.fingerprint().to_hex());
+    report.by_subkey = key.fingerprint() != cert.fingerprint();
+    let policy = policy();
+    let primary = cert
+        .with_policy(&policy, now)
+        .ok()
+        .and_then(|vc| vc.primary_userid().ok().map(|u| u.userid().clone()))
+        .or_else(|| cert.userids().next().map(|u| u.userid().clone()));
+    let text =
+        |u: &sequoia_openpgp::packet::UserID| String::from_utf8_lossy(u.value()).into_owned();
+    report.uid = primary.as_ref().map(text);
+    report.other_uids = cert
+        .userids()
+        .map(|u| text(u.userid()))
+        .filter(|u| Some(u) != report.uid.as_ref())
+        .collect();
+}
+
+/// When the signing key (or its primary) expired, if it has by `now`, and whether the
+/// certificate or the signing subkey is revoked.
+fn key_state(
+    cert: &Cert,
+    key: &Key<key::PublicParts, key::UnspecifiedRole>,
+    now: SystemTime,
+) -> (Option<i64>, bool) {
+    let policy = policy();
+    let Ok(vc) = cert.with_policy(&policy, now) else {
+        let revoked = matches!(
+            cert.revocation_status(&policy, now),
+            RevocationStatus::Revoked(_)
+        );
+        return (None, revoked);
+    };
+    let mut revoked = matches!(vc.revocation_status(), RevocationStatus::Revoked(_));
+    let mut expiry = vc.primary_key().key_expiration_time();
+    if let Some(vka) = vc.keys().key_handle(key.key_handle()).next() {
+        if matches!(vka.revocation_status(), RevocationStatus::Revoked(_)) {
+            revoked = true;
+        }
+        if let Some(sub) = vka.key_expiration_time() {
+            expiry = Some(expiry.map_or(sub, |e| e.min(sub)));
+        }
+    }
+    let expired = expiry.filter(|e| *e <= now).map(unix);
+    (expired, revoked)
+}
+
+/// The backend-neutral verdict for one report (for `gitseal verify` and policies).
+pub fn verdict(report: &SigReport) -> Verdict {
+    let failure = |kind, detail: &str| {
+        Err(Failure {
+            kind,
+            detail: detail.to_string(),
+        })
+    };
+    let outcome = match report.outcome {
+        Outcome::Good => Ok(report.validity.unwrap_or(Trust::Undefined)),
+        Outcome::Bad => failure(FailureKind::BadSignature, "bad signature"),
+        Outcome::ExpiredSignature => failure(FailureKind::Expired, "the signature has expired"),
+        Outcome::ExpiredKey => failure(FailureKind::Expired, "the signing key has expired"),
+        Outcome::RevokedKey => failure(FailureKind::Revoked, "the signing key is revoked"),
+        Outcome::MissingKey => failure(FailureKind::UnknownSigner, "no public key"),
+        Outcome::UnsupportedAlgorithm => failure(FailureKind::Malformed, "unsupported algorithm"),
+    };
+    Verdict {
+        format: Format::OpenPgp,
+        key: Some(report.key_id.clone()),
+        signer: report.uid.clone(),
+        time: Some(SignatureTime {
+            unix: report.created,
+            source: TimeSource::Committer,
+        }),
+        outcome,
+    }
+}

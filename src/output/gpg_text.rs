@@ -1,0 +1,162 @@
+//! gpg's human-readable verification text, which git shows in `--show-signature`,
+//! `verify-commit` and `%GG`. The lines carry gpg's own `gpg: ` prefix and wording
+//! (GnuPG 2.2 `g10/mainproc.c: check_sig_and_print`, `g10/pkclist.c:
+//! check_signatures_trust`), because people and tools read "Good signature from".
+
+use crate::openpgp::verify::{Outcome, SigReport};
+use crate::signature::Trust;
+use std::io::Write;
+
+/// Writes the text for one checked signature.
+pub fn verification(report: &SigReport, w: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(w, "gpg: Signature made {}", time(report.created))?;
+    let using = report.fingerprint.as_deref().unwrap_or(&report.key_id);
+    writeln!(
+        w,
+        "gpg:                using {} key {using}",
+        algo_name(report.pk_algo)
+    )?;
+    if let Some(uid) = &report.signers_uid {
+        writeln!(w, "gpg:                issuer \"{uid}\"")?;
+    }
+    let uid = report.uid.as_deref().unwrap_or("[?]");
+    let validity = match (report.key_expired_at, report.validity) {
+        (Some(_), _) => "expired",
+        (None, Some(level)) => validity_word(level),
+        (None, None) => "unknown",
+    };
+    let what = match report.outcome {
+        Outcome::MissingKey => {
+            return writeln!(w, "gpg: Can't check signature: No public key");
+        }
+        Outcome::UnsupportedAlgorithm => {
+            return writeln!(w, "gpg: Can't check signature: Unknown algorithm");
+        }
+        Outcome::Bad => "BAD signature",
+        Outcome::ExpiredSignature => "Expired signature",
+        _ => "Good signature",
+    };
+    writeln!(w, "gpg: {what} from \"{uid}\" [{validity}]")?;
+    for other in &report.other_uids {
+        writeln!(w, "gpg:                 aka \"{other}\" [{validity}]")?;
+    }
+    match report.outcome {
+        Outcome::Bad | Outcome::MissingKey | Outcome::UnsupportedAlgorithm => return Ok(()),
+        Outcome::ExpiredSignature => {
+            if let Some(expires) = report.expires {
+                writeln!(w, "gpg: Signature expired {}", time(expires))?;
+            }
+        }
+        _ => {}
+    }
+    if report.revoked {
+        writeln!(w, "gpg: WARNING: This key has been revoked by its owner!")?;
+        writeln!(
+            w,
+            "gpg:          This could mean that the signature is forged."
+        )?;
+    }
+    if report.key_expired_at.is_some() {
+        writeln!(w, "gpg: Note: This key has expired!")?;
+        return fingerprints(report, w);
+    }
+    match report.validity {
+        Some(Trust::Undefined) | None => {
+            writeln!(
+                w,
+                "gpg: WARNING: This key is not certified with a trusted signature!"
+            )?;
+            writeln!(
+                w,
+                "gpg:          There is no indication that the signature belongs to the owner."
+            )?;
+            fingerprints(report, w)
+        }
+        Some(Trust::Marginal) => {
+            writeln!(
+                w,
+                "gpg: WARNING: This key is not certified with sufficiently trusted signatures!"
+            )?;
+            writeln!(
+                w,
+                "gpg:          It is not certain that the signature belongs to the owner."
+            )?;
+            fingerprints(report, w)
+        }
+        Some(Trust::Never) => {
+            writeln!(w, "gpg: WARNING: We do NOT trust this key!")?;
+            writeln!(w, "gpg:          The signature is probably a FORGERY.")
+        }
+        Some(Trust::Fully | Trust::Ultimate) => Ok(()),
+    }
+}
+
+fn fingerprints(report: &SigReport, w: &mut dyn Write) -> std::io::Result<()> {
+    if let Some(primary) = &report.primary_fingerprint {
+        writeln!(w, "Primary key fingerprint: {}", spaced(primary))?;
+    }
+    if report.by_subkey
+        && let Some(sub) = &report.fingerprint
+    {
+        writeln!(w, "     Subkey fingerprint: {}", spaced(sub))?;
+    }
+    Ok(())
+}
+
+/// gpg's fingerprint grouping: blocks of four, an extra space in the middle.
+fn spaced(fpr: &str) -> String {
+    let mut out = String::new();
+    for (i, chunk) in fpr.as_bytes().chunks(4).enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        if i == 5 {
+            out.push(' ');
+        }
+        out.push_str(&String::from_utf8_lossy(chunk));
+    }
+    out
+}
+
+fn validity_word(level: Trust) -> &'static str {
+    match level {
+        Trust::Undefined => "unknown",
+        Trust::Never => "never",
+        Trust::Marginal => "marginal",
+        Trust::Fully => "full",
+        Trust::Ultimate => "ultimate",
+    }
+}
+
+/// gpg's names for public-key algorithms in "using ... key".
+fn algo_name(algo: u8) -> String {
+    match algo {
+        1..=3 => "RSA".into(),
+        17 => "DSA".into(),
+        19 => "ECDSA".into(),
+        22 => "EDDSA".into(),
+        other => format!("algorithm {other}"),
+    }
+}
+
+/// `Tue Nov 24 22:11:36 2026 UTC`: gpg's `asctimestamp` in the C locale, in UTC.
+fn time(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .map(|t| t.format("%a %b %e %H:%M:%S %Y UTC").to_string())
+        .unwrap_or_else(|| unix.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_and_times_look_like_gpgs() {
+        assert_eq!(
+            spaced("E79ADACB7E3710673857A933B62DFB8CEF57DB05"),
+            "E79A DACB 7E37 1067 3857  A933 B62D FB8C EF57 DB05"
+        );
+        assert_eq!(time(1795558296), "Tue Nov 24 22:11:36 2026 UTC");
+        assert_eq!(time(0), "Thu Jan  1 00:00:00 1970 UTC");
+    }
+}
