@@ -376,7 +376,7 @@ fn sign_with_agent(
 ) -> Result<Made, AppError> {
     let (keyring, _) = load_certificates(settings)?;
     let spec = KeySpec::parse(spec_text);
-    let mut agent = connect_agent()?;
+    let mut agent = connect_agent(settings)?;
     agent.set_session(&session_from_env()).map_err(room_error)?;
     let mut chosen = None;
     for found in keyring.all() {
@@ -441,9 +441,15 @@ fn key_description(cert: &Cert, key: &Key<key::PublicParts, key::UnspecifiedRole
     )
 }
 
-/// The agent's socket as gpgconf names it (it honours GNUPGHOME and /run/user), started
-/// on demand like gpg does.
-fn connect_agent() -> Result<Agent, AppError> {
+/// The agent's socket: first `$GNUPGHOME/S.gpg-agent` (where it lives when there is no
+/// /run/user directory; saves a gpgconf process per signature), else as gpgconf names it
+/// (it knows the /run/user rules), started on demand like gpg does.
+fn connect_agent(settings: &Settings) -> Result<Agent, AppError> {
+    if let Some(home) = &settings.gnupg_home
+        && let Ok(agent) = Agent::connect(&home.join("S.gpg-agent"))
+    {
+        return Ok(agent);
+    }
     let output = Command::new("gpgconf")
         .args(["--list-dirs", "agent-socket"])
         .output()
