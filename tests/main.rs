@@ -19,4 +19,5 @@ mod revocation;
 mod setup;
 mod ssh_agent;
 mod ssh_keygen_dialect;
+mod verify_openpgp;
 mod verify_policy;

@@ -181,6 +181,32 @@ impl Reader {
             .map(|v| v.to_string())
     }
 
+    /// The blobs directly inside the directory `path` of `tree`, with their names.
+    pub fn read_dir(
+        &mut self,
+        tree: ObjectId,
+        path: &str,
+    ) -> Result<Vec<(String, Vec<u8>)>, GitError> {
+        let Some(dir) = self.lookup_path(tree, path)? else {
+            return Ok(Vec::new());
+        };
+        let (kind, data) = self.object(dir)?;
+        if kind != gix::object::Kind::Tree {
+            return Ok(Vec::new());
+        }
+        let hash = self.repo.object_hash();
+        let entries: Vec<(String, ObjectId)> = gix::objs::TreeRefIter::from_bytes(&data, hash)
+            .filter_map(Result::ok)
+            .filter(|entry| entry.mode.is_blob())
+            .map(|entry| (entry.filename.to_string(), entry.oid.to_owned()))
+            .collect();
+        let mut blobs = Vec::with_capacity(entries.len());
+        for (name, id) in entries {
+            blobs.push((name, self.object(id)?.1));
+        }
+        Ok(blobs)
+    }
+
     /// Resolves a revision (`HEAD`, a ref, a hex id) to a commit id, peeling tags.
     pub fn resolve(&mut self, spec: &str) -> Result<ObjectId, GitError> {
         let id = self

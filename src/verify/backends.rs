@@ -5,8 +5,25 @@ use crate::signature::{
     Failure, FailureKind, Format, SignatureTime, TimeSource, Verdict, Verifier,
 };
 
+/// Certificates a room needs besides the signature: for OpenPGP, those in the parents'
+/// `.gitseal/keys/*.asc` (the policy names fingerprints; the keys directory holds them).
+pub struct Certificates<'a> {
+    pub openpgp: Option<&'a crate::openpgp::keyring::Keyring>,
+}
+
+/// Whether a verdict depends only on the signature and payload (and so may be cached by
+/// commit id): OpenPGP verdicts also depend on the certificates in the tree.
+pub fn cacheable(verdict: &Verdict) -> bool {
+    verdict.format != Format::OpenPgp
+}
+
 /// Checks a git object's signature with the room its armor names.
-pub fn verify(payload: &[u8], signature: &[u8], committer_time: i64) -> Verdict {
+pub fn verify(
+    payload: &[u8],
+    signature: &[u8],
+    committer_time: i64,
+    certs: &Certificates<'_>,
+) -> Verdict {
     let Some(format) = Format::from_armor(signature) else {
         return unsupported(
             Format::OpenPgp,
@@ -17,6 +34,7 @@ pub fn verify(payload: &[u8], signature: &[u8], committer_time: i64) -> Verdict 
     };
     match format {
         Format::Ssh => crate::ssh::verifier::SshVerifier.verify(payload, signature, committer_time),
+        Format::OpenPgp => openpgp(payload, signature, committer_time, certs.openpgp),
         other => unsupported(
             other,
             &format!("{other} signatures are not supported by this version of gitseal"),
@@ -24,6 +42,62 @@ pub fn verify(payload: &[u8], signature: &[u8], committer_time: i64) -> Verdict 
             committer_time,
         ),
     }
+}
+
+/// OpenPGP, judged at the committer time against the given certificates; the key is the
+/// certificate's primary fingerprint, which is what policies name.
+fn openpgp(
+    payload: &[u8],
+    signature: &[u8],
+    at: i64,
+    keyring: Option<&crate::openpgp::keyring::Keyring>,
+) -> Verdict {
+    use crate::openpgp::verify::{Context, Outcome, verify_detached};
+    let empty = crate::openpgp::keyring::Keyring::new();
+    let trustdb = crate::openpgp::trustdb::TrustDb::default();
+    let context = Context {
+        keyring: keyring.unwrap_or(&empty),
+        trustdb: &trustdb,
+        now: crate::openpgp::at(at),
+    };
+    let reports = match verify_detached(signature, payload, &context) {
+        Ok(reports) => reports,
+        Err(e) => {
+            return unsupported(
+                Format::OpenPgp,
+                &format!("OpenPGP signature: {e}"),
+                FailureKind::Malformed,
+                at,
+            );
+        }
+    };
+    let [report] = reports.as_slice() else {
+        return unsupported(
+            Format::OpenPgp,
+            "more than one OpenPGP signature on one object",
+            FailureKind::Malformed,
+            at,
+        );
+    };
+    let mut verdict = crate::openpgp::verify::verdict(report);
+    verdict.key = report
+        .primary_fingerprint
+        .clone()
+        .or_else(|| report.fingerprint.clone())
+        .or(verdict.key);
+    if report.outcome == Outcome::MissingKey {
+        verdict.outcome = Err(Failure {
+            kind: FailureKind::UnknownSigner,
+            detail: format!(
+                "no certificate for OpenPGP key {} in .gitseal/keys",
+                report.key_id
+            ),
+        });
+    }
+    if verdict.outcome.is_ok() {
+        verdict.outcome = Ok(crate::signature::Trust::Undefined);
+    }
+    verdict
 }
 
 /// The verdict for an object with no signature.

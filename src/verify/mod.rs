@@ -7,7 +7,7 @@ pub mod cache;
 
 use crate::git::{CommitInfo, GitError, Reader, Repo, signed};
 use crate::policy::{Finding, ObjectKind, Policy, Subject};
-use crate::signature::Verdict;
+use crate::signature::{Format, Verdict};
 use cache::VerdictCache;
 use gix::hash::ObjectId;
 use std::collections::{HashMap, HashSet};
@@ -221,13 +221,14 @@ impl<'r> Walker<'r> {
                     scope.spawn(
                         move || -> Result<Vec<(usize, Verdict, Option<ObjectId>)>, GitError> {
                             let mut reader = repo.reader()?;
+                            let mut keyrings = KeyringCache::default();
                             let mut out = Vec::new();
                             for (index, info) in
                                 commits.iter().enumerate().skip(worker).step_by(jobs)
                             {
                                 let verdict = match cache.get(&info.id) {
                                     Some(verdict) => verdict.clone(),
-                                    None => signature_verdict(&mut reader, info)?,
+                                    None => signature_verdict(&mut reader, info, &mut keyrings)?,
                                 };
                                 let gitseal_dir = reader.lookup_path(info.tree, POLICY_DIR)?;
                                 out.push((index, verdict, gitseal_dir));
@@ -255,7 +256,7 @@ impl<'r> Walker<'r> {
         let mut slots: Vec<Option<(Verdict, Option<ObjectId>)>> = vec![None; commits.len()];
         for result in results {
             for (index, verdict, dir) in result? {
-                if self.cache.get(&commits[index].id).is_none() {
+                if backends::cacheable(&verdict) && self.cache.get(&commits[index].id).is_none() {
                     self.cache.insert(commits[index].id, verdict.clone());
                 }
                 slots[index] = Some((verdict, dir));
@@ -356,8 +357,19 @@ impl<'r> Walker<'r> {
     pub fn judge_tag(&mut self, tag: ObjectId, refname: &str) -> Result<CommitReport, VerifyError> {
         let (_, raw) = self.reader.object(tag)?;
         let tagger_time = signed::header_time(&raw, "tagger").unwrap_or(0);
+        let commit = self.reader.peel_to_commit(tag)?;
+        let tree = self.reader.commit(commit)?.tree;
         let verdict = match signed::split_tag(&raw) {
-            Some(signed) => backends::verify(&signed.payload, &signed.signature, tagger_time),
+            Some(signed) => {
+                let mut keyrings = KeyringCache::default();
+                object_verdict(
+                    &mut self.reader,
+                    &mut keyrings,
+                    &signed,
+                    tagger_time,
+                    &[tree],
+                )?
+            }
             None => backends::unsigned(tagger_time),
         };
         let id = tag.to_string();
@@ -368,22 +380,18 @@ impl<'r> Walker<'r> {
             changes_policy: false,
             now: self.options.now,
         };
-        let commit = self.reader.peel_to_commit(tag)?;
         let finding = match self.options.fixed_policy.clone() {
             Some(policy) => policy.judge(&subject, &verdict),
-            None => {
-                let tree = self.reader.commit(commit)?.tree;
-                match self.policy_at(tree)? {
-                    Ok(policy) => policy.judge(&subject, &verdict),
-                    Err(message) => Finding {
-                        reasons: vec![format!(
-                            "policy of tagged commit {}: {message}",
-                            short(&commit)
-                        )],
-                        ..Finding::default()
-                    },
-                }
-            }
+            None => match self.policy_at(tree)? {
+                Ok(policy) => policy.judge(&subject, &verdict),
+                Err(message) => Finding {
+                    reasons: vec![format!(
+                        "policy of tagged commit {}: {message}",
+                        short(&commit)
+                    )],
+                    ..Finding::default()
+                },
+            },
         };
         Ok(CommitReport {
             id: tag,
@@ -426,16 +434,91 @@ impl<'r> Walker<'r> {
     }
 }
 
-/// Reads a commit and asks its signature's room for a verdict.
-fn signature_verdict(reader: &mut Reader, info: &CommitInfo) -> Result<Verdict, GitError> {
-    let raw = reader.commit_bytes(info.id)?;
-    Ok(match signed::split_commit(&raw, reader.hash_kind()) {
-        Ok(Some(signed)) => {
-            backends::verify(&signed.payload, &signed.signature, info.committer_time)
+/// Where OpenPGP certificates live in a policy's tree.
+pub const KEYS_DIR: &str = ".gitseal/keys";
+
+/// OpenPGP keyrings built from `.gitseal/keys` directories, by the directories' tree ids
+/// (one per worker thread: certificates are parsed once per distinct set of directories).
+#[derive(Default)]
+struct KeyringCache {
+    built: HashMap<Vec<ObjectId>, crate::openpgp::keyring::Keyring>,
+}
+
+impl KeyringCache {
+    /// The certificates in `.gitseal/keys/*.asc` of each of these trees.
+    fn for_trees(
+        &mut self,
+        reader: &mut Reader,
+        trees: &[ObjectId],
+    ) -> Result<&crate::openpgp::keyring::Keyring, GitError> {
+        let mut dirs = Vec::new();
+        for tree in trees {
+            if let Some(dir) = reader.lookup_path(*tree, KEYS_DIR)? {
+                dirs.push((dir, *tree));
+            }
         }
-        Ok(None) => backends::unsigned(info.committer_time),
-        Err(e) => backends::malformed(info.committer_time, &e.to_string()),
-    })
+        let key: Vec<ObjectId> = dirs.iter().map(|(dir, _)| *dir).collect();
+        if !self.built.contains_key(&key) {
+            let mut keyring = crate::openpgp::keyring::Keyring::new();
+            for (_, tree) in &dirs {
+                for (name, data) in reader.read_dir(*tree, KEYS_DIR)? {
+                    if [".asc", ".gpg", ".pgp"]
+                        .iter()
+                        .any(|ext| name.ends_with(ext))
+                    {
+                        // A damaged certificate file leaves its keys unknown: signatures by
+                        // them then fail as by an unknown signer, with that reason.
+                        let _ = keyring.add_configured(data);
+                    }
+                }
+            }
+            self.built.insert(key.clone(), keyring);
+        }
+        Ok(&self.built[&key])
+    }
+}
+
+/// Asks the signature's room for a verdict; OpenPGP gets the certificates of `trees`.
+fn object_verdict(
+    reader: &mut Reader,
+    keyrings: &mut KeyringCache,
+    signed: &signed::Signed,
+    time: i64,
+    trees: &[ObjectId],
+) -> Result<Verdict, GitError> {
+    let openpgp = if Format::from_armor(&signed.signature) == Some(Format::OpenPgp) {
+        Some(keyrings.for_trees(reader, trees)?)
+    } else {
+        None
+    };
+    let certs = backends::Certificates { openpgp };
+    Ok(backends::verify(
+        &signed.payload,
+        &signed.signature,
+        time,
+        &certs,
+    ))
+}
+
+/// Reads a commit and asks its signature's room for a verdict; OpenPGP certificates come
+/// from the parents' trees, whose policies judge it.
+fn signature_verdict(
+    reader: &mut Reader,
+    info: &CommitInfo,
+    keyrings: &mut KeyringCache,
+) -> Result<Verdict, GitError> {
+    let raw = reader.commit_bytes(info.id)?;
+    match signed::split_commit(&raw, reader.hash_kind()) {
+        Ok(Some(signed)) => {
+            let mut trees = Vec::with_capacity(info.parents.len());
+            for parent in &info.parents {
+                trees.push(reader.commit(*parent)?.tree);
+            }
+            object_verdict(reader, keyrings, &signed, info.committer_time, &trees)
+        }
+        Ok(None) => Ok(backends::unsigned(info.committer_time)),
+        Err(e) => Ok(backends::malformed(info.committer_time, &e.to_string())),
+    }
 }
 
 /// The 12-digit abbreviation people read in reasons.
