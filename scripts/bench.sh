@@ -30,8 +30,13 @@ target_dir="$(cargo metadata --format-version 1 --no-deps 2>/dev/null |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])' 2>/dev/null ||
   true)"
 target_dir="${target_dir:-${CARGO_TARGET_DIR:-target}}"
-GITSEAL="$(cd "$target_dir/release" && pwd)/gitseal"
-[ -x "$GITSEAL" ] || { echo "no gitseal binary at $GITSEAL" >&2; exit 2; }
+built="$(cd "$target_dir/release" && pwd)/gitseal"
+[ -x "$built" ] || { echo "no gitseal binary at $built" >&2; exit 2; }
+# What was built: the commit, and whether the work tree differed from it.
+REV="$(git rev-parse --short HEAD 2>/dev/null || true)"
+if [ -n "$REV" ] && [ -n "$(git status --porcelain -- src Cargo.toml Cargo.lock 2>/dev/null)" ]; then
+  REV="$REV + uncommitted changes"
+fi
 SSH_KEYGEN="$(command -v ssh-keygen)" || { echo "ssh-keygen not found: apt-get install openssh-client" >&2; exit 2; }
 command -v git >/dev/null || { echo "git not found: apt-get install git" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "python3 not found: apt-get install python3" >&2; exit 2; }
@@ -55,6 +60,9 @@ rm -f "$OUT"/*.json "$OUT"/table.txt "$OUT"/verdict.txt
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/gitseal-bench.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
+# A copy of the binary, so that another build into the same target dir cannot swap it mid-run.
+GITSEAL="$WORK/gitseal"
+cp "$built" "$GITSEAL"
 
 # No agent, no user or system git config: both programs see the same, minimal world.
 unset SSH_AUTH_SOCK SSH_AGENT_PID
@@ -71,6 +79,7 @@ if hyperfine --help 2>/dev/null | grep -q -- '--input'; then
   STDIN_MODE=input
 else
   STDIN_MODE=wrapper
+  command -v cc >/dev/null || { echo "no C compiler for the stdin wrapper: apt-get install gcc" >&2; exit 2; }
   cat >"$WORK/stdin_from.c" <<'EOF'
 #include <fcntl.h>
 #include <stdio.h>
@@ -88,8 +97,8 @@ int main(int argc, char **argv) {
 EOF
   cc -O2 -o "$WORK/stdin_from" "$WORK/stdin_from.c"
 fi
-# with_stdin FILE: prints the hyperfine arguments (before the commands) and sets PREFIX, the
-# text to put before each command line.
+# with_stdin FILE: sets STDIN_ARGS, extra hyperfine arguments, and PREFIX, the text to put
+# before each command line, so that the command reads FILE on stdin.
 with_stdin() {
   if [ "$STDIN_MODE" = input ]; then
     STDIN_ARGS=(--input "$1")
@@ -142,6 +151,7 @@ for kt in "${KEYTYPES[@]}"; do
 done
 
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
+BENCH_START="$(date -u '+%Y-%m-%d %H:%M')"
 
 # --- per-operation benchmarks ------------------------------------------------------------
 # hyperfine times all runs of its first command, then all runs of the second. On a shared VM
@@ -164,7 +174,8 @@ run_pair() { # run_pair NAME RUNS WARMUP ssh-keygen-command gitseal-command [hyp
 for kt in "${KEYTYPES[@]}"; do
   key="$WORK/key-$kt"
   for m in "${MSGS[@]}"; do
-    # sign: the signature goes to MSG.sig, which both programs refuse to overwrite.
+    # sign: the signature goes to MSG.sig. ssh-keygen asks before overwriting one, so it is
+    # removed before every run (not timed).
     msg="$WORK/sign-$kt-$m"
     cp "$WORK/msg-$m" "$msg"
     run_pair "sign-$m-$kt" "$RUNS" "$WARMUP" \
@@ -217,11 +228,9 @@ run_pair git-log-show-signature "$GIT_RUNS" 2 \
 {
   echo
   echo "== machine and versions"
-  echo "date:       $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "date:       $BENCH_START to $(date -u '+%H:%M UTC')"
   echo "machine:    $(nproc) CPUs, $(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(uname -sr)"
-  rev="$(git rev-parse --short HEAD 2>/dev/null || true)"
-  if [ -n "$rev" ] && ! git diff --quiet HEAD 2>/dev/null; then rev="$rev, uncommitted changes"; fi
-  echo "gitseal:    $("$GITSEAL" --version 2>&1 | head -1)${rev:+ ($rev)}"
+  echo "gitseal:    $("$GITSEAL" --version 2>&1 | head -1)${REV:+ (built from $REV)}, $(stat -c %s "$GITSEAL") bytes"
   echo "ssh-keygen: $(ssh -V 2>&1 || dpkg-query -W -f='openssh-client ${Version}' openssh-client 2>/dev/null)"
   echo "git:        $(git --version)"
   echo "hyperfine:  $(hyperfine --version) (stdin: $STDIN_MODE)"

@@ -198,6 +198,9 @@ fn sign(
 }
 
 /// Writes `path` whole or not at all: a temporary file beside it, renamed into place.
+/// No fsync: git reads the file at once and deletes it; the rename alone keeps readers
+/// from ever seeing half a signature, and a sync per commit made signing slower than
+/// ssh-keygen (docs/benchmarks.md).
 fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let dir = path
         .parent()
@@ -207,7 +210,6 @@ fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
         .prefix(".gitseal-sig")
         .tempfile_in(dir)?;
     tmp.write_all(contents)?;
-    tmp.as_file().sync_all()?;
     // Signatures are public: readable like ssh-keygen's (0644 under the usual umask).
     #[cfg(unix)]
     {
