@@ -86,6 +86,7 @@ pub struct Walker<'r> {
     options: Options,
     cache: VerdictCache,
     policies: HashMap<ObjectId, Result<Rc<Policy>, String>>,
+    policies_by_dir: HashMap<ObjectId, Result<Rc<Policy>, String>>,
     nodes: HashMap<ObjectId, Node>,
 }
 
@@ -100,6 +101,7 @@ impl<'r> Walker<'r> {
             options,
             cache,
             policies: HashMap::new(),
+            policies_by_dir: HashMap::new(),
             nodes: HashMap::new(),
         })
     }
@@ -223,8 +225,14 @@ impl<'r> Walker<'r> {
                             let mut reader = repo.reader()?;
                             let mut keyrings = KeyringCache::default();
                             let mut out = Vec::new();
+                            // A contiguous block per worker, newest first: git stores commits
+                            // and trees as deltas against newer objects, so neighbours share
+                            // delta bases and each is inflated about once.
+                            let block = commits.len().div_ceil(jobs);
+                            let start = (worker * block).min(commits.len());
+                            let end = (start + block).min(commits.len());
                             for (index, info) in
-                                commits.iter().enumerate().skip(worker).step_by(jobs)
+                                commits.iter().enumerate().take(end).skip(start).rev()
                             {
                                 let verdict = match cache.get(&info.id) {
                                     Some(verdict) => verdict.clone(),
@@ -326,7 +334,7 @@ impl<'r> Walker<'r> {
                     .push(format!("parent {short} is not authenticated"));
                 continue;
             }
-            let policy = match self.policy_at(parent_tree)? {
+            let policy = match self.policy_for_dir(parent_tree, parent_dir)? {
                 Ok(policy) => policy,
                 Err(message) => {
                     combined
@@ -413,6 +421,20 @@ impl<'r> Walker<'r> {
         let commit = self.reader.peel_to_commit(tip)?;
         let tree = self.reader.commit(commit)?.tree;
         self.policy_at(tree)
+    }
+
+    /// The policy of a tree whose `.gitseal` directory is `dir`: parsed once per directory
+    /// (so commits that do not touch `.gitseal/` cost no object reads here).
+    fn policy_for_dir(&mut self, tree: ObjectId, dir: Option<ObjectId>) -> Result<Result<Rc<Policy>, String>, GitError> {
+        let Some(dir) = dir else {
+            return Ok(Err(format!("no {POLICY_FILE}")));
+        };
+        if let Some(found) = self.policies_by_dir.get(&dir) {
+            return Ok(found.clone());
+        }
+        let found = self.policy_at(tree)?;
+        self.policies_by_dir.insert(dir, found.clone());
+        Ok(found)
     }
 
     /// The policy in a tree, parsed once per blob.
