@@ -1,18 +1,37 @@
-//! Settings: read once per run, here only. The environment first, then git config.
+//! Settings: the environment first, then git config, each read only when a value is needed,
+//! here only.
 //!
-//! git config is read with ONE `git config -z --list` subprocess rather than by parsing the
-//! files ourselves: git then applies exactly its own rules — `include`/`includeIf`, the
-//! `-c` overrides it hands to children through `GIT_CONFIG_PARAMETERS` (how
-//! `git -c gpg.format=openpgp commit` reaches us), `GIT_CONFIG_GLOBAL`/`NOSYSTEM`, and
-//! `safe.directory` (repository config of a repository owned by someone else is not read).
-//! One process costs about a millisecond, far less than the gpg process we stand in for.
+//! git config is read lazily, at most once per run, with ONE `git config -z --list`
+//! subprocess rather than by parsing the files ourselves: git then applies exactly its own
+//! rules — `include`/`includeIf`, the `-c` overrides it hands to children through
+//! `GIT_CONFIG_PARAMETERS` (how `git -c gpg.format=openpgp commit` reaches us),
+//! `GIT_CONFIG_GLOBAL`/`NOSYSTEM`, its compiled-in system file, and `safe.directory`.
+//!
+//! Why not gix's config API (gix is a dependency): `ThreadSafeRepository::
+//! discover_with_environment_overrides` + `config_snapshot()` would save the process, but
+//! gix 0.90 does not read `GIT_CONFIG_PARAMETERS` (only `GIT_CONFIG_COUNT`), so `git -c`
+//! would be ignored, and it takes the system file from `GIT_CONFIG_SYSTEM` or
+//! `/etc/gitconfig`, not from git's `$(prefix)/etc/gitconfig` (on the machine this was
+//! measured on git reads `/usr/local/etc/gitconfig`; gix finds git's own path only by
+//! running git, the cost we wanted to avoid). A wrong `gpg.format` would make gitseal sign
+//! in the wrong format, so exactness wins; instead the process is not started at all when
+//! nothing needs it (see docs/openpgp.md, "Speed"):
+//! - verification takes its format from the armor and needs git config only for
+//!   `gitseal.openpgpKeyring`, which is consulted only when GnuPG's keyring cannot settle
+//!   the matter by itself;
+//! - signing needs it for the format unless `GITSEAL_FORMAT` is set, and for
+//!   `gitseal.openpgpKeyring` only when GnuPG's keyring has no matching key. When it is
+//!   needed for the format, the process is started first thing
+//!   ([`Settings::load_prefetching`]) and runs while gitseal reads the keys and prepares
+//!   the signature; its answer is awaited before anything visible happens.
 
 use crate::error::AppError;
 use crate::signature::Format;
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Child, Command, Output, Stdio};
 
 /// git config as `git config -z --list` printed it: keys with lower-case section and name
 /// (subsections keep their case), every value of multi-valued keys in order.
@@ -69,61 +88,116 @@ pub enum FormatSource {
     Default,
 }
 
-/// Everything a run needs from its surroundings, read once.
-#[derive(Clone, Debug)]
+/// How git config is obtained when a value first needs it (called at most once).
+pub type Loader = Box<dyn FnOnce() -> Result<GitConfig, AppError>>;
+
+/// Everything a run needs from its surroundings. The environment is read at once (it is
+/// free); git config when a value first needs it, and then only once.
 pub struct Settings {
-    /// The signing format: env `GITSEAL_FORMAT`, `gitseal.format`, `gpg.format`, else x509.
-    pub format: Format,
-    pub format_source: FormatSource,
+    /// `GITSEAL_FORMAT`, if set and not empty.
+    format_env: Option<String>,
     /// `GNUPGHOME`, else `~/.gnupg`.
     pub gnupg_home: Option<PathBuf>,
-    /// `gitseal.openpgpKeyring`: certificates trusted for verification.
-    pub openpgp_keyring: Option<PathBuf>,
-    /// The whole git config, for the rooms that need more keys.
-    pub git: GitConfig,
+    home: Option<PathBuf>,
+    git: OnceCell<Result<GitConfig, String>>,
+    loader: RefCell<Option<Loader>>,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("format_env", &self.format_env)
+            .field("gnupg_home", &self.gnupg_home)
+            .field("git", &self.git.get())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Settings {
-    /// Reads the environment and git config.
-    pub fn load() -> Result<Self, AppError> {
-        let git = read_git_config()?;
-        let env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
-        Self::resolve(&env, git, dirs::home_dir())
+    /// Reads the environment; git config waits until a value needs it.
+    pub fn load() -> Self {
+        Self::with(&process_env, dirs::home_dir(), Box::new(read_git_config))
     }
 
-    /// Builds settings from an environment lookup and a git config: pure, for tests.
-    pub fn resolve(
+    /// Like [`Self::load`], but when the signing format is not in the environment the
+    /// `git config` process that will tell it is started now, to run while the caller
+    /// does other work; [`Self::format`] then waits for its answer.
+    pub fn load_prefetching() -> Self {
+        let mut settings = Self::load();
+        if settings.format_env.is_none() {
+            let started = start_git_config();
+            settings.loader = RefCell::new(Some(Box::new(move || finish_git_config(started))));
+        }
+        settings
+    }
+
+    /// Settings from an environment lookup, a home directory and a way to read git
+    /// config: for tests.
+    pub fn with(
         env: &dyn Fn(&str) -> Option<OsString>,
-        git: GitConfig,
         home: Option<PathBuf>,
-    ) -> Result<Self, AppError> {
-        let (format, format_source) = if let Some(value) = env("GITSEAL_FORMAT") {
-            let value = value.to_string_lossy().into_owned();
-            (parse_format(&value, "GITSEAL_FORMAT")?, FormatSource::Env)
-        } else if let Some(value) = git.get("gitseal.format") {
-            (
-                parse_format(value, "gitseal.format")?,
-                FormatSource::GitsealFormat,
-            )
-        } else if let Some(value) = git.get("gpg.format") {
-            (parse_format(value, "gpg.format")?, FormatSource::GpgFormat)
-        } else {
-            (Format::X509, FormatSource::Default)
-        };
+        loader: Loader,
+    ) -> Self {
         let gnupg_home = env("GNUPGHOME")
             .map(PathBuf::from)
             .or_else(|| home.as_ref().map(|h| h.join(".gnupg")));
-        let openpgp_keyring = git
+        Self {
+            format_env: env("GITSEAL_FORMAT").map(|v| v.to_string_lossy().into_owned()),
+            gnupg_home,
+            home,
+            git: OnceCell::new(),
+            loader: RefCell::new(Some(loader)),
+        }
+    }
+
+    /// git config, read now if it has not been yet (one `git config` process per run at
+    /// most, whether it succeeds or not).
+    pub fn git(&self) -> Result<&GitConfig, AppError> {
+        self.git
+            .get_or_init(|| match self.loader.borrow_mut().take() {
+                Some(load) => load().map_err(|e| e.message),
+                None => Ok(GitConfig::default()),
+            })
+            .as_ref()
+            .map_err(|message| AppError::operational(message.clone()))
+    }
+
+    /// Whether the signing format is known without git config (`GITSEAL_FORMAT`).
+    pub fn format_in_env(&self) -> bool {
+        self.format_env.is_some()
+    }
+
+    /// Whether git config has been read (tests check that fast paths stay fast).
+    pub fn git_was_read(&self) -> bool {
+        self.git.get().is_some()
+    }
+
+    /// The signing format: env `GITSEAL_FORMAT` (no git config read), `gitseal.format`,
+    /// `gpg.format`, else x509.
+    pub fn format(&self) -> Result<(Format, FormatSource), AppError> {
+        if let Some(value) = &self.format_env {
+            return Ok((parse_format(value, "GITSEAL_FORMAT")?, FormatSource::Env));
+        }
+        let git = self.git()?;
+        if let Some(value) = git.get("gitseal.format") {
+            Ok((
+                parse_format(value, "gitseal.format")?,
+                FormatSource::GitsealFormat,
+            ))
+        } else if let Some(value) = git.get("gpg.format") {
+            Ok((parse_format(value, "gpg.format")?, FormatSource::GpgFormat))
+        } else {
+            Ok((Format::X509, FormatSource::Default))
+        }
+    }
+
+    /// `gitseal.openpgpKeyring`: certificates trusted for verification (reads git config).
+    pub fn openpgp_keyring(&self) -> Result<Option<PathBuf>, AppError> {
+        Ok(self
+            .git()?
             .get("gitseal.openpgpKeyring")
             .filter(|v| !v.is_empty())
-            .map(|v| expand_home(v, home.as_ref()));
-        Ok(Self {
-            format,
-            format_source,
-            gnupg_home,
-            openpgp_keyring,
-            git,
-        })
+            .map(|v| expand_home(v, self.home.as_ref())))
     }
 }
 
@@ -148,11 +222,25 @@ fn expand_home(value: &str, home: Option<&PathBuf>) -> PathBuf {
     }
 }
 
+fn process_env(name: &str) -> Option<OsString> {
+    std::env::var_os(name).filter(|v| !v.is_empty())
+}
+
 fn read_git_config() -> Result<GitConfig, AppError> {
-    let output = match Command::new("git")
+    finish_git_config(start_git_config())
+}
+
+fn start_git_config() -> std::io::Result<Child> {
+    Command::new("git")
         .args(["config", "-z", "--list"])
-        .output()
-    {
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+}
+
+fn finish_git_config(started: std::io::Result<Child>) -> Result<GitConfig, AppError> {
+    let output: Output = match started.and_then(Child::wait_with_output) {
         Ok(output) => output,
         // No git at all: no git config, as for a program run outside git.
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(GitConfig::default()),
@@ -175,6 +263,8 @@ fn read_git_config() -> Result<GitConfig, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::Cell;
+    use std::rc::Rc;
 
     fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<OsString> {
         move |name| {
@@ -183,6 +273,24 @@ mod tests {
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| OsString::from(v))
         }
+    }
+
+    /// Settings whose git config is `config`, counting how often it is read.
+    fn settings(
+        pairs: &'static [(&'static str, &'static str)],
+        config: &'static [u8],
+        home: Option<&str>,
+    ) -> (Settings, Rc<Cell<usize>>) {
+        let reads = Rc::new(Cell::new(0));
+        let counter = reads.clone();
+        let loader: Loader = Box::new(move || {
+            counter.set(counter.get() + 1);
+            Ok(GitConfig::parse(config))
+        });
+        (
+            Settings::with(&env(pairs), home.map(PathBuf::from), loader),
+            reads,
+        )
     }
 
     #[test]
@@ -199,35 +307,60 @@ mod tests {
 
     #[test]
     fn format_precedence() {
-        let git = GitConfig::parse(b"gpg.format\nopenpgp\0gitseal.format\nx509\0");
-        let s = Settings::resolve(&env(&[]), git.clone(), None).unwrap();
+        let both = b"gpg.format\nopenpgp\0gitseal.format\nx509\0";
+        let (s, _) = settings(&[], both, None);
         assert_eq!(
-            (s.format, s.format_source),
+            s.format().unwrap(),
             (Format::X509, FormatSource::GitsealFormat)
         );
-        let s = Settings::resolve(&env(&[("GITSEAL_FORMAT", "openpgp")]), git, None).unwrap();
-        assert_eq!(
-            (s.format, s.format_source),
-            (Format::OpenPgp, FormatSource::Env)
+        let (s, reads) = settings(&[("GITSEAL_FORMAT", "openpgp")], both, None);
+        assert_eq!(s.format().unwrap(), (Format::OpenPgp, FormatSource::Env));
+        assert_eq!(reads.get(), 0, "GITSEAL_FORMAT must not read git config");
+        assert!(!s.git_was_read());
+        let (s, _) = settings(&[], b"gpg.format\nopenpgp\0", None);
+        assert_eq!(s.format().unwrap().0, Format::OpenPgp);
+        let (s, _) = settings(&[], b"", None);
+        assert_eq!(s.format().unwrap(), (Format::X509, FormatSource::Default));
+        let (s, _) = settings(&[], b"gpg.format\nOpenPGP\0", None);
+        assert!(s.format().is_err());
+    }
+
+    #[test]
+    fn git_config_is_read_once_and_only_when_needed() {
+        let (s, reads) = settings(
+            &[("GNUPGHOME", "/g")],
+            b"gitseal.openpgpkeyring\n/k\0gpg.format\nopenpgp\0",
+            None,
         );
-        let s =
-            Settings::resolve(&env(&[]), GitConfig::parse(b"gpg.format\nopenpgp\0"), None).unwrap();
-        assert_eq!(s.format, Format::OpenPgp);
-        let s = Settings::resolve(&env(&[]), GitConfig::default(), None).unwrap();
-        assert_eq!(
-            (s.format, s.format_source),
-            (Format::X509, FormatSource::Default)
+        assert_eq!(s.gnupg_home, Some(PathBuf::from("/g")));
+        assert_eq!(reads.get(), 0);
+        assert_eq!(s.openpgp_keyring().unwrap(), Some(PathBuf::from("/k")));
+        assert_eq!(s.format().unwrap().0, Format::OpenPgp);
+        assert_eq!(reads.get(), 1);
+
+        // A failed read is not retried.
+        let failures = Rc::new(Cell::new(0));
+        let counter = failures.clone();
+        let s = Settings::with(
+            &env(&[]),
+            None,
+            Box::new(move || {
+                counter.set(counter.get() + 1);
+                Err(AppError::operational("git config failed: boom"))
+            }),
         );
-        assert!(
-            Settings::resolve(&env(&[]), GitConfig::parse(b"gpg.format\nOpenPGP\0"), None).is_err()
-        );
+        assert!(s.format().is_err());
+        assert!(s.openpgp_keyring().is_err());
+        assert_eq!(failures.get(), 1);
     }
 
     #[test]
     fn paths_expand_home() {
-        let git = GitConfig::parse(b"gitseal.openpgpkeyring\n~/keys.asc\0");
-        let s = Settings::resolve(&env(&[("GNUPGHOME", "/g")]), git, Some("/h".into())).unwrap();
-        assert_eq!(s.openpgp_keyring, Some(PathBuf::from("/h/keys.asc")));
-        assert_eq!(s.gnupg_home, Some(PathBuf::from("/g")));
+        let (s, _) = settings(&[], b"gitseal.openpgpkeyring\n~/keys.asc\0", Some("/h"));
+        assert_eq!(
+            s.openpgp_keyring().unwrap(),
+            Some(PathBuf::from("/h/keys.asc"))
+        );
+        assert_eq!(s.gnupg_home, Some(PathBuf::from("/h/.gnupg")));
     }
 }

@@ -297,3 +297,38 @@ pub fn git_visible(status: &str) -> Vec<String> {
 pub fn gitseal_path() -> PathBuf {
     PathBuf::from(GITSEAL)
 }
+
+/// A directory of `git` and `gpgconf` stand-ins that log each run to `<dir>/runs` and then
+/// run the real program: how the tests see which helper processes gitseal starts.
+pub fn logging_shims(env: &TestEnv) -> (String, PathBuf) {
+    let dir = env.path("shims");
+    std::fs::create_dir_all(&dir).expect("mkdir shims");
+    let log = dir.join("runs");
+    for program in ["git", "gpgconf"] {
+        let real = require(program, if program == "git" { "git" } else { "gnupg" });
+        let shim = dir.join(program);
+        std::fs::write(
+            &shim,
+            format!(
+                "#!/bin/sh\necho \"{program} $*\" >> '{}'\nexec '{}' \"$@\"\n",
+                log.display(),
+                real.display()
+            ),
+        )
+        .expect("write shim");
+        make_executable(&shim);
+    }
+    let path = format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    (path, log)
+}
+
+/// The helper processes logged so far (and forgets them).
+pub fn helper_runs(log: &std::path::Path) -> Vec<String> {
+    let runs = std::fs::read_to_string(log).unwrap_or_default();
+    let _ = std::fs::remove_file(log);
+    runs.lines().map(str::to_string).collect()
+}

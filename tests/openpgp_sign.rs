@@ -3,7 +3,8 @@
 //! signs; key selection and the status lines match gpg's.
 
 use crate::openpgp_gnupg::{
-    GnuPg, git_visible, gitseal_path, make_executable, openpgp_repo, summary,
+    GnuPg, git_visible, gitseal_path, helper_runs, logging_shims, make_executable, openpgp_repo,
+    summary,
 };
 use crate::support::{TestEnv, require, run_stdin};
 
@@ -89,6 +90,7 @@ fn status_lines_and_key_choice_match_gpg() {
     let solo = g.gen_key("Solo <solo@example.com>", "rsa2048", "sign", "never");
     let p256 = g.gen_key("P <p256@example.com>", "nistp256", "sign", "never");
     let p384 = g.gen_key("Q <p384@example.com>", "nistp384", "sign", "never");
+    let p521 = g.gen_key("R <p521@example.com>", "nistp521", "sign", "never");
 
     let specs = [
         "eris@example.com".to_string(),
@@ -103,6 +105,9 @@ fn status_lines_and_key_choice_match_gpg() {
         solo.clone(),
         p256.clone(),
         p384.clone(),
+        // P-521 through the agent needs its keygrip, whose `b` has a leading zero octet.
+        p521.clone(),
+        "p521@example.com".to_string(),
     ];
     for spec in &specs {
         let theirs = run_stdin(g.gpg().args(["--status-fd=2", "-bsau", spec]), PAYLOAD).success();
@@ -149,6 +154,27 @@ fn status_lines_and_key_choice_match_gpg() {
         missing.stderr
     );
     assert!(missing.stderr.contains("[GNUPG:] FAILURE sign 17"));
+
+    // A certificate whose secret key is elsewhere: gpg's refusal, line for line (no
+    // KEY_CONSIDERED, no BEGIN_SIGNING).
+    let other = GnuPg::other(&env, "public-only");
+    let public_only = other.gen_key("Pub Only <pub@example.com>", "ed25519", "sign", "never");
+    g.import(&other.export(&public_only));
+    for spec in ["pub@example.com", public_only.as_str()] {
+        let theirs = run_stdin(g.gpg().args(["--status-fd=2", "-bsau", spec]), PAYLOAD);
+        let ours = gitseal_sign(&env, spec);
+        let lines = |s: &str| -> Vec<String> {
+            s.lines()
+                .filter(|l| l.starts_with("[GNUPG:] "))
+                .map(str::to_string)
+                .collect()
+        };
+        assert_eq!(
+            (ours.code, lines(&ours.stderr)),
+            (theirs.code, lines(&theirs.stderr)),
+            "{spec}"
+        );
+    }
 }
 
 #[test]
@@ -184,6 +210,26 @@ fn passphrase_protected_key_asks_through_the_agents_pinentry() {
         format!("pinentry-program {}\n", pinentry.display()),
     )
     .expect("write gpg-agent.conf");
+
+    // The format from git config is x509: refused before the agent is asked to sign
+    // (git config runs while the key is chosen), so nobody is asked for a passphrase.
+    std::fs::write(env.home().join(".gitconfig"), "[gpg]\n\tformat = x509\n")
+        .expect("write gitconfig");
+    let refused = run_stdin(
+        env.gitseal()
+            .args(["--status-fd=2", "-bsau", "locked@example.com"]),
+        PAYLOAD,
+    )
+    .exit(2);
+    assert!(refused.stderr.contains("x509"), "{}", refused.stderr);
+    assert!(refused.stdout.is_empty());
+    assert!(
+        !std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("GETPIN"),
+        "pinentry was asked for an x509 signature"
+    );
+    std::fs::remove_file(env.home().join(".gitconfig")).expect("remove gitconfig");
 
     let ours = gitseal_sign(&env, "locked@example.com").success();
     let asked = std::fs::read_to_string(&log).expect("pinentry was run");
@@ -324,6 +370,10 @@ fn keygrips_match_gpgs() {
         ("E <e@example.com>", "ed25519"),
         ("P <p256@example.com>", "nistp256"),
         ("Q <p384@example.com>", "nistp384"),
+        ("R <p521@example.com>", "nistp521"),
+        ("B <bp256@example.com>", "brainpoolP256r1"),
+        ("C <bp384@example.com>", "brainpoolP384r1"),
+        ("D <bp512@example.com>", "brainpoolP512r1"),
         ("S <rsa@example.com>", "rsa2048"),
     ] {
         let fpr = g.gen_key(uid, algo, "sign", "never");
@@ -403,4 +453,93 @@ fn setup_openpgp_configures_git_with_gpgs_key_for_user_email() {
         "{}",
         refused.stderr
     );
+}
+
+#[test]
+fn signing_starts_no_helper_process_unless_a_setting_needs_it() {
+    let env = TestEnv::new();
+    let g = GnuPg::main(&env);
+    let fpr = g.gen_key("Fast <fast@example.com>", "ed25519", "sign", "never");
+    let key_file = env.write("keys/fast.asc", g.export_secret(&fpr));
+    // The agent is running (gen_key started it); its socket is in GNUPGHOME.
+    let (path, log) = logging_shims(&env);
+    let sign = |key: &str, format: Option<&str>| {
+        let mut cmd = env.gitseal();
+        cmd.env("PATH", &path).args(["--status-fd=2", "-bsau", key]);
+        if let Some(format) = format {
+            cmd.env("GITSEAL_FORMAT", format);
+        }
+        run_stdin(&mut cmd, PAYLOAD)
+    };
+
+    // GITSEAL_FORMAT: neither git config nor gpgconf, through the agent or a key file.
+    let ours = sign(&fpr, Some("openpgp")).success();
+    assert_eq!(sig_created_fpr(&ours.stderr), Some(fpr.clone()));
+    sign("fast@example.com", Some("openpgp")).success();
+    sign(&key_file.display().to_string(), Some("openpgp")).success();
+    assert_eq!(helper_runs(&log), Vec::<String>::new());
+
+    // The format from git config: exactly one `git config`.
+    std::fs::write(env.home().join(".gitconfig"), "[gpg]\n\tformat = openpgp\n")
+        .expect("write gitconfig");
+    let ours = sign(&fpr, None).success();
+    let sig = env.write("fast.sig", &ours.stdout);
+    assert!(
+        g.verify(&sig, PAYLOAD)
+            .success()
+            .stdout()
+            .contains("GOODSIG")
+    );
+    assert_eq!(helper_runs(&log), ["git config -z --list"]);
+
+    // A key GnuPG does not have: git config is read for gitseal.openpgpKeyring, once,
+    // even though the format came from it too.
+    sign("nobody@example.com", None).exit(2);
+    assert_eq!(helper_runs(&log), ["git config -z --list"]);
+}
+
+#[test]
+fn a_forwarded_agent_is_asked_which_keys_it_holds() {
+    let env = TestEnv::new();
+    let g = GnuPg::main(&env);
+    let fpr = g.gen_key("Far <far@example.com>", "ed25519", "sign", "never");
+    // Another home with the certificate and a socket leading to the first home's agent,
+    // as `ssh -R` forwarding gives: no key files here, so the agent must be asked.
+    let forwarded = GnuPg::other(&env, "forwarded");
+    forwarded.import(&g.export(&fpr));
+    // The import started an agent of its own there: stop it, take its socket's place.
+    let _ = env
+        .command("gpgconf")
+        .env("GNUPGHOME", &forwarded.home)
+        .args(["--kill", "gpg-agent"])
+        .output();
+    let _ = std::fs::remove_file(forwarded.home.join("S.gpg-agent"));
+    std::os::unix::fs::symlink(
+        g.home.join("S.gpg-agent"),
+        forwarded.home.join("S.gpg-agent"),
+    )
+    .expect("symlink the agent socket");
+    std::fs::write(env.home().join(".gitconfig"), "[gpg]\n\tformat = openpgp\n")
+        .expect("write gitconfig");
+    for format in [Some("openpgp"), None] {
+        let mut cmd = env.gitseal();
+        cmd.env("GNUPGHOME", &forwarded.home)
+            .args(["--status-fd=2", "-bsau", "far@example.com"]);
+        if let Some(format) = format {
+            cmd.env("GITSEAL_FORMAT", format);
+        }
+        let ours = run_stdin(&mut cmd, PAYLOAD).success();
+        assert_eq!(
+            sig_created_fpr(&ours.stderr),
+            Some(fpr.clone()),
+            "{format:?}"
+        );
+        let sig = env.write("far.sig", &ours.stdout);
+        assert!(
+            g.verify(&sig, PAYLOAD)
+                .success()
+                .stdout()
+                .contains("GOODSIG")
+        );
+    }
 }

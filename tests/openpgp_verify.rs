@@ -292,3 +292,287 @@ fn malformed_and_foreign_signatures_are_errors_not_crashes() {
         .args(["--status-fd=1", "--verify", "/nonexistent", "-"]));
     assert_eq!(missing.code, 2);
 }
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/openpgp");
+
+/// The binary packets of an armored signature.
+fn dearmor(armored: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut reader = sequoia_openpgp::armor::Reader::from_bytes(
+        armored,
+        sequoia_openpgp::armor::ReaderMode::Tolerant(None),
+    );
+    let mut out = Vec::new();
+    reader.read_to_end(&mut out).expect("an armored signature");
+    out
+}
+
+/// Binary packets armored as a signature.
+fn armor(binary: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = Vec::new();
+    let mut writer =
+        sequoia_openpgp::armor::Writer::new(&mut out, sequoia_openpgp::armor::Kind::Signature)
+            .expect("armor writer");
+    writer.write_all(binary).expect("armor");
+    writer.finalize().expect("armor");
+    out
+}
+
+/// A copy of a one-packet v4 signature whose first MPI carries `extra` more leading zero
+/// octets and a bit count of eight times its octets, as GitHub's web-flow signer writes
+/// MPIs: the same signature to gpg (the MPIs are not hashed), a malformed one to a strict
+/// parser.
+fn pad_first_mpi(packet: &[u8], extra: usize) -> Vec<u8> {
+    let ctb = packet[0];
+    let (header, len) = if ctb & 0x40 != 0 {
+        match packet[1] {
+            l @ 0..=191 => (2, l as usize),
+            l @ 192..=223 => (3, ((l as usize - 192) << 8) + packet[2] as usize + 192),
+            _ => (
+                6,
+                u32::from_be_bytes(packet[2..6].try_into().unwrap()) as usize,
+            ),
+        }
+    } else {
+        match ctb & 3 {
+            0 => (2, packet[1] as usize),
+            1 => (3, u16::from_be_bytes([packet[1], packet[2]]) as usize),
+            _ => (
+                5,
+                u32::from_be_bytes(packet[1..5].try_into().unwrap()) as usize,
+            ),
+        }
+    };
+    let body = &packet[header..header + len];
+    assert_eq!(body[0], 4, "a version 4 signature");
+    let hashed = u16::from_be_bytes([body[4], body[5]]) as usize;
+    let unhashed = u16::from_be_bytes([body[6 + hashed], body[7 + hashed]]) as usize;
+    let mpi = 6 + hashed + 2 + unhashed + 2;
+    let bits = u16::from_be_bytes([body[mpi], body[mpi + 1]]) as usize;
+    let octets = bits.div_ceil(8);
+    let mut value = vec![0u8; extra];
+    value.extend_from_slice(&body[mpi + 2..mpi + 2 + octets]);
+    let mut new_body = body[..mpi].to_vec();
+    new_body.extend_from_slice(&((value.len() * 8) as u16).to_be_bytes());
+    new_body.extend_from_slice(&value);
+    new_body.extend_from_slice(&body[mpi + 2 + octets..]);
+    let mut out = vec![0xc2];
+    let n = new_body.len();
+    if n < 192 {
+        out.push(n as u8);
+    } else {
+        out.push(((n - 192) >> 8) as u8 + 192);
+        out.push((n - 192) as u8);
+    }
+    out.extend_from_slice(&new_body);
+    out
+}
+
+/// An unsigned commit object and the armored signature of a signed one.
+fn split_gpgsig(raw: &str) -> (String, String) {
+    let mut unsigned = String::new();
+    let mut signature = String::new();
+    let mut in_sig = false;
+    for line in raw.split_inclusive('\n') {
+        if let Some(rest) = line.strip_prefix("gpgsig ") {
+            in_sig = true;
+            signature.push_str(rest);
+        } else if in_sig && line.starts_with(' ') {
+            signature.push_str(&line[1..]);
+        } else {
+            in_sig = false;
+            unsigned.push_str(line);
+        }
+    }
+    (unsigned, signature)
+}
+
+#[test]
+fn non_minimal_mpis_verify_as_with_gpg() {
+    let env = TestEnv::new();
+    let g = GnuPg::main(&env);
+    let gpg = require("gpg", "gnupg");
+    let gitseal = gitseal_path();
+    let payload = b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n\nmerged on the web\n";
+    for (uid, algo) in [
+        ("R S A <rsa@example.com>", "rsa2048"),
+        ("E D <ed@example.com>", "ed25519"),
+    ] {
+        let fpr = g.gen_key(uid, algo, "sign", "never");
+        let signed =
+            crate::support::run_stdin(g.gpg().args(["--status-fd=2", "-bsau", &fpr]), payload)
+                .success();
+        for extra in [1, 2] {
+            let crafted = armor(&pad_first_mpi(&dearmor(&signed.stdout), extra));
+            let sig = env.write(&format!("{algo}-{extra}.sig"), &crafted);
+            // The fixture is proven by gpg: it must still call the signature good.
+            let theirs = g.verify(&sig, payload);
+            assert!(
+                theirs.stdout().contains("[GNUPG:] GOODSIG "),
+                "gpg rejects the crafted signature: {}",
+                theirs.describe()
+            );
+            let ours = gitseal_verify(&env, &sig, payload);
+            assert_eq!(
+                (ours.code, git_visible(&ours.stdout())),
+                (theirs.code, git_visible(&theirs.stdout())),
+                "{algo}, {extra} zero octets: {}",
+                ours.describe()
+            );
+        }
+
+        // In a commit, through git: G from both.
+        let repo = openpgp_repo(&env, &format!("repo-{algo}"), &gpg, &fpr);
+        repo.signed_commit("signed by gpg");
+        let raw = repo.git(&["cat-file", "commit", "HEAD"]).success().stdout();
+        let (unsigned, armored) = split_gpgsig(&raw);
+        let crafted = armor(&pad_first_mpi(&dearmor(armored.as_bytes()), 1));
+        let commit = repo.write_commit(
+            crate::support::commit_with_signature(
+                &unsigned,
+                &String::from_utf8(crafted).expect("armor is text"),
+            )
+            .as_bytes(),
+        );
+        let theirs = judge(&repo, &gpg, &commit);
+        assert!(theirs.0.starts_with("G|"), "{theirs:?}");
+        assert_eq!(judge(&repo, &gitseal, &commit), theirs);
+    }
+}
+
+#[test]
+fn github_web_flow_signatures_verify_as_with_gpg() {
+    let env = TestEnv::new();
+    let g = GnuPg::main(&env);
+    let gpg = require("gpg", "gnupg");
+    g.import(&std::fs::read(format!("{FIXTURES}/github-web-flow.asc")).expect("fixture"));
+    let raw =
+        std::fs::read(format!("{FIXTURES}/github-web-flow-262c0549.commit")).expect("fixture");
+    let dir = env.path("repo");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let repo = Repo {
+        env: &env,
+        dir,
+        program: crate::support::Program::Gitseal,
+    };
+    repo.git(&["init", "-q"]).success();
+    let id = repo
+        .git_stdin(&["hash-object", "-t", "commit", "-w", "--stdin"], &raw)
+        .success()
+        .stdout()
+        .trim()
+        .to_string();
+    assert_eq!(id, "262c05491554c57ee641461f315bf4023d0e93c7");
+    // Its parent is not here: `--no-walk`, and verify-commit, look at this commit only.
+    let verdict = |program: &Path| {
+        let program = program.display().to_string();
+        let log = repo
+            .git_with(
+                &[("gpg.program", &program)],
+                &["log", "--no-walk", "--format=%G?|%GS|%GK|%GF|%GP|%GT", &id],
+            )
+            .success()
+            .stdout();
+        let verify = repo.git_with(
+            &[("gpg.program", &program)],
+            &["verify-commit", "--raw", &id],
+        );
+        let mut lines = git_visible(&verify.stderr);
+        lines.sort();
+        (log, verify.code, lines)
+    };
+    let theirs = verdict(&gpg);
+    // gpg's verdict proves the fixture: a good signature by web-flow's key, which
+    // expired on 2024-01-16 (Y).
+    assert!(
+        theirs.0.starts_with(
+            "Y|GitHub (web-flow commit signing) <noreply@github.com>|4AEE18F83AFDEB23|"
+        ),
+        "{theirs:?}"
+    );
+    assert_eq!(verdict(&gitseal_path()), theirs);
+}
+
+#[test]
+fn verification_reads_git_config_only_when_the_configured_keyring_could_matter() {
+    let env = TestEnv::new();
+    let g = GnuPg::main(&env);
+    let (path, log) = crate::openpgp_gnupg::logging_shims(&env);
+    let payload = b"payload\n";
+    let verify = |sig: &Path, extra: &[(&str, &str)]| {
+        let mut cmd = env.gitseal();
+        cmd.env("PATH", &path).args([
+            "--keyid-format=long",
+            "--status-fd=1",
+            "--verify",
+            &sig.display().to_string(),
+            "-",
+        ]);
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        crate::support::run_stdin(&mut cmd, payload)
+    };
+    let sign = |home: &GnuPg<'_>, fpr: &str, name: &str| {
+        let signed =
+            crate::support::run_stdin(home.gpg().args(["--status-fd=2", "-bsau", fpr]), payload)
+                .success();
+        env.write(name, &signed.stdout)
+    };
+
+    // An ultimately trusted key in GnuPG's keyring: no helper process at all, also under
+    // `git -c` (GIT_CONFIG_PARAMETERS set).
+    let own = g.gen_key("Own <own@example.com>", "ed25519", "sign", "never");
+    let sig = sign(&g, &own, "own.sig");
+    let ours = verify(&sig, &[("GIT_CONFIG_PARAMETERS", "'gpg.format'='openpgp'")]).success();
+    assert!(
+        ours.stdout().contains("TRUST_ULTIMATE 0 pgp"),
+        "{}",
+        ours.stdout()
+    );
+    assert_eq!(
+        crate::openpgp_gnupg::helper_runs(&log),
+        Vec::<String>::new()
+    );
+
+    // A key only a configured keyring has: git config once, and it is fully valid.
+    let other = GnuPg::other(&env, "elsewhere");
+    let team = other.gen_key("Team <team@example.com>", "ed25519", "sign", "never");
+    let sig = sign(&other, &team, "team.sig");
+    let keyring = env.write("team.asc", other.export_armored(&team));
+    std::fs::write(
+        env.home().join(".gitconfig"),
+        format!("[gitseal]\n\topenpgpKeyring = {}\n", keyring.display()),
+    )
+    .expect("write gitconfig");
+    let ours = verify(&sig, &[]).success();
+    assert!(
+        ours.stdout().contains("TRUST_FULLY 0 pgp"),
+        "{}",
+        ours.stdout()
+    );
+    assert_eq!(
+        crate::openpgp_gnupg::helper_runs(&log),
+        ["git config -z --list"]
+    );
+
+    // In GnuPG's keyring but not valid there: the configured copy makes it fully valid
+    // (read once); without one, gpg's TRUST_UNDEFINED.
+    g.import(&other.export(&team));
+    let ours = verify(&sig, &[]).success();
+    assert!(
+        ours.stdout().contains("TRUST_FULLY 0 pgp"),
+        "{}",
+        ours.stdout()
+    );
+    assert_eq!(
+        crate::openpgp_gnupg::helper_runs(&log),
+        ["git config -z --list"]
+    );
+    std::fs::remove_file(env.home().join(".gitconfig")).expect("remove gitconfig");
+    let theirs = g.verify(&sig, payload);
+    let ours = verify(&sig, &[]).success();
+    assert_eq!(git_visible(&ours.stdout()), git_visible(&theirs.stdout()));
+    assert!(ours.stdout().contains("TRUST_UNDEFINED 0 pgp"));
+}

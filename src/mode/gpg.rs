@@ -5,9 +5,9 @@
 use crate::cli::gpg::{GpgCommand, StatusFd};
 use crate::config::Settings;
 use crate::error::{AppError, io_reason};
-use crate::openpgp::agent::{Agent, SessionOptions};
+use crate::openpgp::agent::{self, Agent, SessionOptions};
 use crate::openpgp::keygrip::Keygrip;
-use crate::openpgp::keyring::Keyring;
+use crate::openpgp::keyring::{Found, Keyring, Origin};
 use crate::openpgp::select::{self, KeySpec};
 use crate::openpgp::sign::{self, AgentSigner, Made};
 use crate::openpgp::trustdb::TrustDb;
@@ -17,10 +17,11 @@ use crate::output::exit::Status;
 use crate::output::gpg_text;
 use crate::output::status::StatusLine;
 use crate::prompt::PassphraseSource;
-use crate::signature::Format;
+use crate::signature::{Format, Trust};
 use sequoia_openpgp::cert::Cert;
 use sequoia_openpgp::packet::{Key, key};
 use sequoia_openpgp::parse::Parse;
+use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -28,6 +29,7 @@ use std::time::SystemTime;
 
 /// Runs a gpg-dialect command.
 pub fn run(command: GpgCommand) -> Result<Status, AppError> {
+    quiet_library_backtraces();
     match command {
         GpgCommand::Sign {
             status_fd,
@@ -40,6 +42,23 @@ pub fn run(command: GpgCommand) -> Result<Status, AppError> {
         } => verify_cmd(StatusOut(status_fd), &signature_file),
     }
 }
+
+/// sequoia reports ordinary conditions it recovers from (the end of a keyblock, a
+/// signature that is not the binding one) as `anyhow` errors, and with `RUST_BACKTRACE`
+/// set (as many developers have it) every one of them captures a backtrace: measured with
+/// callgrind, a third of a verification's instructions. Nobody sees these backtraces, so
+/// library backtraces are turned off unless `RUST_LIB_BACKTRACE` asks for them; panics
+/// still follow `RUST_BACKTRACE`.
+fn quiet_library_backtraces() {
+    if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
+        // SAFETY: called first thing in the gpg mode, while the process has one thread,
+        // so nothing reads the environment concurrently.
+        unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
+    }
+}
+
+/// A public (sub)key of a certificate.
+type PublicKey = Key<key::PublicParts, key::UnspecifiedRole>;
 
 /// Where `--status-fd` lines go (nowhere without the option, as with gpg).
 struct StatusOut(Option<StatusFd>);
@@ -63,6 +82,7 @@ fn verify_cmd(status: StatusOut, signature_file: &Path) -> Result<Status, AppErr
             io_reason(&e)
         ))
     })?;
+    // The armor decides the format; git config is not needed for that.
     if Format::from_armor(&signature) == Some(Format::X509) {
         return Err(unavailable("verifying x509 (Sigstore) signatures"));
     }
@@ -71,23 +91,22 @@ fn verify_cmd(status: StatusOut, signature_file: &Path) -> Result<Status, AppErr
         .lock()
         .read_to_end(&mut payload)
         .map_err(|e| AppError::operational(format!("cannot read the signed data: {e}")))?;
-    let settings = Settings::load()?;
-    let (keyring, trustdb) = load_certificates(&settings)?;
-    let context = verify::Context {
-        keyring: &keyring,
-        trustdb: &trustdb,
-        now: SystemTime::now(),
-    };
-    let reports = match verify::verify_detached(&signature, &payload, &context) {
-        Ok(reports) => reports,
-        Err(error @ (OpenPgpError::NoSignature | OpenPgpError::Malformed(_))) => {
-            status.write(StatusLine::NoData { what: 3 });
-            return Err(AppError::operational(format!(
-                "verify signatures failed: {error}"
-            )));
-        }
-        Err(other) => return Err(room_error(other)),
-    };
+    let settings = Settings::load();
+    let now = SystemTime::now();
+    let mut keyring = gnupg_keyring(&settings)?;
+    let trustdb = gnupg_trustdb(&settings)?;
+    let mut reports = check(&status, &signature, &payload, &keyring, &trustdb, now)?;
+    // gitseal.openpgpKeyring (and with it git config) only when GnuPG's keyring leaves
+    // the answer open: the key is missing or expired there, or not fully valid, which a
+    // configured copy would change (docs/openpgp.md, "Speed").
+    if reports.iter().any(configured_keyring_may_matter)
+        && let Some(path) = settings.openpgp_keyring()?
+    {
+        keyring
+            .add_configured(read_keyring(&path)?)
+            .map_err(room_error)?;
+        reports = check(&status, &signature, &payload, &keyring, &trustdb, now)?;
+    }
 
     let stderr = std::io::stderr();
     let mut text = stderr.lock();
@@ -109,6 +128,45 @@ fn verify_cmd(status: StatusOut, signature_file: &Path) -> Result<Status, AppErr
         Outcome::UnsupportedAlgorithm => Err(AppError::operational(
             "can't check signature: unsupported algorithm",
         )),
+    }
+}
+
+/// The reports for every signature in `signature`; an unreadable signature is gpg's
+/// `NODATA` and an error.
+fn check(
+    status: &StatusOut,
+    signature: &[u8],
+    payload: &[u8],
+    keyring: &Keyring,
+    trustdb: &TrustDb,
+    now: SystemTime,
+) -> Result<Vec<SigReport>, AppError> {
+    let context = verify::Context {
+        keyring,
+        trustdb,
+        now,
+    };
+    match verify::verify_detached(signature, payload, &context) {
+        Ok(reports) => Ok(reports),
+        Err(error @ (OpenPgpError::NoSignature | OpenPgpError::Malformed(_))) => {
+            status.write(StatusLine::NoData { what: 3 });
+            Err(AppError::operational(format!(
+                "verify signatures failed: {error}"
+            )))
+        }
+        Err(other) => Err(room_error(other)),
+    }
+}
+
+/// Whether a certificate from `gitseal.openpgpKeyring` could change this report: it
+/// could supply a missing key, a newer copy of an expired one, or raise the validity to
+/// fully valid (configured keys are). An ultimately or fully valid key, a bad signature
+/// or a revoked key stay what they are.
+fn configured_keyring_may_matter(report: &SigReport) -> bool {
+    match report.outcome {
+        Outcome::MissingKey | Outcome::ExpiredKey => true,
+        Outcome::UnsupportedAlgorithm => false,
+        _ => report.validity.is_some_and(|v| v < Trust::Fully),
     }
 }
 
@@ -188,10 +246,10 @@ fn write_status(status: &StatusOut, r: &SigReport) {
     }
 }
 
-/// GnuPG's public keyring and trustdb under `GNUPGHOME`, and `gitseal.openpgpKeyring`.
-fn load_certificates(settings: &Settings) -> Result<(Keyring, TrustDb), AppError> {
+/// GnuPG's public keyring under `GNUPGHOME`: `pubring.kbx`, else `pubring.gpg`. A keybox
+/// is only indexed here; certificates are parsed when a lookup names them.
+fn gnupg_keyring(settings: &Settings) -> Result<Keyring, AppError> {
     let mut keyring = Keyring::new();
-    let mut trustdb = TrustDb::default();
     if let Some(home) = &settings.gnupg_home {
         for name in ["pubring.kbx", "pubring.gpg"] {
             if let Some(data) = read_optional(&home.join(name))? {
@@ -199,21 +257,29 @@ fn load_certificates(settings: &Settings) -> Result<(Keyring, TrustDb), AppError
                 break;
             }
         }
-        if let Some(data) = read_optional(&home.join("trustdb.gpg"))? {
-            trustdb = TrustDb::parse(&data).map_err(room_error)?;
-        }
     }
-    if let Some(path) = &settings.openpgp_keyring {
-        let data = std::fs::read(path).map_err(|e| {
-            AppError::operational(format!(
-                "cannot read gitseal.openpgpKeyring {}: {}",
-                path.display(),
-                io_reason(&e)
-            ))
-        })?;
-        keyring.add_configured(data).map_err(room_error)?;
+    Ok(keyring)
+}
+
+/// GnuPG's ownertrust, `GNUPGHOME/trustdb.gpg` (none: nobody trusted).
+fn gnupg_trustdb(settings: &Settings) -> Result<TrustDb, AppError> {
+    if let Some(home) = &settings.gnupg_home
+        && let Some(data) = read_optional(&home.join("trustdb.gpg"))?
+    {
+        return TrustDb::parse(&data).map_err(room_error);
     }
-    Ok((keyring, trustdb))
+    Ok(TrustDb::default())
+}
+
+/// The file `gitseal.openpgpKeyring` names.
+fn read_keyring(path: &Path) -> Result<Vec<u8>, AppError> {
+    std::fs::read(path).map_err(|e| {
+        AppError::operational(format!(
+            "cannot read gitseal.openpgpKeyring {}: {}",
+            path.display(),
+            io_reason(&e)
+        ))
+    })
 }
 
 fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, AppError> {
@@ -229,29 +295,30 @@ fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, AppError> {
 }
 
 fn sign_cmd(status: StatusOut, spec: String) -> Result<Status, AppError> {
-    let settings = Settings::load()?;
-    match settings.format {
-        Format::OpenPgp => {}
-        Format::X509 => {
-            return Err(unavailable("signing in the x509 (Sigstore) format").with_hint(
-                "to sign with OpenPGP keys: git config gpg.format openpgp (or gitseal.format openpgp)",
-            ));
-        }
-        Format::Ssh => {
-            return Err(AppError::operational(
-                "the ssh format signs through gpg.ssh.program, not gpg.program",
-            ));
-        }
-    }
+    // Unless GITSEAL_FORMAT gives the format, the `git config` that tells it runs from
+    // here on, while the data and the keys are read and, where that asks nobody anything,
+    // the signature is made; nothing visible happens before its answer (`require_openpgp`).
+    let settings = Settings::load_prefetching();
     let mut payload = Vec::new();
-    std::io::stdin()
+    let read = std::io::stdin()
         .lock()
         .read_to_end(&mut payload)
-        .map_err(|e| AppError::operational(format!("cannot read the data to sign: {e}")))?;
+        .map_err(|e| AppError::operational(format!("cannot read the data to sign: {e}")));
     let now = SystemTime::now();
-    let made = match key_file(&spec) {
-        Some(path) => sign_with_file(&status, &path, &payload, now)?,
-        None => sign_with_agent(&status, &settings, &spec, &payload, now).inspect_err(|_| {
+    let attempt = read.map(|_| match key_file(&spec) {
+        Some(path) => (
+            sign_with_file(&status, &settings, &path, &payload, now),
+            false,
+        ),
+        None => (
+            sign_with_agent(&status, &settings, &spec, &payload, now),
+            true,
+        ),
+    });
+    require_openpgp(&settings)?;
+    let (made, through_agent) = attempt?;
+    let made = made.inspect_err(|_| {
+        if through_agent {
             status.write(StatusLine::InvSgnr {
                 reason: 9,
                 key: spec.clone(),
@@ -260,8 +327,8 @@ fn sign_cmd(status: StatusOut, spec: String) -> Result<Status, AppError> {
                 location: "sign",
                 code: 17,
             });
-        })?,
-    };
+        }
+    })?;
     status.write(StatusLine::SigCreated {
         pk_algo: made.pk_algo,
         hash_algo: made.hash_algo,
@@ -274,6 +341,20 @@ fn sign_cmd(status: StatusOut, spec: String) -> Result<Status, AppError> {
         .write_all(made.armored.as_bytes())
         .map_err(|e| AppError::operational(format!("cannot write the signature: {e}")))?;
     Ok(Status::Success)
+}
+
+/// The signing format must be OpenPGP (env `GITSEAL_FORMAT`, else git config; waits for
+/// the `git config` started by [`Settings::load_prefetching`]).
+fn require_openpgp(settings: &Settings) -> Result<(), AppError> {
+    match settings.format()?.0 {
+        Format::OpenPgp => Ok(()),
+        Format::X509 => Err(unavailable("signing in the x509 (Sigstore) format").with_hint(
+            "to sign with OpenPGP keys: git config gpg.format openpgp (or gitseal.format openpgp)",
+        )),
+        Format::Ssh => Err(AppError::operational(
+            "the ssh format signs through gpg.ssh.program, not gpg.program",
+        )),
+    }
 }
 
 /// `user.signingKey` naming a secret key file (a path with a `/`, or `~/...`).
@@ -290,6 +371,7 @@ fn key_file(spec: &str) -> Option<PathBuf> {
 
 fn sign_with_file(
     status: &StatusOut,
+    settings: &Settings,
     path: &Path,
     payload: &[u8],
     now: SystemTime,
@@ -310,8 +392,7 @@ fn sign_with_file(
         return Err(not_a_key());
     }
     let everything = KeySpec::Substring(String::new());
-    let has_secret =
-        &mut |k: &Key<key::PublicParts, key::UnspecifiedRole>| secret_of(&cert, k).is_some();
+    let has_secret = &mut |k: &PublicKey| secret_of(&cert, k).is_some();
     let public = select::signing_key(&cert, &everything, now, has_secret).ok_or_else(|| {
         AppError::operational(format!(
             "{} has no usable signing key (expired, revoked or not signing-capable)",
@@ -319,8 +400,12 @@ fn sign_with_file(
         ))
     })?;
     let mut secret = secret_of(&cert, &public).ok_or_else(not_a_key)?;
-    announce(status, &cert, &public);
-    if secret.secret().is_encrypted() {
+    let encrypted = secret.secret().is_encrypted();
+    if encrypted {
+        // Asking for the passphrase is visible: only once the format is settled, and
+        // after gpg's status lines, as gpg asks after BEGIN_SIGNING.
+        require_openpgp(settings)?;
+        announce(status, &cert, &public);
         let prompt = format!(
             "Enter passphrase for OpenPGP key {} ({}): ",
             public.keyid(),
@@ -341,12 +426,17 @@ fn sign_with_file(
         .into_keypair()
         .map_err(|e| AppError::operational(format!("cannot use the key: {e}")))?;
     let signers_uid = None;
-    sign::sign_detached(&mut keypair, payload, now, signers_uid).map_err(room_error)
+    let made = sign::sign_detached(&mut keypair, payload, now, signers_uid).map_err(room_error)?;
+    if !encrypted {
+        require_openpgp(settings)?;
+        announce(status, &cert, &public);
+    }
+    Ok(made)
 }
 
 fn secret_of(
     cert: &Cert,
-    public: &Key<key::PublicParts, key::UnspecifiedRole>,
+    public: &PublicKey,
 ) -> Option<Key<key::SecretParts, key::UnspecifiedRole>> {
     cert.keys()
         .secret()
@@ -355,8 +445,8 @@ fn secret_of(
         .map(|ka| ka.key().clone())
 }
 
-/// KEY_CONSIDERED and BEGIN_SIGNING, written before the private-key operation as gpg does.
-fn announce(status: &StatusOut, cert: &Cert, key: &Key<key::PublicParts, key::UnspecifiedRole>) {
+/// KEY_CONSIDERED and BEGIN_SIGNING, as gpg writes them for the key it signs with.
+fn announce(status: &StatusOut, cert: &Cert, key: &PublicKey) {
     let primary = key.fingerprint() == cert.fingerprint();
     status.write(StatusLine::KeyConsidered {
         fingerprint: cert.fingerprint().to_hex(),
@@ -374,49 +464,163 @@ fn sign_with_agent(
     payload: &[u8],
     now: SystemTime,
 ) -> Result<Made, AppError> {
-    let (keyring, _) = load_certificates(settings)?;
     let spec = KeySpec::parse(spec_text);
-    let mut agent = connect_agent(settings)?;
-    agent.set_session(&session_from_env()).map_err(room_error)?;
-    let mut chosen = None;
-    for found in keyring.all() {
-        if !spec.matches(&found.cert) {
-            continue;
-        }
-        let mut in_agent = |k: &Key<key::PublicParts, key::UnspecifiedRole>| {
-            Keygrip::of(k.mpis()).is_some_and(|g| agent.has_key(&g))
-        };
-        if let Some(key) = select::signing_key(&found.cert, &spec, now, &mut in_agent) {
-            chosen = Some((found.cert, key));
-            break;
-        }
+    let mut keyring = gnupg_keyring(settings)?;
+    let mut agent: Option<Agent> = None;
+    let mut chosen = choose_agent_key(settings, &mut agent, keyring.matching(&spec), &spec, now)?;
+    if chosen.is_none()
+        && let Some(path) = settings.openpgp_keyring()?
+    {
+        // Only GnuPG's own keyring had no usable key: the configured one may name it.
+        keyring
+            .add_configured(read_keyring(&path)?)
+            .map_err(room_error)?;
+        let configured = keyring
+            .matching(&spec)
+            .into_iter()
+            .filter(|f| f.origin == Origin::Configured)
+            .collect();
+        chosen = choose_agent_key(settings, &mut agent, configured, &spec, now)?;
     }
-    let Some((cert, public)) = chosen else {
-        return Err(
-            AppError::operational(format!("skipped \"{spec_text}\": no secret key"))
-                .with_hint("list your secret keys with: gpg --list-secret-keys"),
-        );
+    let no_secret_key = || {
+        AppError::operational(format!("skipped \"{spec_text}\": no secret key"))
+            .with_hint("list your secret keys with: gpg --list-secret-keys")
     };
+    let (Some(chosen), Some(mut agent)) = (chosen, agent) else {
+        return Err(no_secret_key());
+    };
+    let Chosen {
+        cert,
+        key: public,
+        silent,
+    } = chosen;
     let grip = Keygrip::of(public.mpis()).ok_or_else(|| {
         AppError::operational(format!(
             "gpg-agent signing with {} keys is not supported",
             public.pk_algo()
         ))
     })?;
-    announce(status, &cert, &public);
+    // A signature that may ask for a passphrase (or a smartcard PIN) waits for the format;
+    // one that asks nobody is made while git config runs.
+    if !silent {
+        require_openpgp(settings)?;
+    }
     let signers_uid = spec.mailbox(&cert);
     let description = key_description(&cert, &public);
     let mut signer = AgentSigner {
         agent: &mut agent,
-        public,
+        public: public.clone(),
         grip,
         description,
     };
-    sign::sign_detached(&mut signer, payload, now, signers_uid.as_deref()).map_err(room_error)
+    let made = match sign::sign_detached(&mut signer, payload, now, signers_uid.as_deref()) {
+        Ok(made) => made,
+        // The one candidate key turned out not to be in the agent: gpg's refusal.
+        Err(OpenPgpError::NoSecretKey(_)) => return Err(no_secret_key()),
+        Err(other) => return Err(room_error(other)),
+    };
+    // gpg writes these before its PKSIGN; nothing reads stderr before we exit, and
+    // written now they are not written for a key the agent turned out not to hold.
+    require_openpgp(settings)?;
+    announce(status, &cert, &public);
+    Ok(made)
+}
+
+/// The key to sign with through the agent.
+struct Chosen {
+    cert: Cert,
+    key: PublicKey,
+    /// The agent said signing with it asks nobody anything (see [`agent::KeyInfo`]).
+    silent: bool,
+}
+
+/// The certificate and key gpg would sign with among the certificates `found` for
+/// `spec`: the first candidate key ([`select::signing_candidates`]) whose secret the
+/// agent holds. gpg-agent's own key files say that for most keys without a word to the
+/// agent; the others are asked about in one round trip, or, when the format is known and
+/// there is one candidate, by the signing commands themselves. Connects the agent.
+fn choose_agent_key(
+    settings: &Settings,
+    agent: &mut Option<Agent>,
+    found: Vec<Found>,
+    spec: &KeySpec,
+    now: SystemTime,
+) -> Result<Option<Chosen>, AppError> {
+    let keys: Vec<(Cert, PublicKey, Option<agent::KeyInfo>)> = found
+        .into_iter()
+        .flat_map(|f| {
+            let keys = select::signing_candidates(&f.cert, spec, now);
+            keys.into_iter().map(move |key| (f.cert.clone(), key))
+        })
+        .map(|(cert, key)| {
+            let info = agent_key_file(settings, &key);
+            (cert, key, info)
+        })
+        .collect();
+    if keys.is_empty() {
+        return Ok(None);
+    }
+    let agent = match agent {
+        Some(agent) => agent,
+        None => agent.insert(connect_agent(settings)?),
+    };
+    // Keys before the first one with a key file are asked about.
+    let first_known = keys
+        .iter()
+        .position(|(_, _, info)| info.is_some())
+        .unwrap_or(keys.len());
+    let unknown: Vec<Keygrip> = keys[..first_known]
+        .iter()
+        .filter_map(|(_, key, _)| Keygrip::of(key.mpis()))
+        .collect();
+    let asked: HashMap<Keygrip, agent::KeyInfo> = if unknown.is_empty() {
+        HashMap::new()
+    } else if keys.len() == 1 && settings.format_in_env() {
+        let not_silent = agent::KeyInfo {
+            signs_silently: false,
+        };
+        unknown.iter().map(|grip| (*grip, not_silent)).collect()
+    } else {
+        unknown
+            .iter()
+            .zip(agent.key_info(&unknown))
+            .filter_map(|(grip, info)| info.map(|info| (*grip, info)))
+            .collect()
+    };
+    Ok(keys.into_iter().find_map(|(cert, key, info)| {
+        let info = info.or_else(|| Keygrip::of(key.mpis()).and_then(|g| asked.get(&g).copied()))?;
+        Some(Chosen {
+            cert,
+            key,
+            silent: info.signs_silently,
+        })
+    }))
+}
+
+/// What gpg-agent's key file for `key` (`GNUPGHOME/private-keys-v1.d/<GRIP>.key`) says,
+/// from its first octets; `None` if there is no such file. Saves asking the agent.
+fn agent_key_file(settings: &Settings, key: &PublicKey) -> Option<agent::KeyInfo> {
+    let grip = Keygrip::of(key.mpis())?;
+    let path = settings
+        .gnupg_home
+        .as_ref()?
+        .join("private-keys-v1.d")
+        .join(format!("{grip}.key"));
+    let mut head = zeroize::Zeroizing::new(vec![0u8; 1024]);
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut filled = 0;
+    while filled < head.len() {
+        match file.read(&mut head[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(_) => return None,
+        }
+    }
+    agent::KeyInfo::from_key_file(&head[..filled])
 }
 
 /// The pinentry text gpg writes (GnuPG `g10/passphrase.c: gpg_format_keydesc`).
-fn key_description(cert: &Cert, key: &Key<key::PublicParts, key::UnspecifiedRole>) -> String {
+fn key_description(cert: &Cert, key: &PublicKey) -> String {
     let uid = cert
         .userids()
         .next()
@@ -441,14 +645,21 @@ fn key_description(cert: &Cert, key: &Key<key::PublicParts, key::UnspecifiedRole
     )
 }
 
-/// The agent's socket: first `$GNUPGHOME/S.gpg-agent` (where it lives when there is no
-/// /run/user directory; saves a gpgconf process per signature), else as gpgconf names it
-/// (it knows the /run/user rules), started on demand like gpg does.
+/// Connects to gpg-agent and tells it about the terminal, as gpg does.
 fn connect_agent(settings: &Settings) -> Result<Agent, AppError> {
-    if let Some(home) = &settings.gnupg_home
-        && let Ok(agent) = Agent::connect(&home.join("S.gpg-agent"))
-    {
-        return Ok(agent);
+    let mut agent = connect_agent_socket(settings)?;
+    agent.set_session(&session_from_env());
+    Ok(agent)
+}
+
+/// Connects to gpg-agent where GnuPG would find its socket ([`agent_sockets`]), without
+/// running gpgconf; failing that, where `gpgconf --list-dirs agent-socket` says, starting
+/// the agent with `gpgconf --launch gpg-agent` if needed, as gpg does.
+fn connect_agent_socket(settings: &Settings) -> Result<Agent, AppError> {
+    for socket in agent_sockets(settings) {
+        if let Ok(agent) = Agent::connect(&socket) {
+            return Ok(agent);
+        }
     }
     let output = Command::new("gpgconf")
         .args(["--list-dirs", "agent-socket"])
@@ -465,6 +676,49 @@ fn connect_agent(settings: &Settings) -> Result<Agent, AppError> {
         .args(["--launch", "gpg-agent"])
         .output();
     Agent::connect(&socket).map_err(room_error)
+}
+
+/// Where gpg-agent listens, computed as GnuPG does (`common/homedir.c:
+/// _gnupg_socketdir_internal`): in `/run/user/<uid>/gnupg` (or `/var/run/user/...`) when
+/// that directory exists, in its `d.<hash>` subdirectory for a home directory other than
+/// `~/.gnupg`; else in the home directory. Saves a gpgconf process per signature.
+fn agent_sockets(settings: &Settings) -> Vec<PathBuf> {
+    let Some(home) = settings.gnupg_home.as_deref().and_then(absolute) else {
+        return Vec::new();
+    };
+    let mut sockets = Vec::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(uid) = std::fs::metadata("/proc/self").map(|m| m.uid())
+            && let Some(run) = ["/run", "/var/run"]
+                .iter()
+                .map(|base| PathBuf::from(format!("{base}/user/{uid}")))
+                .find(|dir| dir.is_dir())
+        {
+            let mut dir = run.join("gnupg");
+            let default = dirs::home_dir()
+                .and_then(|h| absolute(&h.join(".gnupg")))
+                .is_some_and(|d| d == home);
+            if !default {
+                dir = dir.join(agent::socket_subdir(&home.to_string_lossy()));
+            }
+            sockets.push(dir.join("S.gpg-agent"));
+        }
+    }
+    sockets.push(home.join("S.gpg-agent"));
+    sockets
+}
+
+/// An absolute path without `.` components or trailing slashes, as GnuPG names its home
+/// directory.
+fn absolute(path: &Path) -> Option<PathBuf> {
+    let path = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().ok()?.join(path)
+    };
+    Some(path.components().collect())
 }
 
 /// What gpg tells the agent about the terminal (GnuPG `common/session-env.c`).

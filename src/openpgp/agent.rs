@@ -30,13 +30,22 @@ pub struct SessionOptions {
 }
 
 /// A connection to gpg-agent.
+///
+/// Commands are pipelined: Assuan servers read one command after the other from the
+/// socket, so several commands written at once are answered in order, and a batch costs
+/// one round trip (one wake-up of the agent) instead of one per command. On a loaded
+/// machine each round trip can cost a scheduling delay; gpg itself makes one per command.
 pub struct Agent {
     writer: UnixStream,
     reader: BufReader<UnixStream>,
+    /// The server's greeting has not been read yet (it is read before the first answer).
+    greeting_pending: bool,
+    /// Commands whose answers do not matter (`OPTION`s), sent with the next batch.
+    queued: Vec<String>,
 }
 
 impl Agent {
-    /// Connects to the agent's socket and reads its greeting.
+    /// Connects to the agent's socket. The greeting is read with the first answers.
     pub fn connect(socket: &Path) -> Result<Self, OpenPgpError> {
         let stream = UnixStream::connect(socket).map_err(|e| {
             OpenPgpError::Agent(format!("cannot connect to {}: {e}", socket.display()))
@@ -46,16 +55,16 @@ impl Agent {
                 .try_clone()
                 .map_err(|e| OpenPgpError::Agent(e.to_string()))?,
         );
-        let mut agent = Self {
+        Ok(Self {
             writer: stream,
             reader,
-        };
-        agent.response()?;
-        Ok(agent)
+            greeting_pending: true,
+            queued: Vec::new(),
+        })
     }
 
-    /// Tells the agent where its pinentry should appear.
-    pub fn set_session(&mut self, options: &SessionOptions) -> Result<(), OpenPgpError> {
+    /// Tells the agent where its pinentry should appear (sent with the next command).
+    pub fn set_session(&mut self, options: &SessionOptions) {
         let pairs = [
             ("ttyname", &options.ttyname),
             ("ttytype", &options.ttytype),
@@ -67,21 +76,33 @@ impl Agent {
         for (name, value) in pairs {
             if let Some(value) = value {
                 // An option the agent does not know is not fatal (gpg ignores it too).
-                let _ = self.command(&format!("OPTION {name}={}", escape(value)));
+                self.queued.push(format!("OPTION {name}={}", escape(value)));
             }
         }
-        let _ = self.command("OPTION allow-pinentry-notify");
-        let _ = self.command("OPTION agent-awareness=2.1.0");
-        Ok(())
+        self.queued.push("OPTION allow-pinentry-notify".into());
+        self.queued.push("OPTION agent-awareness=2.1.0".into());
     }
 
-    /// Whether the agent holds the secret key with this keygrip.
-    pub fn has_key(&mut self, grip: &Keygrip) -> bool {
-        self.command(&format!("HAVEKEY {grip}")).is_ok()
+    /// For each keygrip, `None` if the agent does not hold the key, else what it says
+    /// about it (one round trip).
+    pub fn key_info(&mut self, grips: &[Keygrip]) -> Vec<Option<KeyInfo>> {
+        let commands: Vec<String> = grips.iter().map(|g| format!("KEYINFO {g}")).collect();
+        self.batch(&commands)
+            .into_iter()
+            .map(|answer| {
+                answer.ok().map(|a| {
+                    KeyInfo::parse(&a.status).unwrap_or(KeyInfo {
+                        signs_silently: false,
+                    })
+                })
+            })
+            .collect()
     }
 
     /// Signs a digest with the key `grip`; `description` is shown by pinentry if a
-    /// passphrase is needed. Returns the S-expression's values by name (`r`, `s`).
+    /// passphrase is needed. Returns the S-expression's values by name (`r`, `s`). Whether
+    /// the agent holds the key is asked in the same round trip (`NoSecretKey` if not), so a
+    /// caller that has one candidate key need not ask first.
     pub fn sign(
         &mut self,
         grip: &Keygrip,
@@ -89,25 +110,61 @@ impl Agent {
         hash_algo: u8,
         digest: &[u8],
     ) -> Result<SigVal, OpenPgpError> {
-        self.command("RESET")?;
-        self.command(&format!("SIGKEY {grip}"))?;
-        self.command(&format!("SETKEYDESC {}", plus_escape(description)))?;
         let hex: String = digest.iter().map(|b| format!("{b:02X}")).collect();
-        self.command(&format!("SETHASH {hash_algo} {hex}"))?;
-        let data = self.command("PKSIGN")?;
+        let mut answers = self
+            .batch(&[
+                format!("HAVEKEY {grip}"),
+                "RESET".into(),
+                format!("SIGKEY {grip}"),
+                format!("SETKEYDESC {}", plus_escape(description)),
+                format!("SETHASH {hash_algo} {hex}"),
+                "PKSIGN".into(),
+            ])
+            .into_iter();
+        if answers.next().is_none_or(|held| held.is_err()) {
+            return Err(OpenPgpError::NoSecretKey(grip.to_string()));
+        }
+        let mut data = Vec::new();
+        for answer in answers {
+            data = answer?.data;
+        }
         SigVal::parse(&data)
     }
 
-    /// Sends one command and collects its data until `OK`.
-    fn command(&mut self, line: &str) -> Result<Vec<u8>, OpenPgpError> {
-        self.writer
-            .write_all(format!("{line}\n").as_bytes())
-            .map_err(|e| OpenPgpError::Agent(format!("writing to gpg-agent: {e}")))?;
-        self.response()
+    /// Sends the queued commands and `commands` in one write and reads every answer, in
+    /// order; returns the answers to `commands`.
+    fn batch(&mut self, commands: &[String]) -> Vec<Result<Answer, OpenPgpError>> {
+        let queued = std::mem::take(&mut self.queued);
+        let mut text = String::new();
+        for line in queued.iter().chain(commands) {
+            text.push_str(line);
+            text.push('\n');
+        }
+        if let Err(e) = self.writer.write_all(text.as_bytes()) {
+            let reason = format!("writing to gpg-agent: {e}");
+            return commands
+                .iter()
+                .map(|_| Err(OpenPgpError::Agent(reason.clone())))
+                .collect();
+        }
+        if self.greeting_pending {
+            self.greeting_pending = false;
+            if let Err(e) = self.response() {
+                let reason = e.to_string();
+                return commands
+                    .iter()
+                    .map(|_| Err(OpenPgpError::Agent(reason.clone())))
+                    .collect();
+            }
+        }
+        for _ in &queued {
+            let _ = self.response();
+        }
+        commands.iter().map(|_| self.response()).collect()
     }
 
-    fn response(&mut self) -> Result<Vec<u8>, OpenPgpError> {
-        let mut data = Vec::new();
+    fn response(&mut self) -> Result<Answer, OpenPgpError> {
+        let mut answer = Answer::default();
         loop {
             let mut line = Vec::new();
             let n = self
@@ -123,9 +180,13 @@ impl Agent {
                 line.pop();
             }
             if line == b"OK" || line.starts_with(b"OK ") {
-                return Ok(data);
+                return Ok(answer);
             } else if let Some(rest) = line.strip_prefix(b"D ") {
-                data.extend(unescape(rest));
+                answer.data.extend(unescape(rest));
+            } else if let Some(rest) = line.strip_prefix(b"S ") {
+                answer
+                    .status
+                    .push(String::from_utf8_lossy(rest).into_owned());
             } else if let Some(rest) = line.strip_prefix(b"ERR ") {
                 return Err(agent_error(&String::from_utf8_lossy(rest)));
             } else if let Some(rest) = line.strip_prefix(b"INQUIRE ") {
@@ -140,9 +201,99 @@ impl Agent {
                     .write_all(answer.as_bytes())
                     .map_err(|e| OpenPgpError::Agent(e.to_string()))?;
             }
-            // "S ..." status and "# ..." comments carry nothing we need.
+            // "# ..." comments carry nothing we need.
         }
     }
+}
+
+/// What a command returned besides `OK`: its data and its status lines.
+#[derive(Debug, Default)]
+struct Answer {
+    data: Vec<u8>,
+    status: Vec<String>,
+}
+
+/// What gpg-agent's `KEYINFO` says about a key it holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyInfo {
+    /// A key on disk that is unprotected or whose passphrase is cached: signing with it
+    /// will not ask anybody anything.
+    pub signs_silently: bool,
+}
+
+impl KeyInfo {
+    /// What the start of gpg-agent's own key file, `private-keys-v1.d/<GRIP>.key`, says:
+    /// the agent holds the key (that file is what `HAVEKEY` looks for) and signs with it
+    /// without asking if it is a `private-key` rather than a `protected-private-key` or a
+    /// `shadowed-private-key` (a smartcard's). Both the canonical S-expression format
+    /// (`(11:private-key...`) and the extended one (`Key: (private-key ...`) are read.
+    /// `None` for anything else.
+    pub fn from_key_file(head: &[u8]) -> Option<KeyInfo> {
+        let sexp = if head.first() == Some(&b'(') {
+            let rest = &head[1..];
+            let colon = rest.iter().position(|b| *b == b':')?;
+            rest.get(colon + 1..)?
+        } else {
+            let mut key = None;
+            for line in head.split(|b| *b == b'\n') {
+                if let Some(value) = line.strip_prefix(b"Key:") {
+                    key = Some(value.trim_ascii_start().strip_prefix(b"(")?);
+                    break;
+                }
+            }
+            key?
+        };
+        if sexp.starts_with(b"private-key") {
+            Some(KeyInfo {
+                signs_silently: true,
+            })
+        } else if sexp.starts_with(b"protected-private-key")
+            || sexp.starts_with(b"shadowed-private-key")
+        {
+            Some(KeyInfo {
+                signs_silently: false,
+            })
+        } else {
+            None
+        }
+    }
+
+    /// `KEYINFO <grip> <type> <serialno> <idstr> <cached> <protection> ...` (GnuPG
+    /// `agent/command.c: do_one_keyinfo`): type `D` is a key on disk (`T` a smartcard),
+    /// cached `1` a cached passphrase, protection `C` a key in the clear.
+    fn parse(status: &[String]) -> Option<KeyInfo> {
+        let line = status.iter().find_map(|l| l.strip_prefix("KEYINFO "))?;
+        let fields: Vec<&str> = line.split(' ').collect();
+        let on_disk = fields.get(1) == Some(&"D");
+        let cached = fields.get(4) == Some(&"1");
+        let clear = fields.get(5) == Some(&"C");
+        Some(KeyInfo {
+            signs_silently: on_disk && (cached || clear),
+        })
+    }
+}
+
+/// The directory name GnuPG gives the sockets of a non-default home directory inside
+/// `/run/user/<uid>/gnupg`: `d.` and the z-base-32 encoding of the first 120 bits of the
+/// SHA-1 of the home directory's absolute name (GnuPG `common/homedir.c:
+/// _gnupg_socketdir_internal`, `common/zb32.c`).
+pub fn socket_subdir(homedir: &str) -> String {
+    use sha1::{Digest, Sha1};
+    const ZB32: &[u8; 32] = b"ybndrfg8ejkmcpqxot1uwisza345h769";
+    let digest = Sha1::digest(homedir.as_bytes());
+    let mut out = String::from("d.");
+    // 15 octets = 120 bits = 24 five-bit groups, most significant first.
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    for byte in &digest[..15] {
+        acc = (acc << 8) | u32::from(*byte);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(ZB32[((acc >> bits) & 31) as usize] as char);
+        }
+    }
+    out
 }
 
 /// gpg-agent's `ERR <gpg-error code> <text>`: cancellation and bad passphrases get their
@@ -299,6 +450,48 @@ mod tests {
         sexp.truncate(20);
         assert!(SigVal::parse(&sexp).is_err());
         assert!(SigVal::parse(b"(7:sig-val(3:rsa(1:s999:ab)))").is_err());
+    }
+
+    #[test]
+    fn keyinfo_says_when_signing_asks_nobody() {
+        let info = |line: &str| KeyInfo::parse(&[line.to_string()]).map(|i| i.signs_silently);
+        let grip = "F053751C7569C061C747F11BA2B5933BCDAB32C6";
+        assert_eq!(info(&format!("KEYINFO {grip} D - - - C - - -")), Some(true));
+        assert_eq!(info(&format!("KEYINFO {grip} D - - 1 P - - -")), Some(true));
+        assert_eq!(
+            info(&format!("KEYINFO {grip} D - - - P - - -")),
+            Some(false)
+        );
+        assert_eq!(
+            info(&format!("KEYINFO {grip} T D2760001 OPENPGP.1 - - - - -")),
+            Some(false)
+        );
+        assert_eq!(info("PROGRESS x"), None);
+    }
+
+    #[test]
+    fn key_files_say_whether_signing_asks() {
+        let info = |head: &[u8]| KeyInfo::from_key_file(head).map(|i| i.signs_silently);
+        assert_eq!(info(b"(11:private-key(3:ecc(5:curve7:Ed25519)"), Some(true));
+        assert_eq!(info(b"(21:protected-private-key(3:rsa"), Some(false));
+        assert_eq!(info(b"(20:shadowed-private-key(3:rsa"), Some(false));
+        assert_eq!(
+            info(b"Created: 20261124T230025\nKey: (private-key (ecc (curve Ed25519)"),
+            Some(true)
+        );
+        assert_eq!(
+            info(b"Description: x\nKey: (protected-private-key (rsa (n #00"),
+            Some(false)
+        );
+        assert_eq!(info(b"garbage"), None);
+        assert_eq!(info(b""), None);
+    }
+
+    #[test]
+    fn socket_subdirs_are_gnupgs() {
+        // `GNUPGHOME=/tmp/pgpw/g gpgconf --list-dirs agent-socket` (GnuPG 2.2.40, with a
+        // /run/user/0 directory) printed /run/user/0/gnupg/d.uxgrkgz5eoif5yci7w76nyic/S.gpg-agent.
+        assert_eq!(socket_subdir("/tmp/pgpw/g"), "d.uxgrkgz5eoif5yci7w76nyic");
     }
 
     #[test]

@@ -4,9 +4,11 @@
 
 use super::OpenPgpError;
 use super::keybox::{self, Keybox};
+use super::select::KeySpec;
 use sequoia_openpgp::cert::{Cert, CertParser};
 use sequoia_openpgp::parse::Parse;
 use sequoia_openpgp::{Fingerprint, KeyHandle};
+use std::sync::OnceLock;
 
 /// Where a certificate came from. Certificates from a keyring file the user configured
 /// for gitseal are trusted by that configuration, as SSH's allowed_signers are.
@@ -23,10 +25,41 @@ pub struct Found {
     pub origin: Origin,
 }
 
+/// A keybox and the certificates parsed from it so far (each keyblock at most once, and
+/// only when a lookup names it).
+#[derive(Debug)]
+struct IndexedKeybox {
+    keybox: Keybox,
+    parsed: Vec<OnceLock<Option<Cert>>>,
+}
+
+impl IndexedKeybox {
+    fn new(keybox: Keybox) -> Self {
+        let parsed = keybox.blobs().iter().map(|_| OnceLock::new()).collect();
+        Self { keybox, parsed }
+    }
+
+    /// The certificate in blob `index` (`None` if its keyblock does not parse).
+    fn cert(&self, index: usize) -> Option<&Cert> {
+        self.parsed[index]
+            .get_or_init(|| {
+                Cert::from_bytes(self.keybox.keyblock(&self.keybox.blobs()[index])).ok()
+            })
+            .as_ref()
+    }
+
+    fn found(&self, index: usize) -> Option<Found> {
+        self.cert(index).map(|cert| Found {
+            cert: cert.clone(),
+            origin: Origin::GnuPg,
+        })
+    }
+}
+
 /// All certificate sources of one run.
 #[derive(Debug, Default)]
 pub struct Keyring {
-    keyboxes: Vec<Keybox>,
+    keyboxes: Vec<IndexedKeybox>,
     certs: Vec<Found>,
 }
 
@@ -38,7 +71,7 @@ impl Keyring {
     /// Adds GnuPG's public keyring: a keybox (indexed, parsed lazily) or a packet stream.
     pub fn add_gnupg(&mut self, data: Vec<u8>) -> Result<(), OpenPgpError> {
         if keybox::looks_like_keybox(&data) {
-            self.keyboxes.push(Keybox::parse(data)?);
+            self.keyboxes.push(IndexedKeybox::new(Keybox::parse(data)?));
             Ok(())
         } else {
             self.add_certs(&data, Origin::GnuPg)
@@ -85,14 +118,7 @@ impl Keyring {
             .cloned()
             .collect();
         for kbx in &self.keyboxes {
-            for blob in kbx.find(&id) {
-                if let Ok(cert) = Cert::from_bytes(kbx.keyblock(blob)) {
-                    found.push(Found {
-                        cert,
-                        origin: Origin::GnuPg,
-                    });
-                }
-            }
+            found.extend(kbx.keybox.find(&id).filter_map(|i| kbx.found(i)));
         }
         merge_duplicates(found)
     }
@@ -104,32 +130,47 @@ impl Keyring {
             .find(|f| &f.cert.fingerprint() == fingerprint)
     }
 
-    /// Every certificate, in keyring order (GnuPG's first, then configured files); parses
-    /// the whole keybox, so only key selection by user id uses it.
-    pub fn all(&self) -> Vec<Found> {
-        let mut all = Vec::new();
+    /// The certificates `spec` names, in keyring order (GnuPG's first, then configured
+    /// files). In a keybox only the blobs whose index (fingerprints, user ids) can match
+    /// are parsed, as gpg's keybox search does.
+    pub fn matching(&self, spec: &KeySpec) -> Vec<Found> {
+        let mut out = Vec::new();
         for kbx in &self.keyboxes {
-            for blob in kbx.blobs() {
-                if let Ok(cert) = Cert::from_bytes(kbx.keyblock(blob)) {
-                    all.push(Found {
-                        cert,
-                        origin: Origin::GnuPg,
-                    });
+            for (index, blob) in kbx.keybox.blobs().iter().enumerate() {
+                let candidate = blob
+                    .fingerprints
+                    .iter()
+                    .any(|f| spec.may_match_fingerprint(f))
+                    || kbx.keybox.uids(blob).any(|uid| spec.may_match_uid(uid));
+                if candidate
+                    && let Some(found) = kbx.found(index)
+                    && spec.matches(&found.cert)
+                {
+                    out.push(found);
                 }
             }
         }
-        all.extend(
-            self.certs
-                .iter()
-                .filter(|f| f.origin == Origin::GnuPg)
-                .cloned(),
-        );
-        all.extend(
-            self.certs
-                .iter()
-                .filter(|f| f.origin == Origin::Configured)
-                .cloned(),
-        );
+        for origin in [Origin::GnuPg, Origin::Configured] {
+            out.extend(
+                self.certs
+                    .iter()
+                    .filter(|f| f.origin == origin && spec.matches(&f.cert))
+                    .cloned(),
+            );
+        }
+        out
+    }
+
+    /// Every certificate, in keyring order (GnuPG's first, then configured files); parses
+    /// the whole keybox.
+    pub fn all(&self) -> Vec<Found> {
+        let mut all = Vec::new();
+        for kbx in &self.keyboxes {
+            all.extend((0..kbx.parsed.len()).filter_map(|i| kbx.found(i)));
+        }
+        for origin in [Origin::GnuPg, Origin::Configured] {
+            all.extend(self.certs.iter().filter(|f| f.origin == origin).cloned());
+        }
         all
     }
 }

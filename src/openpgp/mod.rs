@@ -4,6 +4,7 @@
 //! - [`verify`]: gpg's judgement of a detached signature (GOODSIG ... TRUST_*).
 //! - [`keyring`], [`keybox`]: certificates from GnuPG's keyring and configured files.
 //! - [`trustdb`]: ownertrust and validity by the pgp trust model.
+//! - [`normalize`]: non-minimal MPIs in signatures, made minimal as gpg reads them.
 //! - [`select`]: which key `-u <spec>` names. [`sign`]: making the signature, with a key
 //!   file or through [`agent`] (gpg-agent), which names keys by [`keygrip`].
 //!
@@ -14,6 +15,7 @@ pub mod agent;
 pub mod keybox;
 pub mod keygrip;
 pub mod keyring;
+pub mod normalize;
 pub mod select;
 pub mod sign;
 pub mod trustdb;
@@ -85,7 +87,7 @@ pub(crate) fn reason(error: &sequoia_openpgp::anyhow::Error) -> String {
     lowercase_first(&text)
 }
 
-fn lowercase_first(text: &str) -> String {
+pub(crate) fn lowercase_first(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),

@@ -80,6 +80,32 @@ impl KeySpec {
         (is_mail && owned).then_some(candidate)
     }
 
+    /// Whether a key with this (v4) fingerprint could be what the spec names: the
+    /// keybox index prefilter for [`Self::matches`].
+    pub fn may_match_fingerprint(&self, fingerprint: &[u8]) -> bool {
+        let KeySpec::Hex { digits, .. } = self else {
+            return false;
+        };
+        let wanted: Option<Vec<u8>> = (0..digits.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(digits.get(i..i + 2)?, 16).ok())
+            .collect();
+        wanted.is_some_and(|w| fingerprint.ends_with(&w))
+    }
+
+    /// Whether a user id with this text could be what the spec names: the keybox index
+    /// prefilter for [`Self::matches`] (never false when `matches` would be true).
+    pub fn may_match_uid(&self, uid: &[u8]) -> bool {
+        let uid = String::from_utf8_lossy(uid);
+        match self {
+            KeySpec::Hex { .. } => false,
+            KeySpec::Exact(e) => uid == e.as_str(),
+            // The same case folding as `matches`: ASCII for addresses, full for text.
+            KeySpec::Mail(s) | KeySpec::MailSub(s) => uid.to_ascii_lowercase().contains(s.as_str()),
+            KeySpec::Substring(s) => uid.to_lowercase().contains(s.as_str()),
+        }
+    }
+
     /// Whether this spec names `cert` (by any of its keys or user ids).
     pub fn matches(&self, cert: &Cert) -> bool {
         match self {
@@ -114,21 +140,38 @@ pub fn signing_key(
     now: SystemTime,
     has_secret: &mut dyn FnMut(&Key<key::PublicParts, key::UnspecifiedRole>) -> bool,
 ) -> Option<Key<key::PublicParts, key::UnspecifiedRole>> {
+    signing_candidates(cert, spec, now)
+        .into_iter()
+        .find(|k| has_secret(k))
+}
+
+/// The keys of `cert` gpg would consider signing with for `spec`, in its order of
+/// preference: the one key a `!` spec names, else the live, unrevoked, signing-capable
+/// keys, subkeys first, newest first, the primary key last (gpg's `finish_lookup`). The
+/// first whose secret is available is the one gpg signs with.
+pub fn signing_candidates(
+    cert: &Cert,
+    spec: &KeySpec,
+    now: SystemTime,
+) -> Vec<Key<key::PublicParts, key::UnspecifiedRole>> {
     let policy = policy();
-    let vc = cert.with_policy(&policy, now).ok()?;
+    let Ok(vc) = cert.with_policy(&policy, now) else {
+        return Vec::new();
+    };
     if vc.alive().is_err() || matches!(vc.revocation_status(), RevocationStatus::Revoked(_)) {
-        return None;
+        return Vec::new();
     }
     if let KeySpec::Hex {
         digits,
         exact: true,
     } = spec
     {
-        let key = vc
+        return vc
             .keys()
-            .find(|k| k.key().fingerprint().to_hex().ends_with(digits.as_str()))?;
-        let key = key.key().clone();
-        return has_secret(&key).then_some(key);
+            .find(|k| k.key().fingerprint().to_hex().ends_with(digits.as_str()))
+            .map(|k| k.key().clone())
+            .into_iter()
+            .collect();
     }
     let primary_fpr = cert.fingerprint();
     let mut usable: Vec<Key<key::PublicParts, key::UnspecifiedRole>> = vc
@@ -139,14 +182,13 @@ pub fn signing_key(
         .supported()
         .map(|ka| ka.key().clone())
         .collect();
-    // Subkeys first, newest first; the primary key last (gpg's finish_lookup).
     usable.sort_by_key(|k| {
         (
             k.fingerprint() == primary_fpr,
             std::cmp::Reverse(k.creation_time()),
         )
     });
-    usable.into_iter().find(|k| has_secret(k))
+    usable
 }
 
 #[cfg(test)]

@@ -65,7 +65,10 @@ pub fn sign_detached(
             .set_signers_user_id(uid.as_bytes())
             .map_err(sign_error)?;
     }
-    let signature = builder.sign_message(signer, payload).map_err(sign_error)?;
+    // The signer's own error (e.g. gpg-agent's "no secret key") is passed on as it is.
+    let signature = builder
+        .sign_message(signer, payload)
+        .map_err(|e| e.downcast::<OpenPgpError>().unwrap_or_else(sign_error))?;
     let packet = sequoia_openpgp::Packet::from(signature.clone());
     let mut armored = Vec::new();
     {

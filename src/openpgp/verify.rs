@@ -8,14 +8,17 @@
 
 use super::keyring::{Found, Keyring};
 use super::trustdb::{TrustDb, Validator};
-use super::{OpenPgpError, policy, unix};
+use super::{OpenPgpError, lowercase_first, policy, unix};
 use crate::signature::{Failure, FailureKind, Format, SignatureTime, TimeSource, Trust, Verdict};
+use sequoia_openpgp::armor;
 use sequoia_openpgp::cert::Cert;
 use sequoia_openpgp::cert::amalgamation::ValidAmalgamation;
 use sequoia_openpgp::packet::{Key, Packet, Signature, key};
-use sequoia_openpgp::parse::{PacketParser, PacketParserResult, Parse};
+use sequoia_openpgp::parse::{Dearmor, PacketParserBuilder, PacketParserResult, Parse};
 use sequoia_openpgp::types::RevocationStatus;
 use sequoia_openpgp::{KeyHandle, KeyID};
+use std::borrow::Cow;
+use std::io::Read;
 use std::time::SystemTime;
 
 /// What gpg would call a signature.
@@ -88,11 +91,15 @@ pub fn verify_detached(
         .collect())
 }
 
-/// The signature packets of a detached signature.
+/// The signature packets of a detached signature (armored or binary), their MPIs made
+/// minimal first as gpg reads them ([`super::normalize`]).
 fn read_signatures(data: &[u8]) -> Result<Vec<Signature>, OpenPgpError> {
+    let binary = dearmor(data)?;
+    let packets = super::normalize::signatures(&binary);
     let mut out = Vec::new();
-    let mut ppr =
-        PacketParser::from_bytes(data).map_err(|e| OpenPgpError::Malformed(super::reason(&e)))?;
+    let mut ppr = PacketParserBuilder::from_bytes(packets.as_ref())
+        .and_then(|b| b.dearmor(Dearmor::Disabled).build())
+        .map_err(|e| OpenPgpError::Malformed(super::reason(&e)))?;
     while let PacketParserResult::Some(pp) = ppr {
         let (packet, next) = pp
             .next()
@@ -110,6 +117,21 @@ fn read_signatures(data: &[u8]) -> Result<Vec<Signature>, OpenPgpError> {
         ppr = next;
     }
     Ok(out)
+}
+
+/// The binary packets of a signature: armor removed if there is armor. Binary OpenPGP
+/// starts with a packet tag, whose high bit is always set; armor is text.
+fn dearmor(data: &[u8]) -> Result<Cow<'_, [u8]>, OpenPgpError> {
+    let first = data.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_none_or(|b| b & 0x80 != 0) {
+        return Ok(Cow::Borrowed(data));
+    }
+    let mut reader = armor::Reader::from_bytes(data, armor::ReaderMode::Tolerant(None));
+    let mut out = Vec::new();
+    reader
+        .read_to_end(&mut out)
+        .map_err(|e| OpenPgpError::Malformed(lowercase_first(&e.to_string())))?;
+    Ok(Cow::Owned(out))
 }
 
 fn check_one(sig: &Signature, payload: &[u8], ctx: &Context<'_>) -> SigReport {

@@ -425,7 +425,11 @@ impl<'r> Walker<'r> {
 
     /// The policy of a tree whose `.gitseal` directory is `dir`: parsed once per directory
     /// (so commits that do not touch `.gitseal/` cost no object reads here).
-    fn policy_for_dir(&mut self, tree: ObjectId, dir: Option<ObjectId>) -> Result<Result<Rc<Policy>, String>, GitError> {
+    fn policy_for_dir(
+        &mut self,
+        tree: ObjectId,
+        dir: Option<ObjectId>,
+    ) -> Result<Result<Rc<Policy>, String>, GitError> {
         let Some(dir) = dir else {
             return Ok(Err(format!("no {POLICY_FILE}")));
         };
