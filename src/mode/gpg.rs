@@ -29,7 +29,6 @@ use std::time::SystemTime;
 
 /// Runs a gpg-dialect command.
 pub fn run(command: GpgCommand) -> Result<Status, AppError> {
-    quiet_library_backtraces();
     match command {
         GpgCommand::Sign {
             status_fd,
@@ -40,20 +39,6 @@ pub fn run(command: GpgCommand) -> Result<Status, AppError> {
             signature_file,
             ..
         } => verify_cmd(StatusOut(status_fd), &signature_file),
-    }
-}
-
-/// sequoia reports ordinary conditions it recovers from (the end of a keyblock, a
-/// signature that is not the binding one) as `anyhow` errors, and with `RUST_BACKTRACE`
-/// set (as many developers have it) every one of them captures a backtrace: measured with
-/// callgrind, a third of a verification's instructions. Nobody sees these backtraces, so
-/// library backtraces are turned off unless `RUST_LIB_BACKTRACE` asks for them; panics
-/// still follow `RUST_BACKTRACE`.
-fn quiet_library_backtraces() {
-    if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
-        // SAFETY: called first thing in the gpg mode, while the process has one thread,
-        // so nothing reads the environment concurrently.
-        unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
     }
 }
 
