@@ -185,7 +185,6 @@ fn every_letter_and_trust_level_matches_gpg() {
         "{}",
         shown.stdout()
     );
-    let _ = t0;
 }
 
 #[test]

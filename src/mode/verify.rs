@@ -241,8 +241,8 @@ fn update_rule(
     }))
 }
 
+/// What a ref's rule lets a push do besides adding commits.
 struct UpdateRule {
-    // What the rule lets a push do besides adding commits.
     allow_delete: bool,
     allow_force_push: bool,
 }
