@@ -99,6 +99,8 @@ pub struct Settings {
     /// `GNUPGHOME`, else `~/.gnupg`.
     pub gnupg_home: Option<PathBuf>,
     home: Option<PathBuf>,
+    /// The Sigstore variables of [`SIGSTORE_ENV`] that are set.
+    sigstore_env: HashMap<&'static str, String>,
     git: OnceCell<Result<GitConfig, String>>,
     loader: RefCell<Option<Loader>>,
 }
@@ -145,6 +147,10 @@ impl Settings {
             format_env: env("GITSEAL_FORMAT").map(|v| v.to_string_lossy().into_owned()),
             gnupg_home,
             home,
+            sigstore_env: SIGSTORE_ENV
+                .iter()
+                .filter_map(|name| env(name).map(|v| (*name, v.to_string_lossy().into_owned())))
+                .collect(),
             git: OnceCell::new(),
             loader: RefCell::new(Some(loader)),
         }
@@ -198,6 +204,91 @@ impl Settings {
             .get("gitseal.openpgpKeyring")
             .filter(|v| !v.is_empty())
             .map(|v| expand_home(v, self.home.as_ref())))
+    }
+}
+
+/// Environment variables of the Sigstore room: ours, then gitsign's, which are honoured
+/// when ours are unset so that gitsign users switch by changing one program name.
+const SIGSTORE_ENV: [&str; 7] = [
+    "GITSEAL_TRUSTED_ROOT",
+    "GITSEAL_REKOR_URL",
+    "GITSEAL_TIMEOUT",
+    "GITSIGN_REKOR_URL",
+    "SIGSTORE_REKOR_URL",
+    "XDG_CACHE_HOME",
+    "GITSEAL_CACHE_DIR",
+];
+
+/// What the Sigstore room needs from the surroundings.
+#[derive(Clone, Debug)]
+pub struct SigstoreSettings {
+    pub trust: crate::sigstore::trust::TrustSettings,
+    pub online: crate::sigstore::online::Settings,
+}
+
+impl Settings {
+    /// The first of: an environment variable, then git config keys, in order.
+    fn sigstore_value(&self, vars: &[&str], keys: &[&str]) -> Result<Option<String>, AppError> {
+        if let Some(value) = vars.iter().find_map(|v| self.sigstore_env.get(v)) {
+            return Ok(Some(value.clone()));
+        }
+        let git = self.git()?;
+        Ok(keys
+            .iter()
+            .find_map(|k| git.get(k))
+            .filter(|v| !v.is_empty())
+            .map(str::to_string))
+    }
+
+    /// Trusted root, Rekor and timeout for verifying Sigstore signatures (reads git config).
+    pub fn sigstore(&self) -> Result<SigstoreSettings, AppError> {
+        let timeout = match self.sigstore_value(&["GITSEAL_TIMEOUT"], &["gitseal.timeout"])? {
+            None => 30,
+            Some(text) => text
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|s| *s > 0)
+                .ok_or_else(|| {
+                    AppError::operational(format!("invalid gitseal.timeout `{text}`"))
+                        .with_hint("give a whole number of seconds, e.g. 30")
+                })?,
+        };
+        let timeout = std::time::Duration::from_secs(timeout);
+        let file = self
+            .sigstore_value(&["GITSEAL_TRUSTED_ROOT"], &["gitseal.trustedRoot"])?
+            .map(|v| expand_home(&v, self.home.as_ref()));
+        let rekor = self
+            .sigstore_value(
+                &[
+                    "GITSEAL_REKOR_URL",
+                    "GITSIGN_REKOR_URL",
+                    "SIGSTORE_REKOR_URL",
+                ],
+                &["gitseal.rekor", "gitsign.rekor"],
+            )?
+            .unwrap_or_else(|| "https://rekor.sigstore.dev".into());
+        let cache_dir = self
+            .sigstore_env
+            .get("GITSEAL_CACHE_DIR")
+            .map(PathBuf::from)
+            .or_else(|| {
+                self.sigstore_env
+                    .get("XDG_CACHE_HOME")
+                    .map(|d| PathBuf::from(d).join("gitseal"))
+            })
+            .or_else(|| self.home.as_ref().map(|h| h.join(".cache/gitseal")));
+        Ok(SigstoreSettings {
+            trust: crate::sigstore::trust::TrustSettings {
+                file,
+                cache_dir: cache_dir.map(|d| d.join("tuf")),
+                timeout,
+            },
+            online: crate::sigstore::online::Settings {
+                rekor: Some(rekor),
+                timeout,
+            },
+        })
     }
 }
 

@@ -1,7 +1,7 @@
 //! gitseal: sign and verify Git history.
 //!
 //! Data flows one way: argv -> [`cli`] (which dialect, parsed) -> [`mode`] (settings,
-//! files, clock) -> a room ([`ssh`], [`openpgp`], later sigstore) -> verdict -> [`output`].
+//! files, clock) -> a room ([`ssh`], [`openpgp`], [`sigstore`]) -> verdict -> [`output`].
 
 pub mod cli;
 pub mod config;
@@ -15,6 +15,7 @@ pub mod policy;
 pub mod prompt;
 pub mod secret;
 pub mod signature;
+pub mod sigstore;
 pub mod ssh;
 pub mod verify;
 

@@ -24,6 +24,26 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Creates `dir` (and its parents) for a store of the user's own: the directory itself
+/// is owner-only (0700), as ssh and gpg keep theirs.
+pub fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    if let Some(parent) = dir.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let mode = std::fs::metadata(dir)?.permissions().mode();
+            if mode & 0o077 != 0 {
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+            }
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -33,5 +53,18 @@ mod tests {
         let secret = Secret::new("hunter2".into());
         assert!(!format!("{secret:?}").contains("hunter2"));
         assert_eq!(secret.expose(), "hunter2");
+    }
+
+    #[test]
+    fn private_dirs_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let base = tempfile::tempdir().expect("tempdir");
+        let dir = base.path().join("a/b");
+        private_dir(&dir).expect("created");
+        let mode = |d: &std::path::Path| std::fs::metadata(d).expect("meta").permissions().mode();
+        assert_eq!(mode(&dir) & 0o777, 0o700);
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        private_dir(&dir).expect("again");
+        assert_eq!(mode(&dir) & 0o777, 0o700, "tightened");
     }
 }

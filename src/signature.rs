@@ -91,10 +91,15 @@ pub enum FailureKind {
     Revoked,
     /// There is no signature at all.
     Unsigned,
+    /// The proofs around the signature fail: the certificate does not chain to the trusted
+    /// root, or its transparency-log or timestamp proofs do not verify.
+    Untrusted,
+    /// No transparency-log proof: gitsign's online mode with the log out of reach.
+    Unlogged,
 }
 
 impl FailureKind {
-    pub const ALL: [FailureKind; 8] = [
+    pub const ALL: [FailureKind; 10] = [
         FailureKind::BadSignature,
         FailureKind::Malformed,
         FailureKind::WrongNamespace,
@@ -103,6 +108,8 @@ impl FailureKind {
         FailureKind::Expired,
         FailureKind::Revoked,
         FailureKind::Unsigned,
+        FailureKind::Untrusted,
+        FailureKind::Unlogged,
     ];
 
     /// A stable name, for caches and machine-readable output.
@@ -116,6 +123,8 @@ impl FailureKind {
             FailureKind::Expired => "expired",
             FailureKind::Revoked => "revoked",
             FailureKind::Unsigned => "unsigned",
+            FailureKind::Untrusted => "untrusted",
+            FailureKind::Unlogged => "unlogged",
         }
     }
 

@@ -77,7 +77,7 @@ fn no_arguments_is_a_usage_error() {
 }
 
 #[test]
-fn gpg_dialect_says_the_format_is_not_available() {
+fn gpg_dialect_signing_in_x509_is_not_available_and_broken_x509_is_errsig() {
     let env = TestEnv::new();
     // git's signing argv for openpgp and x509, payload on stdin.
     let sign = run_stdin(
@@ -92,22 +92,39 @@ fn gpg_dialect_says_the_format_is_not_available() {
     assert!(first.starts_with("error: "), "{}", sign.stderr);
     assert!(first.contains("not available"), "{}", sign.stderr);
 
-    // git's verification argv: the armor header names the format.
+    // git's verification argv: the armor header names the format, and x509 verification
+    // exists; a broken one is gpg's "can't check" (ERRSIG, exit 1), in one line.
     let sig = env.write(
         "sig.asc",
         "-----BEGIN SIGNED MESSAGE-----\n\nAAAA\n-----END SIGNED MESSAGE-----\n",
     );
+    let root = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/sigstore/trusted_root.prod.json"
+    );
     let verify = run_stdin(
         env.gitseal()
-            .args(["--keyid-format=long", "--status-fd=1", "--verify"])
+            .env("GITSEAL_TRUSTED_ROOT", root)
+            .args(["--status-fd=1", "--verify"])
             .arg(&sig)
             .arg("-"),
         b"payload\n",
     )
-    .exit(2)
+    .exit(1)
     .no_panic();
-    assert!(verify.stderr.contains("not available"), "{}", verify.stderr);
-    assert!(verify.stderr.contains("x509"), "{}", verify.stderr);
+    let status = verify.stdout();
+    assert!(
+        status.starts_with("[GNUPG:] NEWSIG\n[GNUPG:] ERRSIG "),
+        "{}",
+        verify.describe()
+    );
+    assert!(!status.contains("GOODSIG"), "{}", verify.describe());
+    assert_eq!(verify.stderr.lines().count(), 1, "{}", verify.stderr);
+    assert!(
+        verify.stderr.contains("malformed signature"),
+        "{}",
+        verify.stderr
+    );
 }
 
 #[test]

@@ -38,6 +38,12 @@ pub enum Command {
     Setup(SetupArgs),
     /// Check commit ranges against the signing policy (CI), or a push (pre-receive hook)
     Verify(VerifyArgs),
+    /// Verify the signatures of commits, whatever their format (default: HEAD)
+    VerifyCommit(VerifyObjectArgs),
+    /// Verify the signatures of annotated tags, whatever their format
+    VerifyTag(VerifyObjectArgs),
+    /// Show what is inside an object's signature, without judging it
+    Show(ShowArgs),
     /// Inspect the signing policy
     #[command(subcommand)]
     Policy(PolicyCommand),
@@ -78,6 +84,61 @@ pub struct VerifyArgs {
     /// Threads for signature checks (default: all cores)
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
+}
+
+/// What `verify-commit` and `verify-tag` take: gitsign's `verify` flags.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Sigstore (x509) signatures need an identity (--certificate-identity or its -regexp form) and
+an issuer (--certificate-oidc-issuer or its -regexp form): a signature only proves who signed
+when you say whom you expect. Regular expressions must match the whole value: they are
+anchored at both ends. SSH signatures are checked against gpg.ssh.allowedSignersFile (and
+gpg.ssh.revocationFile) at the committer time, OpenPGP signatures against GnuPG's keyring,
+as git would.")]
+pub struct VerifyObjectArgs {
+    /// Commits (or tags) to verify
+    #[arg(value_name = "OBJECT")]
+    pub objects: Vec<String>,
+    /// The certificate identity (SAN e-mail or URI) a Sigstore signature must carry
+    #[arg(
+        long,
+        value_name = "IDENTITY",
+        conflicts_with = "certificate_identity_regexp"
+    )]
+    pub certificate_identity: Option<String>,
+    /// A regular expression the whole certificate identity must match
+    #[arg(long, value_name = "REGEX")]
+    pub certificate_identity_regexp: Option<String>,
+    /// The OIDC issuer that must have vouched for the identity
+    #[arg(
+        long,
+        value_name = "URL",
+        conflicts_with = "certificate_oidc_issuer_regexp"
+    )]
+    pub certificate_oidc_issuer: Option<String>,
+    /// A regular expression the whole OIDC issuer must match
+    #[arg(long, value_name = "REGEX")]
+    pub certificate_oidc_issuer_regexp: Option<String>,
+    /// Report format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ObjectReportFormat,
+}
+
+/// How `verify-commit`, `verify-tag` and `show` print.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ObjectReportFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// The commit or tag whose signature to show
+    #[arg(value_name = "OBJECT", default_value = "HEAD")]
+    pub object: String,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ObjectReportFormat,
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,6 +2,7 @@
 //! payloads as git extracts them. Everything goes through [`Reader`], which also sees a
 //! pre-receive hook's quarantine area (gix does not read `GIT_QUARANTINE_PATH`).
 
+mod resolve;
 pub mod signed;
 
 use gix::hash::ObjectId;

@@ -111,6 +111,41 @@ pub fn split_tag(raw: &[u8]) -> Option<Signed> {
 }
 
 /// The committer's (or tagger's) timestamp, as git reads it for `-Overify-time`.
+/// The id (hex SHA-1) of the object git stores when it signs `payload` with
+/// `signature`: a commit gets a `gpgsig` header at the end of its headers (gpg-interface.c
+/// `add_header_signature`), a tag gets the signature appended. `None` for anything else.
+pub fn object_id_with_signature(payload: &[u8], signature: &[u8]) -> Option<String> {
+    use sha1::{Digest, Sha1};
+    let (kind, object) = if payload.starts_with(b"tree ") {
+        let end_of_headers = payload.windows(2).position(|w| w == b"\n\n")? + 1;
+        let mut object = payload[..end_of_headers].to_vec();
+        object.extend_from_slice(b"gpgsig");
+        for line in signature.split_inclusive(|b| *b == b'\n') {
+            object.push(b' ');
+            object.extend_from_slice(line);
+        }
+        if !object.ends_with(b"\n") {
+            object.push(b'\n');
+        }
+        object.extend_from_slice(&payload[end_of_headers..]);
+        ("commit", object)
+    } else if payload.starts_with(b"object ") {
+        ("tag", [payload, signature].concat())
+    } else {
+        return None;
+    };
+    let mut hasher = Sha1::new();
+    hasher.update(format!("{kind} {}\0", object.len()).as_bytes());
+    hasher.update(&object);
+    Some(
+        hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    )
+}
+
 pub fn header_time(raw: &[u8], header: &str) -> Option<i64> {
     let prefix = format!("{header} ");
     raw.split(|b| *b == b'\n')

@@ -16,6 +16,18 @@ pub fn run(cli: Cli) -> Result<Status, AppError> {
             drop(out);
             super::verify::run(&args)
         }
+        Command::VerifyCommit(args) => {
+            drop(out);
+            super::verify_object::run(&args, super::verify_object::Kind::Commit)
+        }
+        Command::VerifyTag(args) => {
+            drop(out);
+            super::verify_object::run(&args, super::verify_object::Kind::Tag)
+        }
+        Command::Show(args) => {
+            drop(out);
+            super::show::run(&args)
+        }
         Command::Policy(command) => {
             drop(out);
             super::verify::policy(&command)

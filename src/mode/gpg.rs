@@ -46,10 +46,10 @@ pub fn run(command: GpgCommand) -> Result<Status, AppError> {
 type PublicKey = Key<key::PublicParts, key::UnspecifiedRole>;
 
 /// Where `--status-fd` lines go (nowhere without the option, as with gpg).
-struct StatusOut(Option<StatusFd>);
+pub(super) struct StatusOut(Option<StatusFd>);
 
 impl StatusOut {
-    fn write(&self, line: StatusLine) {
+    pub(super) fn write(&self, line: StatusLine) {
         let text = line.line();
         let _ = match self.0 {
             Some(StatusFd::Stdout) => std::io::stdout().lock().write_all(text.as_bytes()),
@@ -68,15 +68,15 @@ fn verify_cmd(status: StatusOut, signature_file: &Path) -> Result<Status, AppErr
         ))
     })?;
     // The armor decides the format; git config is not needed for that.
-    if Format::from_armor(&signature) == Some(Format::X509) {
-        return Err(unavailable("verifying x509 (Sigstore) signatures"));
-    }
     let mut payload = Vec::new();
     std::io::stdin()
         .lock()
         .read_to_end(&mut payload)
         .map_err(|e| AppError::operational(format!("cannot read the signed data: {e}")))?;
     let settings = Settings::load();
+    if Format::from_armor(&signature) == Some(Format::X509) {
+        return super::gpg_x509::verify(&status, &signature, &payload, &settings);
+    }
     let now = SystemTime::now();
     let mut keyring = gnupg_keyring(&settings)?;
     let trustdb = gnupg_trustdb(&settings)?;
@@ -233,7 +233,7 @@ fn write_status(status: &StatusOut, r: &SigReport) {
 
 /// GnuPG's public keyring under `GNUPGHOME`: `pubring.kbx`, else `pubring.gpg`. A keybox
 /// is only indexed here; certificates are parsed when a lookup names them.
-fn gnupg_keyring(settings: &Settings) -> Result<Keyring, AppError> {
+pub(super) fn gnupg_keyring(settings: &Settings) -> Result<Keyring, AppError> {
     let mut keyring = Keyring::new();
     if let Some(home) = &settings.gnupg_home {
         for name in ["pubring.kbx", "pubring.gpg"] {
@@ -247,7 +247,7 @@ fn gnupg_keyring(settings: &Settings) -> Result<Keyring, AppError> {
 }
 
 /// GnuPG's ownertrust, `GNUPGHOME/trustdb.gpg` (none: nobody trusted).
-fn gnupg_trustdb(settings: &Settings) -> Result<TrustDb, AppError> {
+pub(super) fn gnupg_trustdb(settings: &Settings) -> Result<TrustDb, AppError> {
     if let Some(home) = &settings.gnupg_home
         && let Some(data) = read_optional(&home.join("trustdb.gpg"))?
     {

@@ -3,6 +3,10 @@
 
 pub mod commands;
 pub mod gpg;
+mod gpg_x509;
 pub mod setup;
+pub mod show;
 pub mod ssh_keygen;
 pub mod verify;
+pub mod verify_object;
+mod verify_object_keys;

@@ -4,6 +4,7 @@
 pub mod exit;
 pub mod gpg_text;
 pub mod report;
+pub mod sigstore_text;
 pub mod ssh_keygen;
 pub mod status;
 

@@ -66,6 +66,8 @@ pub enum StatusLine {
     KeyRevoked,
     /// `TRUST_<LEVEL> 0 pgp`.
     Trust(Trust),
+    /// `TRUST_<LEVEL> 0 shell`: gpgsm's (and gitsign's) form, for x509 signatures.
+    TrustX509(Trust),
     /// `INV_SGNR <reason> <key spec>`: reason 9 = no secret key, 0 = not found.
     InvSgnr { reason: u8, key: String },
     /// `NODATA <what>`: 1 = no armored data, 2 = expected a packet, 3 = invalid packet, 4 = bad signature packet.
@@ -143,6 +145,7 @@ impl fmt::Display for StatusLine {
             StatusLine::KeyExpired { expired_at } => write!(f, "KEYEXPIRED {expired_at}"),
             StatusLine::KeyRevoked => write!(f, "KEYREVOKED"),
             StatusLine::Trust(level) => write!(f, "TRUST_{} 0 pgp", trust_word(*level)),
+            StatusLine::TrustX509(level) => write!(f, "TRUST_{} 0 shell", trust_word(*level)),
             StatusLine::InvSgnr { reason, key } => write!(f, "INV_SGNR {reason} {}", escape(key)),
             StatusLine::NoData { what } => write!(f, "NODATA {what}"),
             StatusLine::Failure { location, code } => write!(f, "FAILURE {location} {code}"),
@@ -166,6 +169,13 @@ pub fn date(unix: i64) -> String {
     chrono::DateTime::from_timestamp(unix, 0)
         .map(|t| t.format("%Y-%m-%d").to_string())
         .unwrap_or_else(|| "1970-01-01".into())
+}
+
+/// `YYYY-MM-DD HH:MM:SS UTC` of a Unix time, for people.
+pub fn date_time(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_else(|| format!("{unix} (Unix time)"))
 }
 
 /// Status lines are line-based: gpg percent-escapes control characters (and `%`) in the

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Benchmark of Sigstore verification on real gitsign signatures (tests/fixtures/sigstore):
+#
+#   scripts/bench-sigstore.sh [SECONDS]     # default 10
+#
+# 1. In-process throughput on one core (examples/sigstore_throughput.rs): the seven vectors
+#    with embedded log entries verified fully offline in a loop, as `gitseal verify` checks
+#    the commits of a range (the trusted root parsed once). Target (DESIGN.md section 7):
+#    at least 2,000 signatures per second per core.
+# 2. What git costs per commit with gitseal as gpg.x509.program: `git verify-commit` of one
+#    vector, timed by hyperfine (one gitseal process per commit, trusted root parsed each
+#    time), beside `git cat-file commit` of the same object (git's own share).
+#
+# gitsign itself (Go) cannot be built on this machine (no Go toolchain), so there is no
+# side-by-side ratio against it; see docs/benchmarks.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_BUDGET="${1:-10}"
+die() { echo "bench-sigstore: $*" >&2; exit 2; }
+
+echo "== building gitseal and examples/sigstore_throughput (release)"
+cargo build --release --locked --bin gitseal --example sigstore_throughput
+target_dir="$(cargo metadata --format-version 1 --no-deps 2>/dev/null |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])' 2>/dev/null || true)"
+target_dir="${target_dir:-${CARGO_TARGET_DIR:-target}}"
+gitseal="$target_dir/release/gitseal"
+[ -x "$gitseal" ] || die "no gitseal binary in $target_dir/release"
+command -v hyperfine >/dev/null || die "hyperfine is missing: apt-get install hyperfine"
+
+echo "== in-process, one core, ${SECONDS_BUDGET} s"
+"$target_dir/release/examples/sigstore_throughput" "$SECONDS_BUDGET"
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+export HOME="$work/home" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL="$work/home/.gitconfig"
+mkdir -p "$HOME"
+git init -q "$work/repo"
+cd "$work/repo"
+id="$(git hash-object -t commit -w --literally "$OLDPWD/tests/fixtures/sigstore/commits/fe1e62346d3c346a343d089e8b4c3fb57716bc94.commit")"
+git config gpg.x509.program "$gitseal"
+git config gitseal.trustedRoot "$OLDPWD/tests/fixtures/sigstore/trusted_root.prod.json"
+git verify-commit "$id" 2>/dev/null || die "the vector does not verify"
+echo "== one process per commit (git verify-commit)"
+hyperfine -N --warmup 5 --runs 200 \
+  "git verify-commit $id" \
+  "git cat-file commit $id"

@@ -1,0 +1,233 @@
+//! `gitseal show <commit-or-tag>`: what is inside a signature, for a person to read. Nothing
+//! here is judged: a certificate's identity is what it says, not what was verified.
+
+use std::io::Write;
+
+use serde_json::{Value, json};
+
+use crate::cli::commands::{ObjectReportFormat, ShowArgs};
+use crate::error::AppError;
+use crate::git::Repo;
+use crate::git::signed;
+use crate::output::exit::Status;
+use crate::output::status::date_time;
+use crate::signature::Format;
+
+pub fn run(args: &ShowArgs) -> Result<Status, AppError> {
+    let repo = Repo::open(None).map_err(|e| AppError::operational(e.to_string()))?;
+    let mut reader = repo
+        .reader()
+        .map_err(|e| AppError::operational(e.to_string()))?;
+    let spec = &args.object;
+    let id = reader
+        .resolve_object(spec)
+        .map_err(|e| AppError::operational(format!("{spec}: {e}")))?;
+    let (kind, raw) = reader
+        .object(id)
+        .map_err(|e| AppError::operational(format!("{spec}: {e}")))?;
+    let signed = match kind {
+        gix::object::Kind::Commit => signed::split_commit(&raw, reader.hash_kind())
+            .map_err(|e| AppError::verification(format!("{spec}: {e}")))?,
+        gix::object::Kind::Tag => signed::split_tag(&raw),
+        other => {
+            return Err(AppError::usage(format!(
+                "{spec} is a {other}, not a commit or tag"
+            )));
+        }
+    };
+    let mut doc = json!({"object": id.to_string(), "type": kind.to_string()});
+    match signed {
+        None => doc["format"] = Value::Null,
+        Some(signed) => describe(&signed.signature, &mut doc),
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let written = match args.format {
+        ObjectReportFormat::Json => writeln!(out, "{doc:#}"),
+        ObjectReportFormat::Text => text(&doc, &mut out),
+    };
+    written.map_err(|e| AppError::operational(format!("cannot write: {e}")))?;
+    Ok(Status::Success)
+}
+
+fn describe(signature: &[u8], doc: &mut Value) {
+    let format = Format::from_armor(signature);
+    doc["format"] = json!(format.map_or("unknown", |f| f.name()));
+    let details = match format {
+        Some(Format::X509) => x509(signature),
+        Some(Format::Ssh) => ssh(signature),
+        Some(Format::OpenPgp) => openpgp(signature),
+        None => Err("the signature has no known armor header".to_string()),
+    };
+    match details {
+        Ok(details) => doc["signature"] = details,
+        Err(problem) => doc["problem"] = json!(problem),
+    }
+}
+
+fn x509(signature: &[u8]) -> Result<Value, String> {
+    use crate::sigstore::{certificate, cms, tlog};
+    let sig = cms::parse(signature).map_err(|e| e.to_string())?;
+    let cert = certificate::facts(&sig.certificate).map_err(|e| e.to_string())?;
+    let mut v = json!({
+        "identity": cert.identity,
+        "issuer": cert.issuer,
+        "certificate_id": cert.fingerprint,
+        "certificate_ca": cert.ca,
+        "not_before": cert.not_before,
+        "not_after": cert.not_after,
+        "signing_time": sig.signing_time,
+        "timestamps": sig.timestamps.len(),
+        "certificates_in_bag": 1 + sig.extra_certificates.len(),
+    });
+    v["log_entry"] = match &sig.tlog_entry {
+        None => json!(
+            "none embedded (gitsign online mode: the entry is in the log, found by the object id)"
+        ),
+        Some(bytes) => match tlog::decode(bytes) {
+            Ok(entry) => json!({
+                "index": entry.log_index,
+                "integrated_time": entry.integrated_time,
+                "log_id": entry.log_id.map(|id| crate::sigstore::verify::hex(&id.key_id)),
+                "tree_size": entry.inclusion_proof.as_ref().map(|p| p.tree_size),
+                "set": entry.inclusion_promise.is_some(),
+                "checkpoint": entry.inclusion_proof.as_ref().and_then(|p| p.checkpoint.as_ref()).map(|c| c.envelope.lines().next().unwrap_or("").to_string()),
+            }),
+            Err(e) => json!(e.to_string()),
+        },
+    };
+    Ok(v)
+}
+
+fn ssh(signature: &[u8]) -> Result<Value, String> {
+    let sig = crate::ssh::sshsig::SshSignature::from_armor(signature).map_err(|e| e.to_string())?;
+    let mut v = json!({
+        "key_type": sig.signer.type_name(),
+        "key": sig.signer.fingerprint(),
+        "namespace": sig.namespace,
+        "hash": format!("{:?}", sig.hash_alg).to_lowercase(),
+    });
+    if let Some(cert) = sig.signer.certificate() {
+        v["certificate"] = json!({
+            "key_id": cert.key_id,
+            "principals": cert.principals,
+            "valid_after": cert.valid_after,
+            "valid_before": cert.valid_before,
+        });
+    }
+    Ok(v)
+}
+
+fn openpgp(signature: &[u8]) -> Result<Value, String> {
+    let keyring = crate::openpgp::keyring::Keyring::new();
+    let trustdb = crate::openpgp::trustdb::TrustDb::default();
+    let context = crate::openpgp::verify::Context {
+        keyring: &keyring,
+        trustdb: &trustdb,
+        now: std::time::SystemTime::now(),
+    };
+    // Nothing to check against: only what the signature packet itself says is used.
+    let reports = crate::openpgp::verify::verify_detached(signature, b"", &context)
+        .map_err(|e| e.to_string())?;
+    Ok(Value::Array(
+        reports
+            .iter()
+            .map(|r| {
+                json!({
+                    "key_id": r.key_id,
+                    "fingerprint": r.fingerprint,
+                    "signer_uid": r.signers_uid,
+                    "created": r.created,
+                    "public_key_algorithm": r.pk_algo,
+                    "hash_algorithm": r.hash_algo,
+                })
+            })
+            .collect(),
+    ))
+}
+
+fn text(doc: &Value, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{} {}",
+        doc["type"].as_str().unwrap_or(""),
+        doc["object"].as_str().unwrap_or("")
+    )?;
+    match doc["format"].as_str() {
+        None => return writeln!(out, "  not signed"),
+        Some(format) => writeln!(out, "  format       {format}")?,
+    }
+    if let Some(problem) = doc["problem"].as_str() {
+        writeln!(out, "  unreadable   {problem}")?;
+    }
+    let sig = &doc["signature"];
+    let time = |key: &str| sig[key].as_i64().map(date_time);
+    match doc["format"].as_str() {
+        Some("x509") if sig.is_object() => {
+            writeln!(
+                out,
+                "  identity     {}",
+                sig["identity"].as_str().unwrap_or("")
+            )?;
+            writeln!(
+                out,
+                "  issuer       {}",
+                sig["issuer"].as_str().unwrap_or("")
+            )?;
+            writeln!(
+                out,
+                "  certificate  0x{} from {}",
+                sig["certificate_id"].as_str().unwrap_or(""),
+                sig["certificate_ca"].as_str().unwrap_or("")
+            )?;
+            if let (Some(from), Some(to)) = (time("not_before"), time("not_after")) {
+                writeln!(out, "  valid        {from} to {to}")?;
+            }
+            if let Some(at) = time("signing_time") {
+                writeln!(out, "  signed at    {at} (the signer's clock)")?;
+            }
+            let log = &sig["log_entry"];
+            match log.as_str() {
+                Some(words) => writeln!(out, "  log entry    {words}")?,
+                None => writeln!(
+                    out,
+                    "  log entry    {} at {}",
+                    log["index"],
+                    log["integrated_time"]
+                        .as_i64()
+                        .map(date_time)
+                        .unwrap_or_default()
+                )?,
+            }
+        }
+        Some("ssh") if sig.is_object() => {
+            writeln!(
+                out,
+                "  key          {} {}",
+                sig["key_type"].as_str().unwrap_or(""),
+                sig["key"].as_str().unwrap_or("")
+            )?;
+            writeln!(
+                out,
+                "  namespace    {}",
+                sig["namespace"].as_str().unwrap_or("")
+            )?;
+        }
+        Some("openpgp") => {
+            for s in sig.as_array().into_iter().flatten() {
+                writeln!(out, "  key id       {}", s["key_id"].as_str().unwrap_or(""))?;
+                if let Some(fpr) = s["fingerprint"].as_str() {
+                    writeln!(out, "  fingerprint  {fpr}")?;
+                }
+                if let Some(at) = s["created"].as_i64() {
+                    writeln!(out, "  created      {}", date_time(at))?;
+                }
+            }
+        }
+        _ => {}
+    }
+    writeln!(
+        out,
+        "  (shown, not verified: use gitseal verify-commit or verify-tag)"
+    )
+}

@@ -1,0 +1,70 @@
+//! What a person reads after a Sigstore verification (stderr in the gpg dialect, shown by
+//! `git verify-commit` and `git log --show-signature`): who, vouched for by whom, logged
+//! where and when, in words; or why not.
+
+use crate::output::status::date_time;
+use crate::sigstore::SigstoreError;
+use crate::sigstore::verify::Report;
+use std::io::Write;
+
+pub fn verification(report: &Report, w: &mut dyn Write) {
+    let _ = write_report(report, w);
+}
+
+pub fn note(text: &str, w: &mut dyn Write) {
+    let _ = writeln!(w, "gitseal: note: {text}");
+}
+
+fn write_report(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
+    if let Some(cert) = &report.certificate {
+        writeln!(
+            w,
+            "gitseal: Signature made using certificate ID 0x{} | {}",
+            cert.fingerprint, cert.ca
+        )?;
+    }
+    match (&report.outcome, &report.certificate) {
+        (Ok(()), Some(cert)) => {
+            writeln!(
+                w,
+                "gitseal: Good signature from [{}]({})",
+                cert.identity, cert.issuer
+            )?;
+        }
+        (
+            Err(e @ (SigstoreError::PayloadMismatch | SigstoreError::BadSignature(_))),
+            Some(cert),
+        ) => {
+            writeln!(
+                w,
+                "gitseal: BAD signature from [{}]({}): {e}",
+                cert.identity, cert.issuer
+            )?;
+        }
+        (Err(e), Some(cert)) => {
+            writeln!(
+                w,
+                "gitseal: Can't verify signature from [{}]({}): {e}",
+                cert.identity, cert.issuer
+            )?;
+        }
+        (Err(e), None) => writeln!(w, "gitseal: Can't check signature: {e}")?,
+        (Ok(()), None) => {}
+    }
+    if let Some(log) = &report.log {
+        writeln!(
+            w,
+            "gitseal: Logged in the transparency log at {}, entry {}",
+            date_time(log.integrated_time),
+            log.index
+        )?;
+    }
+    if let Some(at) = report.timestamp {
+        writeln!(
+            w,
+            "gitseal: Timestamped by a timestamp authority at {}",
+            date_time(at)
+        )?;
+    }
+    Ok(())
+}

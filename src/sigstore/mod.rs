@@ -1,0 +1,184 @@
+//! The Sigstore room: gitsign's keyless x509 signatures (DESIGN.md section 5).
+//!
+//! A signature is taken apart ([`cms`]), its embedded Rekor entry decoded ([`tlog`]), and
+//! the whole re-assembled as a standard Sigstore bundle whose artifact is the DER of the
+//! CMS signed attributes, as gitsign's own sigstore-go path does. The Sigstore project's
+//! `sigstore-verify` then checks chain, SCT, SET, inclusion proof, checkpoint and times
+//! against a trusted root ([`trust`]). gitsign's older online mode embeds no log entry:
+//! [`online`] checks what can be checked without the log and says what is missing.
+
+pub mod certificate;
+pub mod cms;
+pub mod identity;
+pub mod online;
+pub mod tlog;
+pub mod trust;
+pub mod verifier;
+pub mod verify;
+
+#[cfg(test)]
+mod negative_tests;
+
+use crate::signature::FailureKind;
+
+/// Why a Sigstore signature was not accepted. Every variant is a distinct reason, so
+/// reports and tests can tell them apart; the text is for people.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SigstoreError {
+    #[error("{0}")]
+    WrongFormat(String),
+    #[error("malformed signature: {0}")]
+    Malformed(String),
+    #[error("unsupported gitsign prototype format: {0}")]
+    Prototype(String),
+    #[error("malformed log entry: {0}")]
+    TlogMalformed(String),
+    #[error("the signature's message digest does not match the signed object")]
+    PayloadMismatch,
+    #[error("the signature does not verify with its certificate: {0}")]
+    BadSignature(String),
+    #[error("certificate does not chain to the trusted root: {0}")]
+    UntrustedChain(String),
+    #[error("certificate was not yet valid at the log time: {0}")]
+    NotYetValid(String),
+    #[error("certificate had expired at the log time: {0}")]
+    Expired(String),
+    #[error("certificate transparency: {0}")]
+    Sct(String),
+    #[error("log entry from a log the trusted root does not know: {0}")]
+    UnknownLog(String),
+    #[error("signed entry timestamp (SET) does not verify: {0}")]
+    Set(String),
+    #[error("inclusion proof does not verify: {0}")]
+    InclusionProof(String),
+    #[error("signed checkpoint does not verify: {0}")]
+    Checkpoint(String),
+    #[error("log entry is not for this signature: {0}")]
+    TlogMismatch(String),
+    #[error("log time: {0}")]
+    IntegratedTime(String),
+    #[error("RFC 3161 timestamp: {0}")]
+    Timestamp(String),
+    #[error("{0}")]
+    NoLogProof(String),
+    #[error("certificate identity {actual} does not match {expected}")]
+    IdentityMismatch { expected: String, actual: String },
+    #[error("certificate issuer {actual} does not match {expected}")]
+    IssuerMismatch { expected: String, actual: String },
+    #[error("trusted root: {0}")]
+    TrustRoot(String),
+}
+
+impl SigstoreError {
+    /// A stable name for reports and tests.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            SigstoreError::WrongFormat(_) => "wrong-format",
+            SigstoreError::Malformed(_) => "malformed",
+            SigstoreError::Prototype(_) => "prototype-format",
+            SigstoreError::TlogMalformed(_) => "tlog-malformed",
+            SigstoreError::PayloadMismatch => "payload-mismatch",
+            SigstoreError::BadSignature(_) => "bad-signature",
+            SigstoreError::UntrustedChain(_) => "untrusted-chain",
+            SigstoreError::NotYetValid(_) => "not-yet-valid",
+            SigstoreError::Expired(_) => "expired",
+            SigstoreError::Sct(_) => "sct",
+            SigstoreError::UnknownLog(_) => "unknown-log",
+            SigstoreError::Set(_) => "set",
+            SigstoreError::InclusionProof(_) => "inclusion-proof",
+            SigstoreError::Checkpoint(_) => "checkpoint",
+            SigstoreError::TlogMismatch(_) => "tlog-mismatch",
+            SigstoreError::IntegratedTime(_) => "integrated-time",
+            SigstoreError::Timestamp(_) => "timestamp",
+            SigstoreError::NoLogProof(_) => "no-log-proof",
+            SigstoreError::IdentityMismatch { .. } => "identity-mismatch",
+            SigstoreError::IssuerMismatch { .. } => "issuer-mismatch",
+            SigstoreError::TrustRoot(_) => "trust-root",
+        }
+    }
+
+    /// The backend-neutral kind the policy engine and reports know.
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            SigstoreError::WrongFormat(_)
+            | SigstoreError::Malformed(_)
+            | SigstoreError::Prototype(_)
+            | SigstoreError::TlogMalformed(_) => FailureKind::Malformed,
+            SigstoreError::PayloadMismatch | SigstoreError::BadSignature(_) => {
+                FailureKind::BadSignature
+            }
+            SigstoreError::NotYetValid(_) => FailureKind::NotYetValid,
+            SigstoreError::Expired(_) => FailureKind::Expired,
+            SigstoreError::IdentityMismatch { .. } | SigstoreError::IssuerMismatch { .. } => {
+                FailureKind::UnknownSigner
+            }
+            SigstoreError::NoLogProof(_) => FailureKind::Unlogged,
+            SigstoreError::UntrustedChain(_)
+            | SigstoreError::Sct(_)
+            | SigstoreError::UnknownLog(_)
+            | SigstoreError::Set(_)
+            | SigstoreError::InclusionProof(_)
+            | SigstoreError::Checkpoint(_)
+            | SigstoreError::TlogMismatch(_)
+            | SigstoreError::IntegratedTime(_)
+            | SigstoreError::Timestamp(_)
+            | SigstoreError::TrustRoot(_) => FailureKind::Untrusted,
+        }
+    }
+}
+
+impl From<sigstore_verify::Error> for SigstoreError {
+    fn from(error: sigstore_verify::Error) -> Self {
+        use sigstore_verify::{CertificateError as C, Error as E, TransparencyLogError as T};
+        let text = error.to_string();
+        match error {
+            E::IdentityMismatch { expected, actual } => SigstoreError::IdentityMismatch {
+                expected: expected.to_string(),
+                actual: actual.map_or_else(|| "(none)".into(), |a| a.to_string()),
+            },
+            E::IssuerMismatch { expected, actual } => SigstoreError::IssuerMismatch {
+                expected,
+                actual: actual.unwrap_or_else(|| "(none)".into()),
+            },
+            E::SignatureInvalid(detail) => SigstoreError::BadSignature(detail),
+            E::ArtifactMismatch(_) => SigstoreError::PayloadMismatch,
+            E::Certificate(c) => match c {
+                C::NotYetValid { .. } => SigstoreError::NotYetValid(c.to_string()),
+                C::Expired { .. } => SigstoreError::Expired(c.to_string()),
+                C::Sct(detail) => SigstoreError::Sct(detail),
+                C::Malformed(detail) => SigstoreError::Malformed(detail),
+                other => SigstoreError::UntrustedChain(other.to_string()),
+            },
+            E::TransparencyLog(t) => match t {
+                T::UnknownLog { log_id } => SigstoreError::UnknownLog(log_id),
+                T::InclusionProof(d) => SigstoreError::InclusionProof(d),
+                T::Checkpoint(d) => SigstoreError::Checkpoint(d),
+                T::InclusionPromise(d) => SigstoreError::Set(d),
+                T::EntryMismatch(d) => SigstoreError::TlogMismatch(d),
+                T::IntegratedTime(d) => SigstoreError::IntegratedTime(d),
+                T::MalformedEntry(d) => SigstoreError::TlogMalformed(d),
+                other => SigstoreError::TlogMalformed(other.to_string()),
+            },
+            E::Timestamp(t) => SigstoreError::Timestamp(t.to_string()),
+            // The bundle's own consistency: for a signature gitsign wrote, these can only
+            // come from its embedded entry.
+            E::Bundle(b) => match b {
+                sigstore_bundle::Error::CheckpointRootMismatch
+                | sigstore_bundle::Error::LogIndexOutOfRange { .. } => {
+                    SigstoreError::InclusionProof(b.to_string())
+                }
+                sigstore_bundle::Error::MissingCheckpoint => {
+                    SigstoreError::Checkpoint(b.to_string())
+                }
+                sigstore_bundle::Error::MissingInclusionPromise(_) => {
+                    SigstoreError::Set(b.to_string())
+                }
+                other => SigstoreError::TlogMalformed(other.to_string()),
+            },
+            E::InvalidTrustRoot(_) | E::TrustRoot(_) | E::TrustedCertificate(_) => {
+                SigstoreError::TrustRoot(text)
+            }
+            _ => SigstoreError::Malformed(text),
+        }
+    }
+}

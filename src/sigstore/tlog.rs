@@ -1,0 +1,188 @@
+//! The Rekor entry gitsign embeds (attribute 57264.3.1): a `dev.sigstore.rekor.v1.
+//! TransparencyLogEntry` protobuf with its canonicalized body stripped. Decoded with
+//! prost from the message definitions of sigstore/protobuf-specs (`sigstore_rekor.proto`),
+//! of which only the fields gitsign writes are declared.
+
+use base64ct::{Base64, Encoding};
+use prost::Message;
+use serde_json::{Value, json};
+
+use super::SigstoreError;
+
+#[derive(Clone, PartialEq, Message)]
+pub struct TransparencyLogEntry {
+    #[prost(int64, tag = "1")]
+    pub log_index: i64,
+    #[prost(message, optional, tag = "2")]
+    pub log_id: Option<LogId>,
+    #[prost(message, optional, tag = "3")]
+    pub kind_version: Option<KindVersion>,
+    #[prost(int64, tag = "4")]
+    pub integrated_time: i64,
+    #[prost(message, optional, tag = "5")]
+    pub inclusion_promise: Option<InclusionPromise>,
+    #[prost(message, optional, tag = "6")]
+    pub inclusion_proof: Option<InclusionProof>,
+    #[prost(bytes = "vec", tag = "7")]
+    pub canonicalized_body: Vec<u8>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct LogId {
+    #[prost(bytes = "vec", tag = "1")]
+    pub key_id: Vec<u8>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct KindVersion {
+    #[prost(string, tag = "1")]
+    pub kind: String,
+    #[prost(string, tag = "2")]
+    pub version: String,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct InclusionPromise {
+    #[prost(bytes = "vec", tag = "1")]
+    pub signed_entry_timestamp: Vec<u8>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct InclusionProof {
+    #[prost(int64, tag = "1")]
+    pub log_index: i64,
+    #[prost(bytes = "vec", tag = "2")]
+    pub root_hash: Vec<u8>,
+    #[prost(int64, tag = "3")]
+    pub tree_size: i64,
+    #[prost(bytes = "vec", repeated, tag = "4")]
+    pub hashes: Vec<Vec<u8>>,
+    #[prost(message, optional, tag = "5")]
+    pub checkpoint: Option<Checkpoint>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct Checkpoint {
+    #[prost(string, tag = "1")]
+    pub envelope: String,
+}
+
+/// Decodes the embedded entry and checks it is the one kind gitsign writes.
+pub fn decode(bytes: &[u8]) -> Result<TransparencyLogEntry, SigstoreError> {
+    let entry = TransparencyLogEntry::decode(bytes).map_err(|e| {
+        SigstoreError::TlogMalformed(format!("embedded Rekor entry is not a protobuf: {e}"))
+    })?;
+    let kind = entry
+        .kind_version
+        .as_ref()
+        .ok_or_else(|| SigstoreError::TlogMalformed("embedded Rekor entry has no kind".into()))?;
+    if (kind.kind.as_str(), kind.version.as_str()) != ("hashedrekord", "0.0.1") {
+        return Err(SigstoreError::TlogMalformed(format!(
+            "embedded Rekor entry is {}/{}, gitsign writes hashedrekord/0.0.1",
+            kind.kind, kind.version
+        )));
+    }
+    if entry.log_id.as_ref().is_none_or(|id| id.key_id.len() != 32) {
+        return Err(SigstoreError::TlogMalformed(
+            "embedded Rekor entry has no 32-byte log id".into(),
+        ));
+    }
+    Ok(entry)
+}
+
+/// The hashedrekord 0.0.1 body Rekor logged for this signature, rebuilt byte for byte as
+/// Rekor canonicalises it (keys sorted, no spaces): gitsign strips it before embedding,
+/// and the SET and the Merkle leaf both cover it.
+pub fn hashedrekord_body(artifact_sha256_hex: &str, signature: &[u8], cert_pem: &str) -> String {
+    // serde_json without `preserve_order` would sort keys, but this crate enables it;
+    // the literal order below is already sorted.
+    json!({
+        "apiVersion": "0.0.1",
+        "kind": "hashedrekord",
+        "spec": {
+            "data": {"hash": {"algorithm": "sha256", "value": artifact_sha256_hex}},
+            "signature": {
+                "content": Base64::encode_string(signature),
+                "publicKey": {"content": Base64::encode_string(cert_pem.as_bytes())}
+            }
+        }
+    })
+    .to_string()
+}
+
+/// The entry as a Sigstore bundle's `tlogEntries` item (protobuf-specs JSON mapping).
+pub fn bundle_entry(entry: &TransparencyLogEntry, body: &str) -> Value {
+    let mut value = json!({
+        "logIndex": entry.log_index.to_string(),
+        "logId": {"keyId": Base64::encode_string(entry.log_id.as_ref().map_or(&[][..], |id| &id.key_id))},
+        "kindVersion": {"kind": "hashedrekord", "version": "0.0.1"},
+        "integratedTime": entry.integrated_time.to_string(),
+        "canonicalizedBody": Base64::encode_string(body.as_bytes()),
+    });
+    if let Some(promise) = &entry.inclusion_promise {
+        value["inclusionPromise"] = json!({
+            "signedEntryTimestamp": Base64::encode_string(&promise.signed_entry_timestamp)
+        });
+    }
+    if let Some(proof) = &entry.inclusion_proof {
+        let mut p = json!({
+            "logIndex": proof.log_index.to_string(),
+            "rootHash": Base64::encode_string(&proof.root_hash),
+            "treeSize": proof.tree_size.to_string(),
+            "hashes": proof.hashes.iter().map(|h| Base64::encode_string(h)).collect::<Vec<_>>(),
+        });
+        if let Some(checkpoint) = &proof.checkpoint {
+            p["checkpoint"] = json!({"envelope": checkpoint.envelope});
+        }
+        value["inclusionProof"] = p;
+    }
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// gitsign's upstream fixture: the full Rekor response for `rekor-oid-commit.txt`,
+    /// whose body must equal the one rebuilt here byte for byte.
+    const TLOG_JSON: &str =
+        include_str!("../../tests/fixtures/sigstore/upstream/rekor-oid-tlog.json");
+    const COMMIT: &[u8] =
+        include_bytes!("../../tests/fixtures/sigstore/upstream/rekor-oid-commit.txt");
+
+    #[test]
+    fn the_rebuilt_body_is_the_one_rekor_logged() {
+        let response: Value = serde_json::from_str(TLOG_JSON).expect("fixture is JSON");
+        let logged = response["body"].as_str().expect("body");
+        let logged = Base64::decode_vec(logged).expect("base64");
+
+        let signed = crate::git::signed::split_commit(COMMIT, crate::git::signed::HashKind::Sha1)
+            .ok()
+            .flatten()
+            .expect("signed commit");
+        let sig = super::super::cms::parse(&signed.signature).expect("cms");
+        let body = super::super::verify::rekor_body(&sig).expect("body");
+        assert_eq!(body.as_bytes(), logged.as_slice());
+    }
+
+    #[test]
+    fn garbage_and_other_kinds_are_refused() {
+        assert!(matches!(
+            decode(b"\xff\xff\xff"),
+            Err(SigstoreError::TlogMalformed(_))
+        ));
+        let other = TransparencyLogEntry {
+            log_index: 1,
+            log_id: Some(LogId {
+                key_id: vec![0; 32],
+            }),
+            kind_version: Some(KindVersion {
+                kind: "dsse".into(),
+                version: "0.0.1".into(),
+            }),
+            ..Default::default()
+        };
+        let err = decode(&other.encode_to_vec()).expect_err("dsse refused");
+        assert!(err.to_string().contains("dsse/0.0.1"), "{err}");
+    }
+}

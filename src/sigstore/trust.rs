@@ -1,0 +1,193 @@
+//! Which Sigstore instance to trust: a `trusted_root.json` named by `gitseal.trustedRoot`,
+//! else the public-good root, refreshed through TUF (the Sigstore project's client, the
+//! TUF root shipped in `sigstore-trust-root`) at most once a day and cached in the user's
+//! cache directory, falling back to the cached or built-in copy with a note.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use sigstore_trust_root::{SIGSTORE_PRODUCTION_TRUSTED_ROOT, TrustedRoot, TufConfig};
+use sigstore_verify::Verifier;
+
+use super::SigstoreError;
+
+/// A trusted root, ready to verify with.
+pub struct TrustRoot {
+    root: TrustedRoot,
+    verifier: Verifier,
+    /// Where it came from, in words (reports and `gitseal show`).
+    pub source: String,
+}
+
+impl TrustRoot {
+    pub fn new(root: TrustedRoot, source: String) -> Result<TrustRoot, SigstoreError> {
+        let verifier = Verifier::new(&root)?;
+        Ok(TrustRoot {
+            root,
+            verifier,
+            source,
+        })
+    }
+
+    /// The public-good root built into gitseal.
+    pub fn built_in() -> Result<TrustRoot, SigstoreError> {
+        let root = TrustedRoot::from_json(SIGSTORE_PRODUCTION_TRUSTED_ROOT)
+            .map_err(|e| SigstoreError::TrustRoot(format!("built-in root: {e}")))?;
+        TrustRoot::new(root, "the built-in public-good root".into())
+    }
+
+    /// A `trusted_root.json` file.
+    pub fn from_file(path: &Path) -> Result<TrustRoot, SigstoreError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            SigstoreError::TrustRoot(format!(
+                "cannot read {}: {}",
+                path.display(),
+                crate::error::io_reason(&e)
+            ))
+        })?;
+        let root = TrustedRoot::from_json(&text)
+            .map_err(|e| SigstoreError::TrustRoot(format!("{}: {e}", path.display())))?;
+        TrustRoot::new(root, path.display().to_string())
+    }
+
+    pub fn root(&self) -> &TrustedRoot {
+        &self.root
+    }
+
+    pub fn verifier(&self) -> &Verifier {
+        &self.verifier
+    }
+}
+
+/// Where trust comes from, as configured.
+#[derive(Clone, Debug, Default)]
+pub struct TrustSettings {
+    /// `gitseal.trustedRoot` / `GITSEAL_TRUSTED_ROOT`.
+    pub file: Option<PathBuf>,
+    /// The TUF cache (`<user cache>/gitseal/tuf`); no refresh without one.
+    pub cache_dir: Option<PathBuf>,
+    /// Bound on the refresh (`gitseal.timeout`).
+    pub timeout: Duration,
+}
+
+/// How long a refreshed (or attempted) root is used before TUF is asked again.
+const REFRESH_EVERY: Duration = Duration::from_secs(24 * 3600);
+const STAMP: &str = "gitseal-last-refresh";
+
+/// Loads the configured root. The second value is a note for the user when the
+/// public-good root could not be refreshed.
+pub fn load(settings: &TrustSettings) -> Result<(TrustRoot, Option<String>), SigstoreError> {
+    if let Some(file) = &settings.file {
+        return Ok((TrustRoot::from_file(file)?, None));
+    }
+    let Some(cache) = &settings.cache_dir else {
+        return Ok((TrustRoot::built_in()?, None));
+    };
+    let fresh = stamp_age(cache).is_some_and(|age| age < REFRESH_EVERY);
+    if fresh {
+        // The cache's metadata is checked by the TUF client, offline.
+        if let Ok(root) = tuf(cache, settings.timeout, true) {
+            return Ok((
+                TrustRoot::new(root, "the public-good root (TUF cache)".into())?,
+                None,
+            ));
+        }
+        return Ok((TrustRoot::built_in()?, None));
+    }
+    let attempt = tuf(cache, settings.timeout, false);
+    // Stamped whatever the outcome, so that an offline machine asks once a day, not on
+    // every verification.
+    stamp(cache);
+    match attempt {
+        Ok(root) => Ok((
+            TrustRoot::new(root, "the public-good root (refreshed through TUF)".into())?,
+            None,
+        )),
+        Err(reason) => {
+            let (root, which) = match tuf(cache, settings.timeout, true) {
+                Ok(cached) => (
+                    TrustRoot::new(cached, "the public-good root (TUF cache)".into())?,
+                    "the cached copy",
+                ),
+                Err(_) => (TrustRoot::built_in()?, "the built-in copy"),
+            };
+            let note = format!(
+                "could not refresh the Sigstore trusted root through TUF ({reason}); using {which}"
+            );
+            Ok((root, Some(note)))
+        }
+    }
+}
+
+fn tuf(cache: &Path, timeout: Duration, offline: bool) -> Result<TrustedRoot, String> {
+    let mut config = TufConfig::production().with_cache_dir(cache.to_path_buf());
+    if offline {
+        config = config.offline();
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        match tokio::time::timeout(timeout, TrustedRoot::from_tuf(config)).await {
+            Ok(Ok(root)) => Ok(root),
+            Ok(Err(e)) => Err(first_line(&e.to_string())),
+            Err(_) => Err(format!("no answer within {} s", timeout.as_secs())),
+        }
+    })
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or("").to_string()
+}
+
+fn stamp_age(cache: &Path) -> Option<Duration> {
+    let modified = std::fs::metadata(cache.join(STAMP)).ok()?.modified().ok()?;
+    SystemTime::now().duration_since(modified).ok()
+}
+
+fn stamp(cache: &Path) {
+    // Best effort: without a writable cache the refresh is simply tried again next time.
+    if crate::secret::private_dir(cache).is_ok() {
+        let _ = std::fs::write(cache.join(STAMP), b"");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_root_loads() {
+        let root = TrustRoot::built_in().expect("built-in root");
+        assert!(!root.root().certificate_authorities.is_empty());
+        assert!(!root.root().tlogs.is_empty());
+    }
+
+    #[test]
+    fn a_missing_or_broken_file_is_a_trust_root_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let missing = dir.path().join("nope.json");
+        let err = TrustRoot::from_file(&missing).err().expect("missing file");
+        assert_eq!(err.reason(), "trust-root");
+        std::fs::write(&missing, "{").expect("write");
+        let err = TrustRoot::from_file(&missing).err().expect("broken file");
+        assert!(err.to_string().contains("nope.json"), "{err}");
+    }
+
+    #[test]
+    fn an_explicit_file_wins_and_asks_no_network() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("root.json");
+        std::fs::write(&file, SIGSTORE_PRODUCTION_TRUSTED_ROOT).expect("write");
+        let settings = TrustSettings {
+            file: Some(file.clone()),
+            cache_dir: Some(dir.path().join("cache")),
+            timeout: Duration::from_secs(1),
+        };
+        let (root, note) = load(&settings).expect("loads");
+        assert_eq!(root.source, file.display().to_string());
+        assert!(note.is_none());
+        assert!(!dir.path().join("cache").exists(), "no TUF cache touched");
+    }
+}

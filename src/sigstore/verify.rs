@@ -1,0 +1,304 @@
+//! The full check of a gitsign signature (DESIGN.md section 5): message digest over the
+//! object as git stores it minus the signature, then the signature re-assembled as a
+//! Sigstore bundle and handed to `sigstore-verify` (chain at the log's time, SCT, SET,
+//! inclusion proof, checkpoint, body matched, log time inside the certificate's validity,
+//! RFC 3161 timestamps), or, for gitsign's online mode, what can be checked without the
+//! log ([`super::online`]).
+
+use base64ct::{Base64, Encoding};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::certificate::{CertificateFacts, facts, to_pem};
+use super::cms::{CmsSignature, parse};
+use super::trust::TrustRoot;
+use super::{SigstoreError, online, tlog};
+
+/// Where the log put the entry, once its proofs have been checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogProof {
+    pub index: i64,
+    /// Unix seconds: the time the signature is judged at.
+    pub integrated_time: i64,
+    /// Hex SHA-256 of the log's key.
+    pub log_id: String,
+}
+
+/// All a verification found: the certificate's facts as soon as they could be read, the
+/// proofs that held, and the outcome.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub certificate: Option<CertificateFacts>,
+    pub log: Option<LogProof>,
+    /// A verified RFC 3161 time (Unix seconds), when the signature carries one.
+    pub timestamp: Option<i64>,
+    /// The CMS signingTime: the signer's own clock, shown, never trusted.
+    pub signing_time: Option<i64>,
+    /// Signed in gitsign's online mode (no log entry embedded).
+    pub online_mode: bool,
+    pub outcome: Result<(), SigstoreError>,
+}
+
+impl Report {
+    fn failed(error: SigstoreError) -> Report {
+        Report {
+            certificate: None,
+            log: None,
+            timestamp: None,
+            signing_time: None,
+            online_mode: false,
+            outcome: Err(error),
+        }
+    }
+
+    /// The trusted time the signature was judged at, if any proof gave one.
+    pub fn trusted_time(&self) -> Option<i64> {
+        self.log
+            .as_ref()
+            .map(|l| l.integrated_time)
+            .or(self.timestamp)
+    }
+}
+
+/// How the object whose signature is checked is known to the log in online mode.
+pub struct Object<'a> {
+    /// The signed payload: the object without its signature.
+    pub payload: &'a [u8],
+    /// The object id (hex) of the object as stored, which online-mode gitsign logged.
+    pub id: Option<&'a str>,
+}
+
+/// Checks `signature` over `object.payload` against `trust`. Identity and issuer are not
+/// judged here: callers match them against flags or a policy.
+pub fn verify(
+    object: &Object<'_>,
+    signature: &[u8],
+    trust: &TrustRoot,
+    online: &online::Settings,
+) -> Report {
+    match parse(signature) {
+        Ok(sig) => verify_parsed(object, &sig, trust, online),
+        Err(e) => Report::failed(e),
+    }
+}
+
+/// [`verify`] for a signature already taken apart.
+pub fn verify_parsed(
+    object: &Object<'_>,
+    sig: &CmsSignature,
+    trust: &TrustRoot,
+    online: &online::Settings,
+) -> Report {
+    let mut report = Report::failed(SigstoreError::PayloadMismatch);
+    report.signing_time = sig.signing_time;
+    report.online_mode = sig.tlog_entry.is_none();
+    match facts(&sig.certificate) {
+        Ok(f) => report.certificate = Some(f),
+        Err(e) => {
+            report.outcome = Err(e);
+            return report;
+        }
+    }
+    if Sha256::digest(object.payload).as_slice() != sig.message_digest.as_slice() {
+        return report;
+    }
+    report.outcome = if sig.tlog_entry.is_some() {
+        with_embedded_entry(sig, trust, &mut report)
+    } else {
+        online::verify(object, sig, trust, online, &mut report)
+    };
+    report
+}
+
+fn with_embedded_entry(
+    sig: &CmsSignature,
+    trust: &TrustRoot,
+    report: &mut Report,
+) -> Result<(), SigstoreError> {
+    let bundle = bundle_json(sig)?;
+    let bundle = sigstore_types::Bundle::from_json(&bundle.to_string())
+        .map_err(|e| SigstoreError::TlogMalformed(format!("as a Sigstore bundle: {e}")))?;
+    let policy = sigstore_verify::VerificationPolicy::any_identity();
+    let result = trust
+        .verifier()
+        .verify(sig.signed_attrs.as_slice(), &bundle, &policy)?;
+    let entry = bundle
+        .verification_material
+        .tlog_entries
+        .first()
+        .ok_or_else(|| SigstoreError::TlogMalformed("no log entry".into()))?;
+    let integrated = result
+        .integrated_time()
+        .ok_or_else(|| SigstoreError::IntegratedTime("the log entry has no time".into()))?;
+    report.log = Some(LogProof {
+        index: entry.log_index.as_i64(),
+        integrated_time: integrated.as_second(),
+        log_id: hex(entry.log_id.key_id.as_bytes()),
+    });
+    report.timestamp = result
+        .verified_timestamps()
+        .iter()
+        .map(|t| t.as_second())
+        .find(|t| *t != integrated.as_second());
+    Ok(())
+}
+
+/// The signature as a Sigstore bundle (v0.3): the artifact is the DER of the signed
+/// attributes, which is what the CMS signature and the Rekor entry both cover.
+pub fn bundle_json(sig: &CmsSignature) -> Result<Value, SigstoreError> {
+    let mut material = json!({
+        "certificate": {"rawBytes": Base64::encode_string(&sig.certificate)},
+        "tlogEntries": [],
+    });
+    if let Some(bytes) = &sig.tlog_entry {
+        let entry = tlog::decode(bytes)?;
+        let body = rekor_body(sig)?;
+        material["tlogEntries"] = json!([tlog::bundle_entry(&entry, &body)]);
+    }
+    if !sig.timestamps.is_empty() {
+        material["timestampVerificationData"] = json!({
+            "rfc3161Timestamps": sig.timestamps.iter()
+                .map(|t| json!({"signedTimestamp": Base64::encode_string(t)}))
+                .collect::<Vec<_>>()
+        });
+    }
+    Ok(json!({
+        "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+        "verificationMaterial": material,
+        "messageSignature": {
+            "messageDigest": {
+                "algorithm": "SHA2_256",
+                "digest": Base64::encode_string(&Sha256::digest(&sig.signed_attrs)),
+            },
+            "signature": Base64::encode_string(&sig.signature),
+        }
+    }))
+}
+
+/// The hashedrekord body gitsign's offline mode logged for this signature.
+pub fn rekor_body(sig: &CmsSignature) -> Result<String, SigstoreError> {
+    let digest = hex(&Sha256::digest(&sig.signed_attrs));
+    Ok(tlog::hashedrekord_body(
+        &digest,
+        &sig.signature,
+        &to_pem(&sig.certificate)?,
+    ))
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::git::signed::{HashKind, split_commit, split_tag};
+
+    fn vector(name: &str) -> Vec<u8> {
+        let path = format!(
+            "{}/tests/fixtures/sigstore/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    fn split(raw: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        let signed = if raw.starts_with(b"object ") {
+            split_tag(raw)
+        } else {
+            split_commit(raw, HashKind::Sha1).ok().flatten()
+        };
+        let signed = signed.expect("a signed object");
+        (signed.payload, signed.signature)
+    }
+
+    fn check(name: &str) -> Report {
+        let root = TrustRoot::built_in().expect("root");
+        let (payload, signature) = split(&vector(name));
+        let object = Object {
+            payload: &payload,
+            id: None,
+        };
+        verify(&object, &signature, &root, &online::Settings::default())
+    }
+
+    /// Every vector with an embedded entry verifies fully offline, with its real
+    /// identity, issuer and log index (../shared/vectors/gitsign-commits/README.md).
+    #[test]
+    fn embedded_entries_verify_offline() {
+        let cases = [
+            (
+                "commits/fe1e62346d3c346a343d089e8b4c3fb57716bc94.commit",
+                "billy@chainguard.dev",
+                "https://accounts.google.com",
+                2276584560,
+            ),
+            (
+                "commits/f598d1bd63b44e3e0ec90a3c0a6d65fdc15dbb45.commit",
+                "billy@chainguard.dev",
+                "https://accounts.google.com",
+                2281200680,
+            ),
+            (
+                "commits/44ed33f7e317e29efa1f0188faa5d2a044fbef76.commit",
+                "adam.kaplan@chainguard.dev",
+                "https://accounts.google.com",
+                2341259350,
+            ),
+            (
+                "commits/dc68e8ce155fe12ab8fd7c55de6ef336ce716ee8.commit",
+                "billy@chainguard.dev",
+                "https://accounts.google.com",
+                2345438208,
+            ),
+            (
+                "commits/138f9d7cb3097a5f04192621a186e54f86390df0.tag",
+                "billy@chainguard.dev",
+                "https://accounts.google.com",
+                2282308323,
+            ),
+            (
+                "upstream/e2e-offline.commit",
+                "billy@chainguard.dev",
+                "https://accounts.google.com",
+                22784639,
+            ),
+            (
+                "upstream/rekor-oid-commit.txt",
+                "billy@chainguard.dev",
+                "https://accounts.google.com",
+                17974796,
+            ),
+        ];
+        for (name, identity, issuer, index) in cases {
+            let report = check(name);
+            assert_eq!(report.outcome, Ok(()), "{name}");
+            let cert = report.certificate.as_ref().expect("certificate");
+            assert_eq!(cert.identity, identity, "{name}");
+            assert_eq!(cert.issuer, issuer, "{name}");
+            let log = report.log.as_ref().expect("log proof");
+            assert_eq!(log.index, index, "{name}");
+            assert!(
+                (cert.not_before..=cert.not_after).contains(&log.integrated_time),
+                "{name}: log time inside the certificate's validity"
+            );
+        }
+    }
+
+    #[test]
+    fn the_prototype_format_is_rejected() {
+        let report = check("commits/c47e8bf5c86212dc9b6db0e3ec4df27a978b3d6e.commit");
+        assert_eq!(
+            report.outcome.as_ref().map_err(SigstoreError::reason),
+            Err("prototype-format")
+        );
+    }
+
+    #[test]
+    fn online_mode_fails_for_lack_of_a_log_proof() {
+        let report = check("commits/d3f6031561c5decb3e035e1e181aff09231a328e.commit");
+        assert!(report.online_mode);
+        let err = report.outcome.expect_err("no log proof");
+        assert_eq!(err.reason(), "no-log-proof", "{err}");
+    }
+}
