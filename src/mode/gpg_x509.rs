@@ -39,9 +39,24 @@ pub fn verify(
         id: id.as_deref(),
     };
     let report = check(&object, signature, &root, &config.online);
+    let policy = match &report.outcome {
+        Ok(()) => super::gpg_x509_policy::judge(
+            payload,
+            id.as_deref(),
+            &crate::sigstore::verifier::verdict(&report),
+        ),
+        Err(_) => None,
+    };
+    let trust = match &policy {
+        Some(view) if view.principal.is_none() => Trust::Undefined,
+        _ => Trust::Fully,
+    };
     status.write(StatusLine::NewSig { signers_uid: None });
-    write_status(status, &report);
+    write_status(status, &report, trust);
     sigstore_text::verification(&report, &mut text);
+    if let Some(view) = &policy {
+        sigstore_text::policy(view, &mut text);
+    }
     Ok(if report.outcome.is_ok() {
         Status::Success
     } else {
@@ -49,7 +64,7 @@ pub fn verify(
     })
 }
 
-fn write_status(status: &StatusOut, report: &Report) {
+fn write_status(status: &StatusOut, report: &Report, trust: Trust) {
     let (key_id, uid) = report
         .certificate
         .as_ref()
@@ -61,7 +76,7 @@ fn write_status(status: &StatusOut, report: &Report) {
             // line ends in a space, and git's parser (gpg-interface.c `parse_gpg_output`)
             // then skips the line after it; gitsign, which writes TRUST_FULLY second, shows
             // as U (docs/sigstore.md). git does not care about the order.
-            status.write(StatusLine::TrustX509(Trust::Fully));
+            status.write(StatusLine::TrustX509(trust));
             status.write(StatusLine::GoodSig { key_id, uid });
         }
         Err(SigstoreError::PayloadMismatch | SigstoreError::BadSignature(_)) => {

@@ -15,6 +15,23 @@ pub fn note(text: &str, w: &mut dyn Write) {
     let _ = writeln!(w, "gitseal: note: {text}");
 }
 
+/// What the repository's policy said of a good signature (`git verify-commit` in a
+/// repository with a policy and an anchor).
+pub fn policy(view: &crate::mode::gpg_x509_policy::PolicyView, w: &mut dyn Write) {
+    let short = &view.policy_commit[..view.policy_commit.len().min(12)];
+    let _ = match &view.principal {
+        Some(principal) => writeln!(
+            w,
+            "gitseal: The policy at {short} allows this signer as principal {principal}"
+        ),
+        None => writeln!(
+            w,
+            "gitseal: The policy at {short} does not allow this signer: {}",
+            view.reasons.join("; ")
+        ),
+    };
+}
+
 fn write_report(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
     if let Some(cert) = &report.certificate {
         writeln!(

@@ -9,6 +9,7 @@
 
 pub mod certificate;
 pub mod cms;
+pub mod cms_build;
 pub mod identity;
 pub mod online;
 pub mod tlog;

@@ -279,3 +279,48 @@ fn truncated_corrupted_and_oversized_armor_is_malformed() {
         assert_eq!(got, Err("malformed"), "case {i}");
     }
 }
+
+#[test]
+fn a_certificate_seen_before_skips_only_the_chain() {
+    let trust = root();
+    let (payload, signature) = vector(EMBEDDED);
+    let sig = parse(&signature).expect("parses");
+    let object = Object {
+        payload: &payload,
+        id: None,
+    };
+    let settings = online::Settings::default();
+    assert!(!trust.chain_known(&sig.certificate));
+    assert_eq!(
+        reason(&verify_parsed(&object, &sig, &trust, &settings)),
+        "accepted"
+    );
+    assert!(
+        trust.chain_known(&sig.certificate),
+        "remembered after a full check"
+    );
+    assert_eq!(
+        reason(&verify_parsed(&object, &sig, &trust, &settings)),
+        "accepted"
+    );
+
+    // The log's proofs are still checked for every signature made with it.
+    let mut moved = sig.clone();
+    let mut entry = tlog::decode(moved.tlog_entry.as_deref().expect("entry")).expect("decodes");
+    entry.integrated_time += 60;
+    moved.tlog_entry = Some(entry.encode_to_vec());
+    assert_eq!(
+        reason(&verify_parsed(&object, &moved, &trust, &settings)),
+        "set"
+    );
+    let mut tampered = payload.clone();
+    tampered[0] ^= 1;
+    let object = Object {
+        payload: &tampered,
+        id: None,
+    };
+    assert_eq!(
+        reason(&verify_parsed(&object, &sig, &trust, &settings)),
+        "payload-mismatch"
+    );
+}

@@ -3,7 +3,10 @@
 //! TUF root shipped in `sigstore-trust-root`) at most once a day and cached in the user's
 //! cache directory, falling back to the cached or built-in copy with a note.
 
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use sigstore_trust_root::{SIGSTORE_PRODUCTION_TRUSTED_ROOT, TrustedRoot, TufConfig};
@@ -17,6 +20,9 @@ pub struct TrustRoot {
     verifier: Verifier,
     /// Where it came from, in words (reports and `gitseal show`).
     pub source: String,
+    /// SHA-256 of certificates whose chain and SCT have been verified (see
+    /// [`TrustRoot::chain_known`]).
+    chains: Mutex<HashSet<[u8; 32]>>,
 }
 
 impl TrustRoot {
@@ -26,7 +32,34 @@ impl TrustRoot {
             root,
             verifier,
             source,
+            chains: Mutex::new(HashSet::new()),
         })
+    }
+
+    /// Whether this certificate's chain and SCT were already verified in this process, so
+    /// that another signature made with it (gitsign's credential cache: a rebase signs many
+    /// commits with one ten-minute certificate) need not check them again. The log still
+    /// proves, for every signature, that its time lies inside the certificate's validity.
+    pub fn chain_known(&self, certificate: &[u8]) -> bool {
+        let digest: [u8; 32] = Sha256::digest(certificate).into();
+        self.chains.lock().is_ok_and(|set| set.contains(&digest))
+    }
+
+    /// Records a verified chain, when the answer cannot depend on the time within the
+    /// certificate's validity: no CA window of the root begins or ends inside it.
+    pub fn remember_chain(&self, certificate: &[u8], not_before: i64, not_after: i64) {
+        let inside = |t: jiff::Timestamp| (not_before..=not_after).contains(&t.as_second());
+        let straddled = self.root.certificate_authorities.iter().any(|ca| {
+            ca.valid_for
+                .is_some_and(|w| inside(w.start) || w.end.is_some_and(inside))
+        });
+        if straddled {
+            return;
+        }
+        let digest: [u8; 32] = Sha256::digest(certificate).into();
+        if let Ok(mut set) = self.chains.lock() {
+            set.insert(digest);
+        }
     }
 
     /// The public-good root built into gitseal.

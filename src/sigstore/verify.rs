@@ -118,10 +118,25 @@ fn with_embedded_entry(
     let bundle = bundle_json(sig)?;
     let bundle = sigstore_types::Bundle::from_json(&bundle.to_string())
         .map_err(|e| SigstoreError::TlogMalformed(format!("as a Sigstore bundle: {e}")))?;
-    let policy = sigstore_verify::VerificationPolicy::any_identity();
+    // A certificate seen before: its chain and SCT hold (timestamps would need the
+    // certificate checked at their own times, so signatures with one take the full path).
+    let known = sig.timestamps.is_empty() && trust.chain_known(&sig.certificate);
+    let mut policy = sigstore_verify::VerificationPolicy::any_identity();
+    if known {
+        policy = policy.skip_certificate_chain();
+    }
     let result = trust
         .verifier()
-        .verify(sig.signed_attrs.as_slice(), &bundle, &policy)?;
+        .verify(sig.signed_attrs.as_slice(), &bundle, &policy)
+        .map_err(|e| outside_validity(e.into(), &bundle, report))?;
+    if !known
+        && sig.timestamps.is_empty()
+        && result.certificate_verified()
+        && result.sct_verified()
+        && let Some(cert) = &report.certificate
+    {
+        trust.remember_chain(&sig.certificate, cert.not_before, cert.not_after);
+    }
     let entry = bundle
         .verification_material
         .tlog_entries
@@ -141,6 +156,43 @@ fn with_embedded_entry(
         .map(|t| t.as_second())
         .find(|t| *t != integrated.as_second());
     Ok(())
+}
+
+/// A chain that failed because the log's time lies outside the certificate's validity
+/// says so. The chain is checked after the SET, so the time is the log's own by then.
+fn outside_validity(
+    error: SigstoreError,
+    bundle: &sigstore_types::Bundle,
+    report: &Report,
+) -> SigstoreError {
+    let (SigstoreError::UntrustedChain(_), Some(cert), Some(time)) = (
+        &error,
+        &report.certificate,
+        bundle
+            .verification_material
+            .tlog_entries
+            .first()
+            .and_then(|e| e.integrated_time),
+    ) else {
+        return error;
+    };
+    let at = time.as_second();
+    let words = crate::output::status::date_time;
+    if at > cert.not_after {
+        SigstoreError::Expired(format!(
+            "logged at {}, the certificate expired at {}",
+            words(at),
+            words(cert.not_after)
+        ))
+    } else if at < cert.not_before {
+        SigstoreError::NotYetValid(format!(
+            "logged at {}, the certificate is valid from {}",
+            words(at),
+            words(cert.not_before)
+        ))
+    } else {
+        error
+    }
 }
 
 /// The signature as a Sigstore bundle (v0.3): the artifact is the DER of the signed

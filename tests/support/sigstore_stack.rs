@@ -1,0 +1,400 @@
+//! A Sigstore instance of the tests' own, offline: a Fulcio-like CA issuing real
+//! certificates with the Fulcio extensions and an embedded SCT, a CT log key, and a
+//! Rekor-like log with a real RFC 6962 Merkle tree of every entry, signed entry timestamps
+//! and signed checkpoints. It writes gitsign's wire format through gitseal's own CMS writer
+//! (`gitseal::sigstore::cms_build`) and a `trusted_root.json` naming its keys, so that
+//! tests can make Sigstore-signed commits gitseal verifies, and break any part of them.
+
+use base64ct::{Base64, Encoding};
+use der::asn1::{BitString, Ia5String, OctetString, UtcTime, Utf8StringRef};
+use der::{Decode, Encode};
+use gitseal::sigstore::{cms_build, tlog};
+use p256::ecdsa::signature::Signer;
+use p256::ecdsa::{DerSignature, SigningKey};
+use p256::pkcs8::EncodePublicKey;
+use prost::Message;
+use sha2::{Digest, Sha256};
+use std::str::FromStr;
+use std::time::Duration;
+use x509_cert::Certificate;
+use x509_cert::certificate::{TbsCertificate, Version};
+use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::ext::pkix::sct::{
+    DigitallySigned, HashAlgorithm, LogId, SerializedSct, SignatureAlgorithm,
+    SignatureAndHashAlgorithm, SignedCertificateTimestamp, Version as SctVersion,
+};
+use x509_cert::ext::pkix::{
+    BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages, SignedCertificateTimestampList,
+    SubjectAltName,
+};
+use x509_cert::ext::{AsExtension, Extension};
+use x509_cert::name::Name;
+use x509_cert::serial_number::SerialNumber;
+use x509_cert::spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
+use x509_cert::time::{Time, Validity};
+
+const ECDSA_SHA256: der::oid::ObjectIdentifier =
+    der::oid::ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+const FULCIO_ISSUER_V1: der::oid::ObjectIdentifier =
+    der::oid::ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.1");
+const FULCIO_ISSUER_V2: der::oid::ObjectIdentifier =
+    der::oid::ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.8");
+const CODE_SIGNING: der::oid::ObjectIdentifier =
+    der::oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");
+const ORIGIN: &str = "rekor.gitseal.test - 4242";
+
+fn key() -> SigningKey {
+    SigningKey::random(&mut rand_core::OsRng)
+}
+
+fn spki_der(key: &SigningKey) -> Vec<u8> {
+    key.verifying_key()
+        .to_public_key_der()
+        .expect("SPKI")
+        .as_bytes()
+        .to_vec()
+}
+
+fn sign(key: &SigningKey, message: &[u8]) -> Vec<u8> {
+    let signature: DerSignature = key.sign(message);
+    signature.as_bytes().to_vec()
+}
+
+fn time(unix: i64) -> Time {
+    Time::UtcTime(UtcTime::from_unix_duration(Duration::from_secs(unix as u64)).expect("UTCTime"))
+}
+
+fn ecdsa_sha256() -> AlgorithmIdentifierOwned {
+    AlgorithmIdentifierOwned {
+        oid: ECDSA_SHA256,
+        parameters: None,
+    }
+}
+
+fn extension(ext: &impl AsExtension, subject: &Name) -> Extension {
+    ext.to_extension(subject, &[]).expect("extension")
+}
+
+fn raw_extension(oid: der::oid::ObjectIdentifier, value: Vec<u8>) -> Extension {
+    Extension {
+        extn_id: oid,
+        critical: false,
+        extn_value: OctetString::new(value).expect("octets"),
+    }
+}
+
+/// One signature's certificate: who Fulcio vouches for, and when.
+#[derive(Clone, Debug)]
+pub struct Identity {
+    pub email: String,
+    pub issuer: String,
+}
+
+/// What the log did with an entry; tests break it before it is embedded.
+pub struct Logged {
+    pub entry: tlog::TransparencyLogEntry,
+}
+
+/// The test instance: CA, CT log and Rekor keys, and the log's leaves.
+pub struct Stack {
+    ca_key: SigningKey,
+    ca_cert: Vec<u8>,
+    ca_name: Name,
+    ct_key: SigningKey,
+    rekor_key: SigningKey,
+    leaves: Vec<[u8; 32]>,
+    serial: u32,
+}
+
+impl Default for Stack {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Stack {
+    pub fn new() -> Stack {
+        let ca_key = key();
+        let ca_name = Name::from_str("CN=gitseal-test-fulcio,O=gitseal.test").expect("name");
+        let spki = SubjectPublicKeyInfoOwned::from_der(&spki_der(&ca_key)).expect("spki");
+        let tbs = TbsCertificate {
+            version: Version::V3,
+            serial_number: SerialNumber::from(1u32),
+            signature: ecdsa_sha256(),
+            issuer: ca_name.clone(),
+            validity: Validity {
+                not_before: time(1_577_836_800),
+                not_after: time(2_208_988_800),
+            },
+            subject: ca_name.clone(),
+            subject_public_key_info: spki,
+            issuer_unique_id: None,
+            subject_unique_id: None,
+            extensions: Some(vec![
+                extension(
+                    &BasicConstraints {
+                        ca: true,
+                        path_len_constraint: Some(1),
+                    },
+                    &ca_name,
+                ),
+                extension(
+                    &KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign),
+                    &ca_name,
+                ),
+            ]),
+        };
+        let ca_cert = signed_certificate(tbs, &ca_key);
+        Stack {
+            ca_key,
+            ca_cert,
+            ca_name,
+            ct_key: key(),
+            rekor_key: key(),
+            leaves: Vec::new(),
+            serial: 100,
+        }
+    }
+
+    /// A `trusted_root.json` that trusts exactly this instance.
+    pub fn trusted_root(&self) -> String {
+        let rekor_spki = spki_der(&self.rekor_key);
+        let ct_spki = spki_der(&self.ct_key);
+        let valid = serde_json::json!({"start": "2020-01-01T00:00:00Z"});
+        serde_json::json!({
+            "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+            "tlogs": [{
+                "baseUrl": "http://rekor.gitseal.test",
+                "hashAlgorithm": "SHA2_256",
+                "publicKey": {"rawBytes": Base64::encode_string(&rekor_spki), "keyDetails": "PKIX_ECDSA_P256_SHA_256", "validFor": valid},
+                "logId": {"keyId": Base64::encode_string(&Sha256::digest(&rekor_spki))}
+            }],
+            "certificateAuthorities": [{
+                "subject": {"organization": "gitseal.test", "commonName": "gitseal-test-fulcio"},
+                "uri": "http://fulcio.gitseal.test",
+                "certChain": {"certificates": [{"rawBytes": Base64::encode_string(&self.ca_cert)}]},
+                "validFor": valid
+            }],
+            "ctlogs": [{
+                "baseUrl": "http://ct.gitseal.test",
+                "hashAlgorithm": "SHA2_256",
+                "publicKey": {"rawBytes": Base64::encode_string(&ct_spki), "keyDetails": "PKIX_ECDSA_P256_SHA_256", "validFor": valid},
+                "logId": {"keyId": Base64::encode_string(&Sha256::digest(&ct_spki))}
+            }],
+            "timestampAuthorities": []
+        })
+        .to_string()
+    }
+
+    /// A Fulcio-like leaf for `key`, valid for ten minutes from `not_before`, with its SCT.
+    pub fn certificate(&mut self, key: &SigningKey, who: &Identity, not_before: i64) -> Vec<u8> {
+        self.serial += 1;
+        let empty = Name::default();
+        let mut extensions = vec![
+            extension(&KeyUsage(KeyUsages::DigitalSignature.into()), &empty),
+            extension(&ExtendedKeyUsage(vec![CODE_SIGNING]), &empty),
+            extension(
+                &SubjectAltName(vec![GeneralName::Rfc822Name(
+                    Ia5String::new(&who.email).expect("ascii e-mail"),
+                )]),
+                &empty,
+            ),
+            raw_extension(FULCIO_ISSUER_V1, who.issuer.as_bytes().to_vec()),
+            raw_extension(
+                FULCIO_ISSUER_V2,
+                Utf8StringRef::new(&who.issuer)
+                    .expect("utf8")
+                    .to_der()
+                    .expect("der"),
+            ),
+        ];
+        let mut tbs = TbsCertificate {
+            version: Version::V3,
+            serial_number: SerialNumber::from(self.serial),
+            signature: ecdsa_sha256(),
+            issuer: self.ca_name.clone(),
+            validity: Validity {
+                not_before: time(not_before),
+                not_after: time(not_before + 600),
+            },
+            subject: empty,
+            subject_public_key_info: SubjectPublicKeyInfoOwned::from_der(&spki_der(key))
+                .expect("spki"),
+            issuer_unique_id: None,
+            subject_unique_id: None,
+            extensions: Some(extensions.clone()),
+        };
+        // RFC 6962: the log signs the precertificate (this TBS) and the issuer's key hash.
+        let precert = tbs.to_der().expect("precert");
+        let sct_time = (not_before as u64) * 1000;
+        let mut signed = vec![0u8, 0u8];
+        signed.extend_from_slice(&sct_time.to_be_bytes());
+        signed.extend_from_slice(&1u16.to_be_bytes());
+        signed.extend_from_slice(&Sha256::digest(spki_der(&self.ca_key)));
+        signed.extend_from_slice(&(precert.len() as u32).to_be_bytes()[1..]);
+        signed.extend_from_slice(&precert);
+        signed.extend_from_slice(&0u16.to_be_bytes());
+        let sct = SignedCertificateTimestamp {
+            version: SctVersion::V1,
+            log_id: LogId {
+                key_id: Sha256::digest(spki_der(&self.ct_key)).into(),
+            },
+            timestamp: sct_time,
+            extensions: Vec::new().into(),
+            signature: DigitallySigned {
+                algorithm: SignatureAndHashAlgorithm {
+                    hash: HashAlgorithm::Sha256,
+                    signature: SignatureAlgorithm::Ecdsa,
+                },
+                signature: sign(&self.ct_key, &signed).into(),
+            },
+        };
+        let list = SignedCertificateTimestampList::new(&[SerializedSct::new(sct).expect("sct")])
+            .expect("sct list");
+        extensions.push(raw_extension(
+            der::oid::ObjectIdentifier::new_unwrap("1.3.6.1.4.1.11129.2.4.2"),
+            list.to_der().expect("sct der"),
+        ));
+        tbs.extensions = Some(extensions);
+        signed_certificate(tbs, &self.ca_key)
+    }
+
+    /// Logs a hashedrekord for `body` at `integrated_time`: a new leaf of the tree, the
+    /// SET, and an inclusion proof against a signed checkpoint of the whole tree.
+    pub fn log(&mut self, body: &str, integrated_time: i64) -> Logged {
+        let index = self.leaves.len();
+        let leaf: [u8; 32] = Sha256::digest([&[0u8][..], body.as_bytes()].concat()).into();
+        self.leaves.push(leaf);
+        let size = self.leaves.len();
+        let root = merkle_root(&self.leaves);
+        let proof = inclusion_proof(index, &self.leaves);
+        let log_id = Sha256::digest(spki_der(&self.rekor_key)).to_vec();
+        let payload = format!(
+            "{{\"body\":\"{}\",\"integratedTime\":{integrated_time},\"logID\":\"{}\",\"logIndex\":{index}}}",
+            Base64::encode_string(body.as_bytes()),
+            hex(&log_id)
+        );
+        let set = sign(&self.rekor_key, payload.as_bytes());
+        let note = format!("{ORIGIN}\n{size}\n{}\n", Base64::encode_string(&root));
+        let hint = &Sha256::digest(spki_der(&self.rekor_key))[..4];
+        let note_sig = [hint, &sign(&self.rekor_key, note.as_bytes())].concat();
+        let envelope = format!(
+            "{note}\n\u{2014} {} {}\n",
+            ORIGIN.split(' ').next().unwrap_or(ORIGIN),
+            Base64::encode_string(&note_sig)
+        );
+        Logged {
+            entry: tlog::TransparencyLogEntry {
+                log_index: index as i64,
+                log_id: Some(tlog::LogId { key_id: log_id }),
+                kind_version: Some(tlog::KindVersion {
+                    kind: "hashedrekord".into(),
+                    version: "0.0.1".into(),
+                }),
+                integrated_time,
+                inclusion_promise: Some(tlog::InclusionPromise {
+                    signed_entry_timestamp: set,
+                }),
+                inclusion_proof: Some(tlog::InclusionProof {
+                    log_index: index as i64,
+                    root_hash: root.to_vec(),
+                    tree_size: size as i64,
+                    hashes: proof.iter().map(|h| h.to_vec()).collect(),
+                    checkpoint: Some(tlog::Checkpoint { envelope }),
+                }),
+                canonicalized_body: Vec::new(),
+            },
+        }
+    }
+
+    /// gitsign's offline-mode signature over `payload`: fresh key, certificate valid from
+    /// `at`, entry logged at `at + 2`; `tamper` may change the entry before it is embedded.
+    pub fn sign_with(
+        &mut self,
+        payload: &[u8],
+        who: &Identity,
+        at: i64,
+        log_at: i64,
+        tamper: impl FnOnce(&mut tlog::TransparencyLogEntry),
+    ) -> String {
+        let key = key();
+        let cert = self.certificate(&key, who, at);
+        let attributes = cms_build::signed_attributes(payload, at).expect("attributes");
+        let signature = sign(&key, &attributes.der);
+        let digest = hex(&Sha256::digest(&attributes.der));
+        let pem =
+            der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, &cert).expect("pem");
+        let body = tlog::hashedrekord_body(&digest, &signature, &pem);
+        let mut logged = self.log(&body, log_at);
+        tamper(&mut logged.entry);
+        let der = cms_build::assemble(
+            &cert,
+            attributes,
+            &signature,
+            Some(&logged.entry.encode_to_vec()),
+        )
+        .expect("CMS");
+        cms_build::armor(&der).expect("armor")
+    }
+
+    pub fn sign(&mut self, payload: &[u8], who: &Identity, at: i64) -> String {
+        self.sign_with(payload, who, at, at + 2, |_| {})
+    }
+}
+
+fn signed_certificate(tbs: TbsCertificate, key: &SigningKey) -> Vec<u8> {
+    let signature = sign(key, &tbs.to_der().expect("tbs"));
+    Certificate {
+        tbs_certificate: tbs,
+        signature_algorithm: ecdsa_sha256(),
+        signature: BitString::from_bytes(&signature).expect("bits"),
+    }
+    .to_der()
+    .expect("certificate")
+}
+
+fn hash_children(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
+    Sha256::digest([&[1u8][..], left, right].concat()).into()
+}
+
+/// RFC 6962 section 2.1: MTH of the leaves.
+fn merkle_root(leaves: &[[u8; 32]]) -> [u8; 32] {
+    match leaves.len() {
+        0 => Sha256::digest(b"").into(),
+        1 => leaves[0],
+        n => {
+            let k = split(n);
+            hash_children(&merkle_root(&leaves[..k]), &merkle_root(&leaves[k..]))
+        }
+    }
+}
+
+/// RFC 6962 section 2.1.1: PATH(m, D[n]), leaf-side first.
+fn inclusion_proof(m: usize, leaves: &[[u8; 32]]) -> Vec<[u8; 32]> {
+    if leaves.len() <= 1 {
+        return Vec::new();
+    }
+    let k = split(leaves.len());
+    if m < k {
+        let mut path = inclusion_proof(m, &leaves[..k]);
+        path.push(merkle_root(&leaves[k..]));
+        path
+    } else {
+        let mut path = inclusion_proof(m - k, &leaves[k..]);
+        path.push(merkle_root(&leaves[..k]));
+        path
+    }
+}
+
+/// The largest power of two smaller than `n`.
+fn split(n: usize) -> usize {
+    let mut k = 1;
+    while k * 2 < n {
+        k *= 2;
+    }
+    k
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
