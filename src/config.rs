@@ -101,6 +101,9 @@ pub struct Settings {
     home: Option<PathBuf>,
     /// The Sigstore variables of [`SIGSTORE_ENV`] that are set.
     sigstore_env: HashMap<&'static str, String>,
+    /// `SIGSTORE_ID_TOKEN` and `ACTIONS_ID_TOKEN_REQUEST_TOKEN`: secrets, kept apart.
+    id_token: Option<crate::secret::Secret>,
+    actions_token: Option<crate::secret::Secret>,
     git: OnceCell<Result<GitConfig, String>>,
     loader: RefCell<Option<Loader>>,
 }
@@ -151,6 +154,10 @@ impl Settings {
                 .iter()
                 .filter_map(|name| env(name).map(|v| (*name, v.to_string_lossy().into_owned())))
                 .collect(),
+            id_token: env("SIGSTORE_ID_TOKEN")
+                .map(|v| crate::secret::Secret::new(v.to_string_lossy().trim().to_string())),
+            actions_token: env("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+                .map(|v| crate::secret::Secret::new(v.to_string_lossy().into_owned())),
             git: OnceCell::new(),
             loader: RefCell::new(Some(loader)),
         }
@@ -209,7 +216,7 @@ impl Settings {
 
 /// Environment variables of the Sigstore room: ours, then gitsign's, which are honoured
 /// when ours are unset so that gitsign users switch by changing one program name.
-const SIGSTORE_ENV: [&str; 7] = [
+const SIGSTORE_ENV: [&str; 22] = [
     "GITSEAL_TRUSTED_ROOT",
     "GITSEAL_REKOR_URL",
     "GITSEAL_TIMEOUT",
@@ -217,6 +224,21 @@ const SIGSTORE_ENV: [&str; 7] = [
     "SIGSTORE_REKOR_URL",
     "XDG_CACHE_HOME",
     "GITSEAL_CACHE_DIR",
+    "GITSEAL_FULCIO_URL",
+    "GITSIGN_FULCIO_URL",
+    "SIGSTORE_FULCIO_URL",
+    "GITSEAL_OIDC_ISSUER",
+    "GITSIGN_OIDC_ISSUER",
+    "SIGSTORE_OIDC_ISSUER",
+    "GITSEAL_OIDC_CLIENT_ID",
+    "GITSIGN_OIDC_CLIENT_ID",
+    "SIGSTORE_OIDC_CLIENT_ID",
+    "GITSEAL_TOKEN_PROVIDER",
+    "GITSIGN_TOKEN_PROVIDER",
+    "GITSEAL_REKOR_MODE",
+    "GITSIGN_REKOR_MODE",
+    "GITSEAL_CREDENTIAL_CACHE",
+    "ACTIONS_ID_TOKEN_REQUEST_URL",
 ];
 
 /// What the Sigstore room needs from the surroundings.
@@ -268,16 +290,7 @@ impl Settings {
                 &["gitseal.rekor", "gitsign.rekor"],
             )?
             .unwrap_or_else(|| "https://rekor.sigstore.dev".into());
-        let cache_dir = self
-            .sigstore_env
-            .get("GITSEAL_CACHE_DIR")
-            .map(PathBuf::from)
-            .or_else(|| {
-                self.sigstore_env
-                    .get("XDG_CACHE_HOME")
-                    .map(|d| PathBuf::from(d).join("gitseal"))
-            })
-            .or_else(|| self.home.as_ref().map(|h| h.join(".cache/gitseal")));
+        let cache_dir = self.cache_dir();
         Ok(SigstoreSettings {
             trust: crate::sigstore::trust::TrustSettings {
                 file,
@@ -288,6 +301,107 @@ impl Settings {
                 rekor: Some(rekor),
                 timeout,
             },
+        })
+    }
+
+    /// gitseal's cache directory: `GITSEAL_CACHE_DIR`, `$XDG_CACHE_HOME/gitseal`,
+    /// `~/.cache/gitseal`.
+    fn cache_dir(&self) -> Option<PathBuf> {
+        self.sigstore_env
+            .get("GITSEAL_CACHE_DIR")
+            .map(PathBuf::from)
+            .or_else(|| {
+                self.sigstore_env
+                    .get("XDG_CACHE_HOME")
+                    .map(|d| PathBuf::from(d).join("gitseal"))
+            })
+            .or_else(|| self.home.as_ref().map(|h| h.join(".cache/gitseal")))
+    }
+
+    /// Everything keyless signing needs (reads git config): gitseal's keys and
+    /// variables, gitsign's when ours are unset.
+    pub fn sigstore_signing(&self) -> Result<crate::sigstore::sign::SignSettings, AppError> {
+        use crate::sigstore::sign::RekorMode;
+        let verify = self.sigstore()?;
+        let value = |vars: &[&str], keys: &[&str], default: &str| -> Result<String, AppError> {
+            Ok(self
+                .sigstore_value(vars, keys)?
+                .unwrap_or_else(|| default.to_string()))
+        };
+        let trim = |url: String| url.trim_end_matches('/').to_string();
+        let fulcio = trim(value(
+            &[
+                "GITSEAL_FULCIO_URL",
+                "GITSIGN_FULCIO_URL",
+                "SIGSTORE_FULCIO_URL",
+            ],
+            &["gitseal.fulcio", "gitsign.fulcio"],
+            "https://fulcio.sigstore.dev",
+        )?);
+        let issuer = trim(value(
+            &[
+                "GITSEAL_OIDC_ISSUER",
+                "GITSIGN_OIDC_ISSUER",
+                "SIGSTORE_OIDC_ISSUER",
+            ],
+            &["gitseal.issuer", "gitsign.issuer"],
+            "https://oauth2.sigstore.dev/auth",
+        )?);
+        let client_id = value(
+            &[
+                "GITSEAL_OIDC_CLIENT_ID",
+                "GITSIGN_OIDC_CLIENT_ID",
+                "SIGSTORE_OIDC_CLIENT_ID",
+            ],
+            &["gitseal.clientID", "gitsign.clientID"],
+            "sigstore",
+        )?;
+        let token_provider = self.sigstore_value(
+            &["GITSEAL_TOKEN_PROVIDER", "GITSIGN_TOKEN_PROVIDER"],
+            &["gitseal.tokenProvider", "gitsign.tokenProvider"],
+        )?;
+        let rekor_mode = match value(
+            &["GITSEAL_REKOR_MODE", "GITSIGN_REKOR_MODE"],
+            &["gitseal.rekorMode", "gitsign.rekorMode"],
+            "offline",
+        )?
+        .as_str()
+        {
+            "offline" => RekorMode::Offline,
+            "online" => RekorMode::Online,
+            other => {
+                return Err(AppError::operational(format!(
+                    "invalid gitseal.rekorMode `{other}`"
+                ))
+                .with_hint("use offline (the log entry embedded) or online (gitsign's legacy mode)"));
+            }
+        };
+        let credential_cache = match self
+            .sigstore_value(&["GITSEAL_CREDENTIAL_CACHE"], &["gitseal.credentialCache"])?
+            .as_deref()
+        {
+            Some("false" | "off" | "no" | "0") => None,
+            Some("true" | "on" | "yes" | "1") | None => {
+                self.cache_dir().map(|d| d.join("credentials"))
+            }
+            Some(path) => Some(expand_home(path, self.home.as_ref())),
+        };
+        Ok(crate::sigstore::sign::SignSettings {
+            fulcio,
+            rekor: trim(verify.online.rekor.clone().unwrap_or_default()),
+            issuer,
+            client_id,
+            token_provider,
+            id_token: self.id_token.clone().filter(|t| !t.expose().is_empty()),
+            actions: self
+                .sigstore_env
+                .get("ACTIONS_ID_TOKEN_REQUEST_URL")
+                .cloned()
+                .zip(self.actions_token.clone()),
+            rekor_mode,
+            timeout: verify.trust.timeout,
+            trust: verify.trust,
+            credential_cache,
         })
     }
 }

@@ -163,13 +163,36 @@ fn setup_without_global_outside_a_repository_is_a_usage_error() {
 }
 
 #[test]
-fn setup_for_formats_not_built_yet_fails_plainly() {
+fn setup_for_x509_points_git_at_gitseal_and_takes_no_key() {
     let env = TestEnv::new();
     let out = run(env
         .gitseal()
         .args(["setup", "--format", "x509", "--global"]))
-    .exit(2)
-    .no_panic();
-    assert!(out.stderr.contains("not available"), "{}", out.stderr);
-    assert_eq!(global_config(&env, "gpg.format"), None);
+    .success();
+    assert!(
+        out.stdout().contains("set gpg.x509.program"),
+        "{}",
+        out.stdout()
+    );
+    assert_eq!(global_config(&env, "gpg.format").as_deref(), Some("x509"));
+    assert_eq!(
+        global_config(&env, "commit.gpgsign").as_deref(),
+        Some("true")
+    );
+    let program = global_config(&env, "gpg.x509.program").expect("program set");
+    assert!(program.ends_with("gitseal"), "{program}");
+    // Again: nothing changes.
+    let again = run(env
+        .gitseal()
+        .args(["setup", "--format", "x509", "--global"]))
+    .success();
+    assert!(
+        again.stdout().contains("unchanged gpg.format = x509"),
+        "{}",
+        again.stdout()
+    );
+    run(env
+        .gitseal()
+        .args(["setup", "--format", "x509", "--key", "k"]))
+    .exit(2);
 }

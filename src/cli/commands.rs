@@ -44,6 +44,12 @@ pub enum Command {
     VerifyTag(VerifyObjectArgs),
     /// Show what is inside an object's signature, without judging it
     Show(ShowArgs),
+    /// Export a commit's or tag's Sigstore signature as a standard Sigstore bundle (JSON)
+    Bundle(BundleArgs),
+    /// Get a Sigstore signing certificate now and cache it for its ten minutes
+    Login,
+    /// Remove cached Sigstore signing certificates and keys
+    Logout,
     /// Inspect the signing policy
     #[command(subcommand)]
     Policy(PolicyCommand),
@@ -139,6 +145,22 @@ pub struct ShowArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     pub format: ObjectReportFormat,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+The bundle (media type application/vnd.dev.sigstore.bundle.v0.3+json) signs the DER of the
+CMS signed attributes, as gitsign's signature does; those attributes hold the SHA-256 of the
+object without its signature. Give --artifact to write them, then verify with any Sigstore
+client, e.g. `sigstore verify identity --bundle B.json --cert-identity ... --cert-oidc-issuer
+... ARTIFACT`.")]
+pub struct BundleArgs {
+    /// The commit or tag whose signature to export
+    #[arg(value_name = "OBJECT", default_value = "HEAD")]
+    pub object: String,
+    /// Also write the artifact the bundle signs (the DER signed attributes) to this file
+    #[arg(long, value_name = "FILE")]
+    pub artifact: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

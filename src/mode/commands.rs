@@ -28,6 +28,9 @@ pub fn run(cli: Cli) -> Result<Status, AppError> {
             drop(out);
             super::show::run(&args)
         }
+        Command::Bundle(args) => super::show::bundle(&args, &mut out),
+        Command::Login => super::login::login(&mut out),
+        Command::Logout => super::login::logout(&mut out),
         Command::Policy(command) => {
             drop(out);
             super::verify::policy(&command)

@@ -290,6 +290,10 @@ fn sign_cmd(status: StatusOut, spec: String) -> Result<Status, AppError> {
         .read_to_end(&mut payload)
         .map_err(|e| AppError::operational(format!("cannot read the data to sign: {e}")));
     let now = SystemTime::now();
+    if settings.format_in_env() && settings.format()?.0 == Format::X509 {
+        read?;
+        return super::gpg_x509::sign(&status, &settings, &payload);
+    }
     let attempt = read.map(|_| match key_file(&spec) {
         Some(path) => (
             sign_with_file(&status, &settings, &path, &payload, now),
@@ -300,6 +304,11 @@ fn sign_cmd(status: StatusOut, spec: String) -> Result<Status, AppError> {
             true,
         ),
     });
+    if settings.format()?.0 == Format::X509 {
+        // The OpenPGP attempt made while git config was read is dropped unseen.
+        let _ = attempt?;
+        return super::gpg_x509::sign(&status, &settings, &payload);
+    }
     require_openpgp(&settings)?;
     let (made, through_agent) = attempt?;
     let made = made.inspect_err(|_| {
@@ -333,8 +342,8 @@ fn sign_cmd(status: StatusOut, spec: String) -> Result<Status, AppError> {
 fn require_openpgp(settings: &Settings) -> Result<(), AppError> {
     match settings.format()?.0 {
         Format::OpenPgp => Ok(()),
-        Format::X509 => Err(unavailable("signing in the x509 (Sigstore) format").with_hint(
-            "to sign with OpenPGP keys: git config gpg.format openpgp (or gitseal.format openpgp)",
+        Format::X509 => Err(AppError::operational(
+            "x509 signing does not go through an OpenPGP key",
         )),
         Format::Ssh => Err(AppError::operational(
             "the ssh format signs through gpg.ssh.program, not gpg.program",
@@ -717,12 +726,6 @@ fn session_from_env() -> SessionOptions {
         lc_ctype: var("LC_CTYPE"),
         lc_messages: var("LC_MESSAGES"),
     }
-}
-
-fn unavailable(what: &str) -> AppError {
-    AppError::operational(format!(
-        "{what} is not available in this version of gitseal"
-    ))
 }
 
 /// The room's error at the edge: one line, with a hint where one helps.

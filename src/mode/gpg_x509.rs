@@ -64,6 +64,45 @@ pub fn verify(
     })
 }
 
+/// `gpg.x509.program --status-fd=2 -bsau KEY`: keyless signing; the key argument is
+/// ignored, as gitsign ignores it. Status lines as gitsign writes them: BEGIN_SIGNING,
+/// then `SIG_CREATED D 19 <hash of the certificate's signature> 00 <now> <certificate id>`.
+pub fn sign(status: &StatusOut, settings: &Settings, payload: &[u8]) -> Result<Status, AppError> {
+    let config = settings.sigstore_signing()?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    status.write(StatusLine::BeginSigning {
+        hash_algo: HASH_SHA256,
+    });
+    // Messages for the person at the terminal: git shows the program's stderr only when
+    // signing fails, so they go to the terminal when there is one (as gitsign's do).
+    let mut human: Box<dyn std::io::Write> =
+        match std::fs::OpenOptions::new().write(true).open("/dev/tty") {
+            Ok(tty) => Box::new(tty),
+            Err(_) => Box::new(std::io::stderr()),
+        };
+    let made = crate::sigstore::sign::sign(payload, &config, now, &mut |note| {
+        sigstore_text::note(note, &mut human);
+    })
+    .map_err(|e| AppError::operational(e.to_string()))?;
+    status.write(StatusLine::SigCreated {
+        pk_algo: PK_ECDSA,
+        hash_algo: made.certificate_hash_algo,
+        class: 0,
+        timestamp: now,
+        fingerprint: made.certificate.fingerprint.clone(),
+    });
+    sigstore_text::signed(&made, &mut human);
+    use std::io::Write;
+    std::io::stdout()
+        .lock()
+        .write_all(made.armored.as_bytes())
+        .map_err(|e| AppError::operational(format!("cannot write the signature: {e}")))?;
+    Ok(Status::Success)
+}
+
 fn write_status(status: &StatusOut, report: &Report, trust: Trust) {
     let (key_id, uid) = report
         .certificate

@@ -5,6 +5,7 @@ pub mod commands;
 pub mod gpg;
 mod gpg_x509;
 pub mod gpg_x509_policy;
+pub mod login;
 pub mod setup;
 pub mod show;
 pub mod ssh_keygen;

@@ -13,10 +13,41 @@ pub fn run(args: &SetupArgs, out: &mut dyn Write) -> Result<Status, AppError> {
     match args.format {
         SetupFormat::Ssh => setup_ssh(args, out),
         SetupFormat::Openpgp => setup_openpgp(args, out),
-        SetupFormat::X509 => Err(AppError::operational(
-            "setup for the x509 format is not available in this version of gitseal",
-        )),
+        SetupFormat::X509 => setup_x509(args, out),
     }
+}
+
+/// x509 (keyless Sigstore): gitseal becomes `gpg.x509.program`; there is no key to name,
+/// the certificate comes from Fulcio at each signature (or from the credential cache).
+fn setup_x509(args: &SetupArgs, out: &mut dyn Write) -> Result<Status, AppError> {
+    if args.key.is_some() {
+        return Err(AppError::usage(
+            "--key does not apply to the x509 format: keyless signing makes a fresh key each time",
+        ));
+    }
+    let git = GitConfig::new(args.global)?;
+    let program = std::env::current_exe()
+        .and_then(|p| p.canonicalize())
+        .map_err(|e| AppError::operational(format!("cannot find gitseal's own path: {e}")))?;
+    let settings = [
+        ("gpg.format", "x509".to_string()),
+        ("gpg.x509.program", program.display().to_string()),
+        ("commit.gpgSign", "true".to_string()),
+        ("tag.gpgSign", "true".to_string()),
+    ];
+    for (key, value) in settings {
+        if git.get(key)?.as_deref() == Some(value.as_str()) {
+            let _ = writeln!(out, "unchanged {key} = {value}");
+        } else {
+            git.set(key, &value)?;
+            let _ = writeln!(out, "set {key} = {value} ({})", git.scope_name());
+        }
+    }
+    let _ = writeln!(
+        out,
+        "Commits and tags are now signed keylessly with Sigstore; `gitseal login` gets a certificate ahead of time."
+    );
+    Ok(Status::Success)
 }
 
 /// OpenPGP: gitseal becomes `gpg.openpgp.program`; the key is a key id or fingerprint

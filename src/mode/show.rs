@@ -50,6 +50,68 @@ pub fn run(args: &ShowArgs) -> Result<Status, AppError> {
     Ok(Status::Success)
 }
 
+/// `gitseal bundle`: the object's Sigstore signature as a bundle, after checking that the
+/// object's bytes are what it signed.
+pub fn bundle(
+    args: &crate::cli::commands::BundleArgs,
+    out: &mut dyn Write,
+) -> Result<Status, AppError> {
+    use crate::sigstore::{cms, verify};
+    let repo = Repo::open(None).map_err(|e| AppError::operational(e.to_string()))?;
+    let mut reader = repo
+        .reader()
+        .map_err(|e| AppError::operational(e.to_string()))?;
+    let spec = &args.object;
+    let id = reader
+        .resolve_object(spec)
+        .map_err(|e| AppError::operational(format!("{spec}: {e}")))?;
+    let (kind, raw) = reader
+        .object(id)
+        .map_err(|e| AppError::operational(format!("{spec}: {e}")))?;
+    let signed = match kind {
+        gix::object::Kind::Commit => signed::split_commit(&raw, reader.hash_kind())
+            .map_err(|e| AppError::verification(format!("{spec}: {e}")))?,
+        gix::object::Kind::Tag => signed::split_tag(&raw),
+        other => {
+            return Err(AppError::usage(format!(
+                "{spec} is a {other}, not a commit or tag"
+            )));
+        }
+    }
+    .ok_or_else(|| AppError::verification(format!("{spec} is not signed")))?;
+    if Format::from_armor(&signed.signature) != Some(Format::X509) {
+        return Err(AppError::usage(format!(
+            "{spec} is not signed with Sigstore (x509)"
+        )));
+    }
+    let sig = cms::parse(&signed.signature)
+        .map_err(|e| AppError::verification(format!("{spec}: {e}")))?;
+    if sig.tlog_entry.is_none() {
+        return Err(AppError::verification(format!(
+            "{spec} was signed in gitsign's online mode: no log entry is embedded to put in a bundle"
+        )));
+    }
+    use sha2::Digest;
+    if sha2::Sha256::digest(&signed.payload).as_slice() != sig.message_digest.as_slice() {
+        return Err(AppError::verification(format!(
+            "{spec}: the signature's message digest does not match the object"
+        )));
+    }
+    let doc =
+        verify::bundle_json(&sig).map_err(|e| AppError::verification(format!("{spec}: {e}")))?;
+    if let Some(path) = &args.artifact {
+        std::fs::write(path, &sig.signed_attrs).map_err(|e| {
+            AppError::operational(format!(
+                "cannot write {}: {}",
+                path.display(),
+                crate::error::io_reason(&e)
+            ))
+        })?;
+    }
+    writeln!(out, "{doc:#}").map_err(|e| AppError::operational(format!("cannot write: {e}")))?;
+    Ok(Status::Success)
+}
+
 fn describe(signature: &[u8], doc: &mut Value) {
     let format = Format::from_armor(signature);
     doc["format"] = json!(format.map_or("unknown", |f| f.name()));

@@ -11,6 +11,23 @@ pub fn verification(report: &Report, w: &mut dyn Write) {
     let _ = write_report(report, w);
 }
 
+/// After signing: who the certificate names and where the log put the entry.
+pub fn signed(made: &crate::sigstore::sign::Made, w: &mut dyn Write) {
+    let from = if made.cached {
+        " (cached certificate)"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        w,
+        "gitseal: Signed as [{}]({}){from}",
+        made.certificate.identity, made.certificate.issuer
+    );
+    if let Some(index) = made.log_index {
+        let _ = writeln!(w, "gitseal: tlog entry created with index: {index}");
+    }
+}
+
 pub fn note(text: &str, w: &mut dyn Write) {
     let _ = writeln!(w, "gitseal: note: {text}");
 }

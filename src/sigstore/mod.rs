@@ -10,9 +10,12 @@
 pub mod certificate;
 pub mod cms;
 pub mod cms_build;
+pub mod credentials;
 pub mod identity;
 pub mod online;
+pub mod sign;
 pub mod tlog;
+pub mod token;
 pub mod trust;
 pub mod verifier;
 pub mod verify;

@@ -83,11 +83,22 @@ pub fn verify(
 /// The chain from the signer's certificate to a Fulcio CA of the trusted root valid at
 /// `at`; returns the SPKI of the certificate's direct issuer (the SCT covers its hash).
 fn chain(sig: &CmsSignature, trust: &TrustRoot, at: i64) -> Result<Vec<u8>, SigstoreError> {
+    chain_at(&sig.certificate, &sig.extra_certificates, trust, at)
+}
+
+/// The chain from `leaf` (DER; `extra` are intermediates offered with it) to a Fulcio CA
+/// of the trusted root valid at `at`, with the code-signing purpose; returns the SPKI of
+/// the leaf's direct issuer.
+pub fn chain_at(
+    leaf: &[u8],
+    extra: &[Vec<u8>],
+    trust: &TrustRoot,
+    at: i64,
+) -> Result<Vec<u8>, SigstoreError> {
     let when = jiff::Timestamp::from_second(at)
         .map_err(|e| SigstoreError::Malformed(format!("certificate time: {e}")))?;
     let mut anchors = Vec::new();
-    let mut intermediates: Vec<CertificateDer<'_>> = sig
-        .extra_certificates
+    let mut intermediates: Vec<CertificateDer<'_>> = extra
         .iter()
         .map(|c| CertificateDer::from(c.as_slice()))
         .collect();
@@ -109,7 +120,7 @@ fn chain(sig: &CmsSignature, trust: &TrustRoot, at: i64) -> Result<Vec<u8>, Sigs
             "no Fulcio CA of the trusted root was valid at {when}"
         )));
     }
-    let leaf = CertificateDer::from(sig.certificate.as_slice());
+    let leaf = CertificateDer::from(leaf);
     let end_entity = webpki::EndEntityCert::try_from(&leaf)
         .map_err(|e| SigstoreError::Malformed(format!("signer certificate: {e}")))?;
     let path = end_entity
@@ -137,7 +148,7 @@ fn chain(sig: &CmsSignature, trust: &TrustRoot, at: i64) -> Result<Vec<u8>, Sigs
 /// The certificate's embedded SCT against the trusted root's CT logs (RFC 6962 3.2: the
 /// log signed the precertificate, i.e. the TBS without the SCT list, and the issuer's key
 /// hash).
-fn sct(leaf: &[u8], issuer_spki: &[u8], trust: &TrustRoot) -> Result<(), SigstoreError> {
+pub fn sct(leaf: &[u8], issuer_spki: &[u8], trust: &TrustRoot) -> Result<(), SigstoreError> {
     let cert = Certificate::from_der(leaf)
         .map_err(|e| SigstoreError::Malformed(format!("signer certificate: {e}")))?;
     let list: SignedCertificateTimestampList = match cert.tbs_certificate.get() {

@@ -110,6 +110,35 @@ pub fn hashedrekord_body(artifact_sha256_hex: &str, signature: &[u8], cert_pem: 
     .to_string()
 }
 
+/// The protobuf gitsign embeds, from an entry as the Sigstore crates model it (Rekor's
+/// answer to an upload). The canonicalized body is left out, as gitsign does.
+pub fn from_bundle_entry(entry: &sigstore_types::TransparencyLogEntry) -> TransparencyLogEntry {
+    TransparencyLogEntry {
+        log_index: entry.log_index.as_i64(),
+        log_id: Some(LogId {
+            key_id: entry.log_id.key_id.as_bytes().to_vec(),
+        }),
+        kind_version: Some(KindVersion {
+            kind: entry.kind_version.kind().into(),
+            version: entry.kind_version.version().into(),
+        }),
+        integrated_time: entry.integrated_time.map_or(0, |t| t.as_second()),
+        inclusion_promise: entry.inclusion_promise.as_ref().map(|p| InclusionPromise {
+            signed_entry_timestamp: p.signed_entry_timestamp.as_bytes().to_vec(),
+        }),
+        inclusion_proof: entry.inclusion_proof.as_ref().map(|p| InclusionProof {
+            log_index: p.log_index.as_i64(),
+            root_hash: p.root_hash.as_bytes().to_vec(),
+            tree_size: p.tree_size as i64,
+            hashes: p.hashes.iter().map(|h| h.as_bytes().to_vec()).collect(),
+            checkpoint: (!p.checkpoint.is_empty()).then(|| Checkpoint {
+                envelope: p.checkpoint.envelope().to_string(),
+            }),
+        }),
+        canonicalized_body: Vec::new(),
+    }
+}
+
 /// The entry as a Sigstore bundle's `tlogEntries` item (protobuf-specs JSON mapping).
 pub fn bundle_entry(entry: &TransparencyLogEntry, body: &str) -> Value {
     let mut value = json!({

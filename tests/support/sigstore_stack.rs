@@ -5,7 +5,7 @@
 //! (`gitseal::sigstore::cms_build`) and a `trusted_root.json` naming its keys, so that
 //! tests can make Sigstore-signed commits gitseal verifies, and break any part of them.
 
-use base64ct::{Base64, Encoding};
+use base64ct::{Base64, Base64UrlUnpadded, Encoding};
 use der::asn1::{BitString, Ia5String, OctetString, UtcTime, Utf8StringRef};
 use der::{Decode, Encode};
 use gitseal::sigstore::{cms_build, tlog};
@@ -97,6 +97,8 @@ pub struct Logged {
 
 /// The test instance: CA, CT log and Rekor keys, and the log's leaves.
 pub struct Stack {
+    /// The OIDC issuer's signing key (ES256 ID tokens).
+    oidc_key: SigningKey,
     ca_key: SigningKey,
     ca_cert: Vec<u8>,
     ca_name: Name,
@@ -146,6 +148,7 @@ impl Stack {
         };
         let ca_cert = signed_certificate(tbs, &ca_key);
         Stack {
+            oidc_key: key(),
             ca_key,
             ca_cert,
             ca_name,
@@ -188,6 +191,11 @@ impl Stack {
 
     /// A Fulcio-like leaf for `key`, valid for ten minutes from `not_before`, with its SCT.
     pub fn certificate(&mut self, key: &SigningKey, who: &Identity, not_before: i64) -> Vec<u8> {
+        self.certificate_for(&spki_der(key), who, not_before)
+    }
+
+    /// The same for a public key given as DER SubjectPublicKeyInfo (Fulcio's request).
+    pub fn certificate_for(&mut self, spki: &[u8], who: &Identity, not_before: i64) -> Vec<u8> {
         self.serial += 1;
         let empty = Name::default();
         let mut extensions = vec![
@@ -218,8 +226,7 @@ impl Stack {
                 not_after: time(not_before + 600),
             },
             subject: empty,
-            subject_public_key_info: SubjectPublicKeyInfoOwned::from_der(&spki_der(key))
-                .expect("spki"),
+            subject_public_key_info: SubjectPublicKeyInfoOwned::from_der(spki).expect("spki"),
             issuer_unique_id: None,
             subject_unique_id: None,
             extensions: Some(extensions.clone()),
@@ -335,6 +342,57 @@ impl Stack {
         )
         .expect("CMS");
         cms_build::armor(&der).expect("armor")
+    }
+
+    /// The CA certificate (DER).
+    pub fn ca_certificate(&self) -> &[u8] {
+        &self.ca_cert
+    }
+
+    /// An ES256 ID token as an OIDC issuer mints it, for audience `sigstore`.
+    pub fn token(&self, who: &Identity, expires: i64) -> String {
+        let header =
+            Base64UrlUnpadded::encode_string(br#"{"alg":"ES256","typ":"JWT","kid":"test"}"#);
+        let claims = serde_json::json!({
+            "iss": who.issuer, "sub": who.email, "aud": "sigstore", "email": who.email,
+            "email_verified": true, "iat": expires - 600, "exp": expires,
+        });
+        let claims = Base64UrlUnpadded::encode_string(claims.to_string().as_bytes());
+        let signing_input = format!("{header}.{claims}");
+        let signature: p256::ecdsa::Signature = self.oidc_key.sign(signing_input.as_bytes());
+        format!(
+            "{signing_input}.{}",
+            Base64UrlUnpadded::encode_string(&signature.to_bytes())
+        )
+    }
+
+    /// Checks a token as Fulcio would: our issuer's signature, not expired at `now`.
+    /// Returns the identity it names.
+    pub fn check_token(&self, token: &str, now: i64) -> Result<Identity, String> {
+        use p256::ecdsa::signature::Verifier;
+        let parts: Vec<&str> = token.split('.').collect();
+        let [header, claims, signature] = parts.as_slice() else {
+            return Err("not a JWT".into());
+        };
+        let signature =
+            Base64UrlUnpadded::decode_vec(signature).map_err(|_| "bad signature encoding")?;
+        let signature =
+            p256::ecdsa::Signature::from_slice(&signature).map_err(|_| "bad signature")?;
+        self.oidc_key
+            .verifying_key()
+            .verify(format!("{header}.{claims}").as_bytes(), &signature)
+            .map_err(|_| "the token's signature does not verify")?;
+        let claims: serde_json::Value = serde_json::from_slice(
+            &Base64UrlUnpadded::decode_vec(claims).map_err(|_| "bad claims encoding")?,
+        )
+        .map_err(|_| "bad claims")?;
+        if claims["exp"].as_i64().unwrap_or(0) < now {
+            return Err("the token has expired".into());
+        }
+        Ok(Identity {
+            email: claims["email"].as_str().unwrap_or_default().to_string(),
+            issuer: claims["iss"].as_str().unwrap_or_default().to_string(),
+        })
     }
 
     pub fn sign(&mut self, payload: &[u8], who: &Identity, at: i64) -> String {

@@ -1,0 +1,399 @@
+//! Keyless signing as gitsign does it (DESIGN.md section 5): an OIDC token, a fresh P-256
+//! key, a Fulcio certificate for it (checked against the trusted root, our key and the
+//! token's identity before it is used), the CMS signature, the Rekor entry (its proofs
+//! checked before it is embedded), the armor. The Sigstore project's clients talk to
+//! Fulcio and Rekor; every request is bounded by `gitseal.timeout`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use p256::pkcs8::{EncodePrivateKey, EncodePublicKey};
+use prost::Message;
+use sha2::{Digest, Sha256};
+use sigstore_crypto::KeyPair;
+use sigstore_oidc::IdentityToken;
+use zeroize::Zeroizing;
+
+use super::certificate::{CertificateFacts, facts};
+use super::credentials::{self, Credential};
+use super::trust::{self, TrustRoot, TrustSettings};
+use super::verify::{Object, verify_parsed};
+use super::{SigstoreError, cms, cms_build, online, tlog};
+use crate::secret::Secret;
+
+/// gitsign's two ways of logging (reference/gitsign-format.md section 3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RekorMode {
+    /// The entry is embedded in the signature (verifiable offline). gitseal's default.
+    Offline,
+    /// Nothing embedded; the log holds a signature over the object id (gitsign's legacy
+    /// default).
+    Online,
+}
+
+/// Everything signing needs from configuration.
+#[derive(Clone, Debug)]
+pub struct SignSettings {
+    pub fulcio: String,
+    pub rekor: String,
+    /// The OIDC issuer interactive flows would use (and the credential cache's scope).
+    pub issuer: String,
+    pub client_id: String,
+    /// `gitseal.tokenProvider`: `envvar`, `filesystem`, `github-actions`, `interactive`,
+    /// `device`.
+    pub token_provider: Option<String>,
+    /// `SIGSTORE_ID_TOKEN`.
+    pub id_token: Option<Secret>,
+    /// GitHub Actions: `ACTIONS_ID_TOKEN_REQUEST_URL` and `_TOKEN`.
+    pub actions: Option<(String, Secret)>,
+    pub rekor_mode: RekorMode,
+    pub timeout: Duration,
+    pub trust: TrustSettings,
+    /// Directory of the credential cache; `None` disables it.
+    pub credential_cache: Option<PathBuf>,
+}
+
+/// A signature made.
+pub struct Made {
+    pub armored: String,
+    pub certificate: CertificateFacts,
+    /// gpg's hash algorithm number of the certificate's own signature (gitsign's
+    /// SIG_CREATED reports that, not the CMS digest).
+    pub certificate_hash_algo: u8,
+    pub log_index: Option<i64>,
+    /// Whether the certificate came from the credential cache (no OIDC, no Fulcio).
+    pub cached: bool,
+}
+
+/// Why signing failed: the service and the cause, in one line.
+#[derive(Debug, thiserror::Error)]
+pub enum SignError {
+    #[error("{0}")]
+    Token(String),
+    #[error("fulcio ({url}): {cause}")]
+    Fulcio { url: String, cause: String },
+    #[error("rekor ({url}): {cause}")]
+    Rekor { url: String, cause: String },
+    #[error("{0}")]
+    Local(String),
+}
+
+/// Signs `payload` (a commit or tag without its signature) at `now` (Unix seconds).
+pub fn sign(
+    payload: &[u8],
+    settings: &SignSettings,
+    now: i64,
+    notes: &mut dyn FnMut(&str),
+) -> Result<Made, SignError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| SignError::Local(format!("cannot start the network runtime: {e}")))?;
+    let http = reqwest::Client::builder()
+        .timeout(settings.timeout)
+        .connect_timeout(settings.timeout)
+        .build()
+        .map_err(|e| SignError::Local(format!("cannot build the HTTP client: {e}")))?;
+
+    let mut root = None;
+    let (credential, cached) = credential(settings, &mut root, &runtime, &http, now, notes)?;
+    let root = trust_root(&mut root, settings, notes)?;
+    let key_pair = KeyPair::from_pkcs8_der(&credential.key)
+        .map_err(|e| SignError::Local(format!("signing key: {e}")))?;
+    let leaf = credential
+        .chain
+        .first()
+        .ok_or_else(|| SignError::Local("empty certificate chain".into()))?;
+    let certificate = facts(leaf).map_err(|e| SignError::Local(e.to_string()))?;
+
+    let attributes =
+        cms_build::signed_attributes(payload, now).map_err(|e| SignError::Local(e.to_string()))?;
+    let signature = key_pair
+        .sign(&attributes.der)
+        .map_err(|e| SignError::Local(format!("signing: {e}")))?
+        .into_bytes();
+    let rekor = sigstore_rekor::RekorClient::builder(settings.rekor.as_str())
+        .with_http_client(http.clone())
+        .build()
+        .map_err(|e| rekor_error(settings, e.to_string()))?;
+
+    let (der, log_index) = match settings.rekor_mode {
+        RekorMode::Offline => {
+            let entry = hashedrekord(&Sha256::digest(&attributes.der), &signature, leaf)?;
+            let logged = runtime
+                .block_on(rekor.create_entry(entry))
+                .map_err(|e| rekor_error(settings, e.to_string()))?;
+            let entry = logged
+                .to_bundle_entry(sigstore_types::KindVersion::HashedRekordV001)
+                .map_err(|e| rekor_error(settings, format!("unreadable entry: {e}")))?;
+            let index = entry.log_index.as_i64();
+            let proto = tlog::from_bundle_entry(&entry).encode_to_vec();
+            let der = cms_build::assemble(leaf, attributes, &signature, Some(&proto))
+                .map_err(|e| SignError::Local(e.to_string()))?;
+            (der, Some(index))
+        }
+        RekorMode::Online => {
+            let der = cms_build::assemble(leaf, attributes, &signature, None)
+                .map_err(|e| SignError::Local(e.to_string()))?;
+            let armored = cms_build::armor(&der).map_err(|e| SignError::Local(e.to_string()))?;
+            let id = crate::git::signed::object_id_with_signature(payload, armored.as_bytes())
+                .ok_or_else(|| {
+                    SignError::Local("online mode signs commits and tags only".into())
+                })?;
+            let over_id = key_pair
+                .sign(id.as_bytes())
+                .map_err(|e| SignError::Local(format!("signing: {e}")))?;
+            let entry = hashedrekord(&Sha256::digest(id.as_bytes()), over_id.as_bytes(), leaf)?;
+            let logged = runtime
+                .block_on(rekor.create_entry(entry))
+                .map_err(|e| rekor_error(settings, e.to_string()))?;
+            (der, Some(logged.log_index.as_i64()))
+        }
+    };
+    let armored = cms_build::armor(&der).map_err(|e| SignError::Local(e.to_string()))?;
+
+    // What is handed to git must verify: the log's SET, inclusion proof and checkpoint,
+    // the chain at the log's time, and the body the log holds.
+    if settings.rekor_mode == RekorMode::Offline {
+        let parsed = cms::parse(armored.as_bytes()).map_err(|e| SignError::Local(e.to_string()))?;
+        let object = Object { payload, id: None };
+        let report = verify_parsed(&object, &parsed, root, &online::Settings::default());
+        if let Err(e) = report.outcome {
+            return Err(rekor_error(
+                settings,
+                format!("the returned entry does not verify: {e}"),
+            ));
+        }
+    }
+    Ok(Made {
+        armored,
+        certificate_hash_algo: certificate_hash_algo(leaf),
+        certificate,
+        log_index,
+        cached,
+    })
+}
+
+/// `gitseal login`: a certificate fetched (or still cached) and kept for the next
+/// signatures; returns its facts and whether it came from the cache.
+pub fn login(
+    settings: &SignSettings,
+    now: i64,
+    notes: &mut dyn FnMut(&str),
+) -> Result<(CertificateFacts, bool), SignError> {
+    if settings.credential_cache.is_none() {
+        return Err(SignError::Local(
+            "the credential cache is off (gitseal.credentialCache): nothing to log in to".into(),
+        ));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| SignError::Local(format!("cannot start the network runtime: {e}")))?;
+    let http = reqwest::Client::builder()
+        .timeout(settings.timeout)
+        .connect_timeout(settings.timeout)
+        .build()
+        .map_err(|e| SignError::Local(format!("cannot build the HTTP client: {e}")))?;
+    let (credential, cached) = credential(settings, &mut None, &runtime, &http, now, notes)?;
+    let leaf = credential
+        .chain
+        .first()
+        .ok_or_else(|| SignError::Local("empty certificate chain".into()))?;
+    Ok((facts(leaf)?, cached))
+}
+
+/// The hashedrekord 0.0.1 upload, with the certificate as gitsign sends it: PEM with LF
+/// line ends (Go's `pem.EncodeToMemory`). Rekor logs the bytes it is given, and verifiers
+/// (gitsign's and ours) rebuild the body with exactly that PEM; the Sigstore crate's own
+/// constructor writes CRLF, which no gitsign verifier would match.
+fn hashedrekord(
+    digest: &[u8],
+    signature: &[u8],
+    leaf: &[u8],
+) -> Result<sigstore_rekor::HashedRekord, SignError> {
+    use base64ct::{Base64, Encoding};
+    let pem = super::certificate::to_pem(leaf)?;
+    let body: serde_json::Value = serde_json::from_str(&tlog::hashedrekord_body(
+        &super::verify::hex(digest),
+        signature,
+        &pem,
+    ))
+    .map_err(|e| SignError::Local(format!("log entry: {e}")))?;
+    debug_assert_eq!(
+        body["spec"]["signature"]["publicKey"]["content"],
+        Base64::encode_string(pem.as_bytes())
+    );
+    serde_json::from_value(body).map_err(|e| SignError::Local(format!("log entry: {e}")))
+}
+
+fn rekor_error(settings: &SignSettings, cause: String) -> SignError {
+    SignError::Rekor {
+        url: settings.rekor.clone(),
+        cause: first_line(&cause),
+    }
+}
+
+fn fulcio_error(settings: &SignSettings, cause: String) -> SignError {
+    SignError::Fulcio {
+        url: settings.fulcio.clone(),
+        cause: first_line(&cause),
+    }
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or("").trim().to_string()
+}
+
+/// A certificate and key: from the cache when no token source is named and one is
+/// valid for another minute, else a fresh key certified by Fulcio (then cached).
+/// The trusted root, loaded the first time it is needed (a TUF refresh may ask the
+/// network: not before a token or a cached certificate is known to be there).
+fn trust_root<'a>(
+    slot: &'a mut Option<TrustRoot>,
+    settings: &SignSettings,
+    notes: &mut dyn FnMut(&str),
+) -> Result<&'a TrustRoot, SignError> {
+    if slot.is_none() {
+        let (root, note) =
+            trust::load(&settings.trust).map_err(|e| SignError::Local(e.to_string()))?;
+        if let Some(note) = note {
+            notes(&note);
+        }
+        *slot = Some(root);
+    }
+    slot.as_ref()
+        .ok_or_else(|| SignError::Local("the trusted root is not loaded".into()))
+}
+
+fn credential(
+    settings: &SignSettings,
+    root: &mut Option<TrustRoot>,
+    runtime: &tokio::runtime::Runtime,
+    http: &reqwest::Client,
+    now: i64,
+    notes: &mut dyn FnMut(&str),
+) -> Result<(Credential, bool), SignError> {
+    let cache_file = settings
+        .credential_cache
+        .as_ref()
+        .map(|dir| credentials::path(dir, &settings.fulcio, &settings.issuer));
+    let token = super::token::explicit(settings, runtime, http)?;
+    if token.is_none()
+        && let Some(file) = &cache_file
+    {
+        match credentials::load(file, now, 60) {
+            Ok(Some(credential)) => return Ok((credential, true)),
+            Ok(None) => {}
+            Err(problem) => notes(&problem),
+        }
+    }
+    let token = match token {
+        Some(token) => token,
+        None => super::token::interactive(settings, runtime, http, notes)?,
+    };
+
+    let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
+    let pkcs8 = Zeroizing::new(
+        key.to_pkcs8_der()
+            .map_err(|e| SignError::Local(format!("signing key: {e}")))?
+            .as_bytes()
+            .to_vec(),
+    );
+    let spki = key
+        .verifying_key()
+        .to_public_key_der()
+        .map_err(|e| SignError::Local(format!("signing key: {e}")))?
+        .as_bytes()
+        .to_vec();
+    let key_pair = KeyPair::from_pkcs8_der(&pkcs8)
+        .map_err(|e| SignError::Local(format!("signing key: {e}")))?;
+    let fulcio = sigstore_fulcio::FulcioClient::builder(settings.fulcio.as_str())
+        .with_http_client(http.clone())
+        .build()
+        .map_err(|e| fulcio_error(settings, e.to_string()))?;
+    let issued = runtime
+        .block_on(fulcio.create_signing_certificate(&token, &key_pair))
+        .map_err(|e| fulcio_error(settings, e.to_string()))?;
+    let chain: Vec<Vec<u8>> = issued
+        .certificate_chain()
+        .iter()
+        .map(|c| c.as_bytes().to_vec())
+        .collect();
+    let leaf = chain
+        .first()
+        .ok_or_else(|| fulcio_error(settings, "no certificate in the answer".into()))?;
+    let cert = facts(leaf).map_err(|e| fulcio_error(settings, e.to_string()))?;
+    let root = trust_root(root, settings, notes)?;
+    check_issued(&cert, &chain, &spki, &token, root, now).map_err(|e| fulcio_error(settings, e))?;
+    let credential = Credential {
+        key: pkcs8,
+        chain,
+        identity: cert.identity.clone(),
+        issuer: cert.issuer.clone(),
+        not_after: cert.not_after,
+    };
+    if let Some(file) = &cache_file
+        && let Err(e) = credentials::store(file, &credential)
+    {
+        notes(&format!(
+            "could not cache the certificate in {}: {}",
+            file.display(),
+            crate::error::io_reason(&e)
+        ));
+    }
+    Ok((credential, false))
+}
+
+/// A certificate is used only if it chains to the trusted root now, certifies our key,
+/// and names the token's identity and issuer.
+fn check_issued(
+    cert: &CertificateFacts,
+    chain: &[Vec<u8>],
+    spki: &[u8],
+    token: &IdentityToken,
+    root: &TrustRoot,
+    now: i64,
+) -> Result<(), String> {
+    if cert.public_key != spki {
+        return Err("the certificate is for another key".into());
+    }
+    let expected = token.identity();
+    if cert.identity != expected {
+        return Err(format!(
+            "the certificate is for {}, the token for {expected}",
+            cert.identity
+        ));
+    }
+    if cert.issuer != token.issuer() {
+        return Err(format!(
+            "the certificate names issuer {}, the token {}",
+            cert.issuer,
+            token.issuer()
+        ));
+    }
+    let issuer_spki = online::chain_at(&chain[0], &chain[1..], root, now.max(cert.not_before))
+        .map_err(|e| format!("the certificate does not chain to the trusted root: {e}"))?;
+    online::sct(&chain[0], &issuer_spki, root).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// gpg's number for the hash of the certificate's signature algorithm (ecdsa-with-SHA256
+/// 8, -SHA384 9, -SHA512 10), which gitsign reports in SIG_CREATED.
+fn certificate_hash_algo(der: &[u8]) -> u8 {
+    use der::Decode;
+    match x509_cert::Certificate::from_der(der)
+        .map(|c| c.signature_algorithm.oid.to_string())
+        .as_deref()
+    {
+        Ok("1.2.840.10045.4.3.3") => 9,
+        Ok("1.2.840.10045.4.3.4") => 10,
+        _ => 8,
+    }
+}
+
+impl From<SigstoreError> for SignError {
+    fn from(e: SigstoreError) -> Self {
+        SignError::Local(e.to_string())
+    }
+}

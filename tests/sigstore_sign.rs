@@ -1,0 +1,397 @@
+//! Keyless signing through real git against the hermetic services (support/
+//! sigstore_servers.rs): `git commit -S` and `git tag -s` with gitseal as
+//! gpg.x509.program, verified by git, gitseal and openssl; the credential cache; and every
+//! way a service or a token can fail, each one error line naming the service, no commit.
+
+use crate::support::sigstore_servers::{self, Fault, Running};
+use crate::support::sigstore_stack::{Identity, Stack};
+use crate::support::{GITSEAL, Repo, TestEnv, require, run};
+use std::process::Command;
+
+const ISSUER: &str = "https://issuer.gitseal.test";
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn alice() -> Identity {
+    Identity {
+        email: "alice@example.org".into(),
+        issuer: ISSUER.into(),
+    }
+}
+
+struct World {
+    env: TestEnv,
+    services: Running,
+    dir: std::path::PathBuf,
+}
+
+impl World {
+    fn new() -> World {
+        let env = TestEnv::new();
+        let services = sigstore_servers::start(Stack::new());
+        let root = env.write("trusted_root.json", services.trusted_root());
+        let dir = env.path("repo");
+        std::fs::create_dir_all(&dir).expect("repo dir");
+        let world = World { env, services, dir };
+        world.git(&["init", "-q", "-b", "main"]);
+        for (key, value) in [
+            ("user.name", "Alice".to_string()),
+            ("user.email", "alice@example.org".to_string()),
+            ("gpg.format", "x509".to_string()),
+            ("gpg.x509.program", GITSEAL.to_string()),
+            ("commit.gpgSign", "true".to_string()),
+            ("gitseal.trustedRoot", root.display().to_string()),
+            ("gitseal.fulcio", world.services.fulcio_url()),
+            ("gitseal.rekor", world.services.rekor_url()),
+            ("gitseal.timeout", "3".to_string()),
+        ] {
+            world.git(&["config", key, &value]);
+        }
+        world
+    }
+
+    fn repo(&self) -> Repo<'_> {
+        Repo {
+            env: &self.env,
+            dir: self.dir.clone(),
+            program: crate::support::Program::Gitseal,
+        }
+    }
+
+    fn git(&self, args: &[&str]) -> String {
+        self.repo().git_out(args)
+    }
+
+    /// git with the current (real) time, so that certificates and log entries are fresh,
+    /// and `env` added.
+    fn git_env(&self, env: &[(&str, &str)], args: &[&str]) -> crate::support::Run {
+        let mut cmd: Command = self.env.git(&self.dir);
+        cmd.env_remove("GIT_AUTHOR_DATE")
+            .env_remove("GIT_COMMITTER_DATE");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        run(cmd.args(args))
+    }
+
+    fn token(&self) -> String {
+        self.services.token(&alice(), now() + 300)
+    }
+
+    fn commit(&self, env: &[(&str, &str)], message: &str) -> crate::support::Run {
+        std::fs::write(self.dir.join("file.txt"), format!("{message}\n")).expect("write");
+        self.git(&["add", "file.txt"]);
+        self.git_env(env, &["commit", "-q", "-m", message])
+    }
+
+    fn head(&self) -> Option<String> {
+        let r = self.repo().git(&["rev-parse", "-q", "--verify", "HEAD"]);
+        (r.code == 0).then(|| r.stdout().trim().to_string())
+    }
+}
+
+#[test]
+fn commit_and_tag_are_signed_logged_and_verify() {
+    let w = World::new();
+    let token = w.token();
+    // git shows the signing program's messages only when it fails (gitseal writes them
+    // to the terminal, as gitsign does; there is none here).
+    w.commit(&[("SIGSTORE_ID_TOKEN", &token)], "first")
+        .success();
+    let id = w.head().expect("a commit");
+    assert_eq!(
+        (w.services.fulcio_calls(), w.services.rekor_calls()),
+        (1, 1)
+    );
+
+    let verified = w.git_env(&[], &["verify-commit", &id]).success();
+    assert!(
+        verified
+            .stderr_lines()
+            .join("\n")
+            .contains("Good signature from [alice@example.org]")
+    );
+    assert_eq!(w.git(&["log", "-1", "--format=%G?|%GT"]), "G|fully");
+    let mut cmd = w.env.gitseal();
+    cmd.current_dir(&w.dir).args([
+        "verify-commit",
+        "--certificate-identity",
+        "alice@example.org",
+        "--certificate-oidc-issuer",
+        ISSUER,
+        "--format",
+        "json",
+        &id,
+    ]);
+    let doc: serde_json::Value =
+        serde_json::from_str(&run(&mut cmd).success().stdout()).expect("json");
+    assert_eq!(
+        doc["objects"][0]["log"]["index"], 0,
+        "the entry is embedded"
+    );
+
+    w.git_env(
+        &[("SIGSTORE_ID_TOKEN", &token)],
+        &["tag", "-s", "-m", "release", "v1"],
+    )
+    .success();
+    w.git_env(&[], &["verify-tag", "v1"]).success();
+}
+
+#[test]
+fn openssl_accepts_the_cms_signature() {
+    let openssl = require("openssl", "openssl");
+    let w = World::new();
+    let token = w.token();
+    w.commit(&[("SIGSTORE_ID_TOKEN", &token)], "first")
+        .success();
+    let raw = w.git(&["cat-file", "commit", "HEAD"]) + "\n";
+    let signed =
+        gitseal::git::signed::split_commit(raw.as_bytes(), gitseal::git::signed::HashKind::Sha1)
+            .expect("one signature")
+            .expect("signed");
+    let payload = w.env.write("payload", &signed.payload);
+    // openssl reads CMS armor labelled CMS; the bytes inside are gitsign's.
+    let armor = String::from_utf8(signed.signature.clone()).expect("ascii armor");
+    let signature = w
+        .env
+        .write("sig.pem", armor.replace("SIGNED MESSAGE", "CMS"));
+    let stack_root: serde_json::Value =
+        serde_json::from_str(&w.services.trusted_root()).expect("json");
+    let ca = stack_root["certificateAuthorities"][0]["certChain"]["certificates"][0]["rawBytes"]
+        .as_str()
+        .expect("ca");
+    let ca_pem = format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        ca.as_bytes()
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let ca_file = w.env.write("ca.pem", ca_pem);
+    let mut cmd = w.env.command(&openssl);
+    cmd.args([
+        "cms", "-verify", "-binary", "-inform", "PEM", "-purpose", "any",
+    ])
+    .arg("-in")
+    .arg(&signature)
+    .arg("-content")
+    .arg(&payload)
+    .arg("-CAfile")
+    .arg(&ca_file)
+    .args(["-out", "/dev/null"]);
+    let verified = run(&mut cmd).success();
+    assert!(
+        verified.stderr.contains("Verification successful"),
+        "{}",
+        verified.describe()
+    );
+}
+
+#[test]
+fn a_second_commit_within_ten_minutes_asks_fulcio_nothing() {
+    let w = World::new();
+    let token = w.token();
+    w.commit(&[("SIGSTORE_ID_TOKEN", &token)], "first")
+        .success();
+    let cache = w.env.home().join(".cache/gitseal/credentials");
+    let files: Vec<_> = std::fs::read_dir(&cache).expect("cache dir").collect();
+    assert_eq!(files.len(), 1);
+    // No token now: the cached certificate signs.
+    w.commit(&[], "second").success();
+    assert_eq!(
+        (w.services.fulcio_calls(), w.services.rekor_calls()),
+        (1, 2)
+    );
+    w.git_env(&[], &["verify-commit", "HEAD"]).success();
+
+    // After `gitseal logout` there is nothing to sign with.
+    let mut cmd = w.env.gitseal();
+    run(cmd.current_dir(&w.dir).arg("logout")).success();
+    let before = w.head();
+    let third = w.commit(&[], "third");
+    assert_ne!(third.code, 0);
+    assert!(
+        third.stderr.contains("no OIDC token"),
+        "{}",
+        third.describe()
+    );
+    assert_eq!(w.head(), before, "no commit written");
+}
+
+#[test]
+fn github_actions_credentials_are_used() {
+    let w = World::new();
+    *w.services.services.actions_token.lock().expect("lock") =
+        Some(("request-token".into(), w.token()));
+    let url = w.services.actions_url();
+    w.commit(
+        &[
+            ("ACTIONS_ID_TOKEN_REQUEST_URL", &url),
+            ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "request-token"),
+        ],
+        "ci",
+    )
+    .success();
+    w.git_env(&[], &["verify-commit", "HEAD"]).success();
+    let refused = w.commit(
+        &[
+            ("ACTIONS_ID_TOKEN_REQUEST_URL", &url),
+            ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "wrong"),
+        ],
+        "ci2",
+    );
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused.stderr.contains("github actions token service"),
+        "{}",
+        refused.describe()
+    );
+}
+
+#[test]
+fn online_mode_is_found_in_the_log_by_the_commit_id() {
+    let w = World::new();
+    w.git(&["config", "gitseal.rekorMode", "online"]);
+    let token = w.token();
+    w.commit(&[("SIGSTORE_ID_TOKEN", &token)], "online")
+        .success();
+    let shown = {
+        let mut cmd = w.env.gitseal();
+        run(cmd.current_dir(&w.dir).args(["show", "HEAD"]))
+            .success()
+            .stdout()
+    };
+    assert!(shown.contains("gitsign online mode"), "{shown}");
+    let verified = w.git_env(&[], &["verify-commit", "HEAD"]).success();
+    assert!(
+        verified
+            .stderr_lines()
+            .join("\n")
+            .contains("Logged in the transparency log"),
+        "{}",
+        verified.describe()
+    );
+    // The same history with the log out of reach fails and says so.
+    w.git(&["config", "gitseal.rekor", "http://127.0.0.1:9"]);
+    let unreachable = w.git_env(&[], &["verify-commit", "HEAD"]);
+    assert_ne!(unreachable.code, 0);
+    assert!(
+        unreachable.stderr.contains("could not be searched"),
+        "{}",
+        unreachable.describe()
+    );
+}
+
+/// How a case breaks the world before a commit is attempted.
+type Breakage = Box<dyn Fn(&World)>;
+
+/// Every failure: git writes no commit, gitseal one error line naming the service.
+#[test]
+fn service_and_token_failures_are_one_line_and_write_nothing() {
+    let w = World::new();
+    let token = w.token();
+    let cases: Vec<(&str, Breakage, &str)> = vec![
+        (
+            "fulcio 500",
+            Box::new(|w: &World| w.services.set_fulcio(Fault::Error500)),
+            "fulcio (",
+        ),
+        (
+            "fulcio hangs",
+            Box::new(|w: &World| w.services.set_fulcio(Fault::Hang)),
+            "fulcio (",
+        ),
+        (
+            "fulcio garbage",
+            Box::new(|w: &World| w.services.set_fulcio(Fault::Garbage)),
+            "fulcio (",
+        ),
+        (
+            "fulcio other key",
+            Box::new(|w: &World| w.services.set_fulcio(Fault::OtherKey)),
+            "for another key",
+        ),
+        (
+            "fulcio other identity",
+            Box::new(|w: &World| w.services.set_fulcio(Fault::OtherIdentity)),
+            "the certificate is for someone-else@example.org",
+        ),
+        (
+            "rekor 500",
+            Box::new(|w: &World| w.services.set_rekor(Fault::Error500)),
+            "rekor (",
+        ),
+        (
+            "rekor hangs",
+            Box::new(|w: &World| w.services.set_rekor(Fault::Hang)),
+            "rekor (",
+        ),
+        (
+            "rekor garbage",
+            Box::new(|w: &World| w.services.set_rekor(Fault::Garbage)),
+            "rekor (",
+        ),
+        (
+            "rekor bad SET",
+            Box::new(|w: &World| w.services.set_rekor(Fault::BadSet)),
+            "the returned entry does not verify",
+        ),
+        (
+            "fulcio refused",
+            Box::new(|w: &World| {
+                w.git(&["config", "gitseal.fulcio", "http://127.0.0.1:9"]);
+            }),
+            "fulcio (http://127.0.0.1:9)",
+        ),
+        (
+            "rekor refused",
+            Box::new(|w: &World| {
+                w.git(&["config", "gitseal.rekor", "http://127.0.0.1:9"]);
+            }),
+            "rekor (http://127.0.0.1:9)",
+        ),
+    ];
+    let before = w.head();
+    for (name, break_it, expected) in cases {
+        break_it(&w);
+        let failed = w.commit(&[("SIGSTORE_ID_TOKEN", &token)], name);
+        assert_ne!(failed.code, 0, "{name}: {}", failed.describe());
+        let errors: Vec<_> = failed
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("error: "))
+            .collect();
+        assert!(
+            errors.iter().any(|l| l.contains(expected)),
+            "{name}: {}",
+            failed.describe()
+        );
+        assert!(
+            !failed.stderr.contains(&token),
+            "{name}: the token must never be printed"
+        );
+        assert_eq!(w.head(), before, "{name}: no commit written");
+        w.services.set_fulcio(Fault::None);
+        w.services.set_rekor(Fault::None);
+        w.git(&["config", "gitseal.fulcio", &w.services.fulcio_url()]);
+        w.git(&["config", "gitseal.rekor", &w.services.rekor_url()]);
+    }
+
+    let expired = w.services.token(&alice(), now() - 60);
+    let failed = w.commit(&[("SIGSTORE_ID_TOKEN", &expired)], "expired");
+    assert!(failed.stderr.contains("expired"), "{}", failed.describe());
+    let failed = w.commit(&[("SIGSTORE_ID_TOKEN", "not-a-jwt")], "malformed");
+    assert!(failed.stderr.contains("not a JWT"), "{}", failed.describe());
+    // A token from an issuer Fulcio does not trust.
+    let foreign = Stack::new().token(&alice(), now() + 300);
+    let failed = w.commit(&[("SIGSTORE_ID_TOKEN", &foreign)], "foreign");
+    assert!(failed.stderr.contains("fulcio ("), "{}", failed.describe());
+    assert_eq!(w.head(), before);
+}

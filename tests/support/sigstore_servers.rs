@@ -1,0 +1,372 @@
+//! Fulcio, Rekor and a GitHub-Actions-style token service on 127.0.0.1, backed by the
+//! test instance ([`super::sigstore_stack::Stack`]), each able to fail on purpose. They
+//! speak the public APIs gitseal's clients (the Sigstore project's crates) speak: Fulcio
+//! v2 `signingCert`, Rekor v1 entries and search.
+
+use super::sigstore_stack::{Identity, Stack};
+use base64ct::{Base64, Encoding};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+use tiny_http::{Header, Method, Response, Server};
+
+/// How a service misbehaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    None,
+    /// Accepts the connection and never answers.
+    Hang,
+    /// HTTP 500 with a message.
+    Error500,
+    /// 201 with a body that is not what the API returns.
+    Garbage,
+    /// Fulcio: a valid certificate, for another key.
+    OtherKey,
+    /// Fulcio: a valid certificate, for another identity.
+    OtherIdentity,
+    /// Rekor: an entry whose SET does not verify.
+    BadSet,
+}
+
+/// The shared state of the services.
+pub struct Services {
+    pub stack: Mutex<Stack>,
+    pub fulcio_fault: Mutex<Fault>,
+    pub rekor_fault: Mutex<Fault>,
+    pub fulcio_calls: AtomicUsize,
+    pub rekor_calls: AtomicUsize,
+    /// What the token service hands out, and the bearer it wants.
+    pub actions_token: Mutex<Option<(String, String)>>,
+    entries: Mutex<HashMap<String, Value>>,
+}
+
+/// The services' clock: the real one, as Fulcio's and Rekor's (clients check that a log
+/// time is not in their future).
+fn clock() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Running services; stopped when dropped.
+pub struct Running {
+    pub services: Arc<Services>,
+    pub url: String,
+    server: Arc<Server>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Running {
+    pub fn fulcio_url(&self) -> String {
+        format!("{}/fulcio", self.url)
+    }
+    pub fn rekor_url(&self) -> String {
+        format!("{}/rekor", self.url)
+    }
+    pub fn actions_url(&self) -> String {
+        format!("{}/actions/token?api-version=2.0", self.url)
+    }
+    pub fn set_fulcio(&self, fault: Fault) {
+        *self.services.fulcio_fault.lock().expect("lock") = fault;
+    }
+    pub fn set_rekor(&self, fault: Fault) {
+        *self.services.rekor_fault.lock().expect("lock") = fault;
+    }
+    pub fn fulcio_calls(&self) -> usize {
+        self.services.fulcio_calls.load(Ordering::SeqCst)
+    }
+    pub fn rekor_calls(&self) -> usize {
+        self.services.rekor_calls.load(Ordering::SeqCst)
+    }
+    pub fn trusted_root(&self) -> String {
+        self.services.stack.lock().expect("lock").trusted_root()
+    }
+    pub fn token(&self, who: &Identity, expires: i64) -> String {
+        self.services
+            .stack
+            .lock()
+            .expect("lock")
+            .token(who, expires)
+    }
+}
+
+/// Starts the services on a free loopback port.
+pub fn start(stack: Stack) -> Running {
+    let server = Arc::new(Server::http("127.0.0.1:0").expect("bind 127.0.0.1"));
+    let port = server
+        .server_addr()
+        .to_ip()
+        .map(|a| a.port())
+        .expect("ip listener");
+    let services = Arc::new(Services {
+        stack: Mutex::new(stack),
+        fulcio_fault: Mutex::new(Fault::None),
+        rekor_fault: Mutex::new(Fault::None),
+        fulcio_calls: AtomicUsize::new(0),
+        rekor_calls: AtomicUsize::new(0),
+        actions_token: Mutex::new(None),
+        entries: Mutex::new(HashMap::new()),
+    });
+    let thread = {
+        let server = server.clone();
+        let services = services.clone();
+        std::thread::spawn(move || {
+            for mut request in server.incoming_requests() {
+                let services = services.clone();
+                // One thread per request, so that a hanging answer blocks nobody else.
+                std::thread::spawn(move || {
+                    let mut body = Vec::new();
+                    let _ = request.as_reader().read_to_end(&mut body);
+                    let url = request.url().to_string();
+                    let auth = request
+                        .headers()
+                        .iter()
+                        .find(|h| h.field.equiv("Authorization"))
+                        .map(|h| h.value.to_string());
+                    let (status, answer) =
+                        route(&services, request.method(), &url, auth.as_deref(), &body);
+                    if status == 0 {
+                        // Hang: hold the connection open well past any client timeout.
+                        std::thread::sleep(Duration::from_secs(120));
+                        return;
+                    }
+                    let header =
+                        Header::from_bytes("Content-Type", "application/json").expect("header");
+                    let _ = request.respond(
+                        Response::from_data(answer)
+                            .with_status_code(status)
+                            .with_header(header),
+                    );
+                });
+            }
+        })
+    };
+    Running {
+        services,
+        url: format!("http://127.0.0.1:{port}"),
+        server,
+        thread: Some(thread),
+    }
+}
+
+fn route(
+    s: &Services,
+    method: &Method,
+    url: &str,
+    auth: Option<&str>,
+    body: &[u8],
+) -> (u16, Vec<u8>) {
+    match (method, url) {
+        (Method::Post, "/fulcio/api/v2/signingCert") => {
+            s.fulcio_calls.fetch_add(1, Ordering::SeqCst);
+            let fault = *s.fulcio_fault.lock().expect("lock");
+            fault_or(fault, || fulcio(s, body))
+        }
+        (Method::Post, "/rekor/api/v1/log/entries") => {
+            s.rekor_calls.fetch_add(1, Ordering::SeqCst);
+            let fault = *s.rekor_fault.lock().expect("lock");
+            fault_or(fault, || rekor_create(s, body))
+        }
+        (Method::Post, "/rekor/api/v1/index/retrieve") => rekor_search(s, body),
+        (Method::Get, path) if path.starts_with("/rekor/api/v1/log/entries/") => {
+            let uuid = &path["/rekor/api/v1/log/entries/".len()..];
+            match s.entries.lock().expect("lock").get(uuid) {
+                Some(entry) => (200, json!({ uuid: entry }).to_string().into_bytes()),
+                None => (404, br#"{"code":404,"message":"not found"}"#.to_vec()),
+            }
+        }
+        (Method::Get, path) if path.starts_with("/actions/token") => {
+            let wanted = s.actions_token.lock().expect("lock").clone();
+            match wanted {
+                Some((bearer, token))
+                    if auth == Some(&format!("Bearer {bearer}"))
+                        && path.contains("audience=sigstore") =>
+                {
+                    (200, json!({ "value": token }).to_string().into_bytes())
+                }
+                _ => (401, b"{}".to_vec()),
+            }
+        }
+        _ => (404, b"{}".to_vec()),
+    }
+}
+
+fn fault_or(fault: Fault, ok: impl FnOnce() -> (u16, Vec<u8>)) -> (u16, Vec<u8>) {
+    match fault {
+        Fault::Hang => (0, Vec::new()),
+        Fault::Error500 => (500, br#"{"code":500,"message":"internal error"}"#.to_vec()),
+        Fault::Garbage => (201, b"<html>not an API</html>".to_vec()),
+        _ => ok(),
+    }
+}
+
+fn pem(label: &str, der: &[u8]) -> String {
+    der::pem::encode_string(label, der::pem::LineEnding::LF, der).expect("pem")
+}
+
+fn fulcio(s: &Services, body: &[u8]) -> (u16, Vec<u8>) {
+    let Ok(request) = serde_json::from_slice::<Value>(body) else {
+        return (400, b"{}".to_vec());
+    };
+    let token = request["credentials"]["oidcIdentityToken"]
+        .as_str()
+        .unwrap_or("");
+    let mut stack = s.stack.lock().expect("lock");
+    let who = match stack.check_token(token, clock()) {
+        Ok(who) => who,
+        Err(why) => {
+            return (
+                401,
+                json!({ "code": 401, "message": why })
+                    .to_string()
+                    .into_bytes(),
+            );
+        }
+    };
+    let key_pem = request["publicKeyRequest"]["publicKey"]["content"]
+        .as_str()
+        .unwrap_or("");
+    let Ok((_, spki)) = der::pem::decode_vec(key_pem.as_bytes()) else {
+        return (400, br#"{"code":400,"message":"bad public key"}"#.to_vec());
+    };
+    // Proof of possession: the identity, signed with the key to be certified.
+    let proof = request["publicKeyRequest"]["proofOfPossession"]
+        .as_str()
+        .and_then(|p| Base64::decode_vec(p).ok())
+        .unwrap_or_default();
+    {
+        use p256::ecdsa::signature::Verifier;
+        use p256::pkcs8::DecodePublicKey;
+        let verified = p256::ecdsa::VerifyingKey::from_public_key_der(&spki)
+            .ok()
+            .zip(p256::ecdsa::DerSignature::from_bytes(&proof).ok())
+            .is_some_and(|(key, sig)| key.verify(who.email.as_bytes(), &sig).is_ok());
+        if !verified {
+            return (
+                400,
+                br#"{"code":400,"message":"proof of possession failed"}"#.to_vec(),
+            );
+        }
+    }
+    let fault = *s.fulcio_fault.lock().expect("lock");
+    let (spki, who) = match fault {
+        Fault::OtherKey => {
+            let other = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
+            use p256::pkcs8::EncodePublicKey;
+            let der = other.verifying_key().to_public_key_der().expect("spki");
+            (der.as_bytes().to_vec(), who)
+        }
+        Fault::OtherIdentity => (
+            spki,
+            Identity {
+                email: "someone-else@example.org".into(),
+                issuer: who.issuer,
+            },
+        ),
+        _ => (spki, who),
+    };
+    let leaf = stack.certificate_for(&spki, &who, clock());
+    let chain = [
+        pem("CERTIFICATE", &leaf),
+        pem("CERTIFICATE", stack.ca_certificate()),
+    ];
+    (
+        201,
+        json!({ "signedCertificateEmbeddedSct": { "chain": { "certificates": chain } } })
+            .to_string()
+            .into_bytes(),
+    )
+}
+
+fn rekor_create(s: &Services, body: &[u8]) -> (u16, Vec<u8>) {
+    let Ok(request) = serde_json::from_slice::<Value>(body) else {
+        return (400, b"{}".to_vec());
+    };
+    let spec = &request["spec"];
+    let hash = spec["data"]["hash"]["value"].as_str().unwrap_or("");
+    let signature = spec["signature"]["content"]
+        .as_str()
+        .and_then(|c| Base64::decode_vec(c).ok())
+        .unwrap_or_default();
+    let key = spec["signature"]["publicKey"]["content"]
+        .as_str()
+        .and_then(|c| Base64::decode_vec(c).ok())
+        .and_then(|c| String::from_utf8(c).ok())
+        .unwrap_or_default();
+    if hash.len() != 64 || signature.is_empty() || key.is_empty() {
+        return (
+            400,
+            br#"{"code":400,"message":"not a hashedrekord"}"#.to_vec(),
+        );
+    }
+    let canonical = gitseal::sigstore::tlog::hashedrekord_body(hash, &signature, &key);
+    let mut logged = s.stack.lock().expect("lock").log(&canonical, clock()).entry;
+    if *s.rekor_fault.lock().expect("lock") == Fault::BadSet
+        && let Some(promise) = logged.inclusion_promise.as_mut()
+    {
+        promise.signed_entry_timestamp[10] ^= 1;
+    }
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let proof = logged.inclusion_proof.as_ref().expect("proof");
+    let uuid = hex(&Sha256::digest([&[0u8][..], canonical.as_bytes()].concat()));
+    let entry = json!({
+        "body": Base64::encode_string(canonical.as_bytes()),
+        "integratedTime": logged.integrated_time,
+        "logID": hex(&logged.log_id.as_ref().expect("log id").key_id),
+        "logIndex": logged.log_index,
+        "verification": {
+            "inclusionProof": {
+                "checkpoint": proof.checkpoint.as_ref().map(|c| c.envelope.clone()).unwrap_or_default(),
+                "hashes": proof.hashes.iter().map(|h| hex(h)).collect::<Vec<_>>(),
+                "logIndex": proof.log_index,
+                "rootHash": hex(&proof.root_hash),
+                "treeSize": proof.tree_size,
+            },
+            "signedEntryTimestamp": Base64::encode_string(
+                &logged.inclusion_promise.as_ref().expect("SET").signed_entry_timestamp),
+        }
+    });
+    s.entries
+        .lock()
+        .expect("lock")
+        .insert(uuid.clone(), entry.clone());
+    (201, json!({ uuid: entry }).to_string().into_bytes())
+}
+
+fn rekor_search(s: &Services, body: &[u8]) -> (u16, Vec<u8>) {
+    let wanted = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| {
+            v["hash"]
+                .as_str()
+                .map(|h| h.trim_start_matches("sha256:").to_string())
+        })
+        .unwrap_or_default();
+    let entries = s.entries.lock().expect("lock");
+    let found: Vec<&String> = entries
+        .iter()
+        .filter(|(_, entry)| {
+            entry["body"]
+                .as_str()
+                .and_then(|b| Base64::decode_vec(b).ok())
+                .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+                .is_some_and(|b| b["spec"]["data"]["hash"]["value"] == wanted.as_str())
+        })
+        .map(|(uuid, _)| uuid)
+        .collect();
+    (200, json!(found).to_string().into_bytes())
+}
