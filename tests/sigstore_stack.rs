@@ -226,3 +226,64 @@ fn plain_git_shows_who_the_policy_allows() {
     repo.git(&["config", "--unset", "gitseal.anchor"]).success();
     assert_eq!(letters(&repo, &by_mallory), "G|fully");
 }
+
+#[test]
+fn gitseal_verify_judges_sigstore_commits_by_the_policy() {
+    let env = TestEnv::new();
+    let mut stack = Stack::new();
+    let repo = repo(&env, &stack);
+    let policy = format!(
+        "version = 1\n\n[principals.alice]\nsigstore = [{{ issuer = \"{ISSUER}\", subject = \"alice@example.org\" }}]\n\n\
+         [[rules]]\nrefs = [\"refs/heads/*\"]\ncommits = [\"alice\"]\n\n[policy_changes]\nsigners = [\"alice\"]\n"
+    );
+    let anchor = commit(&repo, &[(".gitseal/policy.toml", &policy)], "policy", |p| {
+        stack.sign(p, &alice(), T + 3)
+    });
+    let good = commit(&repo, &[("a.txt", "a\n")], "by alice", |p| {
+        stack.sign(p, &alice(), T + 20)
+    });
+    let verify = |rev: &str| {
+        let mut cmd = env.gitseal();
+        cmd.current_dir(&repo.dir).args([
+            "verify",
+            "--anchor",
+            &anchor,
+            "--ref",
+            "refs/heads/main",
+            "--no-cache",
+            "--format",
+            "json",
+            rev,
+        ]);
+        run(&mut cmd)
+    };
+    let ok = verify(&good).success();
+    let doc: serde_json::Value = serde_json::from_str(&ok.stdout()).expect("json");
+    let entry = |doc: &serde_json::Value, id: &str| {
+        doc["results"]
+            .as_array()
+            .and_then(|r| r.iter().find(|c| c["commit"] == id).cloned())
+            .unwrap_or_else(|| panic!("{id} is not reported: {doc:#}"))
+    };
+    let judged = entry(&doc, &good);
+    assert_eq!(judged["signature"]["format"], "x509", "{doc:#}");
+    assert_eq!(judged["signature"]["time_source"], "tlog", "{doc:#}");
+    assert_eq!(
+        judged["signature"]["key"],
+        format!("{ISSUER} alice@example.org"),
+        "{doc:#}"
+    );
+    assert_eq!(judged["principal"], "alice", "{doc:#}");
+
+    let bad = commit(&repo, &[("b.txt", "b\n")], "by mallory", |p| {
+        stack.sign(p, &mallory(), T + 40)
+    });
+    let failed = verify(&bad).exit(1);
+    let doc: serde_json::Value = serde_json::from_str(&failed.stdout()).expect("json");
+    let judged = entry(&doc, &bad);
+    assert_eq!(judged["ok"], false, "{doc:#}");
+    assert!(
+        judged["reasons"].to_string().contains("unknown signer"),
+        "{doc:#}"
+    );
+}

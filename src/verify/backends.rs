@@ -12,9 +12,48 @@ pub struct Certificates<'a> {
 }
 
 /// Whether a verdict depends only on the signature and payload (and so may be cached by
-/// commit id): OpenPGP verdicts also depend on the certificates in the tree.
+/// commit id): OpenPGP verdicts also depend on the certificates in the tree, and a
+/// Sigstore signature without a log proof may find one when the log can be reached.
 pub fn cacheable(verdict: &Verdict) -> bool {
-    verdict.format != Format::OpenPgp
+    match verdict.format {
+        Format::OpenPgp => false,
+        Format::X509 => !matches!(&verdict.outcome, Err(f) if f.kind == FailureKind::Unlogged),
+        Format::Ssh => true,
+    }
+}
+
+/// The Sigstore trusted root and log settings, loaded once per process when the first
+/// x509 signature is met (from the repository's git config, like every other setting).
+fn sigstore() -> Result<
+    &'static (
+        crate::sigstore::trust::TrustRoot,
+        crate::sigstore::online::Settings,
+    ),
+    &'static str,
+> {
+    static CONTEXT: std::sync::OnceLock<
+        Result<
+            (
+                crate::sigstore::trust::TrustRoot,
+                crate::sigstore::online::Settings,
+            ),
+            String,
+        >,
+    > = std::sync::OnceLock::new();
+    CONTEXT
+        .get_or_init(|| {
+            let config = crate::config::Settings::load()
+                .sigstore()
+                .map_err(|e| e.message)?;
+            let (root, note) =
+                crate::sigstore::trust::load(&config.trust).map_err(|e| e.to_string())?;
+            if let Some(note) = note {
+                crate::output::sigstore_text::note(&note, &mut std::io::stderr().lock());
+            }
+            Ok((root, config.online))
+        })
+        .as_ref()
+        .map_err(String::as_str)
 }
 
 /// Checks a git object's signature with the room its armor names.
@@ -22,6 +61,18 @@ pub fn verify(
     payload: &[u8],
     signature: &[u8],
     committer_time: i64,
+    certs: &Certificates<'_>,
+) -> Verdict {
+    verify_object(payload, signature, committer_time, None, certs)
+}
+
+/// [`verify`] for an object whose id (hex) is known: gitsign's online-mode signatures are
+/// found in the log by it.
+pub fn verify_object(
+    payload: &[u8],
+    signature: &[u8],
+    committer_time: i64,
+    object_id: Option<&str>,
     certs: &Certificates<'_>,
 ) -> Verdict {
     let Some(format) = Format::from_armor(signature) else {
@@ -35,12 +86,22 @@ pub fn verify(
     match format {
         Format::Ssh => crate::ssh::verifier::SshVerifier.verify(payload, signature, committer_time),
         Format::OpenPgp => openpgp(payload, signature, committer_time, certs.openpgp),
-        other => unsupported(
-            other,
-            &format!("{other} signatures are not supported by this version of gitseal"),
-            FailureKind::Malformed,
-            committer_time,
-        ),
+        Format::X509 => match sigstore() {
+            Ok((trust, online)) => {
+                let verifier = crate::sigstore::verifier::SigstoreVerifier { trust, online };
+                let object = crate::sigstore::verify::Object {
+                    payload,
+                    id: object_id,
+                };
+                verifier.verify_object(&object, signature).0
+            }
+            Err(problem) => unsupported(
+                Format::X509,
+                &format!("cannot check Sigstore signatures: {problem}"),
+                FailureKind::Untrusted,
+                committer_time,
+            ),
+        },
     }
 }
 
