@@ -11,10 +11,25 @@ command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 command -v ssh-agent >/dev/null 2>&1 || need+=(openssh-client)
 command -v gpg >/dev/null 2>&1 || need+=(gnupg)
 command -v setsid >/dev/null 2>&1 || need+=(util-linux)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing: ${need[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# sigstore-python verifies the Sigstore bundles gitseal exports (tests/sigstore_interop.rs),
+# in a venv of its own, pinned, outside the clone.
+if [ -z "${GITSEAL_SIGSTORE_PYTHON:-}" ]; then
+  venv="${GITSEAL_VENV:-${CARGO_TARGET_DIR:-$PWD/target}/sigstore-python-4.5.1}"
+  if [ ! -x "$venv/bin/sigstore" ]; then
+    echo "installing sigstore-python 4.5.1 in $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check sigstore==4.5.1
+  fi
+  export GITSEAL_SIGSTORE_PYTHON="$venv/bin/sigstore"
 fi
 
 cargo fmt --check

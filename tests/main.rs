@@ -17,6 +17,7 @@ mod passphrase;
 mod pre_receive;
 mod revocation;
 mod setup;
+mod sigstore_interop;
 mod sigstore_sign;
 mod sigstore_stack;
 mod sigstore_vectors;

@@ -31,7 +31,7 @@ pub fn require(program: &str, package: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("this test needs {program}: apt-get install {package}"))
 }
 
-fn find_in_path(program: &str) -> Option<PathBuf> {
+pub fn find_in_path(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|dir| dir.join(program))

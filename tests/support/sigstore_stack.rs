@@ -24,8 +24,8 @@ use x509_cert::ext::pkix::sct::{
     SignatureAndHashAlgorithm, SignedCertificateTimestamp, Version as SctVersion,
 };
 use x509_cert::ext::pkix::{
-    BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages, SignedCertificateTimestampList,
-    SubjectAltName,
+    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages,
+    SignedCertificateTimestampList, SubjectAltName, SubjectKeyIdentifier,
 };
 use x509_cert::ext::{AsExtension, Extension};
 use x509_cert::name::Name;
@@ -53,6 +53,12 @@ fn spki_der(key: &SigningKey) -> Vec<u8> {
         .expect("SPKI")
         .as_bytes()
         .to_vec()
+}
+
+/// A key identifier (RFC 5280 4.2.1.2, method 1: SHA-1 of the public key).
+fn key_id(key: &SigningKey) -> Vec<u8> {
+    use sha1::Digest as _;
+    sha1::Sha1::digest(key.verifying_key().to_encoded_point(false).as_bytes()).to_vec()
 }
 
 fn sign(key: &SigningKey, message: &[u8]) -> Vec<u8> {
@@ -144,6 +150,10 @@ impl Stack {
                     &KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign),
                     &ca_name,
                 ),
+                extension(
+                    &SubjectKeyIdentifier(OctetString::new(key_id(&ca_key)).expect("key id")),
+                    &ca_name,
+                ),
             ]),
         };
         let ca_cert = signed_certificate(tbs, &ca_key);
@@ -200,11 +210,23 @@ impl Stack {
         let empty = Name::default();
         let mut extensions = vec![
             extension(&KeyUsage(KeyUsages::DigitalSignature.into()), &empty),
-            extension(&ExtendedKeyUsage(vec![CODE_SIGNING]), &empty),
+            // As Fulcio: the extended key usage is not critical (sigstore-python insists).
+            Extension {
+                critical: false,
+                ..extension(&ExtendedKeyUsage(vec![CODE_SIGNING]), &empty)
+            },
             extension(
                 &SubjectAltName(vec![GeneralName::Rfc822Name(
                     Ia5String::new(&who.email).expect("ascii e-mail"),
                 )]),
+                &empty,
+            ),
+            extension(
+                &AuthorityKeyIdentifier {
+                    key_identifier: Some(OctetString::new(key_id(&self.ca_key)).expect("key id")),
+                    authority_cert_issuer: None,
+                    authority_cert_serial_number: None,
+                },
                 &empty,
             ),
             raw_extension(FULCIO_ISSUER_V1, who.issuer.as_bytes().to_vec()),

@@ -1,0 +1,199 @@
+//! Third-party verification of what gitseal exports: sigstore-python (PyPI `sigstore`,
+//! pinned 4.5.1 by scripts/test.sh) verifies the bundles `gitseal bundle` writes, for the
+//! real gitsign signatures (against the public-good root shipped in sigstore-python) and
+//! for signatures gitseal made against the hermetic services (through a client trust
+//! config naming the test instance).
+
+use crate::support::sigstore_stack::{Identity, Stack};
+use crate::support::{Run, TestEnv, commit_with_signature, run};
+use std::path::PathBuf;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sigstore");
+const GOOGLE: &str = "https://accounts.google.com";
+
+/// sigstore-python's CLI: `GITSEAL_SIGSTORE_PYTHON`, else `sigstore` on PATH.
+fn sigstore_python() -> PathBuf {
+    if let Some(path) = std::env::var_os("GITSEAL_SIGSTORE_PYTHON") {
+        return PathBuf::from(path);
+    }
+    crate::support::find_in_path("sigstore").unwrap_or_else(|| {
+        panic!(
+            "this test needs sigstore-python: pip install sigstore==4.5.1 (scripts/test.sh installs it in a venv and sets GITSEAL_SIGSTORE_PYTHON)"
+        )
+    })
+}
+
+fn git(env: &TestEnv, dir: &std::path::Path, args: &[&str]) -> Run {
+    run(env.git(dir).args(args))
+}
+
+fn export(env: &TestEnv, dir: &std::path::Path, id: &str, name: &str) -> (PathBuf, PathBuf) {
+    let bundle = env.path(&format!("{name}.sigstore.json"));
+    let artifact = env.path(&format!("{name}.der"));
+    let mut cmd = env.gitseal();
+    cmd.current_dir(dir)
+        .arg("bundle")
+        .arg("--artifact")
+        .arg(&artifact)
+        .arg(id);
+    let out = run(&mut cmd).success();
+    std::fs::write(&bundle, out.stdout()).expect("write bundle");
+    (bundle, artifact)
+}
+
+fn python_verify(
+    env: &TestEnv,
+    trust: Option<&PathBuf>,
+    bundle: &PathBuf,
+    artifact: &PathBuf,
+    identity: &str,
+    issuer: &str,
+) -> Run {
+    let mut cmd = env.command(sigstore_python());
+    if let Some(config) = trust {
+        cmd.arg("--trust-config").arg(config);
+    }
+    cmd.args(["verify", "identity", "--offline", "--bundle"])
+        .arg(bundle)
+        .args(["--cert-identity", identity, "--cert-oidc-issuer", issuer])
+        .arg(artifact);
+    run(&mut cmd)
+}
+
+#[test]
+fn sigstore_python_verifies_bundles_of_real_gitsign_signatures() {
+    let env = TestEnv::new();
+    let dir = env.path("repo");
+    std::fs::create_dir_all(&dir).expect("dir");
+    git(&env, &dir, &["init", "-q"]).success();
+    for (name, identity) in [
+        (
+            "commits/fe1e62346d3c346a343d089e8b4c3fb57716bc94.commit",
+            "billy@chainguard.dev",
+        ),
+        (
+            "commits/44ed33f7e317e29efa1f0188faa5d2a044fbef76.commit",
+            "adam.kaplan@chainguard.dev",
+        ),
+        (
+            "commits/138f9d7cb3097a5f04192621a186e54f86390df0.tag",
+            "billy@chainguard.dev",
+        ),
+        ("upstream/e2e-offline.commit", "billy@chainguard.dev"),
+    ] {
+        let kind = if name.ends_with(".tag") {
+            "tag"
+        } else {
+            "commit"
+        };
+        let path = format!("{FIXTURES}/{name}");
+        let id = git(
+            &env,
+            &dir,
+            &["hash-object", "-t", kind, "-w", "--literally", &path],
+        )
+        .success()
+        .stdout()
+        .trim()
+        .to_string();
+        let (bundle, artifact) = export(&env, &dir, &id, &id);
+        let ok = python_verify(&env, None, &bundle, &artifact, identity, GOOGLE);
+        assert_eq!(ok.code, 0, "{name}: {}", ok.describe());
+        let wrong = python_verify(
+            &env,
+            None,
+            &bundle,
+            &artifact,
+            "mallory@example.org",
+            GOOGLE,
+        );
+        assert_ne!(wrong.code, 0, "{name}: a wrong identity must fail");
+        // The artifact is bound to the commit: a changed byte fails.
+        let mut bytes = std::fs::read(&artifact).expect("artifact");
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        std::fs::write(&artifact, bytes).expect("write");
+        let tampered = python_verify(&env, None, &bundle, &artifact, identity, GOOGLE);
+        assert_ne!(tampered.code, 0, "{name}: a changed artifact must fail");
+    }
+}
+
+#[test]
+fn sigstore_python_verifies_what_gitseal_signed() {
+    let env = TestEnv::new();
+    let mut stack = Stack::new();
+    let dir = env.path("repo");
+    std::fs::create_dir_all(&dir).expect("dir");
+    git(&env, &dir, &["init", "-q", "-b", "main"]).success();
+    let alice = Identity {
+        email: "alice@example.org".into(),
+        issuer: "https://issuer.gitseal.test".into(),
+    };
+    std::fs::write(dir.join("a.txt"), "a\n").expect("write");
+    git(&env, &dir, &["add", "a.txt"]).success();
+    let tree = git(&env, &dir, &["write-tree"])
+        .success()
+        .stdout()
+        .trim()
+        .to_string();
+    let unsigned_id = git(&env, &dir, &["commit-tree", &tree, "-m", "signed"])
+        .success()
+        .stdout()
+        .trim()
+        .to_string();
+    let unsigned = git(&env, &dir, &["cat-file", "commit", &unsigned_id])
+        .success()
+        .stdout();
+    // Signed now, so that sigstore-python's check that a log time is not in its future holds.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let armored = stack.sign_with(unsigned.as_bytes(), &alice, now - 5, now - 3, |_| {});
+    let raw = commit_with_signature(&unsigned, &armored);
+    let id = crate::support::run_stdin(
+        env.git(&dir)
+            .args(["hash-object", "-t", "commit", "-w", "--stdin"]),
+        raw.as_bytes(),
+    )
+    .success()
+    .stdout()
+    .trim()
+    .to_string();
+    let (bundle, artifact) = export(&env, &dir, &id, "own");
+
+    let root: serde_json::Value = serde_json::from_str(&stack.trusted_root()).expect("root");
+    let valid = serde_json::json!({"start": "2020-01-01T00:00:00Z"});
+    let config = serde_json::json!({
+        "mediaType": "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json",
+        "trustedRoot": root,
+        "signingConfig": {
+            "mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
+            "caUrls": [{"url": "http://fulcio.gitseal.test", "majorApiVersion": 1, "validFor": valid, "operator": "gitseal.test"}],
+            "oidcUrls": [{"url": "https://issuer.gitseal.test", "majorApiVersion": 1, "validFor": valid, "operator": "gitseal.test"}],
+            "rekorTlogUrls": [{"url": "http://rekor.gitseal.test", "majorApiVersion": 1, "validFor": valid, "operator": "gitseal.test"}],
+            "rekorTlogConfig": {"selector": "ANY"},
+            "tsaUrls": [],
+            "tsaConfig": {"selector": "ANY"}
+        }
+    });
+    let config_path = env.write("trust-config.json", config.to_string());
+    let ok = python_verify(
+        &env,
+        Some(&config_path),
+        &bundle,
+        &artifact,
+        "alice@example.org",
+        "https://issuer.gitseal.test",
+    );
+    assert_eq!(ok.code, 0, "{}", ok.describe());
+    let wrong = python_verify(
+        &env,
+        Some(&config_path),
+        &bundle,
+        &artifact,
+        "alice@example.org",
+        "https://other.test",
+    );
+    assert_ne!(wrong.code, 0, "a wrong issuer must fail");
+}
