@@ -10,6 +10,10 @@
 # 2. What git costs per commit with gitseal as gpg.x509.program: `git verify-commit` of one
 #    vector, timed by hyperfine (one gitseal process per commit, trusted root parsed each
 #    time), beside `git cat-file commit` of the same object (git's own share).
+# 3. Signing latency against the hermetic services on loopback (examples/sigstore_services:
+#    Fulcio v2 and Rekor v1 of the tests): what git waits for per signature, without the
+#    credential cache (a token, a Fulcio certificate, a Rekor entry) and with it (one Rekor
+#    round trip). Loopback hides network latency; the figures are gitseal's own work.
 #
 # gitsign itself (Go) cannot be built on this machine (no Go toolchain), so there is no
 # side-by-side ratio against it; see docs/benchmarks.md.
@@ -19,7 +23,7 @@ SECONDS_BUDGET="${1:-10}"
 die() { echo "bench-sigstore: $*" >&2; exit 2; }
 
 echo "== building gitseal and examples/sigstore_throughput (release)"
-cargo build --release --locked --bin gitseal --example sigstore_throughput
+cargo build --release --locked --bin gitseal --example sigstore_throughput --example sigstore_services
 target_dir="$(cargo metadata --format-version 1 --no-deps 2>/dev/null |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])' 2>/dev/null || true)"
 target_dir="${target_dir:-${CARGO_TARGET_DIR:-target}}"
@@ -31,7 +35,8 @@ echo "== in-process, one core, ${SECONDS_BUDGET} s"
 "$target_dir/release/examples/sigstore_throughput" "$SECONDS_BUDGET"
 
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+services_pid=
+trap 'rm -rf "$work"; [ -z "$services_pid" ] || kill "$services_pid" 2>/dev/null' EXIT
 export HOME="$work/home" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL="$work/home/.gitconfig"
 mkdir -p "$HOME"
 git init -q "$work/repo"
@@ -44,3 +49,18 @@ echo "== one process per commit (git verify-commit)"
 hyperfine -N --warmup 5 --runs 200 \
   "git verify-commit $id" \
   "git cat-file commit $id"
+
+echo "== signing latency against the hermetic services (loopback)"
+mkdir -p "$work/services"
+"$target_dir/release/examples/sigstore_services" "$work/services" >/dev/null &
+services_pid=$!
+for _ in $(seq 100); do [ -s "$work/services/env" ] && break; sleep 0.1; done
+[ -s "$work/services/env" ] || die "the services did not start"
+set -a; . "$work/services/env"; set +a
+token="$(cat "$work/services/token")"
+printf 'tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor A <a@example.org> 1700000000 +0000\ncommitter A <a@example.org> 1700000000 +0000\n\nbench\n' > "$work/payload"
+export GITSEAL_FORMAT=x509
+SIGSTORE_ID_TOKEN="$token" "$gitseal" login >/dev/null
+hyperfine -N --warmup 3 --runs 50 \
+  -n "no cache (Fulcio + Rekor)" "env GITSEAL_CREDENTIAL_CACHE=false SIGSTORE_ID_TOKEN=$token sh -c '$gitseal --status-fd=2 -bsau x < $work/payload > /dev/null 2>&1'" \
+  -n "cached certificate (Rekor only)" "sh -c '$gitseal --status-fd=2 -bsau x < $work/payload > /dev/null 2>&1'"

@@ -23,5 +23,6 @@ mod sigstore_stack;
 mod sigstore_vectors;
 mod ssh_agent;
 mod ssh_keygen_dialect;
+mod verify_object;
 mod verify_openpgp;
 mod verify_policy;
