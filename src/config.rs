@@ -216,7 +216,12 @@ impl Settings {
 
 /// Environment variables of the Sigstore room: ours, then gitsign's, which are honoured
 /// when ours are unset so that gitsign users switch by changing one program name.
-const SIGSTORE_ENV: [&str; 22] = [
+const SIGSTORE_ENV: [&str; 27] = [
+    "BROWSER",
+    "GITSEAL_OIDC_REDIRECT_URL",
+    "GITSIGN_OIDC_REDIRECT_URL",
+    "GITSEAL_CONNECTOR_ID",
+    "GITSIGN_CONNECTOR_ID",
     "GITSEAL_TRUSTED_ROOT",
     "GITSEAL_REKOR_URL",
     "GITSEAL_TIMEOUT",
@@ -386,7 +391,49 @@ impl Settings {
             }
             Some(path) => Some(expand_home(path, self.home.as_ref())),
         };
+        let redirect_listen = match self.sigstore_value(
+            &["GITSEAL_OIDC_REDIRECT_URL", "GITSIGN_OIDC_REDIRECT_URL"],
+            &["gitseal.redirectURL", "gitsign.redirectURL"],
+        )? {
+            None => None,
+            Some(url) => {
+                let parsed = reqwest::Url::parse(&url).ok();
+                let host = parsed
+                    .as_ref()
+                    .and_then(|u| u.host_str().map(str::to_string));
+                let port = parsed.as_ref().and_then(|u| u.port());
+                match (host, port) {
+                    (Some(host), Some(port)) => {
+                        let host = if host == "localhost" {
+                            "127.0.0.1".to_string()
+                        } else {
+                            host
+                        };
+                        Some(format!("{host}:{port}"))
+                    }
+                    _ => {
+                        return Err(AppError::operational(format!(
+                            "invalid gitseal.redirectURL `{url}`"
+                        ))
+                        .with_hint("give a loopback URL with a port, e.g. http://localhost:8765/auth/callback"));
+                    }
+                }
+            }
+        };
+        let connector_id = self.sigstore_value(
+            &["GITSEAL_CONNECTOR_ID", "GITSIGN_CONNECTOR_ID"],
+            &["gitseal.connectorID", "gitsign.connectorID"],
+        )?;
+        // A person can log in when there is a terminal to tell them what to do.
+        let interactive = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/tty")
+            .is_ok();
         Ok(crate::sigstore::sign::SignSettings {
+            browser: self.sigstore_env.get("BROWSER").cloned(),
+            redirect_listen,
+            connector_id,
+            interactive,
             fulcio,
             rekor: trim(verify.online.rekor.clone().unwrap_or_default()),
             issuer,

@@ -211,11 +211,18 @@ fn a_second_commit_within_ten_minutes_asks_fulcio_nothing() {
     );
     w.git_env(&[], &["verify-commit", "HEAD"]).success();
 
-    // After `gitseal logout` there is nothing to sign with.
+    // After `gitseal logout` there is nothing to sign with (and, without a terminal,
+    // nobody to log in).
     let mut cmd = w.env.gitseal();
     run(cmd.current_dir(&w.dir).arg("logout")).success();
     let before = w.head();
-    let third = w.commit(&[], "third");
+    std::fs::write(w.dir.join("file.txt"), "third\n").expect("write");
+    w.git(&["add", "file.txt"]);
+    let setsid = require("setsid", "util-linux");
+    let mut cmd: Command = w.env.command(&setsid);
+    cmd.current_dir(&w.dir)
+        .args(["-w", "git", "commit", "-q", "-m", "third"]);
+    let third = run(&mut cmd);
     assert_ne!(third.code, 0);
     assert!(
         third.stderr.contains("no OIDC token"),
@@ -394,4 +401,67 @@ fn service_and_token_failures_are_one_line_and_write_nothing() {
     let failed = w.commit(&[("SIGSTORE_ID_TOKEN", &foreign)], "foreign");
     assert!(failed.stderr.contains("fulcio ("), "{}", failed.describe());
     assert_eq!(w.head(), before);
+}
+
+/// A browser that follows the login URL at once (the test issuer approves at once and
+/// redirects to gitseal's loopback port).
+fn browser(w: &World) -> String {
+    let curl = require("curl", "curl");
+    let script = w.env.write(
+        "browser",
+        format!(
+            "#!/bin/sh\nexec {} -s -L -o /dev/null \"$1\"\n",
+            curl.display()
+        ),
+    );
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    script.display().to_string()
+}
+
+#[test]
+fn the_browser_login_signs_with_pkce_on_a_loopback_redirect() {
+    let w = World::new();
+    w.git(&["config", "gitseal.issuer", &w.services.issuer_url()]);
+    w.git(&["config", "gitseal.tokenProvider", "interactive"]);
+    let browser = browser(&w);
+    w.commit(&[("BROWSER", &browser)], "by browser").success();
+    assert_eq!(w.services.fulcio_calls(), 1);
+    let mut cmd = w.env.gitseal();
+    cmd.current_dir(&w.dir).args([
+        "verify-commit",
+        "--certificate-identity",
+        "alice@example.org",
+        "--certificate-oidc-issuer",
+        &w.services.issuer_url(),
+        "HEAD",
+    ]);
+    run(&mut cmd).success();
+}
+
+#[test]
+fn the_device_login_signs_after_the_person_approves() {
+    let w = World::new();
+    w.git(&["config", "gitseal.issuer", &w.services.issuer_url()]);
+    w.git(&["config", "gitseal.tokenProvider", "device"]);
+    w.commit(&[], "by device").success();
+    let mut cmd = w.env.gitseal();
+    cmd.current_dir(&w.dir).args([
+        "verify-commit",
+        "--certificate-identity",
+        "alice@example.org",
+        "--certificate-oidc-issuer",
+        &w.services.issuer_url(),
+        "HEAD",
+    ]);
+    run(&mut cmd).success();
+    // gitseal login through the device flow caches a certificate for the next commits.
+    let mut cmd = w.env.gitseal();
+    cmd.current_dir(&w.dir).arg("login");
+    let login = run(&mut cmd).success();
+    assert!(
+        login.stdout().contains("alice@example.org"),
+        "{}",
+        login.describe()
+    );
 }

@@ -12,6 +12,7 @@ pub mod cms;
 pub mod cms_build;
 pub mod credentials;
 pub mod identity;
+pub mod oidc;
 pub mod online;
 pub mod sign;
 pub mod tlog;

@@ -51,6 +51,15 @@ pub struct SignSettings {
     pub trust: TrustSettings,
     /// Directory of the credential cache; `None` disables it.
     pub credential_cache: Option<PathBuf>,
+    /// `$BROWSER`: the program the browser login opens its URL with.
+    pub browser: Option<String>,
+    /// Where the browser login listens for its redirect (`host:port` from
+    /// `gitseal.redirectURL`); default a free port on 127.0.0.1.
+    pub redirect_listen: Option<String>,
+    /// `gitseal.connectorID`: the Dex connector to go straight to.
+    pub connector_id: Option<String>,
+    /// Whether a person can log in: a terminal is there, or a token provider says how.
+    pub interactive: bool,
 }
 
 /// A signature made.

@@ -53,14 +53,18 @@ pub fn explicit(
 /// The interactive flows (a browser with a loopback redirect, else the device flow).
 pub fn interactive(
     settings: &SignSettings,
-    _runtime: &tokio::runtime::Runtime,
-    _http: &reqwest::Client,
-    _notes: &mut dyn FnMut(&str),
+    runtime: &tokio::runtime::Runtime,
+    http: &reqwest::Client,
+    notes: &mut dyn FnMut(&str),
 ) -> Result<IdentityToken, SignError> {
-    Err(SignError::Token(format!(
-        "keyless (x509) signing found no OIDC token for {}: set SIGSTORE_ID_TOKEN, run in GitHub Actions, or name a gitseal.tokenProvider (interactive login is not built yet)",
-        settings.issuer
-    )))
+    if settings.token_provider.is_none() && !settings.interactive {
+        return Err(SignError::Token(format!(
+            "keyless (x509) signing found no OIDC token for {}: set SIGSTORE_ID_TOKEN, run in GitHub Actions, name a gitseal.tokenProvider, or log in from a terminal (gitseal login)",
+            settings.issuer
+        )));
+    }
+    let raw = super::oidc::login(settings, runtime, http, notes)?;
+    parse(&raw)
 }
 
 /// A JWT as the Sigstore crates read it; its claims are untrusted (Fulcio checks it).

@@ -41,6 +41,13 @@ pub struct Services {
     pub rekor_calls: AtomicUsize,
     /// What the token service hands out, and the bearer it wants.
     pub actions_token: Mutex<Option<(String, String)>>,
+    /// The OIDC issuer's pending logins: code (or device code) to PKCE challenge,
+    /// redirect URI, and how often the device code has been polled.
+    logins: Mutex<HashMap<String, (String, String, usize)>>,
+    /// Who logs in through the issuer.
+    pub oidc_user: Mutex<Identity>,
+    /// This server's base URL (the OIDC issuer is `<url>/oidc`).
+    base: Mutex<String>,
     entries: Mutex<HashMap<String, Value>>,
 }
 
@@ -76,6 +83,10 @@ impl Running {
     }
     pub fn rekor_url(&self) -> String {
         format!("{}/rekor", self.url)
+    }
+    /// The OIDC issuer (discovery, authorization code with PKCE, device flow).
+    pub fn issuer_url(&self) -> String {
+        format!("{}/oidc", self.url)
     }
     pub fn actions_url(&self) -> String {
         format!("{}/actions/token?api-version=2.0", self.url)
@@ -120,6 +131,12 @@ pub fn start(stack: Stack) -> Running {
         rekor_calls: AtomicUsize::new(0),
         actions_token: Mutex::new(None),
         entries: Mutex::new(HashMap::new()),
+        logins: Mutex::new(HashMap::new()),
+        oidc_user: Mutex::new(Identity {
+            email: "alice@example.org".into(),
+            issuer: String::new(),
+        }),
+        base: Mutex::new(format!("http://127.0.0.1:{port}")),
     });
     let thread = {
         let server = server.clone();
@@ -144,13 +161,19 @@ pub fn start(stack: Stack) -> Running {
                         std::thread::sleep(Duration::from_secs(120));
                         return;
                     }
-                    let header =
-                        Header::from_bytes("Content-Type", "application/json").expect("header");
-                    let _ = request.respond(
+                    let response = if status == 302 {
+                        let location = Header::from_bytes("Location", answer).expect("header");
+                        Response::from_data(Vec::new())
+                            .with_status_code(302)
+                            .with_header(location)
+                    } else {
+                        let header =
+                            Header::from_bytes("Content-Type", "application/json").expect("header");
                         Response::from_data(answer)
                             .with_status_code(status)
-                            .with_header(header),
-                    );
+                            .with_header(header)
+                    };
+                    let _ = request.respond(response);
                 });
             }
         })
@@ -189,6 +212,37 @@ fn route(
                 None => (404, br#"{"code":404,"message":"not found"}"#.to_vec()),
             }
         }
+        (Method::Get, "/oidc/.well-known/openid-configuration") => {
+            let issuer = format!("{}/oidc", s.base.lock().expect("lock"));
+            (
+                200,
+                json!({
+                    "issuer": issuer,
+                    "authorization_endpoint": format!("{issuer}/auth"),
+                    "token_endpoint": format!("{issuer}/token"),
+                    "device_authorization_endpoint": format!("{issuer}/device"),
+                    "jwks_uri": format!("{issuer}/keys"),
+                    "response_types_supported": ["code"],
+                    "code_challenge_methods_supported": ["S256"],
+                })
+                .to_string()
+                .into_bytes(),
+            )
+        }
+        (Method::Get, path) if path.starts_with("/oidc/auth?") => oidc_authorize(s, path),
+        (Method::Post, "/oidc/token") => oidc_token(s, body),
+        (Method::Post, "/oidc/device") => {
+            let issuer = format!("{}/oidc", s.base.lock().expect("lock"));
+            let code = format!("device-{}", s.logins.lock().expect("lock").len());
+            s.logins
+                .lock()
+                .expect("lock")
+                .insert(code.clone(), (String::new(), String::new(), 0));
+            (200, json!({
+                "device_code": code, "user_code": "WDJB-MJHT",
+                "verification_uri": format!("{issuer}/activate"), "interval": 1, "expires_in": 60,
+            }).to_string().into_bytes())
+        }
         (Method::Get, path) if path.starts_with("/actions/token") => {
             let wanted = s.actions_token.lock().expect("lock").clone();
             match wanted {
@@ -202,6 +256,93 @@ fn route(
             }
         }
         _ => (404, b"{}".to_vec()),
+    }
+}
+
+fn form(text: &str) -> HashMap<String, String> {
+    reqwest::Url::parse(&format!("http://x/?{text}"))
+        .map(|u| {
+            u.query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The authorization endpoint approves at once: 302 to the redirect URI with a code.
+fn oidc_authorize(s: &Services, path: &str) -> (u16, Vec<u8>) {
+    let query = form(path.split_once('?').map_or("", |(_, q)| q));
+    let (Some(redirect), Some(state), Some(challenge)) = (
+        query.get("redirect_uri"),
+        query.get("state"),
+        query.get("code_challenge"),
+    ) else {
+        return (400, b"{}".to_vec());
+    };
+    if query.get("code_challenge_method").map(String::as_str) != Some("S256") {
+        return (400, br#"{"error":"PKCE S256 required"}"#.to_vec());
+    }
+    let code = format!("code-{}", s.logins.lock().expect("lock").len());
+    s.logins
+        .lock()
+        .expect("lock")
+        .insert(code.clone(), (challenge.clone(), redirect.clone(), 0));
+    // A 302's body is its Location (see `start`).
+    (
+        302,
+        format!("{redirect}?code={code}&state={state}").into_bytes(),
+    )
+}
+
+fn oidc_token(s: &Services, body: &[u8]) -> (u16, Vec<u8>) {
+    let query = form(&String::from_utf8_lossy(body));
+    let issuer = format!("{}/oidc", s.base.lock().expect("lock"));
+    let mint = || {
+        let mut who = s.oidc_user.lock().expect("lock").clone();
+        who.issuer = issuer.clone();
+        let token = s.stack.lock().expect("lock").token(&who, clock() + 300);
+        (
+            200,
+            json!({"id_token": token, "access_token": "unused", "token_type": "Bearer"})
+                .to_string()
+                .into_bytes(),
+        )
+    };
+    match query.get("grant_type").map(String::as_str) {
+        Some("authorization_code") => {
+            let code = query.get("code").cloned().unwrap_or_default();
+            let Some((challenge, redirect, _)) = s.logins.lock().expect("lock").remove(&code)
+            else {
+                return (400, br#"{"error":"invalid_grant"}"#.to_vec());
+            };
+            let verifier = query.get("code_verifier").cloned().unwrap_or_default();
+            let computed =
+                base64ct::Base64UrlUnpadded::encode_string(&Sha256::digest(verifier.as_bytes()));
+            if computed != challenge || query.get("redirect_uri") != Some(&redirect) {
+                return (
+                    400,
+                    br#"{"error":"invalid_grant","error_description":"PKCE or redirect mismatch"}"#
+                        .to_vec(),
+                );
+            }
+            mint()
+        }
+        Some("urn:ietf:params:oauth:grant-type:device_code") => {
+            let code = query.get("device_code").cloned().unwrap_or_default();
+            let mut logins = s.logins.lock().expect("lock");
+            let Some(entry) = logins.get_mut(&code) else {
+                return (400, br#"{"error":"expired_token"}"#.to_vec());
+            };
+            entry.2 += 1;
+            // The person approves after the first poll.
+            if entry.2 < 2 {
+                return (400, br#"{"error":"authorization_pending"}"#.to_vec());
+            }
+            logins.remove(&code);
+            drop(logins);
+            mint()
+        }
+        _ => (400, br#"{"error":"unsupported_grant_type"}"#.to_vec()),
     }
 }
 
