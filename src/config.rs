@@ -334,6 +334,29 @@ impl Settings {
                 .unwrap_or_else(|| default.to_string()))
         };
         let trim = |url: String| url.trim_end_matches('/').to_string();
+        // A signing_config.json names an instance's services; explicit URLs win over it.
+        let service =
+            match self.sigstore_value(&["GITSEAL_SIGNING_CONFIG"], &["gitseal.signingConfig"])? {
+                None => None,
+                Some(path) => {
+                    let path = expand_home(&path, self.home.as_ref());
+                    Some(
+                        sigstore_trust_root::SigningConfig::from_file(&path).map_err(|e| {
+                            AppError::operational(format!(
+                                "gitseal.signingConfig {}: {e}",
+                                path.display()
+                            ))
+                        })?,
+                    )
+                }
+            };
+        let from_config = |pick: fn(&sigstore_trust_root::SigningConfig) -> Option<String>,
+                           default: &str| {
+            service
+                .as_ref()
+                .and_then(pick)
+                .unwrap_or_else(|| default.to_string())
+        };
         let fulcio = trim(value(
             &[
                 "GITSEAL_FULCIO_URL",
@@ -341,7 +364,10 @@ impl Settings {
                 "SIGSTORE_FULCIO_URL",
             ],
             &["gitseal.fulcio", "gitsign.fulcio"],
-            "https://fulcio.sigstore.dev",
+            &from_config(
+                |c| c.fulcio_url().map(|e| e.url.clone()),
+                "https://fulcio.sigstore.dev",
+            ),
         )?);
         let issuer = trim(value(
             &[
@@ -350,8 +376,31 @@ impl Settings {
                 "SIGSTORE_OIDC_ISSUER",
             ],
             &["gitseal.issuer", "gitsign.issuer"],
-            "https://oauth2.sigstore.dev/auth",
+            &from_config(
+                |c| c.oidc_url().map(|e| e.url.clone()),
+                "https://oauth2.sigstore.dev/auth",
+            ),
         )?);
+        // Rekor v1 is what gitsign's embedded entries and gitseal's clients speak.
+        let explicit_rekor = self.sigstore_value(
+            &[
+                "GITSEAL_REKOR_URL",
+                "GITSIGN_REKOR_URL",
+                "SIGSTORE_REKOR_URL",
+            ],
+            &["gitseal.rekor", "gitsign.rekor"],
+        )?;
+        let rekor = match (&service, explicit_rekor) {
+            (_, Some(explicit)) => explicit,
+            (Some(config), None) => config
+                .rekor_url(Some(1))
+                .map(|e| e.url.clone())
+                .ok_or_else(|| {
+                    AppError::operational("gitseal.signingConfig names no Rekor v1 log")
+                        .with_hint("set gitseal.rekor to a Rekor v1 URL")
+                })?,
+            (None, None) => verify.online.rekor.clone().unwrap_or_default(),
+        };
         let client_id = value(
             &[
                 "GITSEAL_OIDC_CLIENT_ID",
@@ -435,7 +484,7 @@ impl Settings {
             connector_id,
             interactive,
             fulcio,
-            rekor: trim(verify.online.rekor.clone().unwrap_or_default()),
+            rekor: trim(rekor),
             issuer,
             client_id,
             token_provider,

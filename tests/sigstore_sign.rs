@@ -465,3 +465,42 @@ fn the_device_login_signs_after_the_person_approves() {
         login.describe()
     );
 }
+
+#[test]
+fn a_signing_config_names_the_services() {
+    let w = World::new();
+    w.git(&["config", "--unset", "gitseal.fulcio"]);
+    w.git(&["config", "--unset", "gitseal.rekor"]);
+    let valid = serde_json::json!({"start": "2020-01-01T00:00:00Z"});
+    let config = serde_json::json!({
+        "mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
+        "caUrls": [{"url": w.services.fulcio_url(), "majorApiVersion": 1, "validFor": valid, "operator": "test"}],
+        "oidcUrls": [{"url": w.services.issuer_url(), "majorApiVersion": 1, "validFor": valid, "operator": "test"}],
+        "rekorTlogUrls": [{"url": w.services.rekor_url(), "majorApiVersion": 1, "validFor": valid, "operator": "test"}],
+        "rekorTlogConfig": {"selector": "ANY"},
+        "tsaUrls": [],
+        "tsaConfig": {"selector": "ANY"}
+    });
+    let path = w.env.write("signing_config.json", config.to_string());
+    w.git(&[
+        "config",
+        "gitseal.signingConfig",
+        &path.display().to_string(),
+    ]);
+    let token = w.token();
+    w.commit(&[("SIGSTORE_ID_TOKEN", &token)], "configured")
+        .success();
+    assert_eq!(
+        (w.services.fulcio_calls(), w.services.rekor_calls()),
+        (1, 1)
+    );
+
+    std::fs::write(&path, "{").expect("write");
+    let broken = w.commit(&[("SIGSTORE_ID_TOKEN", &token)], "broken config");
+    assert_ne!(broken.code, 0);
+    assert!(
+        broken.stderr.contains("gitseal.signingConfig"),
+        "{}",
+        broken.describe()
+    );
+}
