@@ -826,6 +826,111 @@ fn the_verdict_cache_gives_the_same_results() {
     assert_eq!(std::fs::read_to_string(&cache).unwrap(), cached);
 }
 
+/// `count` unsigned commits on `branch` (one `git fast-import`), from `from` or where the
+/// branch is; `merge`: the first one also merges that commit. Commit `i` is dated
+/// `JAN_2026 + i`, so two branches written this way have commits of equal times.
+fn fast_commits(repo: &Repo<'_>, branch: &str, from: &str, merge: Option<&str>, count: usize) {
+    let mut stream = String::new();
+    for i in 0..count {
+        let message = format!("{branch} {i}");
+        stream.push_str(&format!(
+            "commit refs/heads/{branch}\ncommitter T <t@example.org> {} +0000\ndata {}\n{message}\n",
+            JAN_2026 + i as i64,
+            message.len()
+        ));
+        if i == 0 {
+            stream.push_str(&format!("from {from}\n"));
+            if let Some(other) = merge {
+                stream.push_str(&format!("merge {other}\n"));
+            }
+        }
+        stream.push('\n');
+    }
+    repo.git_stdin(&["fast-import", "--quiet", "--force"], stream.as_bytes())
+        .success();
+}
+
+#[test]
+fn long_ranges_report_the_same_with_any_threads_and_the_cache() {
+    let env = TestEnv::new();
+    let (alice, bob) = (key(&env, "alice"), key(&env, "bob"));
+    let (repo, anchor) = anchored(&env, &alice, &two_principals(&alice, &bob));
+    // More commits than one thread checks at once (2,048), a side branch of equal dates
+    // merged back: signatures are checked in chunks on several threads and judged in order.
+    let main = repo.git_out(&["rev-parse", "HEAD"]);
+    fast_commits(&repo, "side", &main, None, 300);
+    fast_commits(&repo, "main", &main, None, 2000);
+    let side = repo.git_out(&["rev-parse", "refs/heads/side"]);
+    let tip = repo.git_out(&["rev-parse", "refs/heads/main"]);
+    fast_commits(&repo, "main", &tip, Some(&side), 200);
+    let total = 2500;
+
+    let cache = repo.dir.join(".git/gitseal/verdicts");
+    let mut outputs = Vec::new();
+    for options in [
+        &["--no-cache", "--jobs", "1"][..],
+        &["--no-cache", "--jobs", "3"],
+        &["--jobs", "2"],
+        &["--jobs", "2"],
+        &["--jobs", "1"],
+    ] {
+        let mut args = vec!["--anchor", &anchor, "--ref", MAIN, "--format", "json"];
+        args.extend(options);
+        args.push("main");
+        let out = verify(&repo, &args).exit(1);
+        outputs.push((options, out.stdout));
+    }
+    for (options, stdout) in &outputs[1..] {
+        assert!(
+            *stdout == outputs[0].1,
+            "{options:?} reports differently from --jobs 1 --no-cache"
+        );
+    }
+    let doc: Value = serde_json::from_slice(&outputs[0].1).expect("one JSON document");
+    assert_eq!(
+        doc["summary"],
+        serde_json::json!({"commits": total, "passed": 0, "failed": total})
+    );
+    // Parents before children.
+    let order = reported(&doc);
+    let position: std::collections::HashMap<&str, usize> = order
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    let parents = repo.git_out(&["rev-list", "--parents", "main", &format!("^{anchor}")]);
+    for line in parents.lines() {
+        let mut ids = line.split(' ');
+        let child = position[ids.next().expect("commit")];
+        for parent in ids.filter(|id| *id != anchor) {
+            assert!(
+                position[parent] < child,
+                "{parent} reported after its child"
+            );
+        }
+    }
+    let text = |options: &[&str]| {
+        let mut args = vec!["--anchor", &anchor, "--ref", MAIN];
+        args.extend(options);
+        args.push("main");
+        verify(&repo, &args).exit(1).stdout
+    };
+    assert_eq!(
+        text(&["--no-cache", "--jobs", "1"]),
+        text(&["--no-cache", "--jobs", "2"])
+    );
+
+    // New verdicts are appended: what was cached stays as it was.
+    let before = std::fs::read_to_string(&cache).expect("cache written");
+    assert_eq!(before.lines().count(), 1 + total, "{}", &before[..200]);
+    let tip = repo.git_out(&["rev-parse", "refs/heads/main"]);
+    fast_commits(&repo, "main", &tip, None, 10);
+    text(&["--jobs", "2"]);
+    let after = std::fs::read_to_string(&cache).expect("cache");
+    assert!(after.starts_with(&before), "the cache was rewritten");
+    assert_eq!(after.lines().count(), 1 + total + 10);
+}
+
 #[test]
 fn no_cache_writes_nothing() {
     let env = TestEnv::new();

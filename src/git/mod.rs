@@ -2,13 +2,15 @@
 //! payloads as git extracts them. Everything goes through [`Reader`], which also sees a
 //! pre-receive hook's quarantine area (gix does not read `GIT_QUARANTINE_PATH`).
 
+mod range;
 mod resolve;
 pub mod signed;
+mod walk;
 
 use gix::hash::ObjectId;
 use gix::objs::Find;
+pub use range::{IdIndex, Parent, Range};
 pub use signed::HashKind;
-use std::collections::{BinaryHeap, HashMap};
 use std::path::PathBuf;
 
 /// Why the repository could not be read.
@@ -28,6 +30,8 @@ pub enum GitError {
     UnknownRevision(String),
     #[error("cannot list references: {0}")]
     References(String),
+    #[error("too many commits to walk at once")]
+    TooManyCommits,
 }
 
 /// An opened repository; cheap to share between threads (each makes its own [`Reader`]).
@@ -75,10 +79,6 @@ pub struct CommitInfo {
     pub parents: Vec<ObjectId>,
     pub committer_time: i64,
 }
-
-/// How far (seconds) the walk keeps painting hidden history past the oldest wanted commit,
-/// for committer clocks that run wrong: a day, where git allows five commits.
-const CLOCK_SKEW_SLOP: i64 = 86_400;
 
 /// Reads objects for one thread.
 pub struct Reader {
@@ -252,129 +252,6 @@ impl Reader {
             .filter_map(|id| self.peel_to_commit(id).ok())
             .collect())
     }
-
-    /// Commits reachable from `tips` but not from `hidden`, parents before children.
-    ///
-    /// git's own "paint" walk by committer date: hidden tips spread "uninteresting" to
-    /// their ancestors; the walk stops once only uninteresting commits are queued.
-    pub fn walk(
-        &mut self,
-        tips: &[ObjectId],
-        hidden: &[ObjectId],
-    ) -> Result<Vec<CommitInfo>, GitError> {
-        #[derive(Clone, Copy, PartialEq, Eq)]
-        enum Mark {
-            Wanted,
-            Hidden,
-        }
-        let mut marks: HashMap<ObjectId, Mark> = HashMap::new();
-        let mut queue = BinaryHeap::new();
-        let mut infos: HashMap<ObjectId, CommitInfo> = HashMap::new();
-        for (ids, mark) in [(hidden, Mark::Hidden), (tips, Mark::Wanted)] {
-            for id in ids {
-                if marks.get(id) == Some(&Mark::Hidden) {
-                    continue;
-                }
-                marks.insert(*id, mark);
-                let info = self.commit(*id)?;
-                queue.push((info.committer_time, *id));
-                infos.insert(*id, info);
-            }
-        }
-        let mut wanted_in_queue = tips
-            .iter()
-            .filter(|id| marks.get(*id) == Some(&Mark::Wanted))
-            .count();
-        let mut oldest_wanted = i64::MAX;
-        while let Some((time, id)) = queue.pop() {
-            let mark = marks[&id];
-            if mark == Mark::Wanted {
-                wanted_in_queue = wanted_in_queue.saturating_sub(1);
-                oldest_wanted = oldest_wanted.min(time);
-            }
-            let parents = infos
-                .get(&id)
-                .map(|i| i.parents.clone())
-                .unwrap_or_default();
-            for parent in parents {
-                let previous = marks.get(&parent).copied();
-                let new_mark = match (previous, mark) {
-                    (Some(Mark::Hidden), _) => continue,
-                    (Some(Mark::Wanted), Mark::Wanted) => continue,
-                    (_, m) => m,
-                };
-                marks.insert(parent, new_mark);
-                if let std::collections::hash_map::Entry::Vacant(slot) = infos.entry(parent) {
-                    slot.insert(self.commit(parent)?);
-                }
-                if new_mark == Mark::Wanted {
-                    wanted_in_queue += 1;
-                }
-                queue.push((infos[&parent].committer_time, parent));
-            }
-            // Once only hidden commits are queued, keep painting while they are not much
-            // older than the oldest wanted commit: a wanted commit dated after its hidden
-            // descendant (clock skew) must still be reached and marked hidden.
-            if wanted_in_queue == 0
-                && queue
-                    .peek()
-                    .is_none_or(|(next, _)| *next < oldest_wanted.saturating_sub(CLOCK_SKEW_SLOP))
-            {
-                break;
-            }
-        }
-        let wanted: Vec<CommitInfo> = infos
-            .into_iter()
-            .filter(|(id, _)| marks.get(id) == Some(&Mark::Wanted))
-            .map(|(_, info)| info)
-            .collect();
-        Ok(topological(wanted))
-    }
-
-    /// Whether `ancestor` is reachable from `descendant` (or is it): then nothing is
-    /// reachable from the ancestor that is not also reachable from the descendant.
-    pub fn is_ancestor(
-        &mut self,
-        ancestor: ObjectId,
-        descendant: ObjectId,
-    ) -> Result<bool, GitError> {
-        Ok(self.walk(&[ancestor], &[descendant])?.is_empty())
-    }
-}
-
-/// Orders commits so that every commit comes after those of its parents in the set.
-fn topological(commits: Vec<CommitInfo>) -> Vec<CommitInfo> {
-    let index: HashMap<ObjectId, usize> =
-        commits.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
-    let mut children: Vec<Vec<usize>> = vec![Vec::new(); commits.len()];
-    let mut pending: Vec<usize> = vec![0; commits.len()];
-    for (i, commit) in commits.iter().enumerate() {
-        for parent in &commit.parents {
-            if let Some(&p) = index.get(parent) {
-                children[p].push(i);
-                pending[i] += 1;
-            }
-        }
-    }
-    // Oldest first among the ready ones, so output is stable and reads like history.
-    let mut ready: BinaryHeap<std::cmp::Reverse<(i64, usize)>> = pending
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| **n == 0)
-        .map(|(i, _)| std::cmp::Reverse((commits[i].committer_time, i)))
-        .collect();
-    let mut order = Vec::with_capacity(commits.len());
-    while let Some(std::cmp::Reverse((_, i))) = ready.pop() {
-        order.push(i);
-        for &child in &children[i] {
-            pending[child] -= 1;
-            if pending[child] == 0 {
-                ready.push(std::cmp::Reverse((commits[child].committer_time, child)));
-            }
-        }
-    }
-    let mut slots: Vec<Option<CommitInfo>> = commits.into_iter().map(Some).collect();
-    order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
 /// Parses the header of a commit object.

@@ -61,39 +61,6 @@ impl Range {
         })
     }
 
-    /// The commits for which `keep` is true, in the same order; parents dropped from the
-    /// range become outside parents.
-    pub fn retain(self, mut keep: impl FnMut(&ObjectId) -> bool) -> Result<Range, GitError> {
-        let mut position = vec![u32::MAX; self.len()];
-        let mut kept = 0u32;
-        for (index, id) in self.ids.iter().enumerate() {
-            if keep(id) {
-                position[index] = kept;
-                kept += 1;
-            }
-        }
-        let kept = kept as usize;
-        let mut parents = ParentsOut::new(kept);
-        for (index, &at) in position.iter().enumerate() {
-            if at != u32::MAX {
-                parents.push(self.parents(index).map(|parent| match parent {
-                    Parent::Local(p) if position[p] != u32::MAX => {
-                        Parent::Local(position[p] as usize)
-                    }
-                    Parent::Local(p) => Parent::Outside(self.ids[p]),
-                    outside => outside,
-                }))?;
-            }
-        }
-        let keep = |index: &usize| position[*index] != u32::MAX;
-        let ids = (0..self.len()).filter(keep).map(|i| self.ids[i]).collect();
-        let trees = (0..self.len())
-            .filter(keep)
-            .map(|i| self.trees[i])
-            .collect();
-        Ok(parents.into_range(ids, trees))
-    }
-
     /// A range of these commits, without parents (their trees are their own ids).
     #[cfg(test)]
     pub fn from_ids(ids: &[ObjectId]) -> Range {
@@ -259,30 +226,28 @@ mod tests {
     }
 
     #[test]
-    fn retain_turns_dropped_parents_into_outside_ones() {
+    fn parents_in_and_outside_the_range() {
         let mut parents = ParentsOut::new(3);
         parents.push([Parent::Outside(id(9))].into_iter()).unwrap();
         parents.push([Parent::Local(0)].into_iter()).unwrap();
         parents
-            .push([Parent::Local(1), Parent::Local(0)].into_iter())
+            .push([Parent::Outside(id(8)), Parent::Local(1), Parent::Local(0)].into_iter())
             .unwrap();
-        let range = parents
-            .into_range(vec![id(1), id(2), id(3)], vec![id(11), id(12), id(13)])
-            .retain(|c| *c != id(2))
-            .unwrap();
-        assert_eq!(range.len(), 2);
-        assert_eq!(range.id(1), id(3));
-        assert_eq!(range.tree(1), id(13));
-        assert_eq!(
-            range.parents(1).collect::<Vec<_>>(),
-            [Parent::Outside(id(2)), Parent::Local(0)]
-        );
+        let range = parents.into_range(vec![id(1), id(2), id(3)], vec![id(11), id(12), id(13)]);
+        assert_eq!(range.len(), 3);
+        assert_eq!(range.tree(2), id(13));
         assert_eq!(
             range.parents(0).collect::<Vec<_>>(),
             [Parent::Outside(id(9))]
         );
+        assert_eq!(range.parents(1).collect::<Vec<_>>(), [Parent::Local(0)]);
+        assert_eq!(
+            range.parents(2).collect::<Vec<_>>(),
+            [Parent::Outside(id(8)), Parent::Local(1), Parent::Local(0)]
+        );
+        assert_eq!(range.parent_count(2), 3);
         let index = range.index_by_id();
-        assert_eq!(index.find(&id(3)), Some(1));
-        assert_eq!(index.find(&id(2)), None);
+        assert_eq!(index.find(&id(3)), Some(2));
+        assert_eq!(index.find(&id(9)), None);
     }
 }

@@ -55,12 +55,17 @@ pub fn run(args: &VerifyArgs) -> Result<Status, AppError> {
     let cache = if args.no_cache {
         VerdictCache::disabled()
     } else {
-        VerdictCache::load(&repo.common_dir())
+        VerdictCache::open(&repo.common_dir())
     };
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let show_progress = !args.pre_receive && std::io::stderr().is_terminal();
+    // Text and GitHub lines on a terminal are written as they come and would be mixed up
+    // with a progress line there; JSON is written at the end.
+    let stdout_terminal = std::io::stdout().is_terminal();
+    let show_progress = !args.pre_receive
+        && std::io::stderr().is_terminal()
+        && (!stdout_terminal || args.format == report::ReportFormat::Json);
     let options = Options {
         anchor,
         fixed_policy,
@@ -78,14 +83,29 @@ pub fn run(args: &VerifyArgs) -> Result<Status, AppError> {
     if args.pre_receive {
         return pre_receive(&mut walker);
     }
-    let mut results = Vec::new();
+    // All ranges first: a mistyped one fails before anything is reported.
+    let mut ranges = Vec::with_capacity(args.ranges.len());
     for range in &args.ranges {
-        let (tips, hidden) = parse_range(walker.reader(), range)?;
-        results.extend(walker.judge_range(&tips, &hidden, args.refname.as_deref())?);
+        ranges.push(parse_range(walker.reader(), range)?);
     }
     let stdout = std::io::stdout();
-    report::write(&mut stdout.lock(), args.format, &results);
-    Ok(if results.iter().all(CommitReport::ok) {
+    // Buffered unless a person reads it as it comes.
+    let mut out: Box<dyn Write> = if stdout_terminal {
+        Box::new(stdout.lock())
+    } else {
+        Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout.lock()))
+    };
+    let mut writer = report::Writer::new(&mut out, args.format);
+    for (tips, hidden) in &ranges {
+        walker.judge_range(tips, hidden, args.refname.as_deref(), &mut |r| {
+            writer.add(&r)
+        })?;
+    }
+    let summary = writer
+        .finish()
+        .map_err(|e| AppError::operational(format!("cannot keep the report: {}", io_reason(&e))))?;
+    let _ = out.flush();
+    Ok(if summary.failed == 0 {
         Status::Success
     } else {
         Status::CheckFailed
@@ -139,16 +159,15 @@ fn pre_receive(walker: &mut Walker<'_>) -> Result<Status, AppError> {
     }
     for (old, new, refname) in updates {
         match judge_update(walker, old, new, &refname)? {
-            Ok(results) => {
-                let failed = results.iter().any(|r| !r.ok());
-                report::rejection_lines(&mut err, &refname, &results);
-                if failed {
+            Ok(tally) => {
+                report::rejection_lines(&mut err, &refname, &tally.failures);
+                if !tally.failures.is_empty() {
                     rejected = true;
                     report::hook_message(&mut err, &format!("rejected {refname}"));
-                } else if !results.is_empty() {
+                } else if tally.commits > 0 {
                     report::hook_message(
                         &mut err,
-                        &format!("{refname}: {} new commit(s) verified", results.len()),
+                        &format!("{refname}: {} new commit(s) verified", tally.commits),
                     );
                 }
             }
@@ -165,6 +184,22 @@ fn pre_receive(walker: &mut Walker<'_>) -> Result<Status, AppError> {
     })
 }
 
+/// What a ref update's commits came to: how many, and the failures (a push has few).
+#[derive(Default)]
+struct Tally {
+    commits: usize,
+    failures: Vec<CommitReport>,
+}
+
+impl Tally {
+    fn add(&mut self, report: CommitReport) {
+        self.commits += 1;
+        if !report.ok() {
+            self.failures.push(report);
+        }
+    }
+}
+
 /// Judges one `<old> <new> <ref>` line: the commits it adds, and whether the update itself
 /// (deletion, non-fast-forward) is allowed. `Err` is a rejection of the update as a whole.
 fn judge_update(
@@ -172,10 +207,10 @@ fn judge_update(
     old: ObjectId,
     new: ObjectId,
     refname: &str,
-) -> Result<Result<Vec<CommitReport>, String>, AppError> {
+) -> Result<Result<Tally, String>, AppError> {
     if new.is_null() {
         return Ok(match update_rule(walker, old, refname)? {
-            Ok(rule) if rule.allow_delete => Ok(Vec::new()),
+            Ok(rule) if rule.allow_delete => Ok(Tally::default()),
             Ok(_) => Err("deleting it is not allowed (the rule has no allow_delete)".into()),
             Err(reason) => Err(reason),
         });
@@ -199,10 +234,11 @@ fn judge_update(
         }
         vec![old_commit]
     };
-    let mut results = walker.judge_range(&[new_commit], &hidden, Some(refname))?;
+    let mut tally = Tally::default();
+    walker.judge_range(&[new_commit], &hidden, Some(refname), &mut |r| tally.add(r))?;
     if new != new_commit {
         // An annotated tag: its own signature is judged by the `tags` list of the rule.
-        results.push(walker.judge_tag(new, refname)?);
+        tally.add(walker.judge_tag(new, refname)?);
     } else if refname.starts_with("refs/tags/")
         && let Ok(policy) = walker.policy_for_update(new_commit)?
         && policy
@@ -214,7 +250,7 @@ fn judge_update(
             "the rule has a tags list, so the ref must point to a signed annotated tag".into(),
         ));
     }
-    Ok(Ok(results))
+    Ok(Ok(tally))
 }
 
 /// The rule (from the policy at the ref's current commit) that governs deleting or

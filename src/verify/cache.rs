@@ -6,82 +6,253 @@
 //! version; SSH verdicts do not depend on any policy, so no policy id is part of the key.
 //! The file lives in the repository's git directory: whoever can write there can already
 //! rewrite the repository.
+//!
+//! The file is never held in memory whole: a range reads it once, line by line, keeping
+//! only the verdicts of its own commits in compact form ([`Known`]), and new verdicts are
+//! appended as they are made. A run therefore costs memory by its range, not by the size
+//! of the cache, and adding 100 verdicts writes 100 lines, not the whole file.
 
+use crate::git::Range;
 use crate::signature::{Failure, FailureKind, Format, SignatureTime, TimeSource, Trust, Verdict};
 use gix::hash::ObjectId;
 use std::collections::HashMap;
-use std::io::Write;
+use std::io::{BufRead, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 const HEADER: &str = concat!("gitseal-verdicts ", env!("CARGO_PKG_VERSION"));
 
-/// Verdicts by commit id, loaded from and saved to one file.
+/// The verdict file of one repository, or none (`--no-cache`).
 pub struct VerdictCache {
     path: Option<PathBuf>,
-    entries: HashMap<ObjectId, Verdict>,
-    added: usize,
+    /// The file is missing or from another version: the next write starts it afresh.
+    stale: bool,
 }
 
 impl VerdictCache {
-    /// Nothing read from or written to disk (`--no-cache`).
+    /// Nothing read from or written to disk (`--no-cache`), and nothing kept in memory.
     pub fn disabled() -> Self {
         Self {
             path: None,
-            entries: HashMap::new(),
-            added: 0,
+            stale: false,
         }
     }
 
-    /// Loads the cache of the repository whose git directory is `git_dir`; a missing or
-    /// unreadable file, or one written by another version, starts empty.
-    pub fn load(git_dir: &Path) -> Self {
+    /// The cache of the repository whose git directory is `git_dir`; a missing or
+    /// unreadable file, or one written by another version, counts as empty.
+    pub fn open(git_dir: &Path) -> Self {
         let path = git_dir.join("gitseal").join("verdicts");
-        let mut entries = HashMap::new();
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            let mut lines = text.lines();
-            if lines.next() == Some(HEADER) {
-                entries.extend(lines.filter_map(parse_line));
-            }
-        }
+        let stale = read_header(&path).as_deref() != Some(HEADER);
         Self {
             path: Some(path),
-            entries,
-            added: 0,
+            stale,
         }
     }
 
-    pub fn get(&self, id: &ObjectId) -> Option<&Verdict> {
-        self.entries.get(id)
-    }
-
-    /// Remembers a verdict (in memory always, so one run never checks a signature twice;
-    /// on disk at `save` unless the cache is disabled).
-    pub fn insert(&mut self, id: ObjectId, verdict: Verdict) {
-        if self.entries.insert(id, verdict).is_none() {
-            self.added += 1;
+    /// The cached verdicts of the commits of `range`. Damaged lines (a write cut short)
+    /// are skipped; if the file cannot be read, the rest counts as not cached.
+    pub fn lookup(&self, range: &Range) -> Known {
+        let mut known = Known::default();
+        let Some(path) = self
+            .path
+            .as_ref()
+            .filter(|_| !self.stale && !range.is_empty())
+        else {
+            return known;
+        };
+        let index = range.index_by_id();
+        let Ok(file) = std::fs::File::open(path) else {
+            return known;
+        };
+        let mut lines = std::io::BufReader::with_capacity(1 << 16, file);
+        let mut line = Vec::new();
+        let mut header = true;
+        loop {
+            line.clear();
+            if !matches!(lines.read_until(b'\n', &mut line), Ok(n) if n > 0) {
+                break;
+            }
+            // Only whole lines: one without its newline may have been cut short.
+            if line.pop() != Some(b'\n') {
+                break;
+            }
+            if header {
+                if line != HEADER.as_bytes() {
+                    return known;
+                }
+                header = false;
+                continue;
+            }
+            // Most lines are other commits': only the id is parsed for those.
+            let Some(at) = line
+                .split(|b| *b == b'\t')
+                .next()
+                .and_then(|hex| ObjectId::from_hex(hex).ok())
+                .and_then(|id| index.find(&id))
+            else {
+                continue;
+            };
+            if let Some((_, verdict)) = std::str::from_utf8(&line).ok().and_then(parse_line) {
+                known.insert(at, index.len(), verdict);
+            }
         }
+        known
     }
 
-    /// Writes the cache back when something was added: whole or not at all.
-    pub fn save(&self) -> std::io::Result<()> {
+    /// Appends verdicts to the file (one write, whole lines), starting the file afresh when
+    /// it is missing or from another version.
+    pub fn append<'v>(
+        &mut self,
+        entries: impl IntoIterator<Item = (ObjectId, &'v Verdict)>,
+    ) -> std::io::Result<()> {
         let Some(path) = &self.path else {
             return Ok(());
         };
-        if self.added == 0 {
+        let mut text = String::new();
+        for (id, verdict) in entries {
+            text.push_str(&format_line(&id, verdict));
+            text.push('\n');
+        }
+        if text.is_empty() {
             return Ok(());
         }
         let dir = path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        let mut out = std::io::BufWriter::new(tmp.as_file_mut());
-        writeln!(out, "{HEADER}")?;
-        for (id, verdict) in &self.entries {
-            writeln!(out, "{}", format_line(id, verdict))?;
+        if self.stale {
+            // Written beside and renamed into place: readers see the old file or the new.
+            let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+            tmp.write_all(format!("{HEADER}\n{text}").as_bytes())?;
+            tmp.persist(path).map_err(|e| e.error)?;
+            self.stale = false;
+            return Ok(());
         }
-        out.flush()?;
-        drop(out);
-        tmp.persist(path).map_err(|e| e.error)?;
-        Ok(())
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(path)?;
+        // A line cut short by a crash must not swallow the first new one.
+        let mut last = [0u8];
+        if file.seek(SeekFrom::End(-1)).is_ok()
+            && file.read_exact(&mut last).is_ok()
+            && last[0] != b'\n'
+        {
+            text.insert(0, '\n');
+        }
+        // One write of whole lines: O_APPEND keeps concurrent runs' lines apart.
+        file.write_all(text.as_bytes())
+    }
+}
+
+/// The first line of the file, if it can be read.
+fn read_header(path: &Path) -> Option<String> {
+    let file = std::fs::File::open(path).ok()?;
+    let mut header = String::new();
+    std::io::BufReader::new(file)
+        .take(HEADER.len() as u64 + 2)
+        .read_line(&mut header)
+        .ok()?;
+    Some(header.trim_end_matches('\n').to_string())
+}
+
+/// The cached verdicts of a range's commits, by index in the range: 16 bytes a commit,
+/// with keys shared and failure details kept aside (a realistic range has few).
+#[derive(Default)]
+pub struct Known {
+    slots: Vec<Slot>,
+    keys: Vec<String>,
+    key_ids: HashMap<String, u32>,
+    failures: HashMap<u32, Failure>,
+}
+
+#[derive(Clone, Copy)]
+struct Slot {
+    unix: i64,
+    /// Index into `keys`, or `NO_KEY`.
+    key: u32,
+    format: Format,
+    source: TimeSource,
+    state: State,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    Missing,
+    Good,
+    Failed,
+}
+
+const NO_KEY: u32 = u32::MAX;
+
+impl Known {
+    fn insert(&mut self, at: usize, len: usize, verdict: Verdict) {
+        if self.slots.is_empty() {
+            let missing = Slot {
+                unix: 0,
+                key: NO_KEY,
+                format: Format::Ssh,
+                source: TimeSource::Committer,
+                state: State::Missing,
+            };
+            self.slots = vec![missing; len];
+        }
+        let key = match verdict.key {
+            None => NO_KEY,
+            Some(key) => match self.key_ids.get(&key) {
+                Some(&k) => k,
+                None => {
+                    let k = self.keys.len() as u32;
+                    self.keys.push(key.clone());
+                    self.key_ids.insert(key, k);
+                    k
+                }
+            },
+        };
+        let time = verdict.time.unwrap_or(SignatureTime {
+            unix: 0,
+            source: TimeSource::Committer,
+        });
+        let state = match verdict.outcome {
+            Ok(_) => {
+                self.failures.remove(&(at as u32));
+                State::Good
+            }
+            Err(failure) => {
+                self.failures.insert(at as u32, failure);
+                State::Failed
+            }
+        };
+        self.slots[at] = Slot {
+            unix: time.unix,
+            key,
+            format: verdict.format,
+            source: time.source,
+            state,
+        };
+    }
+
+    /// Whether commit `at` of the range has a cached verdict.
+    pub fn has(&self, at: usize) -> bool {
+        self.slots
+            .get(at)
+            .is_some_and(|s| s.state != State::Missing)
+    }
+
+    /// The cached verdict of commit `at`, as the file gave it.
+    pub fn verdict(&self, at: usize) -> Option<Verdict> {
+        let slot = self.slots.get(at).filter(|s| s.state != State::Missing)?;
+        let outcome = match slot.state {
+            State::Failed => Err(self.failures.get(&(at as u32))?.clone()),
+            _ => Ok(Trust::Undefined),
+        };
+        Some(Verdict {
+            format: slot.format,
+            key: self.keys.get(slot.key as usize).cloned(),
+            signer: None,
+            time: Some(SignatureTime {
+                unix: slot.unix,
+                source: slot.source,
+            }),
+            outcome,
+        })
     }
 }
 
@@ -153,40 +324,91 @@ pub fn source_name(source: TimeSource) -> &'static str {
 mod tests {
     use super::*;
 
-    #[test]
-    fn round_trips_and_ignores_other_versions() {
-        let dir = tempfile::tempdir().unwrap();
-        let id = ObjectId::from_hex(b"0123456789012345678901234567890123456789").unwrap();
-        let verdict = Verdict {
+    fn id(n: u8) -> ObjectId {
+        ObjectId::from_bytes_or_panic(&[n; 20])
+    }
+
+    fn verdict(key: &str, outcome: Result<Trust, Failure>) -> Verdict {
+        Verdict {
             format: Format::Ssh,
-            key: Some("SHA256:abc".into()),
+            key: Some(key.into()),
             signer: None,
             time: Some(SignatureTime {
                 unix: 5,
                 source: TimeSource::Committer,
             }),
-            outcome: Err(Failure {
+            outcome,
+        }
+    }
+
+    /// A range of the given commits, none with parents.
+    fn range(ids: &[ObjectId]) -> Range {
+        Range::from_ids(ids)
+    }
+
+    #[test]
+    fn round_trips_and_ignores_other_versions() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = verdict(
+            "SHA256:abc",
+            Err(Failure {
                 kind: FailureKind::BadSignature,
                 detail: "bad\tsig".into(),
             }),
-        };
-        let mut cache = VerdictCache::load(dir.path());
-        cache.insert(id, verdict.clone());
-        cache.save().unwrap();
-        let loaded = VerdictCache::load(dir.path());
-        let got = loaded.get(&id).unwrap();
-        assert_eq!(got.key, verdict.key);
-        assert_eq!(
-            got.outcome.as_ref().unwrap_err().kind,
-            FailureKind::BadSignature
         );
-        assert_eq!(got.outcome.as_ref().unwrap_err().detail, "bad sig");
+        let good = verdict("SHA256:abc", Ok(Trust::Undefined));
+        let mut cache = VerdictCache::open(dir.path());
+        cache.append([(id(1), &bad)]).unwrap();
+        cache.append([(id(2), &good)]).unwrap();
+        let commits = range(&[id(3), id(2), id(1)]);
+        let known = VerdictCache::open(dir.path()).lookup(&commits);
+        assert!(!known.has(0));
+        let got = known.verdict(2).unwrap();
+        assert_eq!(got.key, bad.key);
+        let failure = got.outcome.as_ref().unwrap_err();
+        assert_eq!(failure.kind, FailureKind::BadSignature);
+        assert_eq!(failure.detail, "bad sig");
+        assert_eq!(known.verdict(1).unwrap().outcome, Ok(Trust::Undefined));
 
         let file = dir.path().join("gitseal").join("verdicts");
         let text = std::fs::read_to_string(&file)
             .unwrap()
             .replace(HEADER, "gitseal-verdicts 0.0.0");
         std::fs::write(&file, text).unwrap();
-        assert!(VerdictCache::load(dir.path()).get(&id).is_none());
+        let mut cache = VerdictCache::open(dir.path());
+        assert!(!cache.lookup(&commits).has(2));
+        // The next write starts the file afresh, without the other version's lines.
+        cache.append([(id(3), &good)]).unwrap();
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert_eq!(text.lines().count(), 2, "{text}");
+        assert!(cache.lookup(&commits).has(0));
+    }
+
+    #[test]
+    fn a_line_cut_short_is_ignored_and_not_joined_to_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = verdict("SHA256:abc", Ok(Trust::Undefined));
+        let mut cache = VerdictCache::open(dir.path());
+        cache.append([(id(1), &good)]).unwrap();
+        let file = dir.path().join("gitseal").join("verdicts");
+        let mut text = std::fs::read_to_string(&file).unwrap();
+        text.push_str(&format_line(&id(2), &good)[..50]);
+        std::fs::write(&file, text).unwrap();
+        let commits = range(&[id(1), id(2), id(3)]);
+        let known = VerdictCache::open(dir.path()).lookup(&commits);
+        assert!(known.has(0));
+        assert!(!known.has(1));
+        let mut cache = VerdictCache::open(dir.path());
+        cache.append([(id(3), &good)]).unwrap();
+        let known = cache.lookup(&commits);
+        assert!(known.has(0) && !known.has(1) && known.has(2));
+    }
+
+    #[test]
+    fn disabled_keeps_nothing() {
+        let mut cache = VerdictCache::disabled();
+        let good = verdict("SHA256:abc", Ok(Trust::Undefined));
+        cache.append([(id(1), &good)]).unwrap();
+        assert!(!cache.lookup(&range(&[id(1)])).has(0));
     }
 }

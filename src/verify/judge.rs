@@ -1,0 +1,321 @@
+//! Judging one commit by the policy of each parent, along authenticated paths from the
+//! anchor (DESIGN section 6), and the policies that judging reads.
+
+use super::{CommitReport, POLICY_FILE, VerifyError, short};
+use crate::git::{GitError, Parent, Range, Reader};
+use crate::policy::{Finding, ObjectKind, Policy, Subject};
+use crate::signature::Verdict;
+use gix::hash::ObjectId;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// The policy file's name inside `.gitseal/`: policies are read from that directory's
+/// tree, which judging already has, rather than from the root tree again.
+const POLICY_NAME: &str = "policy.toml";
+
+/// A policy, or why there is none to judge by.
+pub type Found = Result<Rc<Policy>, String>;
+
+/// A `.gitseal` directory, by index in the judge's table of the distinct ones seen
+/// (a history has one per policy change); 0 when a tree has none.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Dir(u32);
+
+/// What is remembered of a judged commit: whether trust flows through it, and its
+/// `.gitseal` directory, whose policy judges its children. 4 bytes, so that remembering
+/// every commit of a long range or path costs little.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NodeState(u32);
+
+const AUTHENTICATED: u32 = 1 << 31;
+
+impl NodeState {
+    pub fn new(authenticated: bool, dir: Dir) -> Self {
+        Self(dir.0 | if authenticated { AUTHENTICATED } else { 0 })
+    }
+
+    fn authenticated(self) -> bool {
+        self.0 & AUTHENTICATED != 0
+    }
+
+    fn dir(self) -> Dir {
+        Dir(self.0 & !AUTHENTICATED)
+    }
+}
+
+/// A range being judged, and for what.
+#[derive(Clone, Copy)]
+pub struct Judging<'a> {
+    pub range: &'a Range,
+    /// The range's commits judged so far (parents come first).
+    pub states: &'a [NodeState],
+    pub refname: Option<&'a str>,
+    /// Pre-receive: commits must also be valid at this time.
+    pub now: Option<i64>,
+}
+
+/// The judging state of one walker: policies, directories and the commits authenticated
+/// so far (the paths from the anchor), kept between ranges.
+pub struct Judge {
+    pub reader: Reader,
+    pub anchor: Option<ObjectId>,
+    pub fixed_policy: Option<Rc<Policy>>,
+    /// Parsed policies by blob id.
+    policies: HashMap<ObjectId, Found>,
+    /// `.gitseal` trees by `Dir` (index + 1), with their policy once read.
+    dirs: Vec<(ObjectId, Option<Found>)>,
+    dir_index: HashMap<ObjectId, u32>,
+    /// Commits of the paths judged so far, which later ranges' commits may have as parents.
+    nodes: gix::hashtable::HashMap<ObjectId, NodeState>,
+    anchor_node: Option<NodeState>,
+}
+
+impl Judge {
+    pub fn new(reader: Reader, anchor: Option<ObjectId>, fixed_policy: Option<Rc<Policy>>) -> Self {
+        Self {
+            reader,
+            anchor,
+            fixed_policy,
+            policies: HashMap::new(),
+            dirs: Vec::new(),
+            dir_index: HashMap::new(),
+            nodes: Default::default(),
+            anchor_node: None,
+        }
+    }
+
+    /// The `Dir` of a `.gitseal` tree id.
+    pub fn dir(&mut self, tree: Option<ObjectId>) -> Result<Dir, VerifyError> {
+        let Some(tree) = tree else {
+            return Ok(Dir(0));
+        };
+        if let Some(&index) = self.dir_index.get(&tree) {
+            return Ok(Dir(index + 1));
+        }
+        let index = u32::try_from(self.dirs.len())
+            .ok()
+            .filter(|i| i + 1 < AUTHENTICATED)
+            .ok_or(GitError::TooManyCommits)?;
+        self.dirs.push((tree, None));
+        self.dir_index.insert(tree, index);
+        Ok(Dir(index + 1))
+    }
+
+    /// Remembers a commit of a path, for the ranges after this one.
+    pub fn remember(&mut self, id: ObjectId, state: NodeState) {
+        self.nodes.insert(id, state);
+    }
+
+    /// The commits from the anchor to `tips` that are neither `requested` nor judged on an
+    /// earlier path: the path that authenticates the requested commits' parents.
+    pub fn path_to(
+        &mut self,
+        tips: &[ObjectId],
+        anchor: ObjectId,
+        requested: &Range,
+    ) -> Result<Range, GitError> {
+        let index = requested.index_by_id();
+        let nodes = &self.nodes;
+        self.reader.walk_where(tips, &[anchor], |id| {
+            index.find(id).is_none() && !nodes.contains_key(id)
+        })
+    }
+
+    /// Makes room to remember `more` commits at once (growing the map step by step would
+    /// hold its old and new tables together at each step).
+    pub fn reserve(&mut self, more: usize) {
+        self.nodes.reserve(more);
+    }
+
+    /// Judges commit `at` of the range by the policy of each parent; `dir` is its own
+    /// `.gitseal` directory.
+    pub fn judge_commit(
+        &mut self,
+        of: &Judging<'_>,
+        at: usize,
+        verdict: &Verdict,
+        dir: Dir,
+    ) -> Result<Finding, VerifyError> {
+        let Judging {
+            range,
+            states,
+            refname,
+            now,
+        } = *of;
+        let id = range.id(at).to_string();
+        let parent_count = range.parent_count(at);
+        let merge = parent_count > 1;
+        let kind = if merge {
+            ObjectKind::Merge
+        } else {
+            ObjectKind::Commit
+        };
+        let subject = |changes_policy| Subject {
+            id: &id,
+            refname,
+            kind,
+            changes_policy,
+            now,
+        };
+        if let Some(policy) = self.fixed_policy.as_ref() {
+            return Ok(policy.judge(&subject(false), verdict));
+        }
+        let mut combined = Finding::default();
+        // The commit's own signature problem comes first, whatever its parents are.
+        if let Err(failure) = &verdict.outcome {
+            combined.reasons.push(failure.detail.clone());
+        }
+        if parent_count == 0 {
+            combined
+                .reasons
+                .push("does not descend from the anchor".into());
+        }
+        for parent in range.parents(at) {
+            let (parent_id, node) = match parent {
+                Parent::Local(p) => (range.id(p), Some(states[p])),
+                Parent::Outside(id) => (id, self.outside(id)?),
+            };
+            let short = short(&parent_id);
+            let Some(node) = node else {
+                combined
+                    .reasons
+                    .push(format!("parent {short} does not descend from the anchor"));
+                continue;
+            };
+            if !node.authenticated() {
+                combined
+                    .reasons
+                    .push(format!("parent {short} is not authenticated"));
+                continue;
+            }
+            let policy = match self.policy_of(node.dir())? {
+                Ok(policy) => policy,
+                Err(message) => {
+                    combined
+                        .reasons
+                        .push(format!("policy of parent {short}: {message}"));
+                    continue;
+                }
+            };
+            let finding = policy.judge(&subject(dir != node.dir()), verdict);
+            combined.principal = combined.principal.or(finding.principal);
+            combined.rule = combined.rule.or(finding.rule);
+            for reason in finding.reasons {
+                let reason = if merge {
+                    format!("by the policy of parent {short}: {reason}")
+                } else {
+                    reason
+                };
+                if !combined.reasons.contains(&reason) {
+                    combined.reasons.push(reason);
+                }
+            }
+        }
+        Ok(combined)
+    }
+
+    /// A parent outside the range: one of an earlier path, or the anchor (trusted).
+    fn outside(&mut self, id: ObjectId) -> Result<Option<NodeState>, VerifyError> {
+        if let Some(node) = self.nodes.get(&id) {
+            return Ok(Some(*node));
+        }
+        if Some(id) != self.anchor {
+            return Ok(None);
+        }
+        if let Some(node) = self.anchor_node {
+            return Ok(Some(node));
+        }
+        let tree = self.reader.commit(id)?.tree;
+        let dir = self.reader.lookup_path(tree, super::POLICY_DIR)?;
+        let node = NodeState::new(true, self.dir(dir)?);
+        self.anchor_node = Some(node);
+        Ok(Some(node))
+    }
+
+    /// The policy in a `.gitseal` directory, read once per directory (so commits that do
+    /// not touch `.gitseal/` cost no object reads here).
+    fn policy_of(&mut self, dir: Dir) -> Result<Found, GitError> {
+        let Some((tree, found)) = (dir.0 as usize)
+            .checked_sub(1)
+            .and_then(|i| self.dirs.get(i))
+        else {
+            return Ok(Err(format!("no {POLICY_FILE}")));
+        };
+        if let Some(found) = found {
+            return Ok(found.clone());
+        }
+        let tree = *tree;
+        let found = match self.reader.read_path(tree, POLICY_NAME)? {
+            Some((blob, bytes)) => self.parse(blob, &bytes),
+            None => Err(format!("no {POLICY_FILE}")),
+        };
+        if let Some(slot) = self.dirs.get_mut(dir.0 as usize - 1) {
+            slot.1 = Some(found.clone());
+        }
+        Ok(found)
+    }
+
+    /// The policy in a commit's root tree.
+    pub fn policy_at(&mut self, tree: ObjectId) -> Result<Found, GitError> {
+        match self.reader.read_path(tree, POLICY_FILE)? {
+            Some((blob, bytes)) => Ok(self.parse(blob, &bytes)),
+            None => Ok(Err(format!("no {POLICY_FILE}"))),
+        }
+    }
+
+    /// A policy blob, parsed once per blob.
+    fn parse(&mut self, blob: ObjectId, bytes: &[u8]) -> Found {
+        if let Some(parsed) = self.policies.get(&blob) {
+            return parsed.clone();
+        }
+        let parsed = match std::str::from_utf8(bytes) {
+            Ok(text) => crate::policy::file::parse(text, POLICY_FILE)
+                .map(Rc::new)
+                .map_err(|e| e.to_string()),
+            Err(_) => Err(format!("{POLICY_FILE} is not UTF-8")),
+        };
+        self.policies.insert(blob, parsed.clone());
+        parsed
+    }
+
+    /// The policies at a range's ends (its tips, and what it is measured against, such as
+    /// a ref's current tip), whose revocations apply to every commit of the range.
+    pub fn end_policies(&mut self, ends: &[ObjectId]) -> Result<Vec<Rc<Policy>>, VerifyError> {
+        let mut policies: Vec<Rc<Policy>> = Vec::new();
+        if self.fixed_policy.is_some() {
+            return Ok(policies);
+        }
+        for end in ends {
+            let tree = self.reader.commit(*end)?.tree;
+            if let Ok(policy) = self.policy_at(tree)?
+                && !policies.iter().any(|p| Rc::ptr_eq(p, &policy))
+            {
+                policies.push(policy);
+            }
+        }
+        Ok(policies)
+    }
+}
+
+/// Adds the revocations of the range's end policies to a report: they can only refuse
+/// more, never accept what the parents' policies refused.
+pub fn revoke(policies: &[Rc<Policy>], report: &mut CommitReport, now: Option<i64>) {
+    if policies.is_empty() {
+        return;
+    }
+    let id = report.id.to_string();
+    let subject = Subject {
+        id: &id,
+        refname: report.refname.as_deref(),
+        kind: ObjectKind::Commit,
+        changes_policy: false,
+        now,
+    };
+    for policy in policies {
+        for reason in policy.revocation_reasons(&subject, &report.verdict) {
+            if !report.finding.reasons.contains(&reason) {
+                report.finding.reasons.push(reason);
+            }
+        }
+    }
+}
