@@ -35,14 +35,7 @@ fn setup_x509(args: &SetupArgs, out: &mut dyn Write) -> Result<Status, AppError>
         ("commit.gpgSign", "true".to_string()),
         ("tag.gpgSign", "true".to_string()),
     ];
-    for (key, value) in settings {
-        if git.get(key)?.as_deref() == Some(value.as_str()) {
-            let _ = writeln!(out, "unchanged {key} = {value}");
-        } else {
-            git.set(key, &value)?;
-            let _ = writeln!(out, "set {key} = {value} ({})", git.scope_name());
-        }
-    }
+    apply(&git, &settings, out)?;
     let _ = writeln!(
         out,
         "Commits and tags are now signed keylessly with Sigstore; `gitseal login` gets a certificate ahead of time."
@@ -86,15 +79,25 @@ fn setup_openpgp(args: &SetupArgs, out: &mut dyn Write) -> Result<Status, AppErr
         ("commit.gpgSign", "true".to_string()),
         ("tag.gpgSign", "true".to_string()),
     ];
+    apply(&git, &settings, out)?;
+    Ok(Status::Success)
+}
+
+/// Writes each setting that differs, saying what changed and what was already so.
+fn apply(
+    git: &GitConfig,
+    settings: &[(&str, String)],
+    out: &mut dyn Write,
+) -> Result<(), AppError> {
     for (key, value) in settings {
         if git.get(key)?.as_deref() == Some(value.as_str()) {
             let _ = writeln!(out, "unchanged {key} = {value}");
         } else {
-            git.set(key, &value)?;
+            git.set(key, value)?;
             let _ = writeln!(out, "set {key} = {value} ({})", git.scope_name());
         }
     }
-    Ok(Status::Success)
+    Ok(())
 }
 
 /// The fingerprint of the first secret key gpg lists for `spec`.
@@ -189,14 +192,7 @@ fn setup_ssh(args: &SetupArgs, out: &mut dyn Write) -> Result<Status, AppError> 
         ("commit.gpgSign", "true".to_string()),
         ("tag.gpgSign", "true".to_string()),
     ];
-    for (key, value) in settings {
-        if git.get(key)?.as_deref() == Some(value.as_str()) {
-            let _ = writeln!(out, "unchanged {key} = {value}");
-        } else {
-            git.set(key, &value)?;
-            let _ = writeln!(out, "set {key} = {value} ({})", git.scope_name());
-        }
-    }
+    apply(&git, &settings, out)?;
     Ok(Status::Success)
 }
 

@@ -14,27 +14,8 @@ use crate::output::status::date_time;
 use crate::signature::Format;
 
 pub fn run(args: &ShowArgs) -> Result<Status, AppError> {
-    let repo = Repo::open(None).map_err(|e| AppError::operational(e.to_string()))?;
-    let mut reader = repo
-        .reader()
-        .map_err(|e| AppError::operational(e.to_string()))?;
     let spec = &args.object;
-    let id = reader
-        .resolve_object(spec)
-        .map_err(|e| AppError::operational(format!("{spec}: {e}")))?;
-    let (kind, raw) = reader
-        .object(id)
-        .map_err(|e| AppError::operational(format!("{spec}: {e}")))?;
-    let signed = match kind {
-        gix::object::Kind::Commit => signed::split_commit(&raw, reader.hash_kind())
-            .map_err(|e| AppError::verification(format!("{spec}: {e}")))?,
-        gix::object::Kind::Tag => signed::split_tag(&raw),
-        other => {
-            return Err(AppError::usage(format!(
-                "{spec} is a {other}, not a commit or tag"
-            )));
-        }
-    };
+    let (id, kind, signed) = read_signed(spec)?;
     let mut doc = json!({"object": id.to_string(), "type": kind.to_string()});
     match signed {
         None => doc["format"] = Value::Null,
@@ -57,28 +38,9 @@ pub fn bundle(
     out: &mut dyn Write,
 ) -> Result<Status, AppError> {
     use crate::sigstore::{cms, verify};
-    let repo = Repo::open(None).map_err(|e| AppError::operational(e.to_string()))?;
-    let mut reader = repo
-        .reader()
-        .map_err(|e| AppError::operational(e.to_string()))?;
     let spec = &args.object;
-    let id = reader
-        .resolve_object(spec)
-        .map_err(|e| AppError::operational(format!("{spec}: {e}")))?;
-    let (kind, raw) = reader
-        .object(id)
-        .map_err(|e| AppError::operational(format!("{spec}: {e}")))?;
-    let signed = match kind {
-        gix::object::Kind::Commit => signed::split_commit(&raw, reader.hash_kind())
-            .map_err(|e| AppError::verification(format!("{spec}: {e}")))?,
-        gix::object::Kind::Tag => signed::split_tag(&raw),
-        other => {
-            return Err(AppError::usage(format!(
-                "{spec} is a {other}, not a commit or tag"
-            )));
-        }
-    }
-    .ok_or_else(|| AppError::verification(format!("{spec} is not signed")))?;
+    let (_, _, signed) = read_signed(spec)?;
+    let signed = signed.ok_or_else(|| AppError::verification(format!("{spec} is not signed")))?;
     if Format::from_armor(&signed.signature) != Some(Format::X509) {
         return Err(AppError::usage(format!(
             "{spec} is not signed with Sigstore (x509)"
@@ -110,6 +72,34 @@ pub fn bundle(
     }
     writeln!(out, "{doc:#}").map_err(|e| AppError::operational(format!("cannot write: {e}")))?;
     Ok(Status::Success)
+}
+
+/// The object `spec` names (not peeled: a tag's signature is on the tag) and its signed
+/// payload and signature, as git extracts them.
+fn read_signed(
+    spec: &str,
+) -> Result<(gix::ObjectId, gix::object::Kind, Option<signed::Signed>), AppError> {
+    let repo = Repo::open(None).map_err(|e| AppError::operational(e.to_string()))?;
+    let mut reader = repo
+        .reader()
+        .map_err(|e| AppError::operational(e.to_string()))?;
+    let id = reader
+        .resolve_object(spec)
+        .map_err(|e| AppError::operational(format!("{spec}: {e}")))?;
+    let (kind, raw) = reader
+        .object(id)
+        .map_err(|e| AppError::operational(format!("{spec}: {e}")))?;
+    let signed = match kind {
+        gix::object::Kind::Commit => signed::split_commit(&raw, reader.hash_kind())
+            .map_err(|e| AppError::verification(format!("{spec}: {e}")))?,
+        gix::object::Kind::Tag => signed::split_tag(&raw),
+        other => {
+            return Err(AppError::usage(format!(
+                "{spec} is a {other}, not a commit or tag"
+            )));
+        }
+    };
+    Ok((id, kind, signed))
 }
 
 fn describe(signature: &[u8], doc: &mut Value) {

@@ -26,6 +26,23 @@ mod negative_tests;
 
 use crate::signature::FailureKind;
 
+/// What every network call of the room runs on: a one-thread runtime and an HTTP client
+/// whose connections and requests are bounded by `timeout` (`gitseal.timeout`).
+pub(crate) fn network(
+    timeout: std::time::Duration,
+) -> Result<(tokio::runtime::Runtime, reqwest::Client), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the network runtime: {e}"))?;
+    let http = reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+    Ok((runtime, http))
+}
+
 /// Why a Sigstore signature was not accepted. Every variant is a distinct reason, so
 /// reports and tests can tell them apart; the text is for people.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

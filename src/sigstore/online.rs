@@ -243,15 +243,7 @@ fn search(
             "no log proof is embedded (gitsign online mode) and the log at {url} could not be searched: {why}"
         ))
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| unreachable(e.to_string()))?;
-    let http = reqwest::Client::builder()
-        .timeout(timeout)
-        .connect_timeout(timeout)
-        .build()
-        .map_err(|e| unreachable(e.to_string()))?;
+    let (runtime, http) = super::network(timeout).map_err(unreachable)?;
     let client = sigstore_rekor::RekorClient::builder(url)
         .with_http_client(http)
         .build()

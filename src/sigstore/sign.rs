@@ -94,15 +94,7 @@ pub fn sign(
     now: i64,
     notes: &mut dyn FnMut(&str),
 ) -> Result<Made, SignError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| SignError::Local(format!("cannot start the network runtime: {e}")))?;
-    let http = reqwest::Client::builder()
-        .timeout(settings.timeout)
-        .connect_timeout(settings.timeout)
-        .build()
-        .map_err(|e| SignError::Local(format!("cannot build the HTTP client: {e}")))?;
+    let (runtime, http) = super::network(settings.timeout).map_err(SignError::Local)?;
 
     let mut root = None;
     let (credential, cached) = credential(settings, &mut root, &runtime, &http, now, notes)?;
@@ -195,15 +187,7 @@ pub fn login(
             "the credential cache is off (gitseal.credentialCache): nothing to log in to".into(),
         ));
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| SignError::Local(format!("cannot start the network runtime: {e}")))?;
-    let http = reqwest::Client::builder()
-        .timeout(settings.timeout)
-        .connect_timeout(settings.timeout)
-        .build()
-        .map_err(|e| SignError::Local(format!("cannot build the HTTP client: {e}")))?;
+    let (runtime, http) = super::network(settings.timeout).map_err(SignError::Local)?;
     let (credential, cached) = credential(settings, &mut None, &runtime, &http, now, notes)?;
     let leaf = credential
         .chain
