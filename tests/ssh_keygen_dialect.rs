@@ -638,3 +638,50 @@ fn fingerprint_of_a_p521_key_with_a_short_scalar() {
     let theirs = run(env.ssh_keygen().arg("-lf").arg(&key.private)).success();
     assert_eq!(ours.stdout(), theirs.stdout(), "{}", ours.describe());
 }
+
+#[test]
+fn a_private_key_others_can_read_is_refused_like_ssh_keygen() {
+    let env = TestEnv::new();
+    let key = env.key(KeyType::Ed25519, "loose");
+    crate::support::set_mode(&key.private, 0o644);
+    let message = env.write("message.txt", MESSAGE);
+    for path in [
+        key.private.display().to_string(),
+        key.public.display().to_string(),
+    ] {
+        let args = [
+            "-Y",
+            "sign",
+            "-n",
+            "git",
+            "-f",
+            path.as_str(),
+            message.to_str().unwrap_or(""),
+        ];
+        let (ours, theirs) = both(&env, &args);
+        assert_same(&args, &ours, &theirs);
+        assert_eq!(ours.code, 255);
+        assert!(
+            !env.path("message.txt.sig").exists(),
+            "no signature written"
+        );
+    }
+    // Owner-only again: signs.
+    crate::support::set_mode(&key.private, 0o600);
+    let path = key.private.display().to_string();
+    let file = message.display().to_string();
+    let signed = run_stdin(
+        env.gitseal().args([
+            "-Y",
+            "sign",
+            "-n",
+            "git",
+            "-f",
+            path.as_str(),
+            file.as_str(),
+        ]),
+        b"",
+    );
+    assert_eq!(signed.code, 0, "{}", signed.describe());
+    assert!(env.path("message.txt.sig").exists());
+}

@@ -20,6 +20,17 @@ pub enum SignError {
     LoadPublic { path: String, reason: String },
     #[error("Couldn't load private key {path}: {reason}")]
     LoadPrivate { path: String, reason: String },
+    /// ssh-keygen's words (sshkey.c `sshkey_perm_ok`), then its "No private key found".
+    #[error(
+        "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n\
+         @         WARNING: UNPROTECTED PRIVATE KEY FILE!          @\n\
+         @@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n\
+         Permissions {mode:04o} for '{path}' are too open.\n\
+         It is required that your private key files are NOT accessible by others.\n\
+         This private key will be ignored.\n\
+         No private key found for \"{path}\""
+    )]
+    UnprotectedKey { path: String, mode: u32 },
     #[error("{path}: PEM private keys are not supported; convert with `ssh-keygen -p -f {path}`")]
     PemPrivateKey { path: String },
     #[error("incorrect passphrase supplied to decrypt private key {path}")]
@@ -70,6 +81,26 @@ pub struct SignerRequest<'a> {
     pub agent_socket: Option<&'a Path>,
 }
 
+/// Like ssh, refuses a private key file of one's own that the group or others can read
+/// (or write): such a key may already be someone else's.
+fn refuse_unprotected(path: &Path) -> Result<(), SignError> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let Ok(meta) = std::fs::metadata(path) else {
+        // Not there or unreadable: the read that follows says so.
+        return Ok(());
+    };
+    // The owner of /proc/self is this process's user.
+    let me = std::fs::metadata("/proc/self").map(|m| m.uid()).ok();
+    let mode = meta.permissions().mode() & 0o7777;
+    if Some(meta.uid()) == me && mode & 0o077 != 0 {
+        return Err(SignError::UnprotectedKey {
+            path: path.display().to_string(),
+            mode,
+        });
+    }
+    Ok(())
+}
+
 impl SshSigner {
     /// Finds the key as ssh-keygen does and prepares it for signing.
     pub fn load(
@@ -99,10 +130,14 @@ impl SshSigner {
         }
 
         let private = match &found.private_text {
-            Some(text) => load_private(text, &shown, prompt)?,
+            Some(text) => {
+                refuse_unprotected(path)?;
+                load_private(text, &shown, prompt)?
+            }
             None => {
                 let private_path = private_path_for(path);
                 let private_shown = private_path.display().to_string();
+                refuse_unprotected(&private_path)?;
                 let private_text =
                     std::fs::read_to_string(&private_path).map_err(|e| SignError::LoadPrivate {
                         path: private_shown.clone(),
