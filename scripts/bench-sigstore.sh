@@ -14,6 +14,10 @@
 #    Fulcio v2 and Rekor v1 of the tests): what git waits for per signature, without the
 #    credential cache (a token, a Fulcio certificate, a Rekor entry) and with it (one Rekor
 #    round trip). Loopback hides network latency; the figures are gitseal's own work.
+# 4. `gitseal verify` over a generated history of 2,000 Sigstore-signed commits (the test
+#    instance signs, examples/sigstore_history.rs), one job and all, beside
+#    `git log --show-signature` over its newest 200 with gitseal as gpg.x509.program (one
+#    process per commit, as git runs it), commits per second and the ratio.
 #
 # gitsign itself (Go) cannot be built on this machine (no Go toolchain), so there is no
 # side-by-side ratio against it; see docs/benchmarks.md.
@@ -23,7 +27,7 @@ SECONDS_BUDGET="${1:-10}"
 die() { echo "bench-sigstore: $*" >&2; exit 2; }
 
 echo "== building gitseal and examples/sigstore_throughput (release)"
-cargo build --release --locked --bin gitseal --example sigstore_throughput --example sigstore_services
+cargo build --release --locked --bin gitseal --example sigstore_throughput --example sigstore_services --example sigstore_history
 target_dir="$(cargo metadata --format-version 1 --no-deps 2>/dev/null |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])' 2>/dev/null || true)"
 target_dir="${target_dir:-${CARGO_TARGET_DIR:-target}}"
@@ -64,3 +68,23 @@ SIGSTORE_ID_TOKEN="$token" "$gitseal" login >/dev/null
 hyperfine -N --warmup 3 --runs 50 \
   -n "no cache (Fulcio + Rekor)" "env GITSEAL_CREDENTIAL_CACHE=false SIGSTORE_ID_TOKEN=$token sh -c '$gitseal --status-fd=2 -bsau x < $work/payload > /dev/null 2>&1'" \
   -n "cached certificate (Rekor only)" "sh -c '$gitseal --status-fd=2 -bsau x < $work/payload > /dev/null 2>&1'"
+
+echo "== gitseal verify over 2,000 Sigstore-signed commits"
+unset GITSEAL_FORMAT GITSEAL_FULCIO_URL GITSEAL_REKOR_URL
+history="$work/history"
+git init -q -b main "$history"
+out="$("$target_dir/release/examples/sigstore_history" --repo "$history" --root "$work/history-root.json" --count 2001)"
+first="$(echo "$out" | awk '/^first/{print $2}')"
+tip="$(echo "$out" | awk '/^tip/{print $2}')"
+git -C "$history" update-ref refs/heads/main "$tip"
+git -C "$history" repack -adq
+export GITSEAL_TRUSTED_ROOT="$work/history-root.json"
+verify="$gitseal verify --anchor $first --ref refs/heads/main --no-cache main"
+(cd "$history" && $verify >/dev/null) || die "the generated history does not verify"
+git -C "$history" config gpg.x509.program "$gitseal"
+git -C "$history" config gitseal.trustedRoot "$work/history-root.json"
+hyperfine -N --warmup 1 --runs 10 \
+  -n "gitseal verify, 2,000 commits, all cores" "sh -c 'cd $history && $verify > /dev/null'" \
+  -n "gitseal verify, 2,000 commits, 1 job" "sh -c 'cd $history && $verify --jobs 1 > /dev/null'"
+hyperfine -N --runs 3 \
+  -n "git log --show-signature -n 200 (gitseal as gpg.x509.program)" "git -C $history log --show-signature -n 200 main"
