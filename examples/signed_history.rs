@@ -1,9 +1,14 @@
-//! Writes a linear history of SSH-signed commits into a repository, in-process and fast,
-//! for `scripts/bench-verify.sh` (the `gitseal verify` benchmark).
+//! Writes a linear history of signed commits into a repository, in-process and fast, for
+//! `scripts/bench-verify.sh` and `scripts/bench-sigstore.sh` (the `gitseal verify`
+//! benchmarks): SSH-signed with `--key`, or, with `--sigstore-root FILE` instead, signed as
+//! gitsign's offline mode signs by the tests' own Sigstore instance
+//! (tests/support/sigstore_stack.rs: a fresh key and certificate per commit, the entry in a
+//! real Merkle tree, SET and checkpoint), whose `trusted_root.json` is written to FILE.
 //!
 //! ```text
 //! cargo run --release --example signed_history -- \
-//!     --repo DIR --key KEY --count N [--start-time UNIX] [--name NAME --email EMAIL]
+//!     --repo DIR (--key KEY | --sigstore-root FILE) --count N [--start-time UNIX]
+//!     [--name NAME --email EMAIL]
 //! ```
 //!
 //! `DIR` must be an existing git repository (`git init`); `KEY` an unencrypted OpenSSH
@@ -15,6 +20,10 @@
 //! verifier has to look `.gitseal` up again in each. Objects are written loose with gix;
 //! pack them afterwards (`git repack -adq`). Prints `first <id>` and `tip <id>` on stdout and
 //! sets nothing else: the caller points a ref at the tip (`git update-ref`).
+
+#[allow(dead_code)]
+#[path = "../tests/support/sigstore_stack.rs"]
+mod sigstore_stack;
 
 use gitseal::secret::Secret;
 use gitseal::ssh::sign::{SignerRequest, SshSigner};
@@ -29,6 +38,7 @@ use std::time::Instant;
 struct Args {
     repo: PathBuf,
     key: PathBuf,
+    sigstore_root: PathBuf,
     count: usize,
     start_time: i64,
     name: String,
@@ -37,7 +47,7 @@ struct Args {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: signed_history --repo DIR --key KEY --count N [--start-time UNIX] [--name NAME] [--email EMAIL]"
+        "usage: signed_history --repo DIR (--key KEY | --sigstore-root FILE) --count N [--start-time UNIX] [--name NAME] [--email EMAIL]"
     );
     std::process::exit(2)
 }
@@ -46,6 +56,7 @@ fn parse_args() -> Args {
     let mut args = Args {
         repo: PathBuf::new(),
         key: PathBuf::new(),
+        sigstore_root: PathBuf::new(),
         count: 0,
         start_time: 1_700_000_000,
         name: "Bench Signer".into(),
@@ -57,6 +68,7 @@ fn parse_args() -> Args {
         match flag.as_str() {
             "--repo" => args.repo = value.into(),
             "--key" => args.key = value.into(),
+            "--sigstore-root" => args.sigstore_root = value.into(),
             "--count" => args.count = value.parse().unwrap_or_else(|_| usage()),
             "--start-time" => args.start_time = value.parse().unwrap_or_else(|_| usage()),
             "--name" => args.name = value,
@@ -64,7 +76,10 @@ fn parse_args() -> Args {
             _ => usage(),
         }
     }
-    if args.count == 0 || args.repo.as_os_str().is_empty() || args.key.as_os_str().is_empty() {
+    if args.count == 0
+        || args.repo.as_os_str().is_empty()
+        || args.key.as_os_str().is_empty() == args.sigstore_root.as_os_str().is_empty()
+    {
         usage();
     }
     args
@@ -92,17 +107,28 @@ fn tree_bytes(entries: &mut [(&str, &[u8], ObjectId)]) -> Vec<u8> {
     out
 }
 
-fn run() -> Result<(), String> {
-    let args = parse_args();
-    let started = Instant::now();
-    let repo = gix::open(&args.repo).map_err(|e| format!("{}: {e}", args.repo.display()))?;
-    let write = |kind: Kind, bytes: &[u8]| -> Result<ObjectId, String> {
-        repo.objects
-            .write_buf(kind, bytes)
-            .map_err(|e| format!("cannot write object: {e}"))
-    };
+/// Who signs the history.
+enum HistorySigner {
+    Ssh(Box<SshSigner>),
+    Sigstore(Box<sigstore_stack::Stack>, sigstore_stack::Identity),
+}
 
-    let mut signer = SshSigner::load(
+impl HistorySigner {
+    /// The armored signature of `payload`, a commit made at `time`.
+    fn sign(&mut self, payload: &[u8], time: i64) -> Result<String, String> {
+        match self {
+            HistorySigner::Ssh(signer) => signer
+                .sign("git", HashAlg::Sha512, payload)
+                .map_err(|e| e.to_string()),
+            // Certified from the commit's time, logged two seconds later.
+            HistorySigner::Sigstore(stack, who) => Ok(stack.sign(payload, who, time)),
+        }
+    }
+}
+
+/// The SSH signer of `--key`, and a policy naming its key.
+fn ssh_signer(args: &Args) -> Result<(HistorySigner, String), String> {
+    let signer = SshSigner::load(
         &SignerRequest {
             key_path: &args.key,
             require_agent: false,
@@ -128,6 +154,44 @@ fn run() -> Result<(), String> {
          [policy_changes]\nsigners = [\"bench\"]\n",
         email = args.email
     );
+    Ok((HistorySigner::Ssh(Box::new(signer)), policy))
+}
+
+/// The test Sigstore instance (its trusted root written to `--sigstore-root`), and a policy
+/// naming the signer's identity.
+fn sigstore_signer(args: &Args) -> Result<(HistorySigner, String), String> {
+    let stack = sigstore_stack::Stack::new();
+    std::fs::write(&args.sigstore_root, stack.trusted_root())
+        .map_err(|e| format!("{}: {e}", args.sigstore_root.display()))?;
+    let who = sigstore_stack::Identity {
+        email: args.email.clone(),
+        issuer: "https://issuer.gitseal.test".into(),
+    };
+    let policy = format!(
+        "version = 1\n\n[principals.bench]\nsigstore = [{{ issuer = \"{issuer}\", subject = \"{email}\" }}]\n\n\
+         [[rules]]\nrefs = [\"refs/heads/main\"]\ncommits = [\"bench\"]\n\n\
+         [policy_changes]\nsigners = [\"bench\"]\n",
+        email = args.email,
+        issuer = who.issuer
+    );
+    Ok((HistorySigner::Sigstore(Box::new(stack), who), policy))
+}
+
+fn run() -> Result<(), String> {
+    let args = parse_args();
+    let started = Instant::now();
+    let repo = gix::open(&args.repo).map_err(|e| format!("{}: {e}", args.repo.display()))?;
+    let write = |kind: Kind, bytes: &[u8]| -> Result<ObjectId, String> {
+        repo.objects
+            .write_buf(kind, bytes)
+            .map_err(|e| format!("cannot write object: {e}"))
+    };
+
+    let (mut signer, policy) = if args.sigstore_root.as_os_str().is_empty() {
+        ssh_signer(&args)?
+    } else {
+        sigstore_signer(&args)?
+    };
     let policy_blob = write(Kind::Blob, policy.as_bytes())?;
     let gitseal_tree = write(
         Kind::Tree,
@@ -135,7 +199,7 @@ fn run() -> Result<(), String> {
     )?;
     let readme = write(
         Kind::Blob,
-        b"A generated history of SSH-signed commits for benchmarking `gitseal verify`.\n",
+        b"A generated history of signed commits for benchmarking `gitseal verify`.\n",
     )?;
 
     let ident = format!("{} <{}>", args.name, args.email);
@@ -173,7 +237,7 @@ fn run() -> Result<(), String> {
         commit.extend_from_slice(message.as_bytes());
 
         let armor = signer
-            .sign("git", HashAlg::Sha512, &commit)
+            .sign(&commit, time)
             .map_err(|e| format!("signing commit {i}: {e}"))?;
 
         // git's add_header_signature: "gpgsig <first line>", then every further line of the

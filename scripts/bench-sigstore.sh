@@ -15,7 +15,7 @@
 #    credential cache (a token, a Fulcio certificate, a Rekor entry) and with it (one Rekor
 #    round trip). Loopback hides network latency; the figures are gitseal's own work.
 # 4. `gitseal verify` over a generated history of 2,000 Sigstore-signed commits (the test
-#    instance signs, examples/sigstore_history.rs), one job and all, beside
+#    instance signs, examples/signed_history.rs --sigstore-root), one job and all, beside
 #    `git log --show-signature` over its newest 200 with gitseal as gpg.x509.program (one
 #    process per commit, as git runs it), commits per second and the ratio.
 #
@@ -27,7 +27,7 @@ SECONDS_BUDGET="${1:-10}"
 die() { echo "bench-sigstore: $*" >&2; exit 2; }
 
 echo "== building gitseal and examples/sigstore_throughput (release)"
-cargo build --release --locked --bin gitseal --example sigstore_throughput --example sigstore_services --example sigstore_history
+cargo build --release --locked --bin gitseal --example sigstore_throughput --example sigstore_services --example signed_history
 target_dir="$(cargo metadata --format-version 1 --no-deps 2>/dev/null |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])' 2>/dev/null || true)"
 target_dir="${target_dir:-${CARGO_TARGET_DIR:-target}}"
@@ -73,7 +73,7 @@ echo "== gitseal verify over 2,000 Sigstore-signed commits"
 unset GITSEAL_FORMAT GITSEAL_FULCIO_URL GITSEAL_REKOR_URL
 history="$work/history"
 git init -q -b main "$history"
-out="$("$target_dir/release/examples/sigstore_history" --repo "$history" --root "$work/history-root.json" --count 2001)"
+out="$("$target_dir/release/examples/signed_history" --repo "$history" --sigstore-root "$work/history-root.json" --count 2001)"
 first="$(echo "$out" | awk '/^first/{print $2}')"
 tip="$(echo "$out" | awk '/^tip/{print $2}')"
 git -C "$history" update-ref refs/heads/main "$tip"
