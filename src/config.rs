@@ -473,11 +473,18 @@ impl Settings {
             &["GITSEAL_CONNECTOR_ID", "GITSIGN_CONNECTOR_ID"],
             &["gitseal.connectorID", "gitsign.connectorID"],
         )?;
-        // A person can log in when there is a terminal to tell them what to do.
-        let interactive = std::fs::OpenOptions::new()
-            .write(true)
-            .open("/dev/tty")
-            .is_ok();
+        // A person can log in when there is a terminal to tell them what to do, unless
+        // `gitseal.interactive=false` says never to wait for one (CI, scripts).
+        let allowed = !matches!(
+            self.sigstore_value(&["GITSEAL_INTERACTIVE"], &["gitseal.interactive"])?
+                .as_deref(),
+            Some("false" | "0" | "no" | "off")
+        );
+        let interactive = allowed
+            && std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/tty")
+                .is_ok();
         Ok(crate::sigstore::sign::SignSettings {
             browser: self.sigstore_env.get("BROWSER").cloned(),
             redirect_listen,

@@ -230,6 +230,9 @@ impl TestEnv {
             .env("LANG", "C")
             .env("LC_ALL", "C")
             .env("GIT_CONFIG_NOSYSTEM", "1")
+            // Never wait for a person to log in, whether or not a terminal is there; the
+            // tests of the logins name the flow with gitseal.tokenProvider.
+            .env("GITSEAL_INTERACTIVE", "false")
             .env("GIT_CONFIG_GLOBAL", self.home.join(".gitconfig"))
             .env("GIT_AUTHOR_NAME", "A U Thor")
             .env("GIT_AUTHOR_EMAIL", PRINCIPAL)
