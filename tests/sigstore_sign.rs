@@ -285,6 +285,33 @@ fn online_mode_is_found_in_the_log_by_the_commit_id() {
         "{}",
         verified.describe()
     );
+    // gitseal verify finds it in the log too, by the commit's id.
+    let policy = w.env.write(
+        "policy.toml",
+        format!(
+            "version = 1\n[principals.alice]\nsigstore = [{{ issuer = \"{ISSUER}\", subject = \"alice@example.org\" }}]\n\n[[rules]]\nrefs = [\"refs/heads/*\"]\ncommits = [\"alice\"]\n"
+        ),
+    );
+    let mut cmd = w.env.gitseal();
+    cmd.current_dir(&w.dir)
+        .args([
+            "verify",
+            "--ref",
+            "refs/heads/main",
+            "--no-cache",
+            "--format",
+            "json",
+            "--policy",
+        ])
+        .arg(&policy)
+        .arg("HEAD");
+    let judged = run(&mut cmd);
+    assert_eq!(judged.code, 0, "{}", judged.describe());
+    let doc: serde_json::Value = serde_json::from_str(&judged.stdout()).expect("json");
+    assert_eq!(
+        doc["results"][0]["signature"]["time_source"], "tlog",
+        "{doc:#}"
+    );
     // The same history with the log out of reach fails and says so.
     w.git(&["config", "gitseal.rekor", "http://127.0.0.1:9"]);
     let unreachable = w.git_env(&[], &["verify-commit", "HEAD"]);

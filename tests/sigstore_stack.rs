@@ -23,6 +23,14 @@ fn mallory() -> Identity {
     }
 }
 
+/// A policy naming alice's identity, allowing her on every branch and to change the policy.
+fn alice_policy() -> String {
+    format!(
+        "version = 1\n\n[principals.alice]\nsigstore = [{{ issuer = \"{ISSUER}\", subject = \"alice@example.org\" }}]\n\n\
+         [[rules]]\nrefs = [\"refs/heads/*\"]\ncommits = [\"alice\"]\n\n[policy_changes]\nsigners = [\"alice\"]\n"
+    )
+}
+
 /// A repository with gitseal as gpg.x509.program, trusting `stack`.
 fn repo<'a>(env: &'a TestEnv, stack: &Stack) -> Repo<'a> {
     let root = env.write("trusted_root.json", stack.trusted_root());
@@ -178,10 +186,7 @@ fn plain_git_shows_who_the_policy_allows() {
     let env = TestEnv::new();
     let mut stack = Stack::new();
     let repo = repo(&env, &stack);
-    let policy = format!(
-        "version = 1\n\n[principals.alice]\nsigstore = [{{ issuer = \"{ISSUER}\", subject = \"alice@example.org\" }}]\n\n\
-         [[rules]]\nrefs = [\"refs/heads/*\"]\ncommits = [\"alice\"]\n\n[policy_changes]\nsigners = [\"alice\"]\n"
-    );
+    let policy = alice_policy();
     let anchor = commit(&repo, &[(".gitseal/policy.toml", &policy)], "policy", |p| {
         stack.sign(p, &alice(), T + 3)
     });
@@ -232,10 +237,7 @@ fn gitseal_verify_judges_sigstore_commits_by_the_policy() {
     let env = TestEnv::new();
     let mut stack = Stack::new();
     let repo = repo(&env, &stack);
-    let policy = format!(
-        "version = 1\n\n[principals.alice]\nsigstore = [{{ issuer = \"{ISSUER}\", subject = \"alice@example.org\" }}]\n\n\
-         [[rules]]\nrefs = [\"refs/heads/*\"]\ncommits = [\"alice\"]\n\n[policy_changes]\nsigners = [\"alice\"]\n"
-    );
+    let policy = alice_policy();
     let anchor = commit(&repo, &[(".gitseal/policy.toml", &policy)], "policy", |p| {
         stack.sign(p, &alice(), T + 3)
     });

@@ -56,19 +56,9 @@ fn sigstore() -> Result<
         .map_err(String::as_str)
 }
 
-/// Checks a git object's signature with the room its armor names.
+/// Checks a git object's signature with the room its armor names. The object's id (hex),
+/// when known, finds gitsign's online-mode signatures in the log.
 pub fn verify(
-    payload: &[u8],
-    signature: &[u8],
-    committer_time: i64,
-    certs: &Certificates<'_>,
-) -> Verdict {
-    verify_object(payload, signature, committer_time, None, certs)
-}
-
-/// [`verify`] for an object whose id (hex) is known: gitsign's online-mode signatures are
-/// found in the log by it.
-pub fn verify_object(
     payload: &[u8],
     signature: &[u8],
     committer_time: i64,

@@ -231,11 +231,12 @@ impl KeyringCache {
     }
 }
 
-/// Asks the signature's room for a verdict; OpenPGP gets the certificates of the trees
-/// `trees` names (read only then: other rooms need no tree).
+/// Asks the signature's room for a verdict on object `id`; OpenPGP gets the certificates of
+/// the trees `trees` names (read only then: other rooms need no tree).
 pub fn object_verdict(
     reader: &mut Reader,
     keyrings: &mut KeyringCache,
+    id: ObjectId,
     signed: &signed::Signed,
     time: i64,
     trees: impl FnOnce(&mut Reader) -> Result<Vec<ObjectId>, GitError>,
@@ -247,10 +248,13 @@ pub fn object_verdict(
         None
     };
     let certs = backends::Certificates { openpgp };
+    // The id finds gitsign's online-mode entries in the log.
+    let id = id.to_string();
     Ok(backends::verify(
         &signed.payload,
         &signed.signature,
         time,
+        Some(&id),
         &certs,
     ))
 }
@@ -265,7 +269,7 @@ fn signature_verdict(
     let raw = reader.commit_bytes(id)?;
     let time = signed::header_time(&raw, "committer").unwrap_or(0);
     match signed::split_commit(&raw, reader.hash_kind()) {
-        Ok(Some(signed)) => object_verdict(reader, keyrings, &signed, time, |reader| {
+        Ok(Some(signed)) => object_verdict(reader, keyrings, id, &signed, time, |reader| {
             let parents = parse_commit(id, &raw)?.parents;
             let mut trees = Vec::with_capacity(parents.len());
             for parent in parents {

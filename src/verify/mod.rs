@@ -206,7 +206,7 @@ impl<'r> Walker<'r> {
         let verdict = match signed::split_tag(&raw) {
             Some(signed) => {
                 let mut keyrings = KeyringCache::default();
-                check::object_verdict(reader, &mut keyrings, &signed, tagger_time, |_| {
+                check::object_verdict(reader, &mut keyrings, tag, &signed, tagger_time, |_| {
                     Ok(vec![tree])
                 })?
             }
