@@ -1,13 +1,16 @@
 //! Writes a linear history of signed commits into a repository, in-process and fast, for
 //! `scripts/bench-verify.sh` and `scripts/bench-sigstore.sh` (the `gitseal verify`
-//! benchmarks): SSH-signed with `--key`, or, with `--sigstore-root FILE` instead, signed as
+//! benchmarks): SSH-signed with `--key`; OpenPGP-signed with `--openpgp TSK` (an armored,
+//! unencrypted secret key as `gpg --export-secret-keys --armor` writes it; the signature is
+//! the one `gpg -bsau` makes, by gitseal's own OpenPGP signer, and the public certificate goes
+//! into `.gitseal/keys/bench.asc` beside the policy); or, with `--sigstore-root FILE`, signed as
 //! gitsign's offline mode signs by the tests' own Sigstore instance
 //! (tests/support/sigstore_stack.rs: a fresh key and certificate per commit, the entry in a
 //! real Merkle tree, SET and checkpoint), whose `trusted_root.json` is written to FILE.
 //!
 //! ```text
 //! cargo run --release --example signed_history -- \
-//!     --repo DIR (--key KEY | --sigstore-root FILE) --count N [--start-time UNIX]
+//!     --repo DIR (--key KEY | --openpgp TSK | --sigstore-root FILE) --count N [--start-time UNIX]
 //!     [--name NAME --email EMAIL]
 //! ```
 //!
@@ -38,6 +41,7 @@ use std::time::Instant;
 struct Args {
     repo: PathBuf,
     key: PathBuf,
+    openpgp: PathBuf,
     sigstore_root: PathBuf,
     count: usize,
     start_time: i64,
@@ -47,7 +51,7 @@ struct Args {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: signed_history --repo DIR (--key KEY | --sigstore-root FILE) --count N [--start-time UNIX] [--name NAME] [--email EMAIL]"
+        "usage: signed_history --repo DIR (--key KEY | --openpgp TSK | --sigstore-root FILE) --count N [--start-time UNIX] [--name NAME] [--email EMAIL]"
     );
     std::process::exit(2)
 }
@@ -56,6 +60,7 @@ fn parse_args() -> Args {
     let mut args = Args {
         repo: PathBuf::new(),
         key: PathBuf::new(),
+        openpgp: PathBuf::new(),
         sigstore_root: PathBuf::new(),
         count: 0,
         start_time: 1_700_000_000,
@@ -68,6 +73,7 @@ fn parse_args() -> Args {
         match flag.as_str() {
             "--repo" => args.repo = value.into(),
             "--key" => args.key = value.into(),
+            "--openpgp" => args.openpgp = value.into(),
             "--sigstore-root" => args.sigstore_root = value.into(),
             "--count" => args.count = value.parse().unwrap_or_else(|_| usage()),
             "--start-time" => args.start_time = value.parse().unwrap_or_else(|_| usage()),
@@ -76,10 +82,11 @@ fn parse_args() -> Args {
             _ => usage(),
         }
     }
-    if args.count == 0
-        || args.repo.as_os_str().is_empty()
-        || args.key.as_os_str().is_empty() == args.sigstore_root.as_os_str().is_empty()
-    {
+    let signers = [&args.key, &args.openpgp, &args.sigstore_root]
+        .iter()
+        .filter(|p| !p.as_os_str().is_empty())
+        .count();
+    if args.count == 0 || args.repo.as_os_str().is_empty() || signers != 1 {
         usage();
     }
     args
@@ -110,6 +117,7 @@ fn tree_bytes(entries: &mut [(&str, &[u8], ObjectId)]) -> Vec<u8> {
 /// Who signs the history.
 enum HistorySigner {
     Ssh(Box<SshSigner>),
+    OpenPgp(Box<sequoia_openpgp::crypto::KeyPair>, String),
     Sigstore(Box<sigstore_stack::Stack>, sigstore_stack::Identity),
 }
 
@@ -120,6 +128,16 @@ impl HistorySigner {
             HistorySigner::Ssh(signer) => signer
                 .sign("git", HashAlg::Sha512, payload)
                 .map_err(|e| e.to_string()),
+            HistorySigner::OpenPgp(pair, uid) => {
+                gitseal::openpgp::sign::sign_detached(
+                    pair.as_mut(),
+                    payload,
+                    gitseal::openpgp::at(time),
+                    Some(uid),
+                )
+                .map(|made| made.armored)
+                .map_err(|e| e.to_string())
+            }
             // Certified from the commit's time, logged two seconds later.
             HistorySigner::Sigstore(stack, who) => Ok(stack.sign(payload, who, time)),
         }
@@ -157,6 +175,46 @@ fn ssh_signer(args: &Args) -> Result<(HistorySigner, String), String> {
     Ok((HistorySigner::Ssh(Box::new(signer)), policy))
 }
 
+/// The OpenPGP signer of `--openpgp` (its signing-capable key), a policy naming the
+/// certificate's fingerprint, and the public certificate, armored, for `.gitseal/keys/`.
+fn openpgp_signer(args: &Args) -> Result<(HistorySigner, String, Vec<u8>), String> {
+    use sequoia_openpgp::Cert;
+    use sequoia_openpgp::parse::Parse;
+    use sequoia_openpgp::serialize::SerializeInto;
+    let cert =
+        Cert::from_file(&args.openpgp).map_err(|e| format!("{}: {e}", args.openpgp.display()))?;
+    let policy = gitseal::openpgp::policy();
+    let key = cert
+        .keys()
+        .with_policy(&policy, None)
+        .alive()
+        .revoked(false)
+        .for_signing()
+        .secret()
+        .next()
+        .ok_or_else(|| format!("{}: no secret signing key", args.openpgp.display()))?;
+    let pair = key
+        .key()
+        .clone()
+        .into_keypair()
+        .map_err(|e| format!("{}: {e} (the key must not be encrypted)", args.openpgp.display()))?;
+    let public = cert
+        .armored()
+        .to_vec()
+        .map_err(|e| format!("cannot armor the certificate: {e}"))?;
+    let policy = format!(
+        "version = 1\n\n[principals.bench]\nopenpgp = [\"{fingerprint}\"]\n\n\
+         [[rules]]\nrefs = [\"refs/heads/main\"]\ncommits = [\"bench\"]\n\n\
+         [policy_changes]\nsigners = [\"bench\"]\n",
+        fingerprint = cert.fingerprint().to_hex()
+    );
+    Ok((
+        HistorySigner::OpenPgp(Box::new(pair), args.email.clone()),
+        policy,
+        public,
+    ))
+}
+
 /// The test Sigstore instance (its trusted root written to `--sigstore-root`), and a policy
 /// naming the signer's identity.
 fn sigstore_signer(args: &Args) -> Result<(HistorySigner, String), String> {
@@ -187,16 +245,27 @@ fn run() -> Result<(), String> {
             .map_err(|e| format!("cannot write object: {e}"))
     };
 
-    let (mut signer, policy) = if args.sigstore_root.as_os_str().is_empty() {
-        ssh_signer(&args)?
+    let (mut signer, policy, certificate) = if !args.openpgp.as_os_str().is_empty() {
+        let (signer, policy, certificate) = openpgp_signer(&args)?;
+        (signer, policy, Some(certificate))
+    } else if args.sigstore_root.as_os_str().is_empty() {
+        let (signer, policy) = ssh_signer(&args)?;
+        (signer, policy, None)
     } else {
-        sigstore_signer(&args)?
+        let (signer, policy) = sigstore_signer(&args)?;
+        (signer, policy, None)
     };
     let policy_blob = write(Kind::Blob, policy.as_bytes())?;
-    let gitseal_tree = write(
-        Kind::Tree,
-        &tree_bytes(&mut [("100644", b"policy.toml", policy_blob)]),
-    )?;
+    let mut gitseal_entries = vec![("100644", &b"policy.toml"[..], policy_blob)];
+    if let Some(certificate) = &certificate {
+        let blob = write(Kind::Blob, certificate)?;
+        let keys = write(
+            Kind::Tree,
+            &tree_bytes(&mut [("100644", b"bench.asc", blob)]),
+        )?;
+        gitseal_entries.push(("40000", &b"keys"[..], keys));
+    }
+    let gitseal_tree = write(Kind::Tree, &tree_bytes(&mut gitseal_entries))?;
     let readme = write(
         Kind::Blob,
         b"A generated history of signed commits for benchmarking `gitseal verify`.\n",

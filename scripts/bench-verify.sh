@@ -6,8 +6,9 @@
 #
 # For each N it builds a repository of N+1 commits: the anchor (the first commit, which adds
 # .gitseal/policy.toml; trusted, not checked) and N commits after it, every one signed with
-# one SSH Ed25519 key by gitseal's own signer (examples/signed_history.rs), then packed with
-# `git repack -adq`. It checks the history with `git verify-commit` and with one `gitseal
+# one Ed25519 key by gitseal's own signer (examples/signed_history.rs), then packed with
+# `git repack -adq`. BENCH_FORMAT picks the format: ssh (default; an ssh-keygen key) or
+# openpgp (a key made by gpg --quick-gen-key ed25519, its certificate in .gitseal/keys/). It checks the history with `git verify-commit` and with one `gitseal
 # verify` run, then measures with hyperfine:
 #
 #   cold            gitseal verify --anchor FIRST --ref refs/heads/main --no-cache main
@@ -15,7 +16,8 @@
 #   warm cache      the same without --no-cache, the verdict cache already holding all N
 #   incremental     warm cache holding all but the last 100 commits (a CI run after a push)
 #   git log         git log --show-signature -n G main, with gpg.ssh.program=ssh-keygen and
-#                   gpg.ssh.allowedSignersFile (G = min(N, 2000): on the largest repository
+#                   gpg.ssh.allowedSignersFile (openpgp: gpg.program=gpg, the key in GnuPG's
+#                   keyring with ultimate trust) (G = min(N, 2000): on the largest repository
 #                   git log is measured on its newest 2,000 commits only, it is too slow
 #                   to run over all of them)
 #
@@ -25,10 +27,10 @@
 # targets: >= 100x git log; >= 10,000 commits/s per core (cold, --jobs 1); < 64 MB max RSS at
 # 100,000 commits. Exits 1 when a target is missed: a benchmark verdict, not a test.
 #
-# Only SSH Ed25519 is measured: the OpenPGP and Sigstore rooms of `gitseal verify` are not
-# built yet.
+# Sigstore history is measured by scripts/bench-sigstore.sh (it needs the test instance).
 #
 # Environment:
+#   BENCH_FORMAT     ssh (default) or openpgp
 #   BENCH_RUNS       timed runs per gitseal mode (default: 10 up to 10,000 commits, else 3)
 #   BENCH_GIT_RUNS   timed runs of git log (default 3)
 #   BENCH_GIT_COMMITS  commits git log checks at most (default 2000)
@@ -76,7 +78,10 @@ need_package() { # need_package COMMAND PACKAGE
 }
 need_package hyperfine hyperfine
 need_package /usr/bin/time time
+FORMAT="${BENCH_FORMAT:-ssh}"
+case "$FORMAT" in ssh | openpgp) ;; *) die "BENCH_FORMAT must be ssh or openpgp: $FORMAT" ;; esac
 need_package ssh-keygen openssh-client
+[ "$FORMAT" = ssh ] || need_package gpg gnupg
 need_package git git
 need_package python3 python3
 need_package pgrep procps
@@ -106,16 +111,32 @@ export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.org
 export GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.org
 
 PRINCIPAL=bench@example.org
-ssh-keygen -q -t ed25519 -N '' -C "$PRINCIPAL" -f "$WORK/key"
-printf '%s namespaces="git" %s\n' "$PRINCIPAL" "$(cut -d' ' -f1,2 "$WORK/key.pub")" \
-  >"$WORK/allowed_signers"
-GIT_VERIFY=(git -c gpg.ssh.program=ssh-keygen -c "gpg.ssh.allowedSignersFile=$WORK/allowed_signers")
+if [ "$FORMAT" = ssh ]; then
+  ssh-keygen -q -t ed25519 -N '' -C "$PRINCIPAL" -f "$WORK/key"
+  printf '%s namespaces="git" %s\n' "$PRINCIPAL" "$(cut -d' ' -f1,2 "$WORK/key.pub")" \
+    >"$WORK/allowed_signers"
+  GIT_VERIFY=(git -c gpg.ssh.program=ssh-keygen -c "gpg.ssh.allowedSignersFile=$WORK/allowed_signers")
+  SIGNER=(--key "$WORK/key")
+  TOOLS="$(ssh -V 2>&1)"
+else
+  # gpg makes the key (ultimate trust: git log shows G) and verifies for git log; the
+  # generator signs with the exported secret key, in-process, as gpg -bsau would.
+  export GNUPGHOME="$WORK/gnupg"
+  mkdir -m 700 "$GNUPGHOME"
+  # Made before the history starts (signed_history dates commits from 1,700,000,000).
+  gpg --batch --quiet --faked-system-time 1690000000 --passphrase "" \
+    --quick-gen-key "Bench <$PRINCIPAL>" ed25519 sign never 2>/dev/null
+  gpg --batch --quiet --armor --export-secret-keys "$PRINCIPAL" >"$WORK/key.asc"
+  GIT_VERIFY=(git -c gpg.program=gpg)
+  SIGNER=(--openpgp "$WORK/key.asc")
+  TOOLS="$(gpg --version | head -1)"
+fi
 
 CPU="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 echo "== machine: $(nproc) cores, ${CPU:-unknown CPU}, $(uname -sr)"
-echo "== gitseal $("$GITSEAL" version 2>/dev/null | head -1 || echo '?') at $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src 2>/dev/null || echo ' (src/ modified)'); $(git --version); $(ssh -V 2>&1); hyperfine $(hyperfine --version | cut -d' ' -f2)"
+echo "== gitseal $("$GITSEAL" version 2>/dev/null | head -1 || echo '?') at $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src 2>/dev/null || echo ' (src/ modified)'); $(git --version); $TOOLS; hyperfine $(hyperfine --version | cut -d' ' -f2)"
 echo "== load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "== formats: SSH Ed25519 only; OpenPGP and Sigstore are not measured (those rooms of gitseal verify are not built yet)"
+echo "== format: $FORMAT, Ed25519 (Sigstore history: scripts/bench-sigstore.sh)"
 
 # json_stats FILE: "mean stddev user system" of the first command in a hyperfine export.
 json_stats() {
@@ -142,7 +163,7 @@ for N in "${SIZES[@]}"; do
   echo "== repository of $N signed commits (+ the anchor) in $REPO"
   git init -q -b main "$REPO"
   start=$(date +%s%N)
-  "$GENERATE" --repo "$REPO" --key "$WORK/key" --count $((N + 1)) >"$WORK/ids-$N"
+  "$GENERATE" --repo "$REPO" "${SIGNER[@]}" --count $((N + 1)) >"$WORK/ids-$N"
   FIRST="$(awk '$1 == "first" {print $2}' "$WORK/ids-$N")"
   TIP="$(awk '$1 == "tip" {print $2}' "$WORK/ids-$N")"
   git -C "$REPO" update-ref refs/heads/main "$TIP"
@@ -263,7 +284,7 @@ for r in rows:
                f"{r['cpu_rate']:,.0f} | {ratio} | {cpu_ratio} | "
                + (f"{r['rss']:.1f} MB" if r["rss"] is not None else "-") + " | "
                + (f"{r['anon']:.0f} / {r['file']:.0f} MB" if r["anon"] else "-") + " |")
-table = "\n".join(out)
+table = f"format: {os.environ.get('BENCH_FORMAT', 'ssh')}, Ed25519\n\n" + "\n".join(out)
 print(table)
 
 verdicts, ok = [], True
@@ -289,7 +310,7 @@ for size in sorted({r["size"] for r in rows}):
               f"{worst['anon'] or 0:.0f} MB, mapped pack/index/binary {worst['file'] or 0:.0f} MB), target < {target_rss:.0f} MB")
 if not any(s >= rss_at for s in git):
     verdicts.append(f"- not measured: max RSS at {rss_at:,.0f} commits (no repository that large in this run)")
-verdicts.append("- not measured: OpenPGP and Sigstore (those rooms of gitseal verify are not built yet)")
+verdicts.append("- Sigstore history: scripts/bench-sigstore.sh")
 print()
 print("\n".join(verdicts))
 open(table_file, "w").write(table + "\n\n" + "\n".join(verdicts) + "\n")

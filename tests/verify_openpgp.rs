@@ -67,6 +67,17 @@ fn openpgp_signers_are_judged_by_fingerprint_with_certificates_from_the_tree() {
         reasons.contains(&mallory[24..]),
         "names the key id: {reasons}"
     );
+
+    // The certificates come from the parents' trees, which the commit id fixes: the
+    // verdicts are cached by id, and a second run from the cache judges alike.
+    let cache = std::fs::read_to_string(repo.dir.join(".git/gitseal/verdicts"))
+        .expect("OpenPGP verdicts are cached");
+    for id in [&good, &unknown] {
+        assert!(cache.contains(id.as_str()), "{id} not cached:\n{cache}");
+    }
+    let (again, cached_doc) = verify_json(&repo, &anchor, &["HEAD"]);
+    assert_eq!(again, code);
+    assert_eq!(cached_doc["results"], doc["results"], "the cached run differs");
 }
 
 #[test]

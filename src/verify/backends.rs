@@ -11,14 +11,15 @@ pub struct Certificates<'a> {
     pub openpgp: Option<&'a crate::openpgp::keyring::Keyring>,
 }
 
-/// Whether a verdict depends only on the signature and payload (and so may be cached by
-/// commit id): OpenPGP verdicts also depend on the certificates in the tree, and a
-/// Sigstore signature without a log proof may find one when the log can be reached.
+/// Whether a verdict is fixed by the commit id (and so may be cached by it). SSH verdicts
+/// depend on the signature and payload only; OpenPGP verdicts also on the certificates in
+/// the parents' `.gitseal/keys`, which the id fixes too (the parents are part of the
+/// commit). A Sigstore signature without a log proof may find one when the log can be
+/// reached, so that verdict is not kept.
 pub fn cacheable(verdict: &Verdict) -> bool {
     match verdict.format {
-        Format::OpenPgp => false,
         Format::X509 => !matches!(&verdict.outcome, Err(f) if f.kind == FailureKind::Unlogged),
-        Format::Ssh => true,
+        Format::OpenPgp | Format::Ssh => true,
     }
 }
 
