@@ -128,16 +128,14 @@ impl HistorySigner {
             HistorySigner::Ssh(signer) => signer
                 .sign("git", HashAlg::Sha512, payload)
                 .map_err(|e| e.to_string()),
-            HistorySigner::OpenPgp(pair, uid) => {
-                gitseal::openpgp::sign::sign_detached(
-                    pair.as_mut(),
-                    payload,
-                    gitseal::openpgp::at(time),
-                    Some(uid),
-                )
-                .map(|made| made.armored)
-                .map_err(|e| e.to_string())
-            }
+            HistorySigner::OpenPgp(pair, uid) => gitseal::openpgp::sign::sign_detached(
+                pair.as_mut(),
+                payload,
+                gitseal::openpgp::at(time),
+                Some(uid),
+            )
+            .map(|made| made.armored)
+            .map_err(|e| e.to_string()),
             // Certified from the commit's time, logged two seconds later.
             HistorySigner::Sigstore(stack, who) => Ok(stack.sign(payload, who, time)),
         }
@@ -193,11 +191,12 @@ fn openpgp_signer(args: &Args) -> Result<(HistorySigner, String, Vec<u8>), Strin
         .secret()
         .next()
         .ok_or_else(|| format!("{}: no secret signing key", args.openpgp.display()))?;
-    let pair = key
-        .key()
-        .clone()
-        .into_keypair()
-        .map_err(|e| format!("{}: {e} (the key must not be encrypted)", args.openpgp.display()))?;
+    let pair = key.key().clone().into_keypair().map_err(|e| {
+        format!(
+            "{}: {e} (the key must not be encrypted)",
+            args.openpgp.display()
+        )
+    })?;
     let public = cert
         .armored()
         .to_vec()

@@ -77,7 +77,10 @@ fn openpgp_signers_are_judged_by_fingerprint_with_certificates_from_the_tree() {
     }
     let (again, cached_doc) = verify_json(&repo, &anchor, &["HEAD"]);
     assert_eq!(again, code);
-    assert_eq!(cached_doc["results"], doc["results"], "the cached run differs");
+    assert_eq!(
+        cached_doc["results"], doc["results"],
+        "the cached run differs"
+    );
 }
 
 #[test]
