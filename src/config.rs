@@ -216,7 +216,7 @@ impl Settings {
 
 /// Environment variables of the Sigstore room: ours, then gitsign's, which are honoured
 /// when ours are unset so that gitsign users switch by changing one program name.
-const SIGSTORE_ENV: [&str; 27] = [
+const SIGSTORE_ENV: [&str; 29] = [
     "BROWSER",
     "GITSEAL_OIDC_REDIRECT_URL",
     "GITSIGN_OIDC_REDIRECT_URL",
@@ -244,6 +244,8 @@ const SIGSTORE_ENV: [&str; 27] = [
     "GITSIGN_REKOR_MODE",
     "GITSEAL_CREDENTIAL_CACHE",
     "ACTIONS_ID_TOKEN_REQUEST_URL",
+    "GITSEAL_TUF_MIRROR",
+    "TUF_MIRROR",
 ];
 
 /// What the Sigstore room needs from the surroundings.
@@ -296,11 +298,19 @@ impl Settings {
             )?
             .unwrap_or_else(|| "https://rekor.sigstore.dev".into());
         let cache_dir = self.cache_dir();
+        // sigstore-go's variable; a mirror must serve metadata the shipped TUF root signs.
+        let mirror = self
+            .sigstore_value(
+                &["GITSEAL_TUF_MIRROR", "TUF_MIRROR"],
+                &["gitseal.tufMirror"],
+            )?
+            .map(|url| url.trim_end_matches('/').to_string());
         Ok(SigstoreSettings {
             trust: crate::sigstore::trust::TrustSettings {
                 file,
                 cache_dir: cache_dir.map(|d| d.join("tuf")),
                 timeout,
+                mirror,
             },
             online: crate::sigstore::online::Settings {
                 rekor: Some(rekor),

@@ -7,6 +7,7 @@ mod support;
 mod allowed_signers;
 mod cli;
 mod cross_verify;
+mod fault_injection;
 mod git_ssh;
 mod hostile;
 mod openpgp_gnupg;

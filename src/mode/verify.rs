@@ -81,7 +81,9 @@ pub fn run(args: &VerifyArgs) -> Result<Status, AppError> {
     };
     let mut walker = Walker::new(&repo, options, cache)?;
     if args.pre_receive {
-        return pre_receive(&mut walker);
+        let status = pre_receive(&mut walker);
+        sigstore_note();
+        return status;
     }
     // All ranges first: a mistyped one fails before anything is reported.
     let mut ranges = Vec::with_capacity(args.ranges.len());
@@ -105,11 +107,20 @@ pub fn run(args: &VerifyArgs) -> Result<Status, AppError> {
         .finish()
         .map_err(|e| AppError::operational(format!("cannot keep the report: {}", io_reason(&e))))?;
     let _ = out.flush();
+    sigstore_note();
     Ok(if summary.failed == 0 {
         Status::Success
     } else {
         Status::CheckFailed
     })
+}
+
+/// The trusted root's note (it could not be refreshed), once the verification that
+/// needed it is done.
+fn sigstore_note() {
+    if let Some(note) = crate::verify::backends::sigstore_note() {
+        crate::output::sigstore_text::note(note, &mut std::io::stderr().lock());
+    }
 }
 
 /// `A..B` or a single revision.

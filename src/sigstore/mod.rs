@@ -43,6 +43,74 @@ pub(crate) fn network(
     Ok((runtime, http))
 }
 
+/// Why a request of [`network`]'s client failed, in a few words on one line: reqwest's
+/// own text ("error sending request for url (...)") names neither the cause nor anything
+/// a person can act on; the cause is at the end of its source chain.
+pub(crate) fn http_failure(error: &reqwest::Error, timeout: std::time::Duration) -> String {
+    if error.is_timeout() {
+        return timed_out(timeout);
+    }
+    let mut chain = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        chain.push_str(": ");
+        chain.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    transport_cause(&chain, timeout).unwrap_or_else(|| {
+        if error.is_decode() || error.is_body() {
+            "the answer broke off or is not what the service speaks".into()
+        } else {
+            one_line(&chain)
+        }
+    })
+}
+
+/// The words for a time bound that expired.
+pub(crate) fn timed_out(timeout: std::time::Duration) -> String {
+    format!("timed out after {} s", timeout.as_secs())
+}
+
+/// The cause of a failed connection, found in an error's text with its sources (clients
+/// that flatten errors into strings keep them there): refused, timed out, TLS, DNS.
+pub(crate) fn transport_cause(chain: &str, timeout: std::time::Duration) -> Option<String> {
+    let lower = chain.to_ascii_lowercase();
+    if lower.contains("connection refused") {
+        Some("connection refused".into())
+    } else if lower.contains("timed out") || lower.contains("timedout") {
+        Some(timed_out(timeout))
+    } else if let Some(at) = [
+        "invalid peer certificate",
+        "corrupt message",
+        "tls",
+        "handshake",
+    ]
+    .iter()
+    .find_map(|needle| lower.find(needle))
+    {
+        // rustls says what it disliked ("received corrupt message of type
+        // InvalidContentType": the port does not speak TLS; "invalid peer certificate:
+        // UnknownIssuer"); keep that part.
+        let detail = chain[at..].split(": ").next().unwrap_or("").trim();
+        if detail.contains("InvalidContentType") {
+            Some("TLS handshake failed (the server does not speak TLS)".into())
+        } else {
+            Some(format!("TLS handshake failed ({detail})"))
+        }
+    } else if lower.contains("dns error") || lower.contains("failed to lookup address") {
+        Some("cannot resolve the host name".into())
+    } else if lower.contains("connection reset") || lower.contains("connection closed") {
+        Some("the connection was closed before an answer came".into())
+    } else {
+        None
+    }
+}
+
+/// The first line of a text, trimmed (errors are printed on one line).
+pub(crate) fn one_line(text: &str) -> String {
+    text.lines().next().unwrap_or("").trim().to_string()
+}
+
 /// Why a Sigstore signature was not accepted. Every variant is a distinct reason, so
 /// reports and tests can tell them apart; the text is for people.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

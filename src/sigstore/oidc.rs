@@ -34,7 +34,11 @@ struct TokenAnswer {
 }
 
 fn oidc_error(settings: &SignSettings, cause: impl std::fmt::Display) -> SignError {
-    SignError::Token(format!("oidc ({}): {cause}", settings.issuer))
+    SignError::Token(format!(
+        "oidc ({}): {}",
+        settings.issuer,
+        super::one_line(&cause.to_string())
+    ))
 }
 
 fn random_url_safe(bytes: usize) -> String {
@@ -45,20 +49,23 @@ fn random_url_safe(bytes: usize) -> String {
 
 async fn discover(settings: &SignSettings, http: &reqwest::Client) -> Result<Discovery, SignError> {
     let url = format!("{}/.well-known/openid-configuration", settings.issuer);
-    let answer = http
-        .get(&url)
-        .send()
-        .await
-        .map_err(|e| oidc_error(settings, e))?;
+    let failed = |e: reqwest::Error| {
+        oidc_error(
+            settings,
+            format!("discovery: {}", super::http_failure(&e, settings.timeout)),
+        )
+    };
+    let answer = http.get(&url).send().await.map_err(failed)?;
     if !answer.status().is_success() {
         return Err(oidc_error(
             settings,
             format!("discovery answered HTTP {}", answer.status().as_u16()),
         ));
     }
-    answer
-        .json()
-        .await
+    // Read whole first, so that a timeout while reading is told apart from a document
+    // that is not OIDC's.
+    let body = answer.bytes().await.map_err(failed)?;
+    serde_json::from_slice(&body)
         .map_err(|_| oidc_error(settings, "the discovery document is not OIDC's"))
 }
 
@@ -148,7 +155,7 @@ fn browser(
         ("code_verifier", verifier.as_str()),
     ];
     let answer = runtime
-        .block_on(token_request(http, token_endpoint, &form))
+        .block_on(token_request(http, token_endpoint, &form, settings.timeout))
         .map_err(|e| oidc_error(settings, e))?;
     match answer.id_token {
         Some(token) => Ok(Some(Secret::new(token))),
@@ -271,16 +278,25 @@ fn device(
                 ])
                 .send()
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| {
+                    format!(
+                        "device authorization: {}",
+                        super::http_failure(&e, settings.timeout)
+                    )
+                })?;
             if !answer.status().is_success() {
                 return Err(format!(
                     "device authorization answered HTTP {}",
                     answer.status().as_u16()
                 ));
             }
-            answer
-                .json()
-                .await
+            let body = answer.bytes().await.map_err(|e| {
+                format!(
+                    "device authorization: {}",
+                    super::http_failure(&e, settings.timeout)
+                )
+            })?;
+            serde_json::from_slice(&body)
                 .map_err(|_| "the device authorization answer is not RFC 8628's".to_string())
         })
         .map_err(|e| oidc_error(settings, e))?;
@@ -304,7 +320,7 @@ fn device(
             ("client_id", settings.client_id.as_str()),
         ];
         let answer = runtime
-            .block_on(token_request(http, token_endpoint, &form))
+            .block_on(token_request(http, token_endpoint, &form, settings.timeout))
             .map_err(|e| oidc_error(settings, e))?;
         if let Some(token) = answer.id_token {
             return Ok(Secret::new(token));
@@ -338,16 +354,19 @@ async fn token_request(
     http: &reqwest::Client,
     endpoint: &str,
     form: &[(&str, &str)],
+    timeout: Duration,
 ) -> Result<TokenAnswer, String> {
+    let failed =
+        |e: reqwest::Error| format!("token endpoint: {}", super::http_failure(&e, timeout));
     let answer = http
         .post(endpoint)
         .form(form)
         .send()
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(failed)?;
     let status = answer.status();
-    let parsed: Result<TokenAnswer, _> = answer.json().await;
-    match parsed {
+    let body = answer.bytes().await.map_err(failed)?;
+    match serde_json::from_slice::<TokenAnswer>(&body) {
         Ok(token) => Ok(token),
         Err(_) => Err(format!(
             "the token endpoint answered HTTP {} without JSON",

@@ -239,6 +239,8 @@ fn search(
     timeout: Duration,
 ) -> Result<LogProof, SigstoreError> {
     let unreachable = |why: String| {
+        // One line: a server's error body (e.g. "...: not found\n") is part of `why`.
+        let why = why.split_whitespace().collect::<Vec<_>>().join(" ");
         SigstoreError::NoLogProof(format!(
             "no log proof is embedded (gitsign online mode) and the log at {url} could not be searched: {why}"
         ))

@@ -91,21 +91,28 @@ fn actions(
     let Some((url, bearer)) = &settings.actions else {
         return Ok(None);
     };
-    let failed =
-        |cause: String| SignError::Token(format!("github actions token service ({url}): {cause}"));
+    // The URL names the service (its query is a run id, no secret); the bearer is never
+    // part of an error.
+    let failed = |cause: String| {
+        SignError::Token(format!(
+            "github actions token service ({url}): {}",
+            super::one_line(&cause)
+        ))
+    };
+    let transport = |e: reqwest::Error| failed(super::http_failure(&e, settings.timeout));
     let separator = if url.contains('?') { '&' } else { '?' };
     let request = http
         .get(format!("{url}{separator}audience={}", settings.client_id))
         .bearer_auth(bearer.expose());
     let value = runtime.block_on(async {
-        let response = request.send().await.map_err(|e| failed(e.to_string()))?;
+        let response = request.send().await.map_err(transport)?;
         if !response.status().is_success() {
             return Err(failed(format!("HTTP {}", response.status().as_u16())));
         }
-        let json: serde_json::Value = response
-            .json()
-            .await
-            .map_err(|_| failed("the answer is not JSON".into()))?;
+        // Read whole first: a timeout while reading is not "not JSON".
+        let body = response.bytes().await.map_err(transport)?;
+        let json: serde_json::Value =
+            serde_json::from_slice(&body).map_err(|_| failed("the answer is not JSON".into()))?;
         json["value"]
             .as_str()
             .map(str::to_string)

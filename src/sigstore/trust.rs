@@ -1,7 +1,10 @@
 //! Which Sigstore instance to trust: a `trusted_root.json` named by `gitseal.trustedRoot`,
 //! else the public-good root, refreshed through TUF (the Sigstore project's client, the
 //! TUF root shipped in `sigstore-trust-root`) at most once a day and cached in the user's
-//! cache directory, falling back to the cached or built-in copy with a note.
+//! cache directory, falling back to the cached or built-in copy with a note. The TUF
+//! repository is fetched from the public-good CDN or a mirror of it (`gitseal.tufMirror`,
+//! `TUF_MIRROR` as in sigstore-go and cosign's `initialize --mirror`); a mirror is trusted
+//! for nothing: its metadata must verify against the same shipped TUF root.
 
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
@@ -9,7 +12,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
-use sigstore_trust_root::{SIGSTORE_PRODUCTION_TRUSTED_ROOT, TrustedRoot, TufConfig};
+use sigstore_trust_root::{
+    SIGSTORE_PRODUCTION_TRUSTED_ROOT, SigstoreInstance, TrustedRoot, TufBootstrap, TufConfig,
+};
 use sigstore_verify::Verifier;
 
 use super::SigstoreError;
@@ -108,6 +113,18 @@ pub struct TrustSettings {
     pub cache_dir: Option<PathBuf>,
     /// Bound on the refresh (`gitseal.timeout`).
     pub timeout: Duration,
+    /// `gitseal.tufMirror` / `TUF_MIRROR`: where the public-good TUF repository is
+    /// fetched from; `None` is the public-good CDN.
+    pub mirror: Option<String>,
+}
+
+impl TrustSettings {
+    /// The TUF repository asked for the public-good root.
+    pub fn mirror_url(&self) -> &str {
+        self.mirror
+            .as_deref()
+            .unwrap_or(SigstoreInstance::PublicGood.tuf_url())
+    }
 }
 
 /// How long a refreshed (or attempted) root is used before TUF is asked again.
@@ -126,7 +143,7 @@ pub fn load(settings: &TrustSettings) -> Result<(TrustRoot, Option<String>), Sig
     let fresh = stamp_age(cache).is_some_and(|age| age < REFRESH_EVERY);
     if fresh {
         // The cache's metadata is checked by the TUF client, offline.
-        if let Ok(root) = tuf(cache, settings.timeout, true) {
+        if let Ok(root) = tuf(settings, cache, true) {
             return Ok((
                 TrustRoot::new(root, "the public-good root (TUF cache)".into())?,
                 None,
@@ -134,7 +151,7 @@ pub fn load(settings: &TrustSettings) -> Result<(TrustRoot, Option<String>), Sig
         }
         return Ok((TrustRoot::built_in()?, None));
     }
-    let attempt = tuf(cache, settings.timeout, false);
+    let attempt = tuf(settings, cache, false);
     // Stamped whatever the outcome, so that an offline machine asks once a day, not on
     // every verification.
     stamp(cache);
@@ -144,7 +161,7 @@ pub fn load(settings: &TrustSettings) -> Result<(TrustRoot, Option<String>), Sig
             None,
         )),
         Err(reason) => {
-            let (root, which) = match tuf(cache, settings.timeout, true) {
+            let (root, which) = match tuf(settings, cache, true) {
                 Ok(cached) => (
                     TrustRoot::new(cached, "the public-good root (TUF cache)".into())?,
                     "the cached copy",
@@ -152,33 +169,57 @@ pub fn load(settings: &TrustSettings) -> Result<(TrustRoot, Option<String>), Sig
                 Err(_) => (TrustRoot::built_in()?, "the built-in copy"),
             };
             let note = format!(
-                "could not refresh the Sigstore trusted root through TUF ({reason}); using {which}"
+                "could not refresh the Sigstore trusted root: TUF ({}): {reason}; using {which}",
+                settings.mirror_url()
             );
             Ok((root, Some(note)))
         }
     }
 }
 
-fn tuf(cache: &Path, timeout: Duration, offline: bool) -> Result<TrustedRoot, String> {
-    let mut config = TufConfig::production().with_cache_dir(cache.to_path_buf());
+/// The public-good root through TUF, from the network or (`offline`) the verified cache;
+/// the error is one line of cause.
+fn tuf(settings: &TrustSettings, cache: &Path, offline: bool) -> Result<TrustedRoot, String> {
+    let timeout = settings.timeout;
+    let mut config = TufConfig::custom(
+        settings.mirror_url(),
+        TufBootstrap::trusted(SigstoreInstance::PublicGood.tuf_root()),
+    )
+    .with_cache_dir(cache.to_path_buf());
     if offline {
         config = config.offline();
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
+    let (runtime, http) = super::network(timeout)?;
+    // Each request bounded on its own too: the TUF client's default allows two minutes.
+    config = config.with_http_client(http);
     runtime.block_on(async {
+        // The whole refresh (several requests) is bounded by one timeout, not one each.
         match tokio::time::timeout(timeout, TrustedRoot::from_tuf(config)).await {
             Ok(Ok(root)) => Ok(root),
-            Ok(Err(e)) => Err(first_line(&e.to_string())),
-            Err(_) => Err(format!("no answer within {} s", timeout.as_secs())),
+            Ok(Err(e)) => Err(tuf_cause(&e.to_string(), timeout)),
+            Err(_) => Err(super::timed_out(timeout)),
         }
     })
 }
 
-fn first_line(text: &str) -> String {
-    text.lines().next().unwrap_or("").to_string()
+/// The TUF client's errors carry every cause in one long text ("TUF repository load
+/// failed: transport error: GET <url> failed: error sending request ...: tcp connect
+/// error: Connection refused (os error 111)"): the cause, in a few words.
+fn tuf_cause(text: &str, timeout: Duration) -> String {
+    if let Some(cause) = super::transport_cause(text, timeout) {
+        return cause;
+    }
+    if let Some(at) = text.find("returned status ") {
+        let status = text[at + "returned status ".len()..]
+            .split_whitespace()
+            .next()
+            .unwrap_or("");
+        return format!("HTTP {status}");
+    }
+    if text.contains("parse") || text.contains("JSON") || text.contains("json") {
+        return "the answer is not TUF metadata".into();
+    }
+    super::one_line(text)
 }
 
 fn stamp_age(cache: &Path) -> Option<Duration> {
@@ -224,6 +265,7 @@ mod tests {
             file: Some(file.clone()),
             cache_dir: Some(dir.path().join("cache")),
             timeout: Duration::from_secs(1),
+            mirror: None,
         };
         let (root, note) = load(&settings).expect("loads");
         assert_eq!(root.source, file.display().to_string());

@@ -23,38 +23,36 @@ pub fn cacheable(verdict: &Verdict) -> bool {
     }
 }
 
+/// What the Sigstore room needs to verify: the trusted root, the log settings, and the
+/// note to show when the root could not be refreshed.
+type SigstoreContext = (
+    crate::sigstore::trust::TrustRoot,
+    crate::sigstore::online::Settings,
+    Option<String>,
+);
+
+static SIGSTORE: std::sync::OnceLock<Result<SigstoreContext, String>> = std::sync::OnceLock::new();
+
 /// The Sigstore trusted root and log settings, loaded once per process when the first
 /// x509 signature is met (from the repository's git config, like every other setting).
-fn sigstore() -> Result<
-    &'static (
-        crate::sigstore::trust::TrustRoot,
-        crate::sigstore::online::Settings,
-    ),
-    &'static str,
-> {
-    static CONTEXT: std::sync::OnceLock<
-        Result<
-            (
-                crate::sigstore::trust::TrustRoot,
-                crate::sigstore::online::Settings,
-            ),
-            String,
-        >,
-    > = std::sync::OnceLock::new();
-    CONTEXT
+fn sigstore() -> Result<&'static SigstoreContext, &'static str> {
+    SIGSTORE
         .get_or_init(|| {
             let config = crate::config::Settings::load()
                 .sigstore()
                 .map_err(|e| e.message)?;
             let (root, note) =
                 crate::sigstore::trust::load(&config.trust).map_err(|e| e.to_string())?;
-            if let Some(note) = note {
-                crate::output::sigstore_text::note(&note, &mut std::io::stderr().lock());
-            }
-            Ok((root, config.online))
+            Ok((root, config.online, note))
         })
         .as_ref()
         .map_err(String::as_str)
+}
+
+/// The note for people when the Sigstore trusted root was needed and could not be
+/// refreshed (a TUF failure is no verification failure); the mode prints it.
+pub fn sigstore_note() -> Option<&'static str> {
+    SIGSTORE.get()?.as_ref().ok()?.2.as_deref()
 }
 
 /// Checks a git object's signature with the room its armor names. The object's id (hex),
@@ -78,7 +76,7 @@ pub fn verify(
         Format::Ssh => crate::ssh::verifier::SshVerifier.verify(payload, signature, committer_time),
         Format::OpenPgp => openpgp(payload, signature, committer_time, certs.openpgp),
         Format::X509 => match sigstore() {
-            Ok((trust, online)) => {
+            Ok((trust, online, _)) => {
                 let verifier = crate::sigstore::verifier::SigstoreVerifier { trust, online };
                 let object = crate::sigstore::verify::Object {
                     payload,

@@ -3,6 +3,7 @@
 //! `test_environment.rs`). Real programs (git, ssh-keygen, ssh-agent) are the reference;
 //! a test that needs one and cannot find it fails, saying what to install.
 
+pub mod faulty;
 pub mod sigstore_servers;
 pub mod sigstore_stack;
 pub mod sshsig;
