@@ -216,7 +216,7 @@ impl Settings {
 
 /// Environment variables of the Sigstore room: ours, then gitsign's, which are honoured
 /// when ours are unset so that gitsign users switch by changing one program name.
-const SIGSTORE_ENV: [&str; 29] = [
+const SIGSTORE_ENV: [&str; 33] = [
     "BROWSER",
     "GITSEAL_OIDC_REDIRECT_URL",
     "GITSIGN_OIDC_REDIRECT_URL",
@@ -246,6 +246,10 @@ const SIGSTORE_ENV: [&str; 29] = [
     "ACTIONS_ID_TOKEN_REQUEST_URL",
     "GITSEAL_TUF_MIRROR",
     "TUF_MIRROR",
+    "GITSEAL_TIMESTAMP_URL",
+    "GITSIGN_TIMESTAMP_SERVER_URL",
+    "GITSEAL_TIMESTAMP_CERT_CHAIN",
+    "GITSIGN_TIMESTAMP_CERT_CHAIN",
 ];
 
 /// What the Sigstore room needs from the surroundings.
@@ -490,6 +494,25 @@ impl Settings {
                 .as_deref(),
             Some("false" | "0" | "no" | "off")
         );
+        // An RFC 3161 authority to stamp signatures with, and the chain to believe it by.
+        let timestamp = self
+            .sigstore_value(
+                &["GITSEAL_TIMESTAMP_URL", "GITSIGN_TIMESTAMP_SERVER_URL"],
+                &["gitseal.timestampURL", "gitsign.timestampServerURL"],
+            )?
+            .map(|url| -> Result<_, AppError> {
+                let cert_chain = self
+                    .sigstore_value(
+                        &[
+                            "GITSEAL_TIMESTAMP_CERT_CHAIN",
+                            "GITSIGN_TIMESTAMP_CERT_CHAIN",
+                        ],
+                        &["gitseal.timestampCertChain", "gitsign.timestampCertChain"],
+                    )?
+                    .map(|path| expand_home(&path, self.home.as_ref()));
+                Ok(crate::sigstore::timestamp::TsaSettings { url, cert_chain })
+            })
+            .transpose()?;
         let interactive = allowed
             && std::fs::OpenOptions::new()
                 .write(true)
@@ -515,6 +538,7 @@ impl Settings {
             timeout: verify.trust.timeout,
             trust: verify.trust,
             credential_cache,
+            timestamp,
         })
     }
 }

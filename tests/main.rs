@@ -21,6 +21,7 @@ mod setup;
 mod sigstore_interop;
 mod sigstore_sign;
 mod sigstore_stack;
+mod sigstore_tsa;
 mod sigstore_vectors;
 mod ssh_agent;
 mod ssh_keygen_dialect;

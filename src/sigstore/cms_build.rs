@@ -2,7 +2,7 @@
 //! `cms` types: a detached SignedData, one SignerInfo found by issuer and serial, the leaf
 //! certificate alone in the bag, three signed attributes (contentType, signingTime,
 //! messageDigest) in DER order, ecdsa-with-SHA256, and the Rekor entry as the unsigned
-//! attribute 1.3.6.1.4.1.57264.3.1. The key is the caller's: it signs
+//! attribute 1.3.6.1.4.1.57264.3.1 (and an RFC 3161 token beside it). The key is the caller's: it signs
 //! [`SignedAttributes::der`], which is what the CMS signature and the log entry both cover.
 
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
@@ -19,7 +19,7 @@ use x509_cert::attr::{Attribute, AttributeValue};
 use x509_cert::spki::AlgorithmIdentifierOwned;
 
 use super::SigstoreError;
-use super::cms::TLOG_ENTRY_OID;
+use super::cms::{TIMESTAMP_TOKEN_OID, TLOG_ENTRY_OID};
 
 const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
 const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
@@ -87,29 +87,42 @@ pub fn assemble(
     signature: &[u8],
     tlog_entry: Option<&[u8]>,
 ) -> Result<Vec<u8>, SigstoreError> {
+    assemble_stamped(certificate, attributes, signature, tlog_entry, None)
+}
+
+/// [`assemble`], with an RFC 3161 `timestamp` token (DER ContentInfo) as the unsigned
+/// attribute id-aa-timeStampToken beside the log entry, as gitsign stores it. Unsigned
+/// attributes are outside what the key signed, so the token (which covers the signature)
+/// can be added after signing.
+pub fn assemble_stamped(
+    certificate: &[u8],
+    attributes: SignedAttributes,
+    signature: &[u8],
+    tlog_entry: Option<&[u8]>,
+    timestamp: Option<&[u8]>,
+) -> Result<Vec<u8>, SigstoreError> {
     let cert = Certificate::from_der(certificate).map_err(built("the certificate"))?;
     let sha256 = AlgorithmIdentifierOwned {
         oid: SHA256,
         parameters: None,
     };
-    let unsigned_attrs = match tlog_entry {
-        None => None,
-        Some(entry) => {
-            let mut values = SetOfVec::new();
-            let value: AttributeValue =
-                Any::encode_from(&OctetString::new(entry).map_err(built("the log entry"))?)
-                    .map_err(built("the log entry"))?;
-            values.insert(value).map_err(built("the log entry"))?;
-            let mut attrs = SetOfVec::new();
-            attrs
-                .insert(Attribute {
-                    oid: TLOG_ENTRY_OID,
-                    values,
-                })
+    let mut unsigned = SetOfVec::new();
+    if let Some(entry) = tlog_entry {
+        let value: AttributeValue =
+            Any::encode_from(&OctetString::new(entry).map_err(built("the log entry"))?)
                 .map_err(built("the log entry"))?;
-            Some(attrs)
-        }
-    };
+        unsigned
+            .insert(single(TLOG_ENTRY_OID, value).map_err(built("the log entry"))?)
+            .map_err(built("the log entry"))?;
+    }
+    if let Some(token) = timestamp {
+        // The attribute's value is the TimeStampToken itself (RFC 3161 appendix A).
+        let value: AttributeValue = Any::from_der(token).map_err(built("the timestamp"))?;
+        unsigned
+            .insert(single(TIMESTAMP_TOKEN_OID, value).map_err(built("the timestamp"))?)
+            .map_err(built("the timestamp"))?;
+    }
+    let unsigned_attrs = (!unsigned.is_empty()).then_some(unsigned);
     let signer = SignerInfo {
         version: CmsVersion::V1,
         sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
@@ -152,6 +165,13 @@ pub fn assemble(
     }
     .to_der()
     .map_err(built("ContentInfo"))
+}
+
+/// An attribute with one value.
+fn single(oid: ObjectIdentifier, value: AttributeValue) -> Result<Attribute, der::Error> {
+    let mut values = SetOfVec::new();
+    values.insert(value)?;
+    Ok(Attribute { oid, values })
 }
 
 /// The PEM armor git stores: `SIGNED MESSAGE`, 64-column lines, LF.

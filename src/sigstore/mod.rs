@@ -15,6 +15,7 @@ pub mod identity;
 pub mod oidc;
 pub mod online;
 pub mod sign;
+pub mod timestamp;
 pub mod tlog;
 pub mod token;
 pub mod trust;
@@ -149,6 +150,12 @@ pub enum SigstoreError {
     IntegratedTime(String),
     #[error("RFC 3161 timestamp: {0}")]
     Timestamp(String),
+    #[error("RFC 3161 timestamp is malformed: {0}")]
+    TimestampMalformed(String),
+    #[error("RFC 3161 timestamp is not for this signature: {0}")]
+    TimestampMismatch(String),
+    #[error("RFC 3161 timestamp is not trusted: {0}")]
+    TimestampUntrusted(String),
     #[error("{0}")]
     NoLogProof(String),
     #[error("certificate identity {actual} does not match {expected}")]
@@ -180,6 +187,9 @@ impl SigstoreError {
             SigstoreError::TlogMismatch(_) => "tlog-mismatch",
             SigstoreError::IntegratedTime(_) => "integrated-time",
             SigstoreError::Timestamp(_) => "timestamp",
+            SigstoreError::TimestampMalformed(_) => "timestamp-malformed",
+            SigstoreError::TimestampMismatch(_) => "timestamp-mismatch",
+            SigstoreError::TimestampUntrusted(_) => "timestamp-untrusted",
             SigstoreError::NoLogProof(_) => "no-log-proof",
             SigstoreError::IdentityMismatch { .. } => "identity-mismatch",
             SigstoreError::IssuerMismatch { .. } => "issuer-mismatch",
@@ -193,7 +203,8 @@ impl SigstoreError {
             SigstoreError::WrongFormat(_)
             | SigstoreError::Malformed(_)
             | SigstoreError::Prototype(_)
-            | SigstoreError::TlogMalformed(_) => FailureKind::Malformed,
+            | SigstoreError::TlogMalformed(_)
+            | SigstoreError::TimestampMalformed(_) => FailureKind::Malformed,
             SigstoreError::PayloadMismatch | SigstoreError::BadSignature(_) => {
                 FailureKind::BadSignature
             }
@@ -212,6 +223,8 @@ impl SigstoreError {
             | SigstoreError::TlogMismatch(_)
             | SigstoreError::IntegratedTime(_)
             | SigstoreError::Timestamp(_)
+            | SigstoreError::TimestampMismatch(_)
+            | SigstoreError::TimestampUntrusted(_)
             | SigstoreError::TrustRoot(_) => FailureKind::Untrusted,
         }
     }

@@ -1,8 +1,10 @@
 //! Keyless signing as gitsign does it (DESIGN.md section 5): an OIDC token, a fresh P-256
 //! key, a Fulcio certificate for it (checked against the trusted root, our key and the
 //! token's identity before it is used), the CMS signature, the Rekor entry (its proofs
-//! checked before it is embedded), the armor. The Sigstore project's clients talk to
-//! Fulcio and Rekor; every request is bounded by `gitseal.timeout`.
+//! checked before it is embedded), the armor; with `gitseal.timestampURL`, an RFC 3161
+//! timestamp over the signature (checked before it is embedded, [`super::timestamp`]).
+//! The Sigstore project's clients talk to Fulcio and Rekor; every request is bounded by
+//! `gitseal.timeout`.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -16,6 +18,7 @@ use zeroize::Zeroizing;
 
 use super::certificate::{CertificateFacts, facts};
 use super::credentials::{self, Credential};
+use super::timestamp::{self, TsaSettings};
 use super::trust::{self, TrustRoot, TrustSettings};
 use super::verify::{Object, verify_parsed};
 use super::{SigstoreError, cms, cms_build, online, tlog};
@@ -60,6 +63,8 @@ pub struct SignSettings {
     pub connector_id: Option<String>,
     /// Whether a person can log in: a terminal is there, or a token provider says how.
     pub interactive: bool,
+    /// `gitseal.timestampURL`: an RFC 3161 timestamp authority to stamp every signature.
+    pub timestamp: Option<TsaSettings>,
 }
 
 /// A signature made.
@@ -70,6 +75,8 @@ pub struct Made {
     /// SIG_CREATED reports that, not the CMS digest).
     pub certificate_hash_algo: u8,
     pub log_index: Option<i64>,
+    /// The timestamp authority's time (Unix seconds), when one stamped the signature.
+    pub timestamp: Option<i64>,
     /// Whether the certificate came from the credential cache (no OIDC, no Fulcio).
     pub cached: bool,
 }
@@ -83,6 +90,8 @@ pub enum SignError {
     Fulcio { url: String, cause: String },
     #[error("rekor ({url}): {cause}")]
     Rekor { url: String, cause: String },
+    #[error("timestamp authority ({url}): {cause}")]
+    Tsa { url: String, cause: SigstoreError },
     #[error("{0}")]
     Local(String),
 }
@@ -113,6 +122,13 @@ pub fn sign(
         .sign(&attributes.der)
         .map_err(|e| SignError::Local(format!("signing: {e}")))?
         .into_bytes();
+    // As gitsign: the timestamp is asked for before the log is written to, so a TSA that
+    // fails leaves no entry behind in the log.
+    let stamp = match &settings.timestamp {
+        None => None,
+        Some(tsa) => Some(stamp(tsa, &signature, root, &runtime, &http)?),
+    };
+    let token = stamp.as_ref().map(|s| s.token.as_slice());
     let rekor = sigstore_rekor::RekorClient::builder(settings.rekor.as_str())
         .with_http_client(http.clone())
         .build()
@@ -129,12 +145,13 @@ pub fn sign(
                 .map_err(|e| rekor_error(settings, format!("unreadable entry: {e}")))?;
             let index = entry.log_index.as_i64();
             let proto = tlog::from_bundle_entry(&entry).encode_to_vec();
-            let der = cms_build::assemble(leaf, attributes, &signature, Some(&proto))
-                .map_err(|e| SignError::Local(e.to_string()))?;
+            let der =
+                cms_build::assemble_stamped(leaf, attributes, &signature, Some(&proto), token)
+                    .map_err(|e| SignError::Local(e.to_string()))?;
             (der, Some(index))
         }
         RekorMode::Online => {
-            let der = cms_build::assemble(leaf, attributes, &signature, None)
+            let der = cms_build::assemble_stamped(leaf, attributes, &signature, None, token)
                 .map_err(|e| SignError::Local(e.to_string()))?;
             let armored = cms_build::armor(&der).map_err(|e| SignError::Local(e.to_string()))?;
             let id = crate::git::signed::object_id_with_signature(payload, armored.as_bytes())
@@ -159,11 +176,25 @@ pub fn sign(
         let parsed = cms::parse(armored.as_bytes()).map_err(|e| SignError::Local(e.to_string()))?;
         let object = Object { payload, id: None };
         let report = verify_parsed(&object, &parsed, root, &online::Settings::default());
-        if let Err(e) = report.outcome {
-            return Err(rekor_error(
-                settings,
-                format!("the returned entry does not verify: {e}"),
-            ));
+        match (report.outcome, &settings.timestamp) {
+            (Ok(()), _) => {}
+            // Checked against timestampCertChain when signing, but verifiers believe the
+            // trusted root's authorities: a signature they would reject is not handed out.
+            (Err(e), Some(tsa)) if e.reason().starts_with("timestamp") => {
+                return Err(SignError::Tsa {
+                    url: tsa.url.clone(),
+                    cause: SigstoreError::TimestampUntrusted(format!(
+                        "the trusted root's authorities do not accept the token, so no \
+                         verifier would: {e}"
+                    )),
+                });
+            }
+            (Err(e), _) => {
+                return Err(rekor_error(
+                    settings,
+                    format!("the returned entry does not verify: {e}"),
+                ));
+            }
         }
     }
     Ok(Made {
@@ -171,8 +202,32 @@ pub fn sign(
         certificate_hash_algo: certificate_hash_algo(leaf),
         certificate,
         log_index,
+        timestamp: stamp.map(|s| s.time),
         cached,
     })
+}
+
+/// A timestamp over `signature` from the configured TSA, believed only if it is signed by
+/// the authority of `gitseal.timestampCertChain`, or else one of the trusted root's.
+fn stamp(
+    tsa: &TsaSettings,
+    signature: &[u8],
+    root: &TrustRoot,
+    runtime: &tokio::runtime::Runtime,
+    http: &reqwest::Client,
+) -> Result<timestamp::Stamped, SignError> {
+    let failed = |cause| SignError::Tsa {
+        url: tsa.url.clone(),
+        cause,
+    };
+    let authorities = match &tsa.cert_chain {
+        Some(path) => vec![
+            timestamp::authority_from_pem(path)
+                .map_err(|e| failed(SigstoreError::TimestampUntrusted(e)))?,
+        ],
+        None => root.root().tsa_authorities(),
+    };
+    timestamp::fetch(runtime, http, &tsa.url, signature, &authorities).map_err(failed)
 }
 
 /// `gitseal login`: a certificate fetched (or still cached) and kept for the next

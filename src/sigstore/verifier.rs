@@ -40,14 +40,16 @@ pub fn verdict(report: &Report) -> Verdict {
         .certificate
         .as_ref()
         .map(|c| format!("{} {}", c.issuer, c.identity));
-    let time = match (&report.log, report.timestamp) {
-        (Some(log), _) => Some(SignatureTime {
-            unix: log.integrated_time,
-            source: TimeSource::Tlog,
-        }),
-        (None, Some(unix)) => Some(SignatureTime {
+    // A verified RFC 3161 time is what the signer asked to be judged by (DESIGN.md section
+    // 6, `time_source: tsa`); the log's time otherwise.
+    let time = match (report.timestamp, &report.log) {
+        (Some(unix), _) => Some(SignatureTime {
             unix,
             source: TimeSource::Tsa,
+        }),
+        (None, Some(log)) => Some(SignatureTime {
+            unix: log.integrated_time,
+            source: TimeSource::Tlog,
         }),
         (None, None) => None,
     };

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use super::certificate::{CertificateFacts, facts, to_pem};
 use super::cms::{CmsSignature, parse};
 use super::trust::TrustRoot;
-use super::{SigstoreError, online, tlog};
+use super::{SigstoreError, online, timestamp, tlog};
 
 /// Where the log put the entry, once its proofs have been checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,12 +51,12 @@ impl Report {
         }
     }
 
-    /// The trusted time the signature was judged at, if any proof gave one.
+    /// The trusted time the signature was judged at, if any proof gave one: the TSA's
+    /// when the signature carries a verified timestamp (it is what the signer asked for),
+    /// else the log's.
     pub fn trusted_time(&self) -> Option<i64> {
-        self.log
-            .as_ref()
-            .map(|l| l.integrated_time)
-            .or(self.timestamp)
+        self.timestamp
+            .or(self.log.as_ref().map(|l| l.integrated_time))
     }
 }
 
@@ -101,6 +101,15 @@ pub fn verify_parsed(
     }
     if Sha256::digest(object.payload).as_slice() != sig.message_digest.as_slice() {
         return report;
+    }
+    if !sig.timestamps.is_empty() {
+        match stamped(sig, trust, &report) {
+            Ok(time) => report.timestamp = Some(time),
+            Err(e) => {
+                report.outcome = Err(e);
+                return report;
+            }
+        }
     }
     report.outcome = if sig.tlog_entry.is_some() {
         with_embedded_entry(sig, trust, &mut report)
@@ -150,49 +159,78 @@ fn with_embedded_entry(
         integrated_time: integrated.as_second(),
         log_id: hex(entry.log_id.key_id.as_bytes()),
     });
-    report.timestamp = result
-        .verified_timestamps()
-        .iter()
-        .map(|t| t.as_second())
-        .find(|t| *t != integrated.as_second());
     Ok(())
 }
 
-/// A chain that failed because the log's time lies outside the certificate's validity
-/// says so. The chain is checked after the SET, so the time is the log's own by then.
+/// Checks each RFC 3161 token before the bundle is: `sigstore-verify` checks them too but
+/// gives every failure one reason, and a token that is garbage, for another signature, or
+/// signed by nobody the root trusts should each say so. Returns the earliest TSA time.
+/// With an embedded entry `sigstore-verify` then checks the chain at that time; without
+/// one (online mode) the certificate must at least have been valid then.
+fn stamped(sig: &CmsSignature, trust: &TrustRoot, report: &Report) -> Result<i64, SigstoreError> {
+    let authorities = trust.root().tsa_authorities();
+    let mut earliest = i64::MAX;
+    for token in &sig.timestamps {
+        earliest = earliest.min(timestamp::verify(token, &sig.signature, &authorities)?);
+    }
+    if sig.tlog_entry.is_none()
+        && let Some(cert) = &report.certificate
+    {
+        let words = crate::output::status::date_time;
+        if earliest > cert.not_after {
+            return Err(SigstoreError::Expired(format!(
+                "timestamped at {}, the certificate expired at {}",
+                words(earliest),
+                words(cert.not_after)
+            )));
+        }
+        if earliest < cert.not_before {
+            return Err(SigstoreError::NotYetValid(format!(
+                "timestamped at {}, the certificate is valid from {}",
+                words(earliest),
+                words(cert.not_before)
+            )));
+        }
+    }
+    Ok(earliest)
+}
+
+/// A chain that failed because the log's time (or a TSA's: the chain is checked at every
+/// verified time) lies outside the certificate's validity says so. The chain is checked
+/// after the SET and the tokens, so the times are authenticated by then.
 fn outside_validity(
     error: SigstoreError,
     bundle: &sigstore_types::Bundle,
     report: &Report,
 ) -> SigstoreError {
-    let (SigstoreError::UntrustedChain(_), Some(cert), Some(time)) = (
-        &error,
-        &report.certificate,
-        bundle
-            .verification_material
-            .tlog_entries
-            .first()
-            .and_then(|e| e.integrated_time),
-    ) else {
+    let (SigstoreError::UntrustedChain(_), Some(cert)) = (&error, &report.certificate) else {
         return error;
     };
-    let at = time.as_second();
+    let logged = bundle
+        .verification_material
+        .tlog_entries
+        .first()
+        .and_then(|e| e.integrated_time)
+        .map(|t| ("logged", t.as_second()));
+    let stamped = report.timestamp.map(|t| ("timestamped", t));
     let words = crate::output::status::date_time;
-    if at > cert.not_after {
-        SigstoreError::Expired(format!(
-            "logged at {}, the certificate expired at {}",
-            words(at),
-            words(cert.not_after)
-        ))
-    } else if at < cert.not_before {
-        SigstoreError::NotYetValid(format!(
-            "logged at {}, the certificate is valid from {}",
-            words(at),
-            words(cert.not_before)
-        ))
-    } else {
-        error
+    for (how, at) in logged.into_iter().chain(stamped) {
+        if at > cert.not_after {
+            return SigstoreError::Expired(format!(
+                "{how} at {}, the certificate expired at {}",
+                words(at),
+                words(cert.not_after)
+            ));
+        }
+        if at < cert.not_before {
+            return SigstoreError::NotYetValid(format!(
+                "{how} at {}, the certificate is valid from {}",
+                words(at),
+                words(cert.not_before)
+            ));
+        }
     }
+    error
 }
 
 /// The signature as a Sigstore bundle (v0.3): the artifact is the DER of the signed
@@ -208,11 +246,17 @@ pub fn bundle_json(sig: &CmsSignature) -> Result<Value, SigstoreError> {
         material["tlogEntries"] = json!([tlog::bundle_entry(&entry, &body)]);
     }
     if !sig.timestamps.is_empty() {
-        material["timestampVerificationData"] = json!({
-            "rfc3161Timestamps": sig.timestamps.iter()
-                .map(|t| json!({"signedTimestamp": Base64::encode_string(t)}))
-                .collect::<Vec<_>>()
-        });
+        // A bundle holds a TimeStampResp (protobuf-specs; sigstore-python reads no other
+        // form); the SignerInfo holds the bare token, so it is wrapped as granted.
+        let responses = sig
+            .timestamps
+            .iter()
+            .map(|t| {
+                timestamp::as_response(t)
+                    .map(|r| json!({"signedTimestamp": Base64::encode_string(&r)}))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        material["timestampVerificationData"] = json!({ "rfc3161Timestamps": responses });
     }
     Ok(json!({
         "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",

@@ -1,7 +1,8 @@
-//! Fulcio, Rekor and a GitHub-Actions-style token service on 127.0.0.1, backed by the
-//! test instance ([`super::sigstore_stack::Stack`]), each able to fail on purpose. They
-//! speak the public APIs gitseal's clients (the Sigstore project's crates) speak: Fulcio
-//! v2 `signingCert`, Rekor v1 entries and search.
+//! Fulcio, Rekor, an RFC 3161 timestamp authority and a GitHub-Actions-style token service
+//! on 127.0.0.1, backed by the test instance ([`super::sigstore_stack::Stack`]), each able
+//! to fail on purpose. They speak the public APIs gitseal's clients speak: Fulcio v2
+//! `signingCert`, Rekor v1 entries and search, RFC 3161 over HTTP
+//! (`application/timestamp-query` in, `application/timestamp-reply` out).
 
 use super::sigstore_stack::{Identity, Stack};
 use base64ct::{Base64, Encoding};
@@ -30,6 +31,12 @@ pub enum Fault {
     OtherIdentity,
     /// Rekor: an entry whose SET does not verify.
     BadSet,
+    /// TSA: a token echoing another nonce (a replayed answer).
+    WrongNonce,
+    /// TSA: a token over another imprint.
+    WrongImprint,
+    /// TSA: a well-formed token signed by an authority no trusted root lists.
+    UntrustedKey,
 }
 
 /// The shared state of the services.
@@ -37,8 +44,10 @@ pub struct Services {
     pub stack: Mutex<Stack>,
     pub fulcio_fault: Mutex<Fault>,
     pub rekor_fault: Mutex<Fault>,
+    pub tsa_fault: Mutex<Fault>,
     pub fulcio_calls: AtomicUsize,
     pub rekor_calls: AtomicUsize,
+    pub tsa_calls: AtomicUsize,
     /// What the token service hands out, and the bearer it wants.
     pub actions_token: Mutex<Option<(String, String)>>,
     /// The OIDC issuer's pending logins: code (or device code) to PKCE challenge,
@@ -84,6 +93,9 @@ impl Running {
     pub fn rekor_url(&self) -> String {
         format!("{}/rekor", self.url)
     }
+    pub fn tsa_url(&self) -> String {
+        format!("{}/tsa", self.url)
+    }
     /// The OIDC issuer (discovery, authorization code with PKCE, device flow).
     pub fn issuer_url(&self) -> String {
         format!("{}/oidc", self.url)
@@ -96,6 +108,12 @@ impl Running {
     }
     pub fn set_rekor(&self, fault: Fault) {
         *self.services.rekor_fault.lock().expect("lock") = fault;
+    }
+    pub fn set_tsa(&self, fault: Fault) {
+        *self.services.tsa_fault.lock().expect("lock") = fault;
+    }
+    pub fn tsa_calls(&self) -> usize {
+        self.services.tsa_calls.load(Ordering::SeqCst)
     }
     pub fn fulcio_calls(&self) -> usize {
         self.services.fulcio_calls.load(Ordering::SeqCst)
@@ -127,8 +145,10 @@ pub fn start(stack: Stack) -> Running {
         stack: Mutex::new(stack),
         fulcio_fault: Mutex::new(Fault::None),
         rekor_fault: Mutex::new(Fault::None),
+        tsa_fault: Mutex::new(Fault::None),
         fulcio_calls: AtomicUsize::new(0),
         rekor_calls: AtomicUsize::new(0),
+        tsa_calls: AtomicUsize::new(0),
         actions_token: Mutex::new(None),
         entries: Mutex::new(HashMap::new()),
         logins: Mutex::new(HashMap::new()),
@@ -167,8 +187,12 @@ pub fn start(stack: Stack) -> Running {
                             .with_status_code(302)
                             .with_header(location)
                     } else {
-                        let header =
-                            Header::from_bytes("Content-Type", "application/json").expect("header");
+                        let kind = if url.starts_with("/tsa") && status == 200 {
+                            "application/timestamp-reply"
+                        } else {
+                            "application/json"
+                        };
+                        let header = Header::from_bytes("Content-Type", kind).expect("header");
                         Response::from_data(answer)
                             .with_status_code(status)
                             .with_header(header)
@@ -205,6 +229,11 @@ fn route(
             fault_or(fault, || rekor_create(s, body))
         }
         (Method::Post, "/rekor/api/v1/index/retrieve") => rekor_search(s, body),
+        (Method::Post, "/tsa") => {
+            s.tsa_calls.fetch_add(1, Ordering::SeqCst);
+            let fault = *s.tsa_fault.lock().expect("lock");
+            fault_or(fault, || tsa(s, fault, body))
+        }
         (Method::Get, path) if path.starts_with("/rekor/api/v1/log/entries/") => {
             let uuid = &path["/rekor/api/v1/log/entries/".len()..];
             match s.entries.lock().expect("lock").get(uuid) {
@@ -510,4 +539,56 @@ fn rekor_search(s: &Services, body: &[u8]) -> (u16, Vec<u8>) {
         .map(|(uuid, _)| uuid)
         .collect();
     (200, json!(found).to_string().into_bytes())
+}
+
+/// RFC 3161: a granted TimeStampResp for the request, or a rejection when the request is
+/// not one (status 2, badDataFormat, as a TSA answers).
+fn tsa(s: &Services, fault: Fault, body: &[u8]) -> (u16, Vec<u8>) {
+    use der::{Decode, Encode};
+    use x509_tsp::{TimeStampReq, TimeStampResp};
+    let Ok(request) = TimeStampReq::from_der(body) else {
+        let refused = TimeStampResp {
+            status: cmpv2::status::PkiStatusInfo {
+                status: cmpv2::status::PkiStatus::Rejection,
+                status_string: Some(vec![
+                    der::asn1::Utf8StringRef::new("not a TimeStampReq").expect("utf8"),
+                ]),
+                fail_info: None,
+            },
+            time_stamp_token: None,
+        };
+        return (200, refused.to_der().expect("DER"));
+    };
+    let mut imprint = request.message_imprint;
+    let mut nonce = request.nonce;
+    match fault {
+        Fault::WrongImprint => imprint = super::sigstore_stack::imprint_of(b"another signature"),
+        Fault::WrongNonce => {
+            nonce = Some(der::asn1::Int::new(&[0x42]).expect("nonce"));
+        }
+        _ => {}
+    }
+    let token = if fault == Fault::UntrustedKey {
+        super::sigstore_stack::Tsa::new("gitseal-test-tsa").token(
+            imprint,
+            nonce,
+            clock(),
+            request.cert_req,
+        )
+    } else {
+        s.stack
+            .lock()
+            .expect("lock")
+            .tsa
+            .token(imprint, nonce, clock(), request.cert_req)
+    };
+    let response = TimeStampResp {
+        status: cmpv2::status::PkiStatusInfo {
+            status: cmpv2::status::PkiStatus::Accepted,
+            status_string: None,
+            fail_info: None,
+        },
+        time_stamp_token: Some(cms::content_info::ContentInfo::from_der(&token).expect("token")),
+    };
+    (200, response.to_der().expect("DER"))
 }

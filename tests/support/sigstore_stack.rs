@@ -1,7 +1,9 @@
 //! A Sigstore instance of the tests' own, offline: a Fulcio-like CA issuing real
 //! certificates with the Fulcio extensions and an embedded SCT, a CT log key, and a
 //! Rekor-like log with a real RFC 6962 Merkle tree of every entry, signed entry timestamps
-//! and signed checkpoints. It writes gitsign's wire format through gitseal's own CMS writer
+//! and signed checkpoints, and an RFC 3161 timestamp authority ([`Tsa`]: its own root, a
+//! leaf with the critical timeStamping EKU, tokens built with RustCrypto's `x509-tsp` and
+//! `cms` types, with the ESS signing-certificate attribute openssl insists on). It writes gitsign's wire format through gitseal's own CMS writer
 //! (`gitseal::sigstore::cms_build`) and a `trusted_root.json` naming its keys, so that
 //! tests can make Sigstore-signed commits gitseal verifies, and break any part of them.
 
@@ -41,6 +43,26 @@ const FULCIO_ISSUER_V2: der::oid::ObjectIdentifier =
     der::oid::ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.8");
 const CODE_SIGNING: der::oid::ObjectIdentifier =
     der::oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");
+const TIME_STAMPING: der::oid::ObjectIdentifier =
+    der::oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.8");
+const SHA256_OID: der::oid::ObjectIdentifier =
+    der::oid::ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
+const ID_SIGNED_DATA: der::oid::ObjectIdentifier =
+    der::oid::ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
+const ID_CT_TST_INFO: der::oid::ObjectIdentifier =
+    der::oid::ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
+const CONTENT_TYPE: der::oid::ObjectIdentifier =
+    der::oid::ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
+const MESSAGE_DIGEST: der::oid::ObjectIdentifier =
+    der::oid::ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
+const SIGNING_TIME: der::oid::ObjectIdentifier =
+    der::oid::ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
+/// id-aa-signingCertificateV2 (RFC 5816): which certificate signed the token.
+const SIGNING_CERTIFICATE_V2: der::oid::ObjectIdentifier =
+    der::oid::ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
+/// The TSA policy the tokens name (Sigstore's own arc, as its TSA does).
+const TSA_POLICY: der::oid::ObjectIdentifier =
+    der::oid::ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.2");
 const ORIGIN: &str = "rekor.gitseal.test - 4242";
 
 fn key() -> SigningKey {
@@ -89,6 +111,244 @@ fn raw_extension(oid: der::oid::ObjectIdentifier, value: Vec<u8>) -> Extension {
     }
 }
 
+/// A CA certificate (self-signed, may sign one level below it).
+fn ca_certificate(key: &SigningKey, name: &Name) -> Vec<u8> {
+    let spki = SubjectPublicKeyInfoOwned::from_der(&spki_der(key)).expect("spki");
+    let tbs = TbsCertificate {
+        version: Version::V3,
+        serial_number: SerialNumber::from(1u32),
+        signature: ecdsa_sha256(),
+        issuer: name.clone(),
+        validity: Validity {
+            not_before: time(1_577_836_800),
+            not_after: time(2_208_988_800),
+        },
+        subject: name.clone(),
+        subject_public_key_info: spki,
+        issuer_unique_id: None,
+        subject_unique_id: None,
+        extensions: Some(vec![
+            extension(
+                &BasicConstraints {
+                    ca: true,
+                    path_len_constraint: Some(1),
+                },
+                name,
+            ),
+            extension(&KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign), name),
+            extension(
+                &SubjectKeyIdentifier(OctetString::new(key_id(key)).expect("key id")),
+                name,
+            ),
+        ]),
+    };
+    signed_certificate(tbs, key)
+}
+
+/// A timestamp authority: a root of its own and the leaf that signs tokens.
+pub struct Tsa {
+    key: SigningKey,
+    leaf: Vec<u8>,
+    root: Vec<u8>,
+    serial: std::sync::atomic::AtomicU64,
+}
+
+impl Tsa {
+    /// A new authority called `name`, trusted by nobody until a root lists it.
+    pub fn new(name: &str) -> Tsa {
+        let root_key = key();
+        let root_name = Name::from_str(&format!("CN={name} root,O=gitseal.test")).expect("name");
+        let root = ca_certificate(&root_key, &root_name);
+        let key = key();
+        let subject = Name::from_str(&format!("CN={name},O=gitseal.test")).expect("name");
+        let tbs = TbsCertificate {
+            version: Version::V3,
+            serial_number: SerialNumber::from(2u32),
+            signature: ecdsa_sha256(),
+            issuer: root_name.clone(),
+            validity: Validity {
+                not_before: time(1_577_836_800),
+                not_after: time(2_208_988_800),
+            },
+            subject: subject.clone(),
+            subject_public_key_info: SubjectPublicKeyInfoOwned::from_der(&spki_der(&key))
+                .expect("spki"),
+            issuer_unique_id: None,
+            subject_unique_id: None,
+            extensions: Some(vec![
+                extension(&KeyUsage(KeyUsages::DigitalSignature.into()), &subject),
+                // RFC 3161 2.3: the only extended key usage, and critical.
+                Extension {
+                    critical: true,
+                    ..extension(&ExtendedKeyUsage(vec![TIME_STAMPING]), &subject)
+                },
+                extension(
+                    &AuthorityKeyIdentifier {
+                        key_identifier: Some(OctetString::new(key_id(&root_key)).expect("id")),
+                        authority_cert_issuer: None,
+                        authority_cert_serial_number: None,
+                    },
+                    &subject,
+                ),
+            ]),
+        };
+        let leaf = signed_certificate(tbs, &root_key);
+        Tsa {
+            key,
+            leaf,
+            root,
+            serial: std::sync::atomic::AtomicU64::new(1),
+        }
+    }
+
+    /// The signing certificate (DER).
+    pub fn leaf(&self) -> &[u8] {
+        &self.leaf
+    }
+
+    /// The authority's root (DER).
+    pub fn root(&self) -> &[u8] {
+        &self.root
+    }
+
+    /// A TimeStampToken (DER ContentInfo) for `imprint` at `at`, echoing `nonce`, with the
+    /// signing certificate in the bag when `with_certificate` (the request's certReq).
+    pub fn token(
+        &self,
+        imprint: x509_tsp::MessageImprint,
+        nonce: Option<der::asn1::Int>,
+        at: i64,
+        with_certificate: bool,
+    ) -> Vec<u8> {
+        use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+        use cms::content_info::{CmsVersion, ContentInfo};
+        use cms::signed_data::{
+            CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo,
+            SignerInfos,
+        };
+        use der::Any;
+        use der::asn1::{GeneralizedTime, SetOfVec};
+        use x509_cert::attr::Attribute;
+
+        let serial = self
+            .serial
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let info = x509_tsp::TstInfo {
+            version: x509_tsp::TspVersion::V1,
+            policy: TSA_POLICY,
+            message_imprint: imprint,
+            serial_number: der::asn1::Int::from(
+                der::asn1::Uint::new(&serial.to_be_bytes()).expect("serial"),
+            ),
+            gen_time: GeneralizedTime::from_unix_duration(Duration::from_secs(at as u64))
+                .expect("genTime"),
+            accuracy: None,
+            ordering: false,
+            nonce,
+            tsa: None,
+            extensions: None,
+        }
+        .to_der()
+        .expect("TSTInfo");
+        let leaf = Certificate::from_der(&self.leaf).expect("leaf");
+        let attribute = |oid, value: Any| {
+            let mut values = SetOfVec::new();
+            values.insert(value).expect("value");
+            Attribute { oid, values }
+        };
+        // SigningCertificateV2 { certs SEQUENCE OF ESSCertIDv2 { certHash } }, the hash
+        // algorithm left at its default, SHA-256.
+        let ess: Vec<Vec<Vec<OctetString>>> = vec![vec![vec![
+            OctetString::new(Sha256::digest(&self.leaf).to_vec()).expect("hash"),
+        ]]];
+        let mut attrs = SetOfVec::new();
+        for attr in [
+            attribute(
+                CONTENT_TYPE,
+                Any::encode_from(&ID_CT_TST_INFO).expect("oid"),
+            ),
+            attribute(
+                SIGNING_TIME,
+                Any::encode_from(
+                    &UtcTime::from_unix_duration(Duration::from_secs(at as u64)).expect("time"),
+                )
+                .expect("time"),
+            ),
+            attribute(
+                MESSAGE_DIGEST,
+                Any::encode_from(&OctetString::new(Sha256::digest(&info).to_vec()).expect("md"))
+                    .expect("md"),
+            ),
+            attribute(SIGNING_CERTIFICATE_V2, Any::encode_from(&ess).expect("ess")),
+        ] {
+            attrs.insert(attr).expect("attribute");
+        }
+        let signature = sign(&self.key, &attrs.to_der().expect("attributes"));
+        let sha256 = AlgorithmIdentifierOwned {
+            oid: SHA256_OID,
+            parameters: None,
+        };
+        let signer = SignerInfo {
+            version: CmsVersion::V1,
+            sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+                issuer: leaf.tbs_certificate.issuer.clone(),
+                serial_number: leaf.tbs_certificate.serial_number.clone(),
+            }),
+            digest_alg: sha256.clone(),
+            signed_attrs: Some(attrs),
+            signature_algorithm: ecdsa_sha256(),
+            signature: OctetString::new(signature).expect("signature"),
+            unsigned_attrs: None,
+        };
+        let mut digests = SetOfVec::new();
+        digests.insert(sha256).expect("digest");
+        let mut signers = SetOfVec::new();
+        signers.insert(signer).expect("signer");
+        let certificates = with_certificate.then(|| {
+            let mut set = SetOfVec::new();
+            set.insert(CertificateChoices::Certificate(leaf))
+                .expect("certificate");
+            CertificateSet(set)
+        });
+        let signed = SignedData {
+            // RFC 5652 5.1: version 3 when the content is not id-data.
+            version: CmsVersion::V3,
+            digest_algorithms: digests,
+            encap_content_info: EncapsulatedContentInfo {
+                econtent_type: ID_CT_TST_INFO,
+                econtent: Some(
+                    Any::encode_from(&OctetString::new(info).expect("octets")).expect("content"),
+                ),
+            },
+            certificates,
+            crls: None,
+            signer_infos: SignerInfos(signers),
+        };
+        ContentInfo {
+            content_type: ID_SIGNED_DATA,
+            content: Any::encode_from(&signed).expect("SignedData"),
+        }
+        .to_der()
+        .expect("ContentInfo")
+    }
+
+    /// A token over `signature` (a SignerInfo's signature) as gitsign asks for it.
+    pub fn token_for(&self, signature: &[u8], at: i64) -> Vec<u8> {
+        self.token(imprint_of(signature), None, at, true)
+    }
+}
+
+/// The SHA-256 imprint of `data`.
+pub fn imprint_of(data: &[u8]) -> x509_tsp::MessageImprint {
+    x509_tsp::MessageImprint {
+        hash_algorithm: x509_cert::spki::AlgorithmIdentifier {
+            oid: SHA256_OID,
+            parameters: None,
+        },
+        hashed_message: OctetString::new(Sha256::digest(data).to_vec()).expect("digest"),
+    }
+}
+
 /// One signature's certificate: who Fulcio vouches for, and when.
 #[derive(Clone, Debug)]
 pub struct Identity {
@@ -112,6 +372,8 @@ pub struct Stack {
     rekor_key: SigningKey,
     leaves: Vec<[u8; 32]>,
     serial: u32,
+    /// The instance's timestamp authority, listed in its trusted root.
+    pub tsa: Tsa,
 }
 
 impl Default for Stack {
@@ -124,39 +386,7 @@ impl Stack {
     pub fn new() -> Stack {
         let ca_key = key();
         let ca_name = Name::from_str("CN=gitseal-test-fulcio,O=gitseal.test").expect("name");
-        let spki = SubjectPublicKeyInfoOwned::from_der(&spki_der(&ca_key)).expect("spki");
-        let tbs = TbsCertificate {
-            version: Version::V3,
-            serial_number: SerialNumber::from(1u32),
-            signature: ecdsa_sha256(),
-            issuer: ca_name.clone(),
-            validity: Validity {
-                not_before: time(1_577_836_800),
-                not_after: time(2_208_988_800),
-            },
-            subject: ca_name.clone(),
-            subject_public_key_info: spki,
-            issuer_unique_id: None,
-            subject_unique_id: None,
-            extensions: Some(vec![
-                extension(
-                    &BasicConstraints {
-                        ca: true,
-                        path_len_constraint: Some(1),
-                    },
-                    &ca_name,
-                ),
-                extension(
-                    &KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign),
-                    &ca_name,
-                ),
-                extension(
-                    &SubjectKeyIdentifier(OctetString::new(key_id(&ca_key)).expect("key id")),
-                    &ca_name,
-                ),
-            ]),
-        };
-        let ca_cert = signed_certificate(tbs, &ca_key);
+        let ca_cert = ca_certificate(&ca_key, &ca_name);
         Stack {
             oidc_key: key(),
             ca_key,
@@ -166,6 +396,7 @@ impl Stack {
             rekor_key: key(),
             leaves: Vec::new(),
             serial: 100,
+            tsa: Tsa::new("gitseal-test-tsa"),
         }
     }
 
@@ -194,7 +425,16 @@ impl Stack {
                 "publicKey": {"rawBytes": Base64::encode_string(&ct_spki), "keyDetails": "PKIX_ECDSA_P256_SHA_256", "validFor": valid},
                 "logId": {"keyId": Base64::encode_string(&Sha256::digest(&ct_spki))}
             }],
-            "timestampAuthorities": []
+            "timestampAuthorities": [{
+                "subject": {"organization": "gitseal.test", "commonName": "gitseal-test-tsa"},
+                "uri": "http://tsa.gitseal.test",
+                // Leaf first, root last: the leaf is the one signer the authority allows.
+                "certChain": {"certificates": [
+                    {"rawBytes": Base64::encode_string(self.tsa.leaf())},
+                    {"rawBytes": Base64::encode_string(self.tsa.root())}
+                ]},
+                "validFor": valid
+            }]
         })
         .to_string()
     }
@@ -361,6 +601,37 @@ impl Stack {
             attributes,
             &signature,
             Some(&logged.entry.encode_to_vec()),
+        )
+        .expect("CMS");
+        cms_build::armor(&der).expect("armor")
+    }
+
+    /// [`Self::sign_with`], with an RFC 3161 token from `stamp` (given the instance's TSA
+    /// and the signature bytes) embedded beside the log entry, as gitsign stores it.
+    pub fn sign_stamped(
+        &mut self,
+        payload: &[u8],
+        who: &Identity,
+        at: i64,
+        log_at: i64,
+        stamp: impl FnOnce(&Tsa, &[u8]) -> Vec<u8>,
+    ) -> String {
+        let key = key();
+        let cert = self.certificate(&key, who, at);
+        let attributes = cms_build::signed_attributes(payload, at).expect("attributes");
+        let signature = sign(&key, &attributes.der);
+        let digest = hex(&Sha256::digest(&attributes.der));
+        let pem =
+            der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, &cert).expect("pem");
+        let body = tlog::hashedrekord_body(&digest, &signature, &pem);
+        let logged = self.log(&body, log_at);
+        let token = stamp(&self.tsa, &signature);
+        let der = cms_build::assemble_stamped(
+            &cert,
+            attributes,
+            &signature,
+            Some(&logged.entry.encode_to_vec()),
+            Some(&token),
         )
         .expect("CMS");
         cms_build::armor(&der).expect("armor")
