@@ -15,6 +15,7 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing: ${need[*]}"
   apt-get update -qq
@@ -36,3 +37,7 @@ fi
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
 cargo test --locked
+
+# Third-party Sigstore code (npm @sigstore/mock under node 22, an OIDC mock, sigstore-python)
+# against what gitseal signs and verifies.
+scripts/interop.sh
