@@ -8,6 +8,8 @@ pub mod config;
 pub mod error;
 pub mod git;
 pub mod mode;
+#[cfg(test)]
+mod negative_corpus;
 pub mod openpgp;
 pub mod output;
 pub mod pattern;

@@ -113,6 +113,9 @@ fn verify_cmd(status: StatusOut, signature_file: &Path) -> Result<Status, AppErr
         Outcome::UnsupportedAlgorithm => Err(AppError::operational(
             "can't check signature: unsupported algorithm",
         )),
+        Outcome::WrongKeyUsage => Err(AppError::operational(
+            "can't check signature: wrong key usage",
+        )),
     }
 }
 
@@ -150,7 +153,7 @@ fn check(
 fn configured_keyring_may_matter(report: &SigReport) -> bool {
     match report.outcome {
         Outcome::MissingKey | Outcome::ExpiredKey => true,
-        Outcome::UnsupportedAlgorithm => false,
+        Outcome::UnsupportedAlgorithm | Outcome::WrongKeyUsage => false,
         _ => report.validity.is_some_and(|v| v < Trust::Fully),
     }
 }
@@ -160,7 +163,7 @@ fn worse(a: Outcome, b: Outcome) -> Outcome {
     let rank = |o: Outcome| match o {
         Outcome::Good | Outcome::ExpiredKey | Outcome::RevokedKey => 0,
         Outcome::Bad | Outcome::ExpiredSignature => 1,
-        Outcome::MissingKey | Outcome::UnsupportedAlgorithm => 2,
+        Outcome::MissingKey | Outcome::UnsupportedAlgorithm | Outcome::WrongKeyUsage => 2,
     };
     if rank(b) > rank(a) { b } else { a }
 }
@@ -171,7 +174,7 @@ fn write_status(status: &StatusOut, r: &SigReport) {
         signers_uid: r.signers_uid.clone(),
     });
     match r.outcome {
-        Outcome::MissingKey | Outcome::UnsupportedAlgorithm => {
+        Outcome::MissingKey | Outcome::UnsupportedAlgorithm | Outcome::WrongKeyUsage => {
             let missing = r.outcome == Outcome::MissingKey;
             status.write(StatusLine::ErrSig {
                 key_id: r.key_id.clone(),
@@ -179,7 +182,12 @@ fn write_status(status: &StatusOut, r: &SigReport) {
                 hash_algo: r.hash_algo,
                 class: r.class,
                 timestamp: r.created,
-                rc: if missing { 9 } else { 4 },
+                // gpg-error codes: 9 no public key, 4 unknown algorithm, 125 wrong key usage.
+                rc: match r.outcome {
+                    Outcome::MissingKey => 9,
+                    Outcome::WrongKeyUsage => 125,
+                    _ => 4,
+                },
                 fingerprint: r.fingerprint.clone(),
             });
             if missing {

@@ -57,6 +57,23 @@ pub enum OpenPgpError {
     Sign(String),
 }
 
+impl OpenPgpError {
+    /// A stable name for tests and machine-readable output.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            OpenPgpError::NoSignature => "no-signature",
+            OpenPgpError::Malformed(_) => "malformed",
+            OpenPgpError::Keybox(_) => "keybox",
+            OpenPgpError::Keyring(_) => "keyring",
+            OpenPgpError::TrustDb(_) => "trustdb",
+            OpenPgpError::NoSecretKey(_) => "no-secret-key",
+            OpenPgpError::KeyFile(_) => "key-file",
+            OpenPgpError::Agent(_) => "agent",
+            OpenPgpError::Sign(_) => "sign",
+        }
+    }
+}
+
 /// The policy signatures are judged by: sequoia's standard policy, but accepting SHA-1
 /// everywhere, because gpg 2.2 does and "nothing changes" is the contract.
 pub fn policy() -> StandardPolicy<'static> {

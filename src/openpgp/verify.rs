@@ -36,6 +36,25 @@ pub enum Outcome {
     MissingKey,
     /// The signature uses an algorithm this build cannot check.
     UnsupportedAlgorithm,
+    /// Made by a key whose flags do not allow data signatures (an authentication or
+    /// encryption subkey, a certification-only primary): gpg's "Wrong key usage".
+    WrongKeyUsage,
+}
+
+impl Outcome {
+    /// A stable name for tests and machine-readable output.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Outcome::Good => "good",
+            Outcome::Bad => "bad-signature",
+            Outcome::ExpiredSignature => "expired-signature",
+            Outcome::ExpiredKey => "expired-key",
+            Outcome::RevokedKey => "revoked-key",
+            Outcome::MissingKey => "missing-key",
+            Outcome::UnsupportedAlgorithm => "unsupported-algorithm",
+            Outcome::WrongKeyUsage => "wrong-key-usage",
+        }
+    }
 }
 
 /// Everything gpg reports about one signature.
@@ -167,7 +186,12 @@ fn check_one(sig: &Signature, payload: &[u8], ctx: &Context<'_>) -> SigReport {
         revoked: false,
         by_subkey: false,
     };
-    if !sig.pk_algo().is_supported() || !sig.hash_algo().is_supported() {
+    // gpg rejects MD5 data signatures by default (its weak-digest list holds MD5 alone):
+    // "Note: signatures using the MD5 algorithm are rejected".
+    if !sig.pk_algo().is_supported()
+        || !sig.hash_algo().is_supported()
+        || sig.hash_algo() == sequoia_openpgp::types::HashAlgorithm::MD5
+    {
         report.outcome = Outcome::UnsupportedAlgorithm;
         return report;
     }
@@ -218,7 +242,10 @@ fn check_one(sig: &Signature, payload: &[u8], ctx: &Context<'_>) -> SigReport {
         });
     }
     let now = unix(ctx.now);
-    report.outcome = if good.is_none() {
+    report.outcome = if !may_sign(&found.cert, &key, ctx.now, sig) {
+        // gpg checks the key's usage before the signature itself (sig-check.c).
+        Outcome::WrongKeyUsage
+    } else if good.is_none() {
         Outcome::Bad
     } else if report.expires.is_some_and(|e| e <= now) {
         Outcome::ExpiredSignature
@@ -230,6 +257,31 @@ fn check_one(sig: &Signature, payload: &[u8], ctx: &Context<'_>) -> SigReport {
         Outcome::Good
     };
     report
+}
+
+/// Whether the key's flags allow data signatures, as gpg requires ("bad data signature
+/// from key ...: Wrong key usage"). Judged by the binding valid at `now`, else at the
+/// signature's creation time; a key without key flags may sign (gpg then goes by the
+/// algorithm, and every algorithm that made a signature can sign).
+fn may_sign(
+    cert: &Cert,
+    key: &Key<key::PublicParts, key::UnspecifiedRole>,
+    now: SystemTime,
+    sig: &Signature,
+) -> bool {
+    let policy = policy();
+    let flags = [Some(now), sig.signature_creation_time()]
+        .into_iter()
+        .flatten()
+        .find_map(|at| {
+            let vc = cert.with_policy(&policy, at).ok()?;
+            let ka = vc.keys().key_handle(key.key_handle()).next()?;
+            Some(ka.key_flags())
+        });
+    match flags {
+        Some(Some(flags)) => flags.for_signing(),
+        _ => true,
+    }
 }
 
 /// Fills in who the key belongs to.
@@ -304,6 +356,10 @@ pub fn verdict(report: &SigReport) -> Verdict {
         Outcome::RevokedKey => failure(FailureKind::Revoked, "the signing key is revoked"),
         Outcome::MissingKey => failure(FailureKind::UnknownSigner, "no public key"),
         Outcome::UnsupportedAlgorithm => failure(FailureKind::Malformed, "unsupported algorithm"),
+        Outcome::WrongKeyUsage => failure(
+            FailureKind::BadSignature,
+            "made by a key that is not flagged for signing",
+        ),
     };
     Verdict {
         format: Format::OpenPgp,

@@ -32,6 +32,9 @@ pub fn verification(report: &SigReport, w: &mut dyn Write) -> std::io::Result<()
         Outcome::UnsupportedAlgorithm => {
             return writeln!(w, "gpg: Can't check signature: Unknown algorithm");
         }
+        Outcome::WrongKeyUsage => {
+            return writeln!(w, "gpg: Can't check signature: Wrong key usage");
+        }
         Outcome::Bad => "BAD signature",
         Outcome::ExpiredSignature => "Expired signature",
         _ => "Good signature",
@@ -41,7 +44,10 @@ pub fn verification(report: &SigReport, w: &mut dyn Write) -> std::io::Result<()
         writeln!(w, "gpg:                 aka \"{other}\" [{validity}]")?;
     }
     match report.outcome {
-        Outcome::Bad | Outcome::MissingKey | Outcome::UnsupportedAlgorithm => return Ok(()),
+        Outcome::Bad
+        | Outcome::MissingKey
+        | Outcome::UnsupportedAlgorithm
+        | Outcome::WrongKeyUsage => return Ok(()),
         Outcome::ExpiredSignature => {
             if let Some(expires) = report.expires {
                 writeln!(w, "gpg: Signature expired {}", time(expires))?;

@@ -12,7 +12,84 @@ use toml::Spanned;
 pub struct PolicyError {
     pub file: String,
     pub line: usize,
+    /// What sort of mistake, for tests and tools; the message says it for people.
+    pub kind: PolicyErrorKind,
     pub message: String,
+}
+
+/// What is wrong with a policy file: one kind per check, so that tools and tests can tell
+/// the mistakes apart without reading the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyErrorKind {
+    /// Not TOML at all (a syntax error, a duplicate key or table).
+    Syntax,
+    /// A key the format does not have (unknown keys are errors, not ignored).
+    UnknownKey,
+    /// A required key is absent (`version`, `refs`, `revoked.key`, ...).
+    MissingKey,
+    /// A value of the wrong type (`version = "1"`).
+    WrongType,
+    /// `version` is not 1.
+    Version,
+    SshKey,
+    OpenPgpFingerprint,
+    /// A `subject_regex` without `^` and `$`.
+    UnanchoredRegex,
+    BadRegex,
+    /// Both or neither of `subject` and `subject_regex`.
+    SigstoreSubject,
+    /// A time without a full date, time of day and zone.
+    BadTime,
+    /// `valid_before` is not after `valid_after`.
+    EmptyWindow,
+    UnknownGroup,
+    UnknownPrincipal,
+    EmptyRefs,
+    /// A ref pattern that is not a full ref name (`refs/...`).
+    BadRefPattern,
+    EmptyRevokedKey,
+    BadGoodlistId,
+}
+
+impl PolicyErrorKind {
+    /// A stable name for tests and machine-readable output.
+    pub fn name(self) -> &'static str {
+        match self {
+            PolicyErrorKind::Syntax => "syntax",
+            PolicyErrorKind::UnknownKey => "unknown-key",
+            PolicyErrorKind::MissingKey => "missing-key",
+            PolicyErrorKind::WrongType => "wrong-type",
+            PolicyErrorKind::Version => "version",
+            PolicyErrorKind::SshKey => "ssh-key",
+            PolicyErrorKind::OpenPgpFingerprint => "openpgp-fingerprint",
+            PolicyErrorKind::UnanchoredRegex => "unanchored-regex",
+            PolicyErrorKind::BadRegex => "bad-regex",
+            PolicyErrorKind::SigstoreSubject => "sigstore-subject",
+            PolicyErrorKind::BadTime => "bad-time",
+            PolicyErrorKind::EmptyWindow => "empty-window",
+            PolicyErrorKind::UnknownGroup => "unknown-group",
+            PolicyErrorKind::UnknownPrincipal => "unknown-principal",
+            PolicyErrorKind::EmptyRefs => "empty-refs",
+            PolicyErrorKind::BadRefPattern => "bad-ref-pattern",
+            PolicyErrorKind::EmptyRevokedKey => "empty-revoked-key",
+            PolicyErrorKind::BadGoodlistId => "bad-goodlist-id",
+        }
+    }
+
+    /// The kind of an error the TOML reader reported. serde's messages for these start
+    /// with fixed words (`unknown field`, `missing field`, `invalid type`); the corpus in
+    /// `negative_corpus::policy` pins them, so a change in the reader shows up there.
+    fn of_toml(message: &str) -> Self {
+        if message.starts_with("unknown field") {
+            PolicyErrorKind::UnknownKey
+        } else if message.starts_with("missing field") {
+            PolicyErrorKind::MissingKey
+        } else if message.starts_with("invalid type") {
+            PolicyErrorKind::WrongType
+        } else {
+            PolicyErrorKind::Syntax
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -83,21 +160,25 @@ struct RawRevoked {
 /// Parses a policy file's text; `file` names it in errors.
 pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
     let lines = LineIndex::new(text);
-    let error = |span: std::ops::Range<usize>, message: String| PolicyError {
-        file: file.to_string(),
-        line: lines.line_of(span.start),
-        message,
-    };
+    let error =
+        |kind: PolicyErrorKind, span: std::ops::Range<usize>, message: String| PolicyError {
+            file: file.to_string(),
+            line: lines.line_of(span.start),
+            kind,
+            message,
+        };
     let raw: RawPolicy = toml::from_str(text).map_err(|e| {
         let line = e.span().map_or(1, |s| lines.line_of(s.start));
         PolicyError {
             file: file.to_string(),
             line,
+            kind: PolicyErrorKind::of_toml(e.message()),
             message: e.message().trim_end().to_string(),
         }
     })?;
     if *raw.version.get_ref() != 1 {
         return Err(error(
+            PolicyErrorKind::Version,
             raw.version.span(),
             format!(
                 "version {} is not supported (expected 1)",
@@ -112,6 +193,7 @@ pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
         for key in &p.ssh {
             let parsed = ssh_key::PublicKey::from_openssh(key.get_ref().trim()).map_err(|e| {
                 error(
+                    PolicyErrorKind::SshKey,
                     key.span(),
                     format!("principals.{name}.ssh: not an OpenSSH public key ({e})"),
                 )
@@ -135,6 +217,7 @@ pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
             if !(hex.len() == 40 || hex.len() == 64) || !hex.chars().all(|c| c.is_ascii_hexdigit())
             {
                 return Err(error(
+                    PolicyErrorKind::OpenPgpFingerprint,
                     fpr.span(),
                     format!(
                         "principals.{name}.openpgp: `{}` is not a fingerprint (40 or 64 hex digits)",
@@ -153,6 +236,7 @@ pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
                 (None, Some(pattern)) => {
                     if !pattern.starts_with('^') || !pattern.ends_with('$') {
                         return Err(error(
+                            PolicyErrorKind::UnanchoredRegex,
                             identity.span(),
                             format!(
                                 "principals.{name}.sigstore: subject_regex `{pattern}` must be anchored with ^ and $"
@@ -169,6 +253,7 @@ pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
                             .find(|l| !l.trim().is_empty())
                             .unwrap_or("invalid");
                         error(
+                            PolicyErrorKind::BadRegex,
                             identity.span(),
                             format!("principals.{name}.sigstore: subject_regex: {}", last.trim()),
                         )
@@ -177,6 +262,7 @@ pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
                 }
                 _ => {
                     return Err(error(
+                        PolicyErrorKind::SigstoreSubject,
                         identity.span(),
                         format!(
                             "principals.{name}.sigstore: give exactly one of subject and subject_regex"
@@ -193,16 +279,26 @@ pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
             .valid_after
             .as_ref()
             .map(|t| {
-                to_unix(t)
-                    .map_err(|m| error(t.span(), format!("principals.{name}.valid_after: {m}")))
+                to_unix(t).map_err(|m| {
+                    error(
+                        PolicyErrorKind::BadTime,
+                        t.span(),
+                        format!("principals.{name}.valid_after: {m}"),
+                    )
+                })
             })
             .transpose()?;
         let valid_before = p
             .valid_before
             .as_ref()
             .map(|t| {
-                to_unix(t)
-                    .map_err(|m| error(t.span(), format!("principals.{name}.valid_before: {m}")))
+                to_unix(t).map_err(|m| {
+                    error(
+                        PolicyErrorKind::BadTime,
+                        t.span(),
+                        format!("principals.{name}.valid_before: {m}"),
+                    )
+                })
             })
             .transpose()?;
         if let (Some(after), Some(before), Some(span)) =
@@ -210,6 +306,7 @@ pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
             && before <= after
         {
             return Err(error(
+                PolicyErrorKind::EmptyWindow,
                 span.span(),
                 format!("principals.{name}: valid_before is not after valid_after"),
             ));
@@ -232,6 +329,7 @@ pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
                 return Ok(SignerRef::Group(group.to_string()));
             }
             return Err(error(
+                PolicyErrorKind::UnknownGroup,
                 who.span(),
                 format!("{context}: no group named `{group}`"),
             ));
@@ -240,6 +338,7 @@ pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
             return Ok(SignerRef::Principal(text.clone()));
         }
         Err(error(
+            PolicyErrorKind::UnknownPrincipal,
             who.span(),
             format!("{context}: no principal named `{text}`"),
         ))
@@ -251,6 +350,7 @@ pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
         for member in members {
             if !raw.principals.contains_key(member.get_ref()) {
                 return Err(error(
+                    PolicyErrorKind::UnknownPrincipal,
                     member.span(),
                     format!("groups.{name}: no principal named `{}`", member.get_ref()),
                 ));
@@ -271,6 +371,7 @@ pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
     for (i, rule) in raw.rules.iter().enumerate() {
         if rule.refs.get_ref().is_empty() {
             return Err(error(
+                PolicyErrorKind::EmptyRefs,
                 rule.refs.span(),
                 format!("rules[{i}]: refs is empty"),
             ));
@@ -278,6 +379,7 @@ pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
         for pattern in rule.refs.get_ref() {
             if !pattern.get_ref().starts_with("refs/") {
                 return Err(error(
+                    PolicyErrorKind::BadRefPattern,
                     pattern.span(),
                     format!(
                         "rules[{i}].refs: `{}` is not a full ref name or pattern (refs/...)",
@@ -315,11 +417,23 @@ pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
         let after = entry
             .after
             .as_ref()
-            .map(|t| to_unix(t).map_err(|m| error(t.span(), format!("revoked.after: {m}"))))
+            .map(|t| {
+                to_unix(t).map_err(|m| {
+                    error(
+                        PolicyErrorKind::BadTime,
+                        t.span(),
+                        format!("revoked.after: {m}"),
+                    )
+                })
+            })
             .transpose()?;
         let key = entry.key.get_ref().trim();
         if key.is_empty() {
-            return Err(error(entry.key.span(), "revoked.key is empty".into()));
+            return Err(error(
+                PolicyErrorKind::EmptyRevokedKey,
+                entry.key.span(),
+                "revoked.key is empty".into(),
+            ));
         }
         revoked.push(Revocation {
             key: normalise_key(key),
@@ -332,6 +446,7 @@ pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
         let text = id.get_ref().trim().to_ascii_lowercase();
         if !(text.len() == 40 || text.len() == 64) || !text.chars().all(|c| c.is_ascii_hexdigit()) {
             return Err(error(
+                PolicyErrorKind::BadGoodlistId,
                 id.span(),
                 format!("goodlist: `{}` is not a full commit id", id.get_ref()),
             ));

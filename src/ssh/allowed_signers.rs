@@ -162,6 +162,26 @@ pub enum Reason {
     TrailingComma,
 }
 
+impl Reason {
+    /// A stable name for tests and machine-readable output; the text is ssh-keygen's.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Reason::UnterminatedQuote => "unterminated-quote",
+            Reason::PartiallyQuotedPrincipals => "partially-quoted-principals",
+            Reason::MissingKey => "missing-key",
+            Reason::UnterminatedOptionQuote => "unterminated-option-quote",
+            Reason::InvalidKey { .. } => "invalid-key",
+            Reason::CertificateKey => "certificate-key",
+            Reason::UnknownOption { .. } => "unknown-option",
+            Reason::MissingStartQuote { .. } => "missing-start-quote",
+            Reason::DuplicateOption { .. } => "duplicate-option",
+            Reason::BadTime { .. } => "bad-time",
+            Reason::ValidBeforeNotAfter => "valid-before-not-after",
+            Reason::TrailingComma => "trailing-comma",
+        }
+    }
+}
+
 /// Separators between the principals and what follows (OpenSSH's `WHITESPACE`).
 const LINE_BLANKS: [char; 4] = [' ', '\t', '\r', '\n'];
 /// Separators inside the options and key part.

@@ -58,6 +58,30 @@ pub enum AuthorityError {
     PrincipalNotListed,
 }
 
+impl CertificateError {
+    /// A stable name for tests and machine-readable output.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            CertificateError::Malformed => "certificate-malformed",
+            CertificateError::UnsupportedType(_) => "certificate-type",
+            CertificateError::BadSignature => "certificate-signature",
+        }
+    }
+}
+
+impl AuthorityError {
+    /// A stable name for tests and machine-readable output.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            AuthorityError::NotUser => "certificate-not-user",
+            AuthorityError::NotYetValid => "certificate-not-yet-valid",
+            AuthorityError::Expired => "certificate-expired",
+            AuthorityError::NoPrincipals => "certificate-no-principals",
+            AuthorityError::PrincipalNotListed => "certificate-principal-not-listed",
+        }
+    }
+}
+
 impl SshCertificate {
     /// Decodes a certificate blob and checks the CA's signature over it.
     pub fn decode(blob: &[u8]) -> Result<Self, CertificateError> {

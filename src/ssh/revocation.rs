@@ -143,6 +143,29 @@ pub enum RevocationError {
     CriticalExtension(String),
 }
 
+impl RevocationError {
+    /// A stable name for tests and machine-readable output.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            RevocationError::BadKeyLine { .. } => "bad-key-line",
+            RevocationError::Truncated { .. } => "truncated",
+            RevocationError::UnsupportedFormatVersion(_) => "format-version",
+            RevocationError::UnknownSection(_) => "unknown-section",
+            RevocationError::UnknownCertSubsection(_) => "unknown-cert-subsection",
+            RevocationError::SignedKrl => "signed-krl",
+            RevocationError::BadSerialRange { .. } => "bad-serial-range",
+            RevocationError::ZeroSerial => "zero-serial",
+            RevocationError::BadSerialBitmap(_) => "bad-serial-bitmap",
+            RevocationError::TrailingData { .. } => "trailing-data",
+            RevocationError::BadFingerprintLength { .. } => "bad-fingerprint-length",
+            RevocationError::NulInString(_) => "nul-in-string",
+            RevocationError::BadCaKey(_) => "bad-ca-key",
+            RevocationError::BadCertificate(_) => "bad-certificate",
+            RevocationError::CriticalExtension(_) => "critical-extension",
+        }
+    }
+}
+
 /// A parsed revocation file: either an OpenSSH KRL or a plain list of keys.
 ///
 /// Build it with [`RevocationList::parse`], then ask

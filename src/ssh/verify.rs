@@ -45,6 +45,32 @@ pub enum Rejection {
     NotAllowed(Vec<LineRejection>),
 }
 
+impl LineRejection {
+    /// A stable name for tests and machine-readable output.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            LineRejection::Namespace { .. } => "line-namespace",
+            LineRejection::NotYetValid { .. } => "line-not-yet-valid",
+            LineRejection::Expired { .. } => "line-expired",
+            LineRejection::Certificate { reason, .. } => reason.reason(),
+            LineRejection::NoValidPrincipals { .. } => "no-valid-principals",
+        }
+    }
+}
+
+impl Rejection {
+    /// A stable name for tests and machine-readable output: the signature's own reason,
+    /// `revoked`, or why the first line that named the key refused it (`not-allowed` when
+    /// no line names the key at all).
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Rejection::Signature(e) => e.reason(),
+            Rejection::Revoked => "revoked",
+            Rejection::NotAllowed(lines) => lines.first().map_or("not-allowed", |l| l.reason()),
+        }
+    }
+}
+
 /// A signature that passed `-Y verify`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verified {
