@@ -12,7 +12,10 @@
 #   token from the OIDC mock in SIGSTORE_ID_TOKEN and through gitseal's own browser and
 #   device logins against it), git, gitseal and `openssl cms -verify` verify the result,
 #   and sigstore-python 4.5.1 (PyPI `sigstore`) verifies the bundles `gitseal bundle`
-#   exports, offline, with a trust config naming the mock instance.
+#   exports, offline, with a trust config naming the mock instance;
+# - with gitseal.timestampURL at the mock TSA, the RFC 3161 token is embedded (openssl
+#   reads the attribute and verifies the token), git and gitseal report the TSA's time,
+#   and sigstore-python verifies the exported timestamp.
 #
 # Known limits of the mock, and so what this suite does NOT prove:
 # - its Fulcio checks neither the OIDC token's signature nor the proof of possession: a
@@ -26,8 +29,16 @@
 #   gets a certificate for its `sub`, which gitseal must refuse (scenario below);
 # - its Rekor has no search or retrieve API, so gitsign's legacy online mode can be
 #   signed but never verified against it (scenario below: `no-log-proof`, as designed);
-# - gitseal does not request RFC 3161 timestamps yet, so the mock TSA is served (and in
-#   the trusted root) but not exercised.
+# - its TSA takes only sigstore/timestamp-authority's JSON request, not the RFC 3161 DER
+#   TimeStampReq gitsign and gitseal send (HTTP 400); it writes the nonce through a JS
+#   number, exact only below 2^53 (gitseal's nonces are 64 bits); and its genTime has
+#   milliseconds, which RFC 3161 allows but gitseal cannot read (RustCrypto `der`'s
+#   GeneralizedTime, under `x509-tsp` and `sigstore-tsa`, takes whole seconds only: a gap
+#   in gitseal, not in the mock). So the mock server puts an RFC 3161 front end (pkijs)
+#   before it and, on /api/v1/timestamp, hands the request's nonce INTEGER through and
+#   cuts genTime to the second; the token is still built and signed by the mock. The
+#   routes -number-nonce and -fractional leave each of the two alone (scenarios below:
+#   gitseal refuses what comes back, in one line, and git writes nothing).
 #
 # Installs what it needs, pinned, outside the clone: the npm packages in
 # ${GITSEAL_INTEROP_NODE:-$CARGO_TARGET_DIR/interop-node} (npm install --prefix), and
@@ -342,7 +353,8 @@ s_login_cache() {
   local out
   gs logout >/dev/null 2>&1 || fail "gitseal logout failed"
   out="$(GITSEAL_TOKEN_PROVIDER=device gs login 2>&1)" || fail "gitseal login failed: $out"
-  grep -qF "Certificate for [$MOCK_SUBJECT]($MOCK_OIDC_ISSUER) cached until" <<<"$out" ||
+  # "cached until", or "cached in <the keyring or file> until".
+  grep -qE "^Certificate for \[$MOCK_SUBJECT\]\($MOCK_OIDC_ISSUER\) cached (in .* )?until" <<<"$out" ||
     fail "gitseal login did not fetch a certificate for the mock identity: $out"
   out="$(gs login 2>&1)" || fail "a second gitseal login failed: $out"
   grep -qF "still cached" <<<"$out" || fail "a second gitseal login did not find the cached certificate: $out"
@@ -389,6 +401,109 @@ assert "\n" not in o["failure"]["detail"], "the detail is not one line"
 ' "$out" || fail "expected reason no-log-proof, in one line: $out"
 }
 
+s_tsa() {
+  # gitseal.timestampURL at the mock TSA: the token is embedded, verified by gitseal when
+  # signing and verifying (the TSA's time reported), by openssl, and by sigstore-python.
+  commit_file tsa
+  local out before after digest
+  before="$(date +%s)"
+  out="$(SIGSTORE_ID_TOKEN="$TOKEN" detached git -C "$R" -c gitseal.timestampURL="$MOCK_TSA_URL/api/v1/timestamp" \
+    -c gitseal.credentialCache=false commit -S -q -m tsa 2>&1)" || fail "git commit -S with the mock TSA failed: $out"
+  after="$(date +%s)"
+  split_signed HEAD commit "$work/tsa" || fail "cannot split the signed commit"
+  out="$(openssl cms -cmsout -print -inform PEM -in "$work/tsa.pem" 2>&1)" || fail "openssl cannot read the signature: $out"
+  grep -q 'id-smime-aa-timeStampToken' <<<"$out" || fail "openssl finds no id-smime-aa-timeStampToken attribute"
+
+  out="$(detached git -C "$R" verify-commit HEAD 2>&1)" || fail "git verify-commit failed: $out"
+  grep -q 'Timestamped by a timestamp authority' <<<"$out" || fail "git verify-commit does not show the TSA's time: $out"
+  out="$(gs verify-commit --certificate-identity "$MOCK_SUBJECT" \
+    --certificate-oidc-issuer "$MOCK_OIDC_ISSUER" --format json HEAD 2>&1)" ||
+    fail "gitseal verify-commit failed: $out"
+  python3 -c '
+import json, sys
+o = json.loads(sys.argv[1])["objects"][0]
+before, after = int(sys.argv[2]), int(sys.argv[3])
+assert o["verified"] and o["time_source"] == "tsa", o
+assert before - 2 <= o["time"] <= after + 2, (o["time"], before, after)
+' "$out" "$before" "$after" || fail "gitseal verify-commit does not report the TSA's time: $out"
+
+  # The token as a bundle holds it (a granted TimeStampResp): openssl reads and verifies
+  # it against the mock TSA's chain, over SHA-256 of the CMS signature.
+  gs bundle --artifact "$work/tsa.der" HEAD >"$work/tsa.json" || fail "gitseal bundle failed"
+  digest="$(python3 - "$work/tsa.json" "$mock_out/trusted_root.json" "$work/tsa" <<'EOF2'
+import base64, hashlib, json, sys
+bundle, root, prefix = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
+stamps = bundle["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"]
+assert len(stamps) == 1, stamps
+open(prefix + ".tsr", "wb").write(base64.b64decode(stamps[0]["signedTimestamp"]))
+chain = root["timestampAuthorities"][0]["certChain"]["certificates"]
+def pem(raw):
+    b = raw["rawBytes"]
+    return "-----BEGIN CERTIFICATE-----\n" + "\n".join(b[i:i + 64] for i in range(0, len(b), 64)) + "\n-----END CERTIFICATE-----\n"
+open(prefix + "-tsa-leaf.pem", "w").write(pem(chain[0]))
+open(prefix + "-tsa-root.pem", "w").write(pem(chain[-1]))
+# Drop the log's SET: sigstore-python then has the TSA as its only source of time.
+entry = bundle["verificationMaterial"]["tlogEntries"][0]
+del entry["inclusionPromise"]
+json.dump(bundle, open(prefix + "-tsa-only.json", "w"))
+del bundle["verificationMaterial"]["timestampVerificationData"]
+json.dump(bundle, open(prefix + "-no-time.json", "w"))
+print(hashlib.sha256(base64.b64decode(bundle["messageSignature"]["signature"])).hexdigest())
+EOF2
+)" || fail "the bundle holds no RFC 3161 timestamp"
+  out="$(openssl ts -reply -text -in "$work/tsa.tsr" 2>&1)" || fail "openssl ts -reply cannot read the token: $out"
+  grep -q 'Status: Granted.' <<<"$out" || fail "openssl ts -reply: not granted: $out"
+  grep -qi "Message data:" <<<"$out" || fail "openssl ts -reply shows no imprint: $out"
+  out="$(openssl ts -verify -digest "$digest" -in "$work/tsa.tsr" -CAfile "$work/tsa-tsa-root.pem" \
+    -untrusted "$work/tsa-tsa-leaf.pem" 2>&1)" || fail "openssl ts -verify rejected the token: $out"
+  grep -q 'Verification: OK' <<<"$out" || fail "openssl ts -verify did not say OK: $out"
+
+  out="$(python_verify "$work/tsa.json" "$work/tsa.der" "$MOCK_SUBJECT" "$MOCK_OIDC_ISSUER" 2>&1)" ||
+    fail "sigstore-python rejected the timestamped bundle: $out"
+  # Without the log's SET the timestamp is sigstore-python's only time: accepted only
+  # because it verified the token; without both, no time, rejected.
+  out="$(python_verify "$work/tsa-tsa-only.json" "$work/tsa.der" "$MOCK_SUBJECT" "$MOCK_OIDC_ISSUER" 2>&1)" ||
+    fail "sigstore-python rejected the bundle whose only time is the TSA's: $out"
+  out="$(python_verify "$work/tsa-no-time.json" "$work/tsa.der" "$MOCK_SUBJECT" "$MOCK_OIDC_ISSUER" 2>&1)" &&
+    fail "sigstore-python accepted a bundle with neither a SET nor a timestamp (the check above proves nothing): $out"
+  return 0
+}
+s_tsa_number_nonce() {
+  # The mock's own nonce encoding (a JS number: exact below 2^53 only) of gitseal's 64-bit
+  # nonce: the answer is not for this request, gitseal refuses it, git writes nothing.
+  commit_file tsa-nonce
+  local out before url="$MOCK_TSA_URL/api/v1/timestamp-number-nonce"
+  before="$(g rev-parse HEAD)"
+  if out="$(SIGSTORE_ID_TOKEN="$TOKEN" detached git -C "$R" -c gitseal.timestampURL="$url" \
+    -c gitseal.credentialCache=false commit -S -q -m tsa-nonce 2>&1)"; then
+    # 1 run in 2048: the random nonce was below 2^53, which the mock writes exactly.
+    echo "note: the nonce happened to be below 2^53; nothing to refuse"
+    return 0
+  fi
+  grep -E "^error: timestamp authority \($url\): RFC 3161 timestamp (is not for this signature: the answer's nonce is not the request's|is malformed)" <<<"$out" >/dev/null ||
+    fail "the refusal does not name the TSA and the nonce: $out"
+  [ "$(g rev-parse HEAD)" = "$before" ] || fail "git wrote a commit although signing failed"
+  g reset -q
+}
+s_tsa_fractional() {
+  # The mock's genTime with milliseconds (valid RFC 3161): gitseal cannot parse it (a known
+  # gap, see the header) and says so in one line; git writes nothing.
+  commit_file tsa-fraction
+  local out before url="$MOCK_TSA_URL/api/v1/timestamp-fractional"
+  before="$(g rev-parse HEAD)"
+  if out="$(SIGSTORE_ID_TOKEN="$TOKEN" detached git -C "$R" -c gitseal.timestampURL="$url" \
+    -c gitseal.credentialCache=false commit -S -q -m tsa-fraction 2>&1)"; then
+    # 1 run in 1000: the mock stamped at a whole second, so there was no fraction.
+    echo "note: the mock's time had no milliseconds; nothing to refuse"
+    return 0
+  fi
+  grep -E "^error: timestamp authority \($url\): RFC 3161 timestamp is malformed: .*GeneralizedTime" <<<"$out" >/dev/null ||
+    fail "the refusal does not name the TSA and the time's form: $out"
+  [ "$(grep -c '^error: ' <<<"$out")" = 2 ] || fail "more than gitseal's one error line (and git's): $out"
+  [ "$(g rev-parse HEAD)" = "$before" ] || fail "git wrote a commit although signing failed"
+  g reset -q
+}
+
 scenario "git commit -S signs through the mock Fulcio and Rekor (SIGSTORE_ID_TOKEN from the OIDC mock)" s_commit
 if [ -s "$work/signed-commit" ]; then
   scenario "git verify-commit passes with the mock's trusted root; %G? G, %GT fully" s_verify_commit_git
@@ -398,6 +513,9 @@ if [ -s "$work/signed-commit" ]; then
   scenario "git tag -s, git verify-tag, gitseal verify-tag, openssl cms -verify" s_tag
   scenario "sigstore-python $SIGSTORE_PYTHON_PIN verifies gitseal bundle (commit, tag) offline; wrong identity, issuer, artifact fail" s_python
 fi
+scenario "gitseal.timestampURL at the mock TSA: token embedded (openssl cms, openssl ts -verify), TSA time reported by git and gitseal, sigstore-python verifies it" s_tsa
+scenario "the mock TSA's own nonce encoding (JS number) of a 64-bit nonce: gitseal refuses the answer, no commit" s_tsa_number_nonce
+scenario "known gap: the mock TSA's genTime with milliseconds (RFC 3161 allows it); gitseal cannot parse it, refuses in one line, no commit" s_tsa_fractional
 scenario "gitseal.signingConfig (v0.2) alone names the mock services" s_signing_config
 scenario "gitseal's browser login (authorization code + PKCE) against the OIDC mock" s_browser_login
 scenario "gitseal's device login (RFC 8628) against the OIDC mock" s_device_login
@@ -406,7 +524,7 @@ scenario "a token with an e-mail claim: the mock certifies its sub instead, gits
 scenario "online mode (mock limit: Rekor has no search API): signs, verification says no-log-proof" s_online_mode
 
 echo
-echo "not exercised (mock limits, see the header): token and proof-of-possession checks, Merkle paths beyond one leaf, e-mail SANs, RFC 3161 timestamps"
+echo "not exercised (mock limits, see the header): token and proof-of-possession checks, Merkle paths beyond one leaf, e-mail SANs, the mock TSA's own request parsing (JSON only: an RFC 3161 front end stands in), RFC 3161 times with fractions of a second (gitseal refuses them)"
 if [ "$failed" -gt 0 ]; then
   failed_any=1
   echo "failed:"

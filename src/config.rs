@@ -216,7 +216,7 @@ impl Settings {
 
 /// Environment variables of the Sigstore room: ours, then gitsign's, which are honoured
 /// when ours are unset so that gitsign users switch by changing one program name.
-const SIGSTORE_ENV: [&str; 33] = [
+const SIGSTORE_ENV: [&str; 34] = [
     "BROWSER",
     "GITSEAL_OIDC_REDIRECT_URL",
     "GITSIGN_OIDC_REDIRECT_URL",
@@ -243,6 +243,7 @@ const SIGSTORE_ENV: [&str; 33] = [
     "GITSEAL_REKOR_MODE",
     "GITSIGN_REKOR_MODE",
     "GITSEAL_CREDENTIAL_CACHE",
+    "GITSEAL_CREDENTIAL_STORE",
     "ACTIONS_ID_TOKEN_REQUEST_URL",
     "GITSEAL_TUF_MIRROR",
     "TUF_MIRROR",
@@ -454,6 +455,18 @@ impl Settings {
             }
             Some(path) => Some(expand_home(path, self.home.as_ref())),
         };
+        // Where the cache keeps credentials: the OS keyring, else a file (`auto`), or one.
+        let store = self
+            .sigstore_value(&["GITSEAL_CREDENTIAL_STORE"], &["gitseal.credentialStore"])?
+            .map(|text| {
+                crate::sigstore::credentials::StoreChoice::parse(&text).ok_or_else(|| {
+                    AppError::operational(format!("invalid gitseal.credentialStore `{text}`"))
+                        .with_hint("use auto (the OS keyring, else a file), keyring or file")
+                })
+            })
+            .transpose()?
+            .unwrap_or_default();
+        crate::sigstore::credentials::choose(store);
         let redirect_listen = match self.sigstore_value(
             &["GITSEAL_OIDC_REDIRECT_URL", "GITSIGN_OIDC_REDIRECT_URL"],
             &["gitseal.redirectURL", "gitsign.redirectURL"],

@@ -1,8 +1,8 @@
 //! Every network call of keyless signing and verification, failing every way a network
 //! fails (support/faulty.rs): refused, hanging, HTTP 500, garbage, a slow drip, a TLS
-//! failure. The faulty service replaces one of OIDC issuer, Fulcio, Rekor, the GitHub
-//! Actions token service and the TUF mirror; the others are the working hermetic services
-//! (support/sigstore_servers.rs). Each run of the real binary must end within
+//! failure. The faulty service replaces one of OIDC issuer, Fulcio, Rekor, the RFC 3161
+//! timestamp authority, the GitHub Actions token service and the TUF mirror; the others
+//! are the working hermetic services (support/sigstore_servers.rs). Each run of the real binary must end within
 //! `gitseal.timeout` plus a margin, print one error line naming the service and the
 //! cause, write no commit and no credential, and never print the token. A TUF failure is
 //! not an error: one `note:` naming TUF and the cause, and verification goes on with the
@@ -39,6 +39,8 @@ enum Service {
     Oidc,
     Fulcio,
     Rekor,
+    /// The RFC 3161 timestamp authority of `gitseal.timestampURL`.
+    Tsa,
     Actions,
     Tuf,
 }
@@ -46,22 +48,17 @@ enum Service {
 /// The cause each fault must be reported with (the service is checked separately).
 fn cause(service: Service, mode: Mode) -> &'static str {
     match (service, mode) {
-        // The Sigstore project's Fulcio and Rekor clients turn a failed request into text
-        // before gitseal sees it (`Error::Http(e.to_string())`), and reqwest's text is only
-        // "error sending request for url (...)": refused, hanging, dripping and TLS
-        // failures cannot be told apart there. Bounded and named, not explained.
-        (Service::Fulcio | Service::Rekor, Mode::Refused | Mode::Hang | Mode::TlsFailure) => {
-            "HTTP error: error sending request"
-        }
-        (Service::Fulcio | Service::Rekor, Mode::SlowDrip) => "HTTP error: error decoding",
         (_, Mode::Refused) => "connection refused",
         (_, Mode::Hang | Mode::SlowDrip) => "timed out after 2 s",
         (Service::Oidc, Mode::Error500) => "discovery answered HTTP 500",
         (_, Mode::Error500) => "HTTP 500",
         (_, Mode::TlsFailure) => "TLS handshake failed (the server does not speak TLS)",
         (Service::Oidc, Mode::Garbage) => "the discovery document is not OIDC's",
-        (Service::Fulcio, Mode::Garbage) => "invalid Fulcio response",
-        (Service::Rekor, Mode::Garbage) => "Invalid response",
+        (Service::Fulcio, Mode::Garbage) => "the answer is not a Fulcio certificate",
+        (Service::Rekor, Mode::Garbage) => "the answer is not a Rekor log entry",
+        (Service::Tsa, Mode::Garbage) => {
+            "RFC 3161 timestamp is malformed: the answer is not a TimeStampResp"
+        }
         (Service::Actions, Mode::Garbage) => "the answer is not JSON",
         (Service::Tuf, Mode::Garbage) => "the answer is not TUF metadata",
     }
@@ -194,6 +191,7 @@ fn failed_cleanly(
         Service::Oidc => "oidc (",
         Service::Fulcio => "fulcio (",
         Service::Rekor => "rekor (",
+        Service::Tsa => "timestamp authority (",
         Service::Actions => "github actions token service (",
         Service::Tuf => "TUF (",
     };
@@ -282,6 +280,75 @@ fn rekor_faults() {
     assert!(
         w.services.fulcio_calls() >= Mode::ALL.len(),
         "Fulcio was asked"
+    );
+}
+
+/// The TSA is asked after Fulcio (which works) and before Rekor: a failing TSA leaves no
+/// entry in the log, as with gitsign.
+#[test]
+fn tsa_faults() {
+    let w = World::new();
+    let token = w.token();
+    let before = w.head();
+    // No cached certificate: each case asks Fulcio afresh, so each reaches the TSA the same
+    // way.
+    w.git(&["config", "gitseal.credentialCache", "false"]);
+    let mut problems = Vec::new();
+    for mode in Mode::ALL {
+        let faulty = Faulty::start(mode);
+        let url = format!("{}/api/v1/timestamp", faulty.url());
+        w.git(&["config", "gitseal.timestampURL", &url]);
+        let case = format!("tsa {mode:?}");
+        let fulcio_before = w.services.fulcio_calls();
+        let (done, elapsed) = w.commit(&[("SIGSTORE_ID_TOKEN", &token)], &case);
+        problems.extend(failed_cleanly(&case, &done, elapsed, Service::Tsa, mode, &[&token]).err());
+        assert!(
+            error_lines(&done.stderr)
+                .iter()
+                .all(|l| l.contains(&format!("timestamp authority ({url})"))),
+            "{case}: the error names the TSA's URL\n{}",
+            done.describe()
+        );
+        assert_eq!(w.head(), before, "{case}: no commit written");
+        assert_eq!(
+            w.services.fulcio_calls(),
+            fulcio_before + 1,
+            "{case}: Fulcio was asked first"
+        );
+        assert_eq!(
+            w.services.rekor_calls(),
+            0,
+            "{case}: nothing logged when the TSA fails"
+        );
+        assert_eq!(
+            w.services.tsa_calls(),
+            0,
+            "{case}: only the faulty TSA asked"
+        );
+        if mode != Mode::Refused {
+            assert!(faulty.connections() > 0, "{case}: the fault was reached");
+        }
+        if ![Mode::Refused, Mode::TlsFailure].contains(&mode) {
+            assert!(
+                faulty
+                    .requests()
+                    .iter()
+                    .any(|r| r == "POST /api/v1/timestamp HTTP/1.1"),
+                "{case}: the timestamp request reached the TSA: {:?}",
+                faulty.requests()
+            );
+        }
+    }
+    all_passed(problems);
+    // The same repository signs again, stamped, once the TSA works.
+    w.git(&["config", "gitseal.timestampURL", &w.services.tsa_url()]);
+    let (done, _) = w.commit(&[("SIGSTORE_ID_TOKEN", &token)], "tsa works");
+    assert_eq!(done.code, 0, "{}", done.describe());
+    assert_ne!(w.head(), before, "a commit written");
+    assert_eq!(
+        (w.services.tsa_calls(), w.services.rekor_calls()),
+        (1, 1),
+        "stamped, then logged"
     );
 }
 

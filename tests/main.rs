@@ -6,6 +6,7 @@ mod support;
 
 mod allowed_signers;
 mod cli;
+mod credential_store;
 mod cross_verify;
 mod fault_injection;
 mod git_ssh;

@@ -49,6 +49,8 @@ impl World {
             ("gitseal.fulcio", world.services.fulcio_url()),
             ("gitseal.rekor", world.services.rekor_url()),
             ("gitseal.timeout", "3".to_string()),
+            // These tests read the cache file; tests/credential_store.rs covers the keyring.
+            ("gitseal.credentialStore", "file".to_string()),
         ] {
             world.git(&["config", key, &value]);
         }

@@ -6,6 +6,7 @@ use crate::config::Settings;
 use crate::error::AppError;
 use crate::output::exit::Status;
 use crate::output::status::date_time;
+use crate::sigstore::credentials;
 
 pub fn login(out: &mut dyn Write) -> Result<Status, AppError> {
     let settings = Settings::load().sigstore_signing()?;
@@ -18,7 +19,18 @@ pub fn login(out: &mut dyn Write) -> Result<Status, AppError> {
         crate::output::sigstore_text::note(note, &mut stderr.lock());
     })
     .map_err(|e| AppError::operational(e.to_string()))?;
-    let how = if cached { "still cached" } else { "cached" };
+    // Where the credential is kept (the keyring, or which file); a cache that could not
+    // keep it has said why already.
+    let kept = settings
+        .credential_cache
+        .as_ref()
+        .map(|dir| credentials::path(dir, &settings.fulcio, &settings.issuer))
+        .and_then(|file| credentials::locate(&file, now, 0).ok().flatten());
+    let how = match (&kept, cached) {
+        (Some(kept), true) => format!("still cached {kept}"),
+        (Some(kept), false) => format!("cached {kept}"),
+        (None, _) => "not cached".to_string(),
+    };
     let _ = writeln!(
         out,
         "Certificate for [{}]({}) {how} until {}",
@@ -35,17 +47,33 @@ pub fn logout(out: &mut dyn Write) -> Result<Status, AppError> {
         let _ = writeln!(out, "The credential cache is off; nothing to remove");
         return Ok(Status::Success);
     };
-    let removed = crate::sigstore::credentials::remove_all(&dir).map_err(|e| {
+    // The keyring holds the entry of the configured Fulcio and issuer (keyrings cannot be
+    // listed); the directory, every file.
+    let file = credentials::path(&dir, &settings.fulcio, &settings.issuer);
+    let in_keyring = credentials::remove(&file);
+    let removed = credentials::remove_all(&dir).map_err(|e| {
         AppError::operational(format!(
             "cannot remove credentials in {}: {}",
             dir.display(),
             crate::error::io_reason(&e)
         ))
     })?;
+    if let Ok(true) = in_keyring {
+        let _ = writeln!(
+            out,
+            "Removed the cached credential {}",
+            credentials::Kept::Keyring
+        );
+    }
     let _ = writeln!(
         out,
         "Removed {removed} cached credential(s) from {}",
         dir.display()
     );
-    Ok(Status::Success)
+    match in_keyring {
+        Err(problem) => Err(AppError::operational(format!(
+            "cannot remove the cached credential: {problem}"
+        ))),
+        Ok(_) => Ok(Status::Success),
+    }
 }

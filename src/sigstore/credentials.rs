@@ -1,14 +1,23 @@
 //! The credential cache: a Fulcio certificate and its private key kept for the
-//! certificate's ten minutes, so that a rebase signs many commits with one login. One
-//! owner-only file per (Fulcio, OIDC issuer) in an owner-only directory; files others can
-//! read are refused, as ssh refuses such keys. The key never leaves this file and memory
-//! that is wiped when dropped.
+//! certificate's ten minutes, so that a rebase signs many commits with one login.
+//!
+//! One credential per (Fulcio, OIDC issuer), kept where `gitseal.credentialStore` says:
+//! `auto` (the default) in the OS keyring (the kernel keyring on Linux, the login keychain
+//! on macOS, through `keyring-core`) and, on any error of the keyring, in an owner-only file
+//! of an owner-only directory; `keyring` only in the keyring; `file` only in the file, never
+//! touching the keyring. Reading looks in the keyring first, then in the file. Files others
+//! can read are refused, as ssh refuses such keys. The serialized credential (the same JSON
+//! in both places) is wiped from memory once written or read, never logged, and never part
+//! of an error message.
 
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use base64ct::{Base64, Encoding};
+use keyring_core::{CredentialStore, Entry};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
@@ -52,16 +61,247 @@ impl Drop for Stored {
     }
 }
 
-/// Where the credential for this Fulcio and OIDC issuer lives in `dir`.
-pub fn path(dir: &Path, fulcio: &str, issuer: &str) -> PathBuf {
-    let scope = Sha256::digest(format!("{fulcio}\n{issuer}").as_bytes());
-    let name: String = scope[..8].iter().map(|b| format!("{b:02x}")).collect();
-    dir.join(format!("{name}.json"))
+/// `gitseal.credentialStore`: where credentials are kept.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StoreChoice {
+    /// The OS keyring, else (on any error of it) the owner-only file.
+    #[default]
+    Auto,
+    /// Only the OS keyring: nothing is written to disk.
+    Keyring,
+    /// Only the owner-only file: the keyring is never touched.
+    File,
 }
 
-/// The cached credential, if one is there, readable by its owner only, and valid for at
-/// least `margin` more seconds at `now`.
+impl StoreChoice {
+    /// `auto`, `keyring` or `file`.
+    pub fn parse(text: &str) -> Option<StoreChoice> {
+        match text.trim() {
+            "auto" => Some(StoreChoice::Auto),
+            "keyring" => Some(StoreChoice::Keyring),
+            "file" => Some(StoreChoice::File),
+            _ => None,
+        }
+    }
+}
+
+static CHOSEN: AtomicU8 = AtomicU8::new(0);
+
+/// Sets this process's [`StoreChoice`] (configuration calls it when it reads
+/// `gitseal.credentialStore`; [`load`], [`store`], [`locate`] and [`remove`] follow it).
+pub fn choose(choice: StoreChoice) {
+    let code = match choice {
+        StoreChoice::Auto => 0,
+        StoreChoice::Keyring => 1,
+        StoreChoice::File => 2,
+    };
+    CHOSEN.store(code, Ordering::Relaxed);
+}
+
+fn chosen() -> StoreChoice {
+    match CHOSEN.load(Ordering::Relaxed) {
+        1 => StoreChoice::Keyring,
+        2 => StoreChoice::File,
+        _ => StoreChoice::Auto,
+    }
+}
+
+/// Where a credential is kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kept {
+    /// The OS keyring.
+    Keyring,
+    /// This owner-only file.
+    File(PathBuf),
+}
+
+impl std::fmt::Display for Kept {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Kept::Keyring => write!(f, "in {KEYRING}"),
+            Kept::File(file) => write!(f, "in {}", file.display()),
+        }
+    }
+}
+
+/// The keyring entries' service; their user is the scope name of [`path`].
+const SERVICE: &str = "gitseal";
+
+#[cfg(target_os = "linux")]
+const KEYRING: &str = "the kernel keyring";
+#[cfg(target_os = "macos")]
+const KEYRING: &str = "the login keychain";
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+const KEYRING: &str = "the OS keyring";
+
+/// Opens the keyring; called only when the choice is not `file`.
+type Opener<'a> = &'a dyn Fn() -> Result<Arc<CredentialStore>, String>;
+
+/// The OS keyring of this process, opened once.
+fn os_keyring() -> Result<Arc<CredentialStore>, String> {
+    static STORE: OnceLock<Result<Arc<CredentialStore>, String>> = OnceLock::new();
+    STORE.get_or_init(open_os_keyring).clone()
+}
+
+/// Linux: keyutils. A process outside a login session (no pam_keyinit: containers, CI,
+/// services) has no session keyring; the kernel lends it the user-session keyring, where a
+/// key can be added but then neither read back nor removed (AccessDenied), so the secret
+/// would be stranded. gitseal therefore joins a session keyring of its own when it has
+/// none (it lives as long as the process) and keeps entries through the user's persistent
+/// keyring, which outlives processes; without a persistent keyring there is nothing to
+/// keep them in, and the keyring is not used.
+#[cfg(target_os = "linux")]
+fn open_os_keyring() -> Result<Arc<CredentialStore>, String> {
+    use linux_keyutils::{KeyRing, KeyRingIdentifier};
+    let refused = |e: linux_keyutils::KeyError| format!("{KEYRING}: {e}");
+    let in_session = KeyRing::from_special_id(KeyRingIdentifier::Session, false)
+        .and_then(|ring| ring.metadata())
+        .is_ok_and(|m| !m.get_description().starts_with("_uid_ses."));
+    KeyRing::from_special_id(KeyRingIdentifier::Session, true).map_err(refused)?;
+    if !in_session {
+        KeyRing::get_persistent(KeyRingIdentifier::Session).map_err(refused)?;
+    }
+    let store: Arc<CredentialStore> =
+        linux_keyutils_keyring_store::Store::new().map_err(|e| failed(&e))?;
+    Ok(store)
+}
+
+#[cfg(target_os = "macos")]
+fn open_os_keyring() -> Result<Arc<CredentialStore>, String> {
+    let store: Arc<CredentialStore> =
+        apple_native_keyring_store::keychain::Store::new().map_err(|e| failed(&e))?;
+    Ok(store)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+fn open_os_keyring() -> Result<Arc<CredentialStore>, String> {
+    Err(format!("{KEYRING}: none on this system"))
+}
+
+/// Linux: the kernel forgets the entry when the certificate expires (best effort; a
+/// stale entry is ignored when read anyway).
+#[cfg(target_os = "linux")]
+fn expire(entry: &Entry, not_after: i64) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let seconds = usize::try_from(not_after.saturating_sub(now).max(1)).unwrap_or(1);
+    if let Some(cred) = entry
+        .as_any()
+        .downcast_ref::<linux_keyutils_keyring_store::Cred>()
+        && let Ok(key) = cred.session.search(&cred.description)
+    {
+        let _ = key.set_timeout(seconds);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn expire(_: &Entry, _: i64) {}
+
+/// A keyring error in one line, without the secret some variants carry.
+fn failed(error: &keyring_core::Error) -> String {
+    use keyring_core::Error;
+    let what = match error {
+        Error::NoStorageAccess(e) => format!("no access ({e})"),
+        Error::PlatformFailure(e) => format!("failed ({e})"),
+        Error::NoEntry => "no such entry".into(),
+        Error::BadEncoding(_) | Error::BadDataFormat(..) => "the entry is malformed".into(),
+        Error::BadStoreFormat(_) => "the store is malformed".into(),
+        Error::TooLong(name, limit) => format!("the {name} is longer than its limit ({limit})"),
+        Error::Invalid(name, why) => format!("invalid {name}: {why}"),
+        Error::Ambiguous(_) => "more than one entry matches".into(),
+        Error::NotSupportedByStore(why) => format!("not supported: {why}"),
+        _ => "failed".into(),
+    };
+    let line = what.lines().next().unwrap_or("").trim().to_string();
+    format!("{KEYRING}: {line}")
+}
+
+/// The scope name of a (Fulcio, OIDC issuer).
+fn scope(fulcio: &str, issuer: &str) -> String {
+    let digest = Sha256::digest(format!("{fulcio}\n{issuer}").as_bytes());
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Where the credential for this Fulcio and OIDC issuer lives in `dir` (and, in the
+/// keyring, the entry named by the file's stem).
+pub fn path(dir: &Path, fulcio: &str, issuer: &str) -> PathBuf {
+    dir.join(format!("{}.json", scope(fulcio, issuer)))
+}
+
+/// The keyring entry of the credential whose file is `file`.
+fn entry(store: &Arc<CredentialStore>, file: &Path) -> Result<Entry, String> {
+    let user = file
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| format!("{KEYRING}: {} names no scope", file.display()))?;
+    Entry::new_in_store(store, SERVICE, user).map_err(|e| failed(&e))
+}
+
+/// The cached credential, if one is there (in the keyring, or in a file readable by its
+/// owner only), valid for at least `margin` more seconds at `now`.
 pub fn load(file: &Path, now: i64, margin: i64) -> Result<Option<Credential>, String> {
+    Ok(load_in(chosen(), &os_keyring, file, now, margin)?.map(|(credential, _)| credential))
+}
+
+/// Where the cached credential valid for `margin` more seconds at `now` is kept, if any.
+pub fn locate(file: &Path, now: i64, margin: i64) -> Result<Option<Kept>, String> {
+    Ok(load_in(chosen(), &os_keyring, file, now, margin)?.map(|(_, kept)| kept))
+}
+
+/// Stores a credential: in the keyring, else (`auto`, on any error of the keyring) in a new
+/// owner-only file renamed over the old one, so the cache is never half-written.
+pub fn store(file: &Path, credential: &Credential) -> std::io::Result<()> {
+    store_in(chosen(), &os_keyring, file, credential).map(|_| ())
+}
+
+/// Removes the keyring entry of the credential whose file is `file`; whether there was
+/// one. Nothing with `file`; errors of the keyring only with `keyring`.
+pub fn remove(file: &Path) -> Result<bool, String> {
+    remove_in(chosen(), &os_keyring, file)
+}
+
+fn load_in(
+    choice: StoreChoice,
+    open: Opener,
+    file: &Path,
+    now: i64,
+    margin: i64,
+) -> Result<Option<(Credential, Kept)>, String> {
+    if choice != StoreChoice::File {
+        match load_keyring(open, file, now, margin) {
+            Ok(Some(credential)) => return Ok(Some((credential, Kept::Keyring))),
+            Ok(None) => {}
+            Err(problem) if choice == StoreChoice::Keyring => return Err(problem),
+            // `auto`: a keyring that cannot be read is one without the credential.
+            Err(_) => {}
+        }
+        if choice == StoreChoice::Keyring {
+            return Ok(None);
+        }
+    }
+    Ok(load_file(file, now, margin)?.map(|c| (c, Kept::File(file.to_path_buf()))))
+}
+
+fn load_keyring(
+    open: Opener,
+    file: &Path,
+    now: i64,
+    margin: i64,
+) -> Result<Option<Credential>, String> {
+    let store = open()?;
+    let entry = entry(&store, file)?;
+    let secret = match entry.get_secret() {
+        Ok(secret) => Zeroizing::new(secret),
+        Err(keyring_core::Error::NoEntry) => return Ok(None),
+        Err(e) => return Err(failed(&e)),
+    };
+    decode(&secret, now, margin, &format!("the entry of {KEYRING}"))
+}
+
+fn load_file(file: &Path, now: i64, margin: i64) -> Result<Option<Credential>, String> {
     let metadata = match std::fs::metadata(file) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -83,20 +323,24 @@ pub fn load(file: &Path, now: i64, margin: i64) -> Result<Option<Credential>, St
         std::fs::read(file)
             .map_err(|e| format!("{}: {}", file.display(), crate::error::io_reason(&e)))?,
     );
-    let stored: Stored = serde_json::from_slice(&text)
-        .map_err(|_| format!("{} is not a gitseal credential", file.display()))?;
+    decode(&text, now, margin, &file.display().to_string())
+}
+
+/// The credential in `text` (named `name` in errors), if still valid for `margin`.
+fn decode(text: &[u8], now: i64, margin: i64, name: &str) -> Result<Option<Credential>, String> {
+    let stored: Stored =
+        serde_json::from_slice(text).map_err(|_| format!("{name} is not a gitseal credential"))?;
     if stored.version != 1 || stored.not_after < now + margin {
         return Ok(None);
     }
-    let key = Zeroizing::new(
-        Base64::decode_vec(&stored.key).map_err(|_| format!("{}: bad key", file.display()))?,
-    );
+    let key =
+        Zeroizing::new(Base64::decode_vec(&stored.key).map_err(|_| format!("{name}: bad key"))?);
     let chain = stored
         .chain
         .iter()
         .map(|c| Base64::decode_vec(c))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|_| format!("{}: bad certificate", file.display()))?;
+        .map_err(|_| format!("{name}: bad certificate"))?;
     Ok(Some(Credential {
         key,
         chain,
@@ -106,13 +350,9 @@ pub fn load(file: &Path, now: i64, margin: i64) -> Result<Option<Credential>, St
     }))
 }
 
-/// Stores a credential: written to a new owner-only file beside the old one, then renamed
-/// over it, so the cache is never half-written.
-pub fn store(file: &Path, credential: &Credential) -> std::io::Result<()> {
-    let dir = file
-        .parent()
-        .ok_or_else(|| std::io::Error::other("credential path has no directory"))?;
-    crate::secret::private_dir(dir)?;
+/// The credential serialized, in a buffer sized once (so no copy is left behind by its
+/// growing) and wiped when dropped.
+fn encode(credential: &Credential) -> std::io::Result<Zeroizing<Vec<u8>>> {
     let stored = Stored {
         version: 1,
         identity: credential.identity.clone(),
@@ -125,7 +365,55 @@ pub fn store(file: &Path, credential: &Credential) -> std::io::Result<()> {
             .map(|c| Base64::encode_string(c))
             .collect(),
     };
-    let text = Zeroizing::new(serde_json::to_vec(&stored).map_err(std::io::Error::other)?);
+    let size = 256
+        + stored.identity.len()
+        + stored.issuer.len()
+        + stored.key.len()
+        + stored.chain.iter().map(|c| c.len() + 3).sum::<usize>();
+    let mut text = Zeroizing::new(Vec::with_capacity(size));
+    serde_json::to_writer(&mut *text, &stored).map_err(std::io::Error::other)?;
+    Ok(text)
+}
+
+fn store_in(
+    choice: StoreChoice,
+    open: Opener,
+    file: &Path,
+    credential: &Credential,
+) -> std::io::Result<Kept> {
+    let text = encode(credential)?;
+    if choice != StoreChoice::File {
+        match store_keyring(open, file, &text, credential.not_after) {
+            Ok(()) => {
+                // An older credential of this scope no longer lies on disk.
+                let _ = std::fs::remove_file(file);
+                return Ok(Kept::Keyring);
+            }
+            Err(problem) if choice == StoreChoice::Keyring => {
+                return Err(std::io::Error::other(problem));
+            }
+            // `auto`: any error of the keyring, and the file keeps the credential.
+            Err(_) => {}
+        }
+    }
+    store_file(file, &text)?;
+    Ok(Kept::File(file.to_path_buf()))
+}
+
+fn store_keyring(open: Opener, file: &Path, text: &[u8], not_after: i64) -> Result<(), String> {
+    let store = open()?;
+    let entry = entry(&store, file)?;
+    entry.set_secret(text).map_err(|e| failed(&e))?;
+    expire(&entry, not_after);
+    Ok(())
+}
+
+/// Written to a new owner-only file beside the old one, then renamed over it.
+fn store_file(file: &Path, text: &[u8]) -> std::io::Result<()> {
+    let dir = file
+        .parent()
+        .ok_or_else(|| std::io::Error::other("credential path has no directory"))?;
+    crate::secret::private_dir(dir)?;
     let temporary = dir.join(format!(".{}.tmp", std::process::id()));
     let written = (|| {
         let mut f = std::fs::OpenOptions::new()
@@ -133,7 +421,7 @@ pub fn store(file: &Path, credential: &Credential) -> std::io::Result<()> {
             .create_new(true)
             .mode(0o600)
             .open(&temporary)?;
-        f.write_all(&text)?;
+        f.write_all(text)?;
         f.sync_all()?;
         std::fs::rename(&temporary, file)
     })();
@@ -143,7 +431,24 @@ pub fn store(file: &Path, credential: &Credential) -> std::io::Result<()> {
     written
 }
 
-/// Removes every cached credential in `dir`; returns how many there were.
+fn remove_in(choice: StoreChoice, open: Opener, file: &Path) -> Result<bool, String> {
+    if choice == StoreChoice::File {
+        return Ok(false);
+    }
+    let removed = open()
+        .and_then(|store| entry(&store, file))
+        .and_then(|entry| match entry.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(keyring_core::Error::NoEntry) => Ok(false),
+            Err(e) => Err(failed(&e)),
+        });
+    match removed {
+        Err(_) if choice == StoreChoice::Auto => Ok(false),
+        other => other,
+    }
+}
+
+/// Removes every cached credential file in `dir`; returns how many there were.
 pub fn remove_all(dir: &Path) -> std::io::Result<usize> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
@@ -183,15 +488,15 @@ mod tests {
             "https://fulcio",
             "https://issuer",
         );
-        store(&file, &credential(1000)).expect("stored");
+        store_file(&file, &encode(&credential(1000)).expect("encoded")).expect("stored");
         let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode(&file), 0o600);
         assert_eq!(mode(file.parent().expect("dir")), 0o700);
-        let loaded = load(&file, 900, 30).expect("reads").expect("valid");
+        let loaded = load_file(&file, 900, 30).expect("reads").expect("valid");
         assert_eq!(loaded.key.as_slice(), &[1, 2, 3]);
         assert_eq!(loaded.chain, vec![vec![4, 5]]);
         assert!(
-            load(&file, 980, 30).expect("reads").is_none(),
+            load_file(&file, 980, 30).expect("reads").is_none(),
             "too close to expiry"
         );
         assert!(!format!("{loaded:?}").contains("[1, 2, 3]"));
@@ -201,11 +506,227 @@ mod tests {
     fn a_file_others_can_read_is_refused() {
         let base = tempfile::tempdir().expect("tempdir");
         let file = path(base.path(), "f", "i");
-        store(&file, &credential(1000)).expect("stored");
+        store_file(&file, &encode(&credential(1000)).expect("encoded")).expect("stored");
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-        let err = load(&file, 0, 0).expect_err("refused");
+        let err = load_file(&file, 0, 0).expect_err("refused");
         assert!(err.contains("readable by others"), "{err}");
         assert_eq!(remove_all(base.path()).expect("removed"), 1);
-        assert!(load(&file, 0, 0).expect("reads").is_none());
+        assert!(load_file(&file, 0, 0).expect("reads").is_none());
+    }
+
+    /// keyring-core's in-memory mock store, as the OS keyring.
+    fn mock() -> Arc<CredentialStore> {
+        let store: Arc<CredentialStore> = keyring_core::mock::Store::new().expect("mock store");
+        store
+    }
+
+    /// The mock entry of `file`'s credential, to look into or to make fail.
+    fn mock_entry(store: &Arc<CredentialStore>, file: &Path) -> Entry {
+        Entry::new_in_store(store, SERVICE, &file_stem(file)).expect("entry")
+    }
+
+    fn file_stem(file: &Path) -> String {
+        file.file_stem()
+            .and_then(|s| s.to_str())
+            .expect("stem")
+            .to_string()
+    }
+
+    fn fail_next(entry: &Entry, error: keyring_core::Error) {
+        entry
+            .as_any()
+            .downcast_ref::<keyring_core::mock::Cred>()
+            .expect("a mock credential")
+            .set_error(error);
+    }
+
+    fn denied() -> keyring_core::Error {
+        keyring_core::Error::NoStorageAccess("AccessDenied".into())
+    }
+
+    #[test]
+    fn the_keyring_stores_loads_and_removes() {
+        let base = tempfile::tempdir().expect("tempdir");
+        let file = path(
+            &base.path().join("creds"),
+            "https://fulcio",
+            "https://issuer",
+        );
+        let store = mock();
+        let open = || Ok(store.clone());
+        for choice in [StoreChoice::Auto, StoreChoice::Keyring] {
+            let kept = store_in(choice, &open, &file, &credential(1000)).expect("stored");
+            assert_eq!(kept, Kept::Keyring, "{choice:?}");
+            assert!(!file.exists(), "{choice:?}: nothing on disk");
+            // The entry holds the same JSON the file would, under gitseal/<scope>.
+            let secret = Zeroizing::new(mock_entry(&store, &file).get_secret().expect("set"));
+            let stored: serde_json::Value = serde_json::from_slice(&secret).expect("json");
+            assert_eq!(stored["identity"], "alice@example.org");
+            assert_eq!(stored["key"], Base64::encode_string(&[1, 2, 3]));
+            assert_eq!(file_stem(&file).len(), 16);
+
+            let (loaded, kept) = load_in(choice, &open, &file, 900, 30)
+                .expect("reads")
+                .expect("valid");
+            assert_eq!(kept, Kept::Keyring);
+            assert_eq!(loaded.key.as_slice(), &[1, 2, 3]);
+            assert_eq!(loaded.chain, vec![vec![4, 5]]);
+            assert!(
+                load_in(choice, &open, &file, 980, 30)
+                    .expect("reads")
+                    .is_none()
+            );
+
+            assert!(remove_in(choice, &open, &file).expect("removed"));
+            assert!(!remove_in(choice, &open, &file).expect("nothing left"));
+            assert!(
+                load_in(choice, &open, &file, 900, 30)
+                    .expect("reads")
+                    .is_none()
+            );
+        }
+    }
+
+    #[test]
+    fn a_keyring_error_degrades_to_the_file() {
+        let base = tempfile::tempdir().expect("tempdir");
+        let file = path(
+            &base.path().join("creds"),
+            "https://fulcio",
+            "https://issuer",
+        );
+        let store = mock();
+        let open = || Ok(store.clone());
+        fail_next(&mock_entry(&store, &file), denied());
+        let kept = store_in(StoreChoice::Auto, &open, &file, &credential(1000)).expect("stored");
+        assert_eq!(kept, Kept::File(file.clone()));
+        let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode(&file), 0o600);
+        assert_eq!(mode(file.parent().expect("dir")), 0o700);
+        assert!(
+            mock_entry(&store, &file).get_secret().is_err(),
+            "nothing in the keyring"
+        );
+
+        // Read: the keyring (empty, or failing) first, then the file.
+        fail_next(&mock_entry(&store, &file), denied());
+        let (loaded, kept) = load_in(StoreChoice::Auto, &open, &file, 900, 30)
+            .expect("reads")
+            .expect("valid");
+        assert_eq!(
+            (loaded.key.as_slice(), kept),
+            (&[1u8, 2, 3][..], Kept::File(file.clone()))
+        );
+
+        // A keyring that cannot be opened at all is one more error of the keyring.
+        let closed = || Err::<Arc<CredentialStore>, _>("the kernel keyring: no access".to_string());
+        std::fs::remove_file(&file).expect("rm");
+        let kept = store_in(StoreChoice::Auto, &closed, &file, &credential(1000)).expect("stored");
+        assert_eq!(kept, Kept::File(file.clone()));
+        assert!(!remove_in(StoreChoice::Auto, &closed, &file).expect("auto ignores it"));
+
+        // A valid entry in the keyring wins over the file; an expired one does not hide it.
+        store_in(StoreChoice::Keyring, &open, &file, &credential(950)).expect("stored");
+        assert!(
+            !file.exists(),
+            "the keyring's success removes the older file"
+        );
+        store_file(&file, &encode(&credential(1000)).expect("encoded")).expect("file");
+        let (loaded, kept) = load_in(StoreChoice::Auto, &open, &file, 900, 30)
+            .expect("reads")
+            .expect("valid");
+        assert_eq!((loaded.not_after, kept), (950, Kept::Keyring));
+        let (loaded, kept) = load_in(StoreChoice::Auto, &open, &file, 930, 30)
+            .expect("reads")
+            .expect("valid");
+        assert_eq!((loaded.not_after, kept), (1000, Kept::File(file.clone())));
+    }
+
+    #[test]
+    fn keyring_only_reports_its_errors_and_writes_no_file() {
+        let base = tempfile::tempdir().expect("tempdir");
+        let file = path(
+            &base.path().join("creds"),
+            "https://fulcio",
+            "https://issuer",
+        );
+        let store = mock();
+        let open = || Ok(store.clone());
+        let secret = encode(&credential(1000)).expect("encoded");
+        fail_next(
+            &mock_entry(&store, &file),
+            keyring_core::Error::BadDataFormat(secret.to_vec(), "bad".into()),
+        );
+        let err = store_in(StoreChoice::Keyring, &open, &file, &credential(1000))
+            .expect_err("the keyring failed");
+        let message = err.to_string();
+        assert!(message.starts_with(KEYRING), "{message}");
+        assert!(
+            !message.contains("alice") && !message.contains("AQID"),
+            "{message}"
+        );
+        assert!(!file.exists() && !file.parent().expect("dir").exists());
+
+        fail_next(&mock_entry(&store, &file), denied());
+        let err = load_in(StoreChoice::Keyring, &open, &file, 0, 0).expect_err("reported");
+        assert_eq!(err, format!("{KEYRING}: no access (AccessDenied)"));
+        fail_next(&mock_entry(&store, &file), denied());
+        assert!(remove_in(StoreChoice::Keyring, &open, &file).is_err());
+
+        // A file left by the file store is not read with `keyring`.
+        store_file(&file, &secret).expect("file");
+        assert!(
+            load_in(StoreChoice::Keyring, &open, &file, 0, 0)
+                .expect("reads")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn file_never_touches_the_keyring() {
+        let base = tempfile::tempdir().expect("tempdir");
+        let file = path(
+            &base.path().join("creds"),
+            "https://fulcio",
+            "https://issuer",
+        );
+        let opened = std::cell::Cell::new(0);
+        let open = || {
+            opened.set(opened.get() + 1);
+            Ok(mock())
+        };
+        let kept = store_in(StoreChoice::File, &open, &file, &credential(1000)).expect("stored");
+        assert_eq!(kept, Kept::File(file.clone()));
+        let (_, kept) = load_in(StoreChoice::File, &open, &file, 900, 30)
+            .expect("reads")
+            .expect("valid");
+        assert_eq!(kept, Kept::File(file.clone()));
+        assert!(!remove_in(StoreChoice::File, &open, &file).expect("nothing"));
+        assert_eq!(opened.get(), 0, "the keyring was opened");
+        assert_eq!(format!("{kept}"), format!("in {}", file.display()));
+    }
+
+    #[test]
+    fn keyring_errors_never_carry_the_secret() {
+        let secret = b"{\"key\":\"c2VjcmV0\"}".to_vec();
+        for error in [
+            keyring_core::Error::BadEncoding(secret.clone()),
+            keyring_core::Error::BadDataFormat(secret.clone(), "not json".into()),
+            keyring_core::Error::PlatformFailure("line one\nline two".into()),
+        ] {
+            let message = failed(&error);
+            assert!(!message.contains("c2VjcmV0"), "{message}");
+            assert!(!message.contains('\n'), "{message}");
+            assert!(message.starts_with(KEYRING), "{message}");
+        }
+    }
+
+    #[test]
+    fn the_choice_is_parsed() {
+        assert_eq!(StoreChoice::parse("auto"), Some(StoreChoice::Auto));
+        assert_eq!(StoreChoice::parse(" keyring"), Some(StoreChoice::Keyring));
+        assert_eq!(StoreChoice::parse("file"), Some(StoreChoice::File));
+        assert_eq!(StoreChoice::parse("vault"), None);
+        assert_eq!(StoreChoice::default(), StoreChoice::Auto);
     }
 }

@@ -67,6 +67,21 @@ pub(crate) fn http_failure(error: &reqwest::Error, timeout: std::time::Duration)
     })
 }
 
+/// [`http_failure`] for a request sent at `started`: a failure once `timeout` has passed
+/// is that bound, whatever reqwest calls it (a body cut off by the bound can be reported
+/// as an error decoding it).
+pub(crate) fn request_failure(
+    error: &reqwest::Error,
+    started: std::time::Instant,
+    timeout: std::time::Duration,
+) -> String {
+    if started.elapsed() >= timeout {
+        timed_out(timeout)
+    } else {
+        http_failure(error, timeout)
+    }
+}
+
 /// The words for a time bound that expired.
 pub(crate) fn timed_out(timeout: std::time::Duration) -> String {
     format!("timed out after {} s", timeout.as_secs())

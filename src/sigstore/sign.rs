@@ -3,11 +3,14 @@
 //! token's identity before it is used), the CMS signature, the Rekor entry (its proofs
 //! checked before it is embedded), the armor; with `gitseal.timestampURL`, an RFC 3161
 //! timestamp over the signature (checked before it is embedded, [`super::timestamp`]).
-//! The Sigstore project's clients talk to Fulcio and Rekor; every request is bounded by
-//! `gitseal.timeout`.
+//! gitseal's own HTTP client sends the Fulcio and Rekor requests and reads the answers
+//! (Rekor's with the Sigstore project's `LogEntry`); every request is bounded by
+//! `gitseal.timeout`. The Sigstore crates' clients are not used for them: they flatten a
+//! failed request into reqwest's top-level text ("error sending request for url (...)"),
+//! which drops the cause (refused, timed out, TLS) that a person needs.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use p256::pkcs8::{EncodePrivateKey, EncodePublicKey};
 use prost::Message;
@@ -126,20 +129,22 @@ pub fn sign(
     // fails leaves no entry behind in the log.
     let stamp = match &settings.timestamp {
         None => None,
-        Some(tsa) => Some(stamp(tsa, &signature, root, &runtime, &http)?),
+        Some(tsa) => Some(stamp(
+            tsa,
+            &signature,
+            root,
+            &runtime,
+            &http,
+            settings.timeout,
+        )?),
     };
     let token = stamp.as_ref().map(|s| s.token.as_slice());
-    let rekor = sigstore_rekor::RekorClient::builder(settings.rekor.as_str())
-        .with_http_client(http.clone())
-        .build()
-        .map_err(|e| rekor_error(settings, e.to_string()))?;
+    let log = |entry| create_entry(settings, &runtime, &http, entry);
 
     let (der, log_index) = match settings.rekor_mode {
         RekorMode::Offline => {
             let entry = hashedrekord(&Sha256::digest(&attributes.der), &signature, leaf)?;
-            let logged = runtime
-                .block_on(rekor.create_entry(entry))
-                .map_err(|e| rekor_error(settings, e.to_string()))?;
+            let logged = log(entry)?;
             let entry = logged
                 .to_bundle_entry(sigstore_types::KindVersion::HashedRekordV001)
                 .map_err(|e| rekor_error(settings, format!("unreadable entry: {e}")))?;
@@ -162,9 +167,7 @@ pub fn sign(
                 .sign(id.as_bytes())
                 .map_err(|e| SignError::Local(format!("signing: {e}")))?;
             let entry = hashedrekord(&Sha256::digest(id.as_bytes()), over_id.as_bytes(), leaf)?;
-            let logged = runtime
-                .block_on(rekor.create_entry(entry))
-                .map_err(|e| rekor_error(settings, e.to_string()))?;
+            let logged = log(entry)?;
             (der, Some(logged.log_index.as_i64()))
         }
     };
@@ -215,6 +218,7 @@ fn stamp(
     root: &TrustRoot,
     runtime: &tokio::runtime::Runtime,
     http: &reqwest::Client,
+    timeout: Duration,
 ) -> Result<timestamp::Stamped, SignError> {
     let failed = |cause| SignError::Tsa {
         url: tsa.url.clone(),
@@ -227,7 +231,7 @@ fn stamp(
         ],
         None => root.root().tsa_authorities(),
     };
-    timestamp::fetch(runtime, http, &tsa.url, signature, &authorities).map_err(failed)
+    timestamp::fetch(runtime, http, &tsa.url, signature, &authorities, timeout).map_err(failed)
 }
 
 /// `gitseal login`: a certificate fetched (or still cached) and kept for the next
@@ -273,6 +277,167 @@ fn hashedrekord(
         Base64::encode_string(pem.as_bytes())
     );
     serde_json::from_value(body).map_err(|e| SignError::Local(format!("log entry: {e}")))
+}
+
+/// The most a Fulcio or Rekor answer may be: a certificate chain, or a log entry with its
+/// proofs, is a few KiB.
+const MAX_ANSWER_BYTES: usize = 1024 * 1024;
+
+/// POSTs `body` as JSON to `url` and returns the answer's body, or why there is none in
+/// a few words: the cause of a failed request (refused, timed out, TLS, ...), the HTTP
+/// status with the first line of what the service said, an answer too large to be one.
+/// [`super::network`]'s client bounds the whole exchange, the answer's body included, by
+/// `timeout`.
+fn post_json(
+    runtime: &tokio::runtime::Runtime,
+    http: &reqwest::Client,
+    url: &str,
+    body: &serde_json::Value,
+    timeout: Duration,
+) -> Result<Vec<u8>, String> {
+    let started = Instant::now();
+    let transport = |e: reqwest::Error| super::request_failure(&e, started, timeout);
+    runtime.block_on(async {
+        let mut response = http.post(url).json(body).send().await.map_err(transport)?;
+        let status = response.status();
+        let mut answer = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(transport)? {
+            answer.extend_from_slice(&chunk);
+            if answer.len() > MAX_ANSWER_BYTES {
+                return Err(format!(
+                    "HTTP {status} with an answer of more than {MAX_ANSWER_BYTES} bytes"
+                ));
+            }
+        }
+        if !status.is_success() {
+            let text = String::from_utf8_lossy(&answer[..answer.len().min(300)]);
+            let text = super::one_line(&text);
+            return Err(if text.is_empty() {
+                format!("HTTP {status}")
+            } else {
+                format!("HTTP {status}: {text}")
+            });
+        }
+        Ok(answer)
+    })
+}
+
+/// Fulcio's v2 `signingCert` for `key_pair`'s public key, with the token and the proof of
+/// possession (the token's identity signed with the key): the chain, leaf first, DER.
+fn signing_certificate(
+    settings: &SignSettings,
+    runtime: &tokio::runtime::Runtime,
+    http: &reqwest::Client,
+    token: &IdentityToken,
+    key_pair: &KeyPair,
+) -> Result<Vec<Vec<u8>>, SignError> {
+    let public_key = key_pair
+        .public_key_der()
+        .map_err(|e| SignError::Local(format!("signing key: {e}")))?
+        .to_pem();
+    let proof = key_pair
+        .sign(token.identity().as_bytes())
+        .map_err(|e| SignError::Local(format!("proof of possession: {e}")))?;
+    let request = serde_json::json!({
+        "credentials": { "oidcIdentityToken": token.expose_secret() },
+        "publicKeyRequest": {
+            "publicKey": { "algorithm": "ECDSA", "content": public_key },
+            "proofOfPossession": proof.to_base64(),
+        },
+    });
+    let url = format!(
+        "{}/api/v2/signingCert",
+        settings.fulcio.trim_end_matches('/')
+    );
+    let answer = post_json(runtime, http, &url, &request, settings.timeout)
+        .map_err(|cause| fulcio_error(settings, cause))?;
+    fulcio_chain(&answer).map_err(|cause| fulcio_error(settings, cause))
+}
+
+/// The chain of a `signingCert` answer (`signedCertificateEmbeddedSct`: gitsign's
+/// verifiers, and gitseal's, read the SCT from the certificate), leaf first, DER.
+fn fulcio_chain(answer: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Answer {
+        signed_certificate_embedded_sct: Option<Embedded>,
+        signed_certificate_detached_sct: Option<serde_json::Value>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Embedded {
+        chain: Chain,
+    }
+    #[derive(serde::Deserialize)]
+    struct Chain {
+        certificates: Vec<String>,
+    }
+    let not_fulcio = |e: &dyn std::fmt::Display| {
+        format!(
+            "the answer is not a Fulcio certificate: {}",
+            super::one_line(&e.to_string())
+        )
+    };
+    let answer: Answer = serde_json::from_slice(answer).map_err(|e| not_fulcio(&e))?;
+    let chain = match answer {
+        Answer {
+            signed_certificate_embedded_sct: Some(embedded),
+            signed_certificate_detached_sct: None,
+        } => embedded.chain.certificates,
+        Answer {
+            signed_certificate_detached_sct: Some(_),
+            ..
+        } => return Err("the certificate's SCT is detached, not embedded as gitsign's".into()),
+        _ => return Err(not_fulcio(&"no certificate in it")),
+    };
+    if chain.is_empty() {
+        return Err(not_fulcio(&"an empty certificate chain"));
+    }
+    chain
+        .iter()
+        .map(|pem| {
+            sigstore_types::DerCertificate::from_pem(pem)
+                .map(|der| der.as_bytes().to_vec())
+                .map_err(|e| not_fulcio(&e))
+        })
+        .collect()
+}
+
+/// Rekor v1's `POST /api/v1/log/entries`: the entry as the log answers it (the map of
+/// its UUID to the entry, as Rekor writes it).
+fn create_entry(
+    settings: &SignSettings,
+    runtime: &tokio::runtime::Runtime,
+    http: &reqwest::Client,
+    entry: sigstore_rekor::HashedRekord,
+) -> Result<sigstore_rekor::LogEntry, SignError> {
+    let body =
+        serde_json::to_value(&entry).map_err(|e| SignError::Local(format!("log entry: {e}")))?;
+    let url = format!(
+        "{}/api/v1/log/entries",
+        settings.rekor.trim_end_matches('/')
+    );
+    let answer = post_json(runtime, http, &url, &body, settings.timeout)
+        .map_err(|cause| rekor_error(settings, cause))?;
+    let not_rekor = |e: &dyn std::fmt::Display| {
+        rekor_error(
+            settings,
+            format!(
+                "the answer is not a Rekor log entry: {}",
+                super::one_line(&e.to_string())
+            ),
+        )
+    };
+    let entries: std::collections::BTreeMap<String, sigstore_rekor::LogEntry> =
+        serde_json::from_slice(&answer).map_err(|e| not_rekor(&e))?;
+    let mut entries = entries.into_iter();
+    match (entries.next(), entries.next()) {
+        (Some((uuid, mut logged)), None) => {
+            logged.uuid = sigstore_types::EntryUuid::new(uuid);
+            Ok(logged)
+        }
+        (None, _) => Err(not_rekor(&"no entry in it")),
+        (Some(_), Some(_)) => Err(not_rekor(&"more than one entry in it")),
+    }
 }
 
 fn rekor_error(settings: &SignSettings, cause: String) -> SignError {
@@ -356,18 +521,7 @@ fn credential(
         .to_vec();
     let key_pair = KeyPair::from_pkcs8_der(&pkcs8)
         .map_err(|e| SignError::Local(format!("signing key: {e}")))?;
-    let fulcio = sigstore_fulcio::FulcioClient::builder(settings.fulcio.as_str())
-        .with_http_client(http.clone())
-        .build()
-        .map_err(|e| fulcio_error(settings, e.to_string()))?;
-    let issued = runtime
-        .block_on(fulcio.create_signing_certificate(&token, &key_pair))
-        .map_err(|e| fulcio_error(settings, e.to_string()))?;
-    let chain: Vec<Vec<u8>> = issued
-        .certificate_chain()
-        .iter()
-        .map(|c| c.as_bytes().to_vec())
-        .collect();
+    let chain = signing_certificate(settings, runtime, http, &token, &key_pair)?;
     let leaf = chain
         .first()
         .ok_or_else(|| fulcio_error(settings, "no certificate in the answer".into()))?;
@@ -395,7 +549,7 @@ fn credential(
 
 /// A certificate is used only if it chains to the trusted root now, certifies our key,
 /// and names the token's identity and issuer.
-fn check_issued(
+pub fn check_issued(
     cert: &CertificateFacts,
     chain: &[Vec<u8>],
     spki: &[u8],
@@ -443,5 +597,52 @@ fn certificate_hash_algo(der: &[u8]) -> u8 {
 impl From<SigstoreError> for SignError {
     fn from(e: SigstoreError) -> Self {
         SignError::Local(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fulcio_answer_gives_its_embedded_chain_or_says_what_is_wrong() {
+        let pem = sigstore_types::DerCertificate::from(vec![0x30, 0x03, 0x02, 0x01, 0x07]).to_pem();
+        let embedded = serde_json::json!({
+            "signedCertificateEmbeddedSct": { "chain": { "certificates": [pem] } }
+        });
+        assert_eq!(
+            fulcio_chain(embedded.to_string().as_bytes()),
+            Ok(vec![vec![0x30, 0x03, 0x02, 0x01, 0x07]])
+        );
+        let cases = [
+            (
+                serde_json::json!({ "signedCertificateDetachedSct": {
+                    "chain": { "certificates": [pem] }, "signedCertificateTimestamp": "" } }),
+                "detached",
+            ),
+            (
+                serde_json::json!({
+                    "signedCertificateEmbeddedSct": { "chain": { "certificates": [] } }
+                }),
+                "an empty certificate chain",
+            ),
+            (serde_json::json!({}), "no certificate in it"),
+            (
+                serde_json::json!({
+                    "signedCertificateEmbeddedSct": { "chain": { "certificates": ["x"] } }
+                }),
+                "the answer is not a Fulcio certificate",
+            ),
+        ];
+        for (answer, expected) in cases {
+            let err = fulcio_chain(answer.to_string().as_bytes()).expect_err("refused");
+            assert!(err.contains(expected), "{answer}: {err}");
+            assert!(!err.contains('\n'), "one line: {err}");
+        }
+        let err = fulcio_chain(b"<html>\n<body>").expect_err("garbage");
+        assert!(
+            err.starts_with("the answer is not a Fulcio certificate:") && !err.contains('\n'),
+            "{err}"
+        );
     }
 }

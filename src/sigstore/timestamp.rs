@@ -81,43 +81,48 @@ pub fn request(signature: &[u8]) -> Result<(Vec<u8>, TimeStampReq), SigstoreErro
 
 /// Asks the TSA at `url` for a timestamp over `signature` and checks the answer before it
 /// is used: granted, for this request (nonce and imprint), signed by one of `authorities`.
+/// `http` bounds the exchange by `timeout` (`gitseal.timeout`), which a failure names.
 pub fn fetch(
     runtime: &tokio::runtime::Runtime,
     http: &reqwest::Client,
     url: &str,
     signature: &[u8],
     authorities: &[TsaAuthority],
+    timeout: std::time::Duration,
 ) -> Result<Stamped, SigstoreError> {
     let (body, req) = request(signature)?;
+    let started = std::time::Instant::now();
+    let transport =
+        |e: reqwest::Error| SigstoreError::Timestamp(super::request_failure(&e, started, timeout));
     let answer = runtime.block_on(async {
-        let response = http
+        let mut response = http
             .post(url)
             .header("Content-Type", "application/timestamp-query")
             .header("Accept", "application/timestamp-reply")
             .body(body)
             .send()
             .await
-            .map_err(|e| SigstoreError::Timestamp(causes(&e)))?;
+            .map_err(transport)?;
         let status = response.status();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| SigstoreError::Timestamp(causes(&e)))?;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(transport)? {
+            bytes.extend_from_slice(&chunk);
+            if bytes.len() > MAX_RESPONSE_BYTES {
+                return Err(SigstoreError::TimestampMalformed(format!(
+                    "HTTP {status} with an answer of more than {MAX_RESPONSE_BYTES} bytes, \
+                     which is no timestamp response"
+                )));
+            }
+        }
         if !status.is_success() {
             let text = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]);
             return Err(SigstoreError::Timestamp(format!(
                 "HTTP {status}: {}",
-                text.lines().next().unwrap_or("").trim()
+                super::one_line(&text)
             )));
         }
         Ok(bytes)
     })?;
-    if answer.len() > MAX_RESPONSE_BYTES {
-        return Err(SigstoreError::TimestampMalformed(format!(
-            "an answer of {} bytes is not a timestamp response",
-            answer.len()
-        )));
-    }
     let token = token_of_response(&answer)?;
     let info = tst_info(&token)?;
     if info.nonce.as_ref() != req.nonce.as_ref() {
@@ -294,22 +299,6 @@ pub fn authority_from_pem(path: &Path) -> Result<TsaAuthority, String> {
             None,
         )),
     }
-}
-
-/// An error and its sources in one line (reqwest says "error sending request" and keeps
-/// the cause, a timeout or a refused connection, in its source).
-fn causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let more = cause.to_string();
-        if !text.contains(&more) {
-            text.push_str(": ");
-            text.push_str(&more);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -6,18 +6,23 @@
 //   @mongodb-js/oidc-mock-provider.
 // None of the signing, certificate, SCT, SET, checkpoint or token code here is ours.
 //
-// usage: node sigstore-mock-server.mjs NODE_PREFIX OUT_DIR
-//   NODE_PREFIX: where `npm install --prefix` put the packages (outside the clone).
-//   OUT_DIR: receives servers.env (URLs, shell syntax), trusted_root.json (the mock
-//   instance's CA, CT log, Rekor and TSA keys), signing_config.json (v0.2),
-//   trust_config.json (sigstore-python's --trust-config), fulcio-root.pem; then `ready`
-//   is written to OUT_DIR/ready. Runs until killed.
-//
-// Identities: the OIDC mock signs every token with subject SUBJECT (below). Tokens asked
-// for with client_id `sigstore-email` also carry an `email` claim, to show what the
-// Fulcio mock does with one (it ignores it: its SAN is always the subject, as a URI).
-//
-// Needs node 22 (the npm package node@22): @sigstore/mock 0.13.0 requires it.
+// The TSA needs a front end: @sigstore/mock's handler takes only the JSON request of
+// sigstore/timestamp-authority ({artifactHash, hashAlgorithm, nonce, certificates}), not
+// an RFC 3161 TimeStampReq (DER, application/timestamp-query), which is what gitsign and
+// gitseal send: it answers those with HTTP 400 ("Unexpected non-whitespace character
+// after JSON"). So a DER request is decoded here (pkijs, the mock's own ASN.1 library) and
+// handed to the mock TSA's `timestamp()`, which builds and signs the token; a JSON request
+// goes to the mock's handler unchanged. Two more adaptations, each with a route that
+// leaves the mock alone, so that the script shows what gitseal does with its answer:
+// - the mock writes the nonce through a JS number (`new asn1js.Integer({ value: nonce })`),
+//   exact only below 2^53; larger nonces come back rounded (2^53 + 1 as 2^53) or as a
+//   zero-length INTEGER, which is not DER. gitseal's nonces are 64 random bits. The
+//   request's nonce INTEGER goes into the TSTInfo as it came (the mock's encoding:
+//   /api/v1/timestamp-number-nonce);
+// - the mock's genTime has milliseconds ("20261125031618.123Z"), which RFC 3161 allows
+//   and DER encodes so; gitseal's parsers (RustCrypto `der`'s GeneralizedTime, under
+//   both `x509-tsp` and `sigstore-tsa`) take only whole seconds. genTime is cut to the
+//   second before the mock signs (the mock's time: /api/v1/timestamp-fractional).
 
 import { createRequire } from 'node:module';
 import { createServer } from 'node:http';
@@ -38,14 +43,15 @@ const { OIDCMockProvider } = require('@mongodb-js/oidc-mock-provider');
 const SUBJECT = 'https://gitseal.test/users/alice';
 const EMAIL = 'alice@example.org';
 
-// A node:http server on 127.0.0.1, a free port, routing POST <path> to a mock handler
-// (body string in, {statusCode, response, contentType} out: @sigstore/mock's HandlerFn).
+// A node:http server on 127.0.0.1, a free port, routing POST <path> to a handler: the
+// mock's (body string in, {statusCode, response, contentType} out: @sigstore/mock's
+// HandlerFn), or one given the raw body and the request's Content-Type.
 async function serve(name) {
   const routes = new Map();
   const server = createServer(async (req, res) => {
     const chunks = [];
     for await (const chunk of req) chunks.push(chunk);
-    const body = Buffer.concat(chunks).toString('utf8');
+    const body = Buffer.concat(chunks);
     const route = req.method === 'POST' ? routes.get(new URL(req.url, 'http://x').pathname) : undefined;
     if (!route) {
       res.writeHead(404, { 'Content-Type': 'text/plain' });
@@ -53,7 +59,7 @@ async function serve(name) {
       return;
     }
     try {
-      const { statusCode, response, contentType } = await route(body);
+      const { statusCode, response, contentType } = await route(body, req.headers['content-type'] || '');
       res.writeHead(statusCode, { 'Content-Type': contentType || 'text/plain' });
       res.end(response);
     } catch (e) {
@@ -64,7 +70,11 @@ async function serve(name) {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${server.address().port}`;
-  return { url, route: (handler) => routes.set(handler.path, handler.fn) };
+  return {
+    url,
+    route: (handler) => routes.set(handler.path, (body) => handler.fn(body.toString('utf8'))),
+    routeRaw: (path, fn) => routes.set(path, fn),
+  };
 }
 
 const key = () => crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
@@ -88,7 +98,41 @@ rekor.route(mock.rekorHandler(tlog, { strict: true }));
 
 const tsaServer = await serve('tsa');
 const tsa = await mock.initializeTSA(key());
-tsaServer.route(mock.tsaHandler(tsa, { strict: true }));
+const tsaJson = mock.tsaHandler(tsa, { strict: true });
+// RFC 3161 in front of the mock TSA (see the top of this file). `exactNonce`: the TSTInfo
+// gets the request's nonce INTEGER itself instead of the mock's JS-number encoding of it;
+// `wholeSeconds`: its genTime is cut to the second. The mock then signs it as always.
+const pkijs = require('pkijs');
+const mockTstInfo = tsa.tstInfo.bind(tsa);
+tsa.tstInfo = (req) => {
+  const info = mockTstInfo(req);
+  if (req.exactNonce) info.nonce = req.exactNonce;
+  if (req.wholeSeconds) info.genTime = new Date(Math.floor(info.genTime.getTime() / 1000) * 1000);
+  return info;
+};
+const rfc3161 = ({ exactNonce, wholeSeconds }) => async (body, contentType) => {
+  if (!contentType.startsWith('application/timestamp-query')) return tsaJson.fn(body.toString('utf8'));
+  let request;
+  try {
+    request = pkijs.TimeStampReq.fromBER(new Uint8Array(body));
+  } catch (e) {
+    return { statusCode: 400, response: `not an RFC 3161 TimeStampReq: ${e.message}` };
+  }
+  const response = await tsa.timestamp({
+    artifactHash: Buffer.from(request.messageImprint.hashedMessage.valueBlock.valueHexView),
+    hashAlgorithmOID: request.messageImprint.hashAlgorithm.algorithmId,
+    // The mock's own path: a JS number (BigInt to Number rounds above 2^53).
+    nonce: request.nonce ? Number(request.nonce.toBigInt()) : 1234567890,
+    exactNonce: exactNonce ? request.nonce : undefined,
+    wholeSeconds,
+    policyOID: request.reqPolicy || '1.3.6.1.4.1.57264.2',
+    certReq: request.certReq ?? false,
+  });
+  return { statusCode: 201, response, contentType: 'application/timestamp-reply' };
+};
+tsaServer.routeRaw(tsaJson.path, rfc3161({ exactNonce: true, wholeSeconds: true }));
+tsaServer.routeRaw(`${tsaJson.path}-number-nonce`, rfc3161({ exactNonce: false, wholeSeconds: true }));
+tsaServer.routeRaw(`${tsaJson.path}-fractional`, rfc3161({ exactNonce: true, wholeSeconds: false }));
 
 const oidc = await OIDCMockProvider.create({
   hostname: '127.0.0.1',
