@@ -575,3 +575,58 @@ fn verification_reads_git_config_only_when_the_configured_keyring_could_matter()
     assert_eq!(git_visible(&ours.stdout()), git_visible(&theirs.stdout()));
     assert!(ours.stdout().contains("TRUST_UNDEFINED 0 pgp"));
 }
+
+#[test]
+fn a_signature_older_than_its_key_is_a_time_conflict_as_with_gpg() {
+    let env = TestEnv::new();
+    let g = GnuPg::main(&env);
+    require("gpg", "gnupg");
+    let fpr = g.gen_key(
+        "C O Mitter <committer@example.com>",
+        "ed25519",
+        "sign",
+        "never",
+    );
+    let payload = b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n\nmessage\n";
+    // gpg signs "in the past" only when told to ignore the conflict; it then refuses to
+    // verify what it made, and so must gitseal: a key cannot sign before it exists.
+    for (name, back) in [("by-days", 3 * 86_400), ("by-seconds", 90)] {
+        let at = now() - back;
+        let signed = crate::support::run_stdin(
+            g.gpg().args([
+                "--ignore-time-conflict",
+                "--faked-system-time",
+                &format!("{at}!"),
+                "-bsau",
+                &fpr,
+            ]),
+            payload,
+        )
+        .success();
+        let sig = env.write(&format!("{name}.sig"), &signed.stdout);
+        let theirs = g.verify(&sig, payload);
+        let ours = gitseal_verify(&env, &sig, payload);
+        assert_eq!(theirs.code, 2, "gpg: {}", theirs.describe());
+        assert_eq!(
+            (ours.code, git_visible(&ours.stdout())),
+            (theirs.code, git_visible(&theirs.stdout())),
+            "{name}: {}",
+            ours.describe()
+        );
+        assert!(
+            ours.stdout().contains(" 39 "),
+            "ERRSIG with gpg's time-conflict code: {}",
+            ours.stdout()
+        );
+        let text = &ours.stderr;
+        let words = if back >= 86_400 {
+            "3 days newer"
+        } else {
+            "seconds newer"
+        };
+        assert!(
+            text.contains(words) && text.contains("Can't check signature: Time conflict"),
+            "{name}: {text}"
+        );
+    }
+}

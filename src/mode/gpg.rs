@@ -116,6 +116,9 @@ fn verify_cmd(status: StatusOut, signature_file: &Path) -> Result<Status, AppErr
         Outcome::WrongKeyUsage => Err(AppError::operational(
             "can't check signature: wrong key usage",
         )),
+        Outcome::TimeConflict => Err(AppError::operational(
+            "can't check signature: time conflict (the key is newer than the signature)",
+        )),
     }
 }
 
@@ -153,7 +156,7 @@ fn check(
 fn configured_keyring_may_matter(report: &SigReport) -> bool {
     match report.outcome {
         Outcome::MissingKey | Outcome::ExpiredKey => true,
-        Outcome::UnsupportedAlgorithm | Outcome::WrongKeyUsage => false,
+        Outcome::UnsupportedAlgorithm | Outcome::WrongKeyUsage | Outcome::TimeConflict => false,
         _ => report.validity.is_some_and(|v| v < Trust::Fully),
     }
 }
@@ -163,7 +166,10 @@ fn worse(a: Outcome, b: Outcome) -> Outcome {
     let rank = |o: Outcome| match o {
         Outcome::Good | Outcome::ExpiredKey | Outcome::RevokedKey => 0,
         Outcome::Bad | Outcome::ExpiredSignature => 1,
-        Outcome::MissingKey | Outcome::UnsupportedAlgorithm | Outcome::WrongKeyUsage => 2,
+        Outcome::MissingKey
+        | Outcome::UnsupportedAlgorithm
+        | Outcome::WrongKeyUsage
+        | Outcome::TimeConflict => 2,
     };
     if rank(b) > rank(a) { b } else { a }
 }
@@ -174,7 +180,10 @@ fn write_status(status: &StatusOut, r: &SigReport) {
         signers_uid: r.signers_uid.clone(),
     });
     match r.outcome {
-        Outcome::MissingKey | Outcome::UnsupportedAlgorithm | Outcome::WrongKeyUsage => {
+        Outcome::MissingKey
+        | Outcome::UnsupportedAlgorithm
+        | Outcome::WrongKeyUsage
+        | Outcome::TimeConflict => {
             let missing = r.outcome == Outcome::MissingKey;
             status.write(StatusLine::ErrSig {
                 key_id: r.key_id.clone(),
@@ -182,10 +191,12 @@ fn write_status(status: &StatusOut, r: &SigReport) {
                 hash_algo: r.hash_algo,
                 class: r.class,
                 timestamp: r.created,
-                // gpg-error codes: 9 no public key, 4 unknown algorithm, 125 wrong key usage.
+                // gpg-error codes: 9 no public key, 4 unknown algorithm, 125 wrong key
+                // usage, 39 time conflict.
                 rc: match r.outcome {
                     Outcome::MissingKey => 9,
                     Outcome::WrongKeyUsage => 125,
+                    Outcome::TimeConflict => 39,
                     _ => 4,
                 },
                 fingerprint: r.fingerprint.clone(),

@@ -384,6 +384,30 @@ pub(crate) fn corpus() -> Area {
         NOW,
     );
 
+    // A signature dated before its key existed (gpg: "Time conflict").
+    let primary_fpr = alice.fingerprint();
+    let signing_fpr = alice
+        .keys()
+        .subkeys()
+        .find(|k| k.key().fingerprint() != primary_fpr)
+        .map(|k| k.key().fingerprint())
+        .expect("a signing subkey");
+    let sig = armored_sig(&sign(
+        &mut keypair(&alice, |f| *f == signing_fpr),
+        PAYLOAD,
+        CREATED - DAY,
+        |b| b,
+    ));
+    add(
+        &mut area,
+        "signature dated before its key was made",
+        "time-conflict",
+        sig,
+        PAYLOAD,
+        certs.clone(),
+        NOW,
+    );
+
     // Packets changed in place.
     let at = body_offset(&good_binary);
     let mut bytes_cases: Vec<(&str, &str, Vec<u8>)> = Vec::new();

@@ -39,6 +39,9 @@ pub enum Outcome {
     /// Made by a key whose flags do not allow data signatures (an authentication or
     /// encryption subkey, a certification-only primary): gpg's "Wrong key usage".
     WrongKeyUsage,
+    /// The signing key was made after the signature claims to have been: gpg's "Time
+    /// conflict" (a back-dated signature, or a clock that was wrong).
+    TimeConflict,
 }
 
 impl Outcome {
@@ -53,6 +56,7 @@ impl Outcome {
             Outcome::MissingKey => "missing-key",
             Outcome::UnsupportedAlgorithm => "unsupported-algorithm",
             Outcome::WrongKeyUsage => "wrong-key-usage",
+            Outcome::TimeConflict => "time-conflict",
         }
     }
 }
@@ -85,6 +89,8 @@ pub struct SigReport {
     pub revoked: bool,
     /// Whether the signing key is a subkey (gpg then prints the subkey fingerprint too).
     pub by_subkey: bool,
+    /// Seconds by which the signing key is newer than the signature (a time conflict).
+    pub key_newer_by: i64,
 }
 
 /// The inputs of a verification: certificates, ownertrust, and the time to judge at.
@@ -185,6 +191,7 @@ fn check_one(sig: &Signature, payload: &[u8], ctx: &Context<'_>) -> SigReport {
         key_expired_at: None,
         revoked: false,
         by_subkey: false,
+        key_newer_by: 0,
     };
     // gpg rejects MD5 data signatures by default (its weak-digest list holds MD5 alone):
     // "Note: signatures using the MD5 algorithm are rejected".
@@ -242,9 +249,14 @@ fn check_one(sig: &Signature, payload: &[u8], ctx: &Context<'_>) -> SigReport {
         });
     }
     let now = unix(ctx.now);
+    report.key_newer_by = unix(key.creation_time()) - report.created;
     report.outcome = if !may_sign(&found.cert, &key, ctx.now, sig) {
         // gpg checks the key's usage before the signature itself (sig-check.c).
         Outcome::WrongKeyUsage
+    } else if report.key_newer_by > 0 {
+        // Then the signature's metadata against the key, still before the signature
+        // itself (check_signature_metadata_validity): a key cannot sign before it exists.
+        Outcome::TimeConflict
     } else if good.is_none() {
         Outcome::Bad
     } else if report.expires.is_some_and(|e| e <= now) {
@@ -359,6 +371,10 @@ pub fn verdict(report: &SigReport) -> Verdict {
         Outcome::WrongKeyUsage => failure(
             FailureKind::BadSignature,
             "made by a key that is not flagged for signing",
+        ),
+        Outcome::TimeConflict => failure(
+            FailureKind::BadSignature,
+            "the signature is older than the key that made it",
         ),
     };
     Verdict {

@@ -35,6 +35,22 @@ pub fn verification(report: &SigReport, w: &mut dyn Write) -> std::io::Result<()
         Outcome::WrongKeyUsage => {
             return writeln!(w, "gpg: Can't check signature: Wrong key usage");
         }
+        Outcome::TimeConflict => {
+            // gpg's words (sig-check.c): days once the difference is a day or more.
+            let d = report.key_newer_by;
+            let (n, unit) = if d >= 86_400 {
+                (d / 86_400, "day")
+            } else {
+                (d, "second")
+            };
+            let plural = if n == 1 { "" } else { "s" };
+            writeln!(
+                w,
+                "gpg: public key {} is {n} {unit}{plural} newer than the signature",
+                report.key_id
+            )?;
+            return writeln!(w, "gpg: Can't check signature: Time conflict");
+        }
         Outcome::Bad => "BAD signature",
         Outcome::ExpiredSignature => "Expired signature",
         _ => "Good signature",
@@ -47,7 +63,8 @@ pub fn verification(report: &SigReport, w: &mut dyn Write) -> std::io::Result<()
         Outcome::Bad
         | Outcome::MissingKey
         | Outcome::UnsupportedAlgorithm
-        | Outcome::WrongKeyUsage => return Ok(()),
+        | Outcome::WrongKeyUsage
+        | Outcome::TimeConflict => return Ok(()),
         Outcome::ExpiredSignature => {
             if let Some(expires) = report.expires {
                 writeln!(w, "gpg: Signature expired {}", time(expires))?;
