@@ -61,7 +61,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         };
         let found = if name.ends_with(".tag") {
-            split_tag(&raw)
+            split_tag(&raw).ok().flatten()
         } else {
             split_commit(&raw, HashKind::Sha1).ok().flatten()
         };

@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
             let _ = object_id_with_signature(&signed.payload, &signed.signature);
         }
     }
-    if let Some(signed) = split_tag(data) {
+    if let Ok(Some(signed)) = split_tag(data) {
         assert_eq!(signed.payload.len() + signed.signature.len(), data.len());
         let _ = Format::from_armor(&signed.signature);
         let _ = object_id_with_signature(&signed.payload, &signed.signature);

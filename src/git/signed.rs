@@ -32,6 +32,36 @@ pub struct Signed {
 pub enum SignedError {
     #[error("the commit carries more than one {0} header")]
     DuplicateSignature(&'static str),
+    /// A header that git reads once appears twice: parsers that take the first and those
+    /// that take the last would see different objects (gitsign #802), so none is trusted.
+    #[error("the {0} carries more than one {1} header")]
+    DuplicateHeader(&'static str, &'static str),
+}
+
+/// Headers a commit has at most once (git's own parser reads the first).
+const COMMIT_SINGLETONS: [&str; 3] = ["tree", "author", "committer"];
+/// Headers a tag has at most once.
+const TAG_SINGLETONS: [&str; 4] = ["object", "type", "tag", "tagger"];
+
+/// Fails when a header of `singletons` appears a second time; `seen` has one flag each.
+fn note_header(
+    line: &[u8],
+    singletons: &[&'static str],
+    seen: &mut [bool],
+    object: &'static str,
+) -> Result<(), SignedError> {
+    for (i, name) in singletons.iter().enumerate() {
+        if line
+            .strip_prefix(name.as_bytes())
+            .is_some_and(|r| r.first() == Some(&b' '))
+        {
+            if seen[i] {
+                return Err(SignedError::DuplicateHeader(object, name));
+            }
+            seen[i] = true;
+        }
+    }
+    Ok(())
 }
 
 /// Splits a commit: the payload is the object with every `gpgsig*` header (and its
@@ -46,6 +76,7 @@ pub fn split_commit(raw: &[u8], hash: HashKind) -> Result<Option<Signed>, Signed
     let mut signature: Option<Vec<u8>> = None;
     let mut in_header: Option<usize> = None;
     let mut in_body = false;
+    let mut seen = [false; COMMIT_SINGLETONS.len()];
     let mut rest = raw;
     while !rest.is_empty() {
         let end = rest
@@ -87,27 +118,39 @@ pub fn split_commit(raw: &[u8], hash: HashKind) -> Result<Option<Signed>, Signed
                     signature = Some(line[SIG_HEADERS[kind].len() + 1..].to_vec());
                 }
             }
-            None => payload.extend_from_slice(line),
+            None => {
+                note_header(line, &COMMIT_SINGLETONS, &mut seen, "commit")?;
+                payload.extend_from_slice(line);
+            }
         }
     }
     Ok(signature.map(|signature| Signed { payload, signature }))
 }
 
 /// Splits a tag: the signature starts at the last line that begins with a known armor
-/// header; everything before it is the payload. `None` for an unsigned tag.
-pub fn split_tag(raw: &[u8]) -> Option<Signed> {
+/// header; everything before it is the payload. `Ok(None)` for an unsigned tag.
+pub fn split_tag(raw: &[u8]) -> Result<Option<Signed>, SignedError> {
     let mut start = None;
     let mut offset = 0;
+    let mut in_headers = true;
+    let mut seen = [false; TAG_SINGLETONS.len()];
     for line in raw.split_inclusive(|b| *b == b'\n') {
+        if in_headers {
+            if line == b"\n" {
+                in_headers = false;
+            } else {
+                note_header(line, &TAG_SINGLETONS, &mut seen, "tag")?;
+            }
+        }
         if ARMOR_HEADERS.iter().any(|h| line.starts_with(h)) {
             start = Some(offset);
         }
         offset += line.len();
     }
-    start.map(|at| Signed {
+    Ok(start.map(|at| Signed {
         payload: raw[..at].to_vec(),
         signature: raw[at..].to_vec(),
-    })
+    }))
 }
 
 /// The committer's (or tagger's) timestamp, as git reads it for `-Overify-time`.
@@ -224,7 +267,7 @@ committer C <c@x> 1700000001 +0100\n\nmessage\n"
     fn tag_signature_is_the_last_armor_block() {
         let raw = b"object o\ntype commit\ntag v1\ntagger T <t@x> 5 +0000\n\nquote:\n\
 -----BEGIN SSH SIGNATURE-----\nnot it\n-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----\n";
-        let signed = split_tag(raw).unwrap();
+        let signed = split_tag(raw).unwrap().unwrap();
         assert!(signed.payload.ends_with(b"not it\n"));
         assert!(
             signed
@@ -232,6 +275,6 @@ committer C <c@x> 1700000001 +0100\n\nmessage\n"
                 .starts_with(b"-----BEGIN SSH SIGNATURE-----\nAAAA")
         );
         assert_eq!(header_time(raw, "tagger"), Some(5));
-        assert_eq!(split_tag(b"object o\n\nplain\n"), None);
+        assert_eq!(split_tag(b"object o\n\nplain\n"), Ok(None));
     }
 }

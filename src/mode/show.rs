@@ -92,7 +92,9 @@ fn read_signed(
     let signed = match kind {
         gix::object::Kind::Commit => signed::split_commit(&raw, reader.hash_kind())
             .map_err(|e| AppError::verification(format!("{spec}: {e}")))?,
-        gix::object::Kind::Tag => signed::split_tag(&raw),
+        gix::object::Kind::Tag => {
+            signed::split_tag(&raw).map_err(|e| AppError::verification(format!("{spec}: {e}")))?
+        }
         other => {
             return Err(AppError::usage(format!(
                 "{spec} is a {other}, not a commit or tag"

@@ -72,7 +72,8 @@ pub fn run(args: &VerifyObjectArgs, kind: Kind) -> Result<Status, AppError> {
             ),
             (Kind::Tag, gix::object::Kind::Tag) => (
                 "tag",
-                signed::split_tag(&raw),
+                signed::split_tag(&raw)
+                    .map_err(|e| AppError::verification(format!("{spec}: {e}")))?,
                 signed::header_time(&raw, "tagger"),
             ),
             (Kind::Tag, _) => {

@@ -24,13 +24,16 @@ fn commit(raw: &[u8], hash: HashKind) -> String {
         Ok(Some(_)) => ACCEPTED.to_string(),
         Ok(None) => "unsigned".to_string(),
         Err(SignedError::DuplicateSignature(_)) => "duplicate-signature".to_string(),
+        Err(SignedError::DuplicateHeader(_, header)) => format!("duplicate-{header}"),
     }
 }
 
 fn tag(raw: &[u8]) -> String {
     match split_tag(raw) {
-        Some(_) => ACCEPTED.to_string(),
-        None => "unsigned".to_string(),
+        Ok(Some(_)) => ACCEPTED.to_string(),
+        Ok(None) => "unsigned".to_string(),
+        Err(SignedError::DuplicateSignature(_)) => "duplicate-signature".to_string(),
+        Err(SignedError::DuplicateHeader(_, header)) => format!("duplicate-{header}"),
     }
 }
 
@@ -106,6 +109,39 @@ pub(crate) fn corpus() -> Area {
     ];
     for (name, expected, raw, hash) in cases {
         area.case(name, expected, move || commit(&raw, hash));
+    }
+    // Headers git reads once, doubled: one parser would see the first, another the last
+    // (gitsign #802); none is trusted.
+    for (header, line) in [
+        (
+            "tree",
+            &b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n"[..],
+        ),
+        ("author", b"author M <m@example.org> 1 +0000\n"),
+        ("committer", b"committer M <m@example.org> 1 +0000\n"),
+    ] {
+        let raw = with_header(COMMIT, line);
+        area.case(
+            &format!("two {header} headers"),
+            &format!("duplicate-{header}"),
+            move || commit(&raw, HashKind::Sha1),
+        );
+    }
+    for (header, line) in [
+        (
+            "object",
+            &b"object 0000000000000000000000000000000000000000\n"[..],
+        ),
+        ("type", b"type tree\n"),
+        ("tag", b"tag v2\n"),
+        ("tagger", b"tagger M <m@example.org> 1 +0000\n"),
+    ] {
+        let raw = with_header(TAG, line);
+        area.case(
+            &format!("tag with two {header} headers"),
+            &format!("duplicate-{header}"),
+            move || tag(&raw),
+        );
     }
     // A tag's signature is the armor appended to its message; a commit-style header in
     // a tag is not one (git does not read it either).

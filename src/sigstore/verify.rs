@@ -300,7 +300,7 @@ mod tests {
 
     fn split(raw: &[u8]) -> (Vec<u8>, Vec<u8>) {
         let signed = if raw.starts_with(b"object ") {
-            split_tag(raw)
+            split_tag(raw).ok().flatten()
         } else {
             split_commit(raw, HashKind::Sha1).ok().flatten()
         };

@@ -204,13 +204,14 @@ impl<'r> Walker<'r> {
         let commit = reader.peel_to_commit(tag)?;
         let tree = reader.commit(commit)?.tree;
         let verdict = match signed::split_tag(&raw) {
-            Some(signed) => {
+            Ok(Some(signed)) => {
                 let mut keyrings = KeyringCache::default();
                 check::object_verdict(reader, &mut keyrings, tag, &signed, tagger_time, |_| {
                     Ok(vec![tree])
                 })?
             }
-            None => backends::unsigned(tagger_time),
+            Ok(None) => backends::unsigned(tagger_time),
+            Err(e) => backends::malformed(tagger_time, &e.to_string()),
         };
         let id = tag.to_string();
         let subject = Subject {
