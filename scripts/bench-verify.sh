@@ -249,7 +249,7 @@ done
 # --- table and verdict ---------------------------------------------------------------------
 echo
 python3 - "$ROWS" "$OUT/table.md" "$TARGET_RATIO" "$TARGET_PER_CORE" "$TARGET_RSS_MB" "$TARGET_RSS_AT" <<'EOF' || VERDICT=1
-import json, re, sys
+import json, os, re, sys
 rows_file, table_file = sys.argv[1], sys.argv[2]
 target_ratio, target_core, target_rss, rss_at = (float(a) for a in sys.argv[3:7])
 
