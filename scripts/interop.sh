@@ -6,16 +6,25 @@
 # - Fulcio, Rekor (v1) and a TSA from the npm package @sigstore/mock 0.13.0 (sigstore-js),
 #   and an OIDC issuer from @mongodb-js/oidc-mock-provider, served on 127.0.0.1 by
 #   tests/interop/sigstore-mock-server.mjs under node 22 (the npm package node@22: the
-#   machine's node may be older; @sigstore/mock needs 22), which also writes the mock
+#   machine's node may be older; @sigstore/mock and @sigstore/verify need 22), which also writes the mock
 #   instance's trusted_root.json, signing_config.json and sigstore-python trust config;
 # - gitseal as gpg.x509.program signs through them (`git commit -S`, `git tag -s`, with a
 #   token from the OIDC mock in SIGSTORE_ID_TOKEN and through gitseal's own browser and
 #   device logins against it), git, gitseal and `openssl cms -verify` verify the result,
 #   and sigstore-python 4.5.1 (PyPI `sigstore`) verifies the bundles `gitseal bundle`
 #   exports, offline, with a trust config naming the mock instance;
+# - sigstore-js (npm @sigstore/verify 4.1.3, with @sigstore/bundle and
+#   @sigstore/protobuf-specs: the verifier the `sigstore` package runs, without its TUF
+#   client) verifies the same bundles offline against the mock's trusted_root.json, and
+#   the bundles of four real gitsign signatures (public good) against
+#   tests/fixtures/sigstore/trusted_root.prod.json, through tests/interop/verify-bundle.mjs:
+#   chain, SCT, SET/inclusion proof and checkpoint, log body, signature over the artifact,
+#   SAN (anchored: sigstore-js's own match is an unanchored regexp) and OIDC issuer;
+#   wrong identities, issuers, artifacts and roots fail;
 # - with gitseal.timestampURL at the mock TSA, the RFC 3161 token is embedded (openssl
 #   reads the attribute and verifies the token), git and gitseal report the TSA's time,
-#   and sigstore-python verifies the exported timestamp.
+#   and sigstore-python and sigstore-js verify the exported timestamp, also as the only
+#   source of time (the log's SET removed), and reject the bundle with neither.
 #
 # Known limits of the mock, and so what this suite does NOT prove:
 # - its Fulcio checks neither the OIDC token's signature nor the proof of possession: a
@@ -52,6 +61,8 @@ repo_root="$PWD"
 NODE_PKG="node@22.23.3"
 MOCK_PKG="@sigstore/mock@0.13.0"
 OIDC_PKG="@mongodb-js/oidc-mock-provider@0.13.18"
+# sigstore-js's verifier, as the `sigstore` package uses it (less its TUF client).
+VERIFY_PKGS="@sigstore/verify@4.1.3 @sigstore/bundle@5.0.1 @sigstore/protobuf-specs@0.5.2"
 SIGSTORE_PYTHON_PIN="4.5.1"
 
 die() { echo "interop: $*" >&2; exit 2; }
@@ -69,7 +80,7 @@ target="$(cd "$target" && pwd)"
 node_prefix="${GITSEAL_INTEROP_NODE:-$target/interop-node}"
 node_bin="$node_prefix/node_modules/node/bin/node"
 stamp="$node_prefix/.gitseal-interop-pins"
-pins="$NODE_PKG $MOCK_PKG $OIDC_PKG"
+pins="$NODE_PKG $MOCK_PKG $OIDC_PKG $VERIFY_PKGS"
 if [ ! -x "$node_bin" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$pins" ]; then
   note "installing $pins in $node_prefix"
   mkdir -p "$node_prefix"
@@ -143,6 +154,9 @@ done
 . "$mock_out/servers.env"
 note "$(head -1 "$work/mock.log")"
 note "sigstore-python: $("$sigstore_python" --version 2>&1)"
+VERIFY_VERSION="$("$node_bin" -p "require('$node_prefix/node_modules/@sigstore/verify/package.json').version")" ||
+  { failed_any=1; die "@sigstore/verify is not installed in $node_prefix"; }
+note "sigstore-js: @sigstore/verify $VERIFY_VERSION"
 
 # --- helpers ------------------------------------------------------------------------------
 passed=0
@@ -214,6 +228,22 @@ EOF
 python_verify() { # python_verify BUNDLE ARTIFACT IDENTITY ISSUER
   "$sigstore_python" --trust-config "$mock_out/trust_config.json" verify identity --offline \
     --bundle "$1" --cert-identity "$3" --cert-oidc-issuer "$4" "$2"
+}
+js_verify() { # js_verify BUNDLE ARTIFACT IDENTITY ISSUER [TRUSTED_ROOT]: sigstore-js, offline
+  "$node_bin" "$repo_root/tests/interop/verify-bundle.mjs" --prefix "$node_prefix" \
+    --bundle "$1" --artifact "$2" --identity "$3" --issuer "$4" \
+    --trusted-root "${5:-$mock_out/trusted_root.json}"
+}
+# export_bundle OBJECT PREFIX: PREFIX.json and PREFIX.der from `gitseal bundle`, once (the
+# sigstore-python and sigstore-js scenarios check the same files).
+export_bundle() {
+  [ -s "$2.json" ] && [ -s "$2.der" ] && return 0
+  gs bundle --artifact "$2.der" "$1" >"$2.json.tmp" || { rm -f "$2.json.tmp"; return 1; }
+  mv "$2.json.tmp" "$2.json"
+}
+# tamper FILE: FILE.tampered, FILE with its last bit flipped.
+tamper() {
+  python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[-1]^=1; open(p+".tampered","wb").write(b)' "$1"
 }
 
 git config --global user.name "Alice"
@@ -298,17 +328,115 @@ s_python() {
   local object out name
   for object in HEAD v1; do
     name="$work/bundle-$object"
-    gs bundle --artifact "$name.der" "$object" >"$name.json" ||
-      fail "gitseal bundle $object failed"
+    export_bundle "$object" "$name" || fail "gitseal bundle $object failed"
     out="$(python_verify "$name.json" "$name.der" "$MOCK_SUBJECT" "$MOCK_OIDC_ISSUER" 2>&1)" ||
       fail "sigstore-python rejected the bundle of $object: $out"
     out="$(python_verify "$name.json" "$name.der" mallory@example.org "$MOCK_OIDC_ISSUER" 2>&1)" &&
       fail "sigstore-python accepted $object's bundle for a wrong identity: $out"
     out="$(python_verify "$name.json" "$name.der" "$MOCK_SUBJECT" https://other.example 2>&1)" &&
       fail "sigstore-python accepted $object's bundle for a wrong issuer: $out"
-    python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[-1]^=1; open(p+".tampered","wb").write(b)' "$name.der"
+    tamper "$name.der"
     out="$(python_verify "$name.json" "$name.der.tampered" "$MOCK_SUBJECT" "$MOCK_OIDC_ISSUER" 2>&1)" &&
       fail "sigstore-python accepted $object's bundle over a changed artifact: $out"
+  done
+  return 0
+}
+s_js() {
+  # The same bundles as s_python, through sigstore-js's Verifier (tests/interop/verify-bundle.mjs).
+  local object out name
+  for object in HEAD v1; do
+    name="$work/bundle-$object"
+    export_bundle "$object" "$name" || fail "gitseal bundle $object failed"
+    out="$(js_verify "$name.json" "$name.der" "$MOCK_SUBJECT" "$MOCK_OIDC_ISSUER" 2>&1)" ||
+      fail "sigstore-js rejected the bundle of $object: $out"
+    out="$(js_verify "$name.json" "$name.der" mallory@example.org "$MOCK_OIDC_ISSUER" 2>&1)" &&
+      fail "sigstore-js accepted $object's bundle for a wrong identity: $out"
+    grep -q 'UNTRUSTED_SIGNER_ERROR: certificate identity error' <<<"$out" ||
+      fail "sigstore-js rejected $object's bundle for a wrong identity, but not for the identity: $out"
+    # A prefix of the identity: sigstore-js's SAN match is an unanchored regexp, which
+    # verify-bundle.mjs anchors.
+    out="$(js_verify "$name.json" "$name.der" "${MOCK_SUBJECT%/alice}" "$MOCK_OIDC_ISSUER" 2>&1)" &&
+      fail "sigstore-js accepted $object's bundle for a prefix of the identity: $out"
+    out="$(js_verify "$name.json" "$name.der" "$MOCK_SUBJECT" https://other.example 2>&1)" &&
+      fail "sigstore-js accepted $object's bundle for a wrong issuer: $out"
+    grep -q 'UNTRUSTED_SIGNER_ERROR: invalid certificate extension - expected issuer=' <<<"$out" ||
+      fail "sigstore-js rejected $object's bundle for a wrong issuer, but not for the issuer: $out"
+    tamper "$name.der"
+    out="$(js_verify "$name.json" "$name.der.tampered" "$MOCK_SUBJECT" "$MOCK_OIDC_ISSUER" 2>&1)" &&
+      fail "sigstore-js accepted $object's bundle over a changed artifact: $out"
+    grep -q 'SIGNATURE_ERROR' <<<"$out" || fail "sigstore-js rejected a changed artifact, but not for the signature: $out"
+    out="$(js_verify "$name.json" "$name.der" "$MOCK_SUBJECT" "$MOCK_OIDC_ISSUER" \
+      "$repo_root/tests/fixtures/sigstore/trusted_root.prod.json" 2>&1)" &&
+      fail "sigstore-js accepted $object's bundle with the public-good root, which does not know the mock: $out"
+  done
+  return 0
+}
+s_js_tsa() {
+  # s_tsa's bundles: with the SET and the token; the token as the only time (verified
+  # against the mock TSA's chain in the trusted root); with neither, rejected.
+  { [ -s "$work/tsa.json" ] && [ -s "$work/tsa-tsa-only.json" ]; } || fail "no timestamped bundle (the TSA scenario failed)"
+  local out
+  out="$(js_verify "$work/tsa.json" "$work/tsa.der" "$MOCK_SUBJECT" "$MOCK_OIDC_ISSUER" 2>&1)" ||
+    fail "sigstore-js rejected the timestamped bundle: $out"
+  out="$(js_verify "$work/tsa-tsa-only.json" "$work/tsa.der" "$MOCK_SUBJECT" "$MOCK_OIDC_ISSUER" 2>&1)" ||
+    fail "sigstore-js rejected the bundle whose only time is the TSA's: $out"
+  out="$(js_verify "$work/tsa-no-time.json" "$work/tsa.der" "$MOCK_SUBJECT" "$MOCK_OIDC_ISSUER" 2>&1)" &&
+    fail "sigstore-js accepted a bundle with neither a SET nor a timestamp: $out"
+  grep -q 'TIMESTAMP_ERROR: expected 1 timestamps, got 0' <<<"$out" ||
+    fail "sigstore-js rejected the bundle with no time, but not for the time: $out"
+  # The form matters: the bundle holds a TimeStampResp (protobuf-specs), which gitseal
+  # wraps around the bare token of the CMS attribute. The bare token is not read.
+  python3 - "$work/tsa-tsa-only.json" "$work/tsa-bare.json" <<'EOF2' || fail "cannot unwrap the TimeStampResp"
+import base64, json, sys
+bundle = json.load(open(sys.argv[1]))
+stamp = bundle["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"][0]
+der = base64.b64decode(stamp["signedTimestamp"])
+def header(b, at):  # (offset of the contents, their length) of the DER element at `at`
+    n = b[at + 1]
+    if n < 0x80:
+        return at + 2, n
+    k = n & 0x7F
+    return at + 2 + k, int.from_bytes(b[at + 2:at + 2 + k], "big")
+start, _ = header(der, 0)             # TimeStampResp SEQUENCE
+status, length = header(der, start)   # PKIStatusInfo
+token = der[status + length:]         # TimeStampToken (ContentInfo), to the end
+assert token[0] == 0x30, token[:4]
+stamp["signedTimestamp"] = base64.b64encode(token).decode()
+json.dump(bundle, open(sys.argv[2], "w"))
+EOF2
+  out="$(js_verify "$work/tsa-bare.json" "$work/tsa.der" "$MOCK_SUBJECT" "$MOCK_OIDC_ISSUER" 2>&1)" &&
+    fail "sigstore-js accepted a bare TimeStampToken where the bundle spec has a TimeStampResp: $out"
+  return 0
+}
+s_js_gitsign() {
+  # The real gitsign signatures of the public-good instance (tests/sigstore_interop.rs
+  # gives them to sigstore-python), offline against trusted_root.prod.json.
+  local V="$work/vectors" root="$repo_root/tests/fixtures/sigstore/trusted_root.prod.json"
+  local google=https://accounts.google.com spec name identity kind id out
+  git init -q "$V" || fail "git init failed"
+  for spec in \
+    commits/fe1e62346d3c346a343d089e8b4c3fb57716bc94.commit=billy@chainguard.dev \
+    commits/44ed33f7e317e29efa1f0188faa5d2a044fbef76.commit=adam.kaplan@chainguard.dev \
+    commits/138f9d7cb3097a5f04192621a186e54f86390df0.tag=billy@chainguard.dev \
+    upstream/e2e-offline.commit=billy@chainguard.dev; do
+    name="${spec%%=*}" identity="${spec#*=}" kind=commit
+    case "$name" in *.tag) kind=tag ;; esac
+    id="$(git -C "$V" hash-object -t "$kind" -w --literally "$repo_root/tests/fixtures/sigstore/$name")" ||
+      fail "git hash-object $name failed"
+    (cd "$V" && detached "$gitseal" bundle --artifact "$V/$id.der" "$id" >"$V/$id.json") ||
+      fail "gitseal bundle $name failed"
+    out="$(js_verify "$V/$id.json" "$V/$id.der" "$identity" "$google" "$root" 2>&1)" ||
+      fail "sigstore-js rejected the bundle of $name: $out"
+    out="$(js_verify "$V/$id.json" "$V/$id.der" mallory@example.org "$google" "$root" 2>&1)" &&
+      fail "sigstore-js accepted $name's bundle for a wrong identity: $out"
+    out="$(js_verify "$V/$id.json" "$V/$id.der" "$identity" https://github.com/login/oauth "$root" 2>&1)" &&
+      fail "sigstore-js accepted $name's bundle for a wrong issuer: $out"
+    tamper "$V/$id.der"
+    out="$(js_verify "$V/$id.json" "$V/$id.der.tampered" "$identity" "$google" "$root" 2>&1)" &&
+      fail "sigstore-js accepted $name's bundle over a changed artifact: $out"
+    out="$(js_verify "$V/$id.json" "$V/$id.der" "$identity" "$google" \
+      "$repo_root/tests/fixtures/sigstore/trusted_root.staging.json" 2>&1)" &&
+      fail "sigstore-js accepted $name's bundle with the staging root: $out"
   done
   return 0
 }
@@ -512,8 +640,11 @@ if [ -s "$work/signed-commit" ]; then
   scenario "openssl cms -verify accepts the commit signature over the payload" s_openssl_commit
   scenario "git tag -s, git verify-tag, gitseal verify-tag, openssl cms -verify" s_tag
   scenario "sigstore-python $SIGSTORE_PYTHON_PIN verifies gitseal bundle (commit, tag) offline; wrong identity, issuer, artifact fail" s_python
+  scenario "sigstore-js (@sigstore/verify $VERIFY_VERSION) verifies gitseal bundle (commit, tag) offline; wrong identity, identity prefix, issuer, artifact, root fail" s_js
 fi
 scenario "gitseal.timestampURL at the mock TSA: token embedded (openssl cms, openssl ts -verify), TSA time reported by git and gitseal, sigstore-python verifies it" s_tsa
+scenario "sigstore-js verifies the timestamped bundle, also with the TSA as its only time; with no time or a bare token (no TimeStampResp), rejected" s_js_tsa
+scenario "sigstore-js verifies gitseal bundle of 4 real gitsign signatures (public good) offline with trusted_root.prod.json; wrong identity, issuer, artifact, root fail" s_js_gitsign
 scenario "the mock TSA's own nonce encoding (JS number) of a 64-bit nonce: gitseal refuses the answer, no commit" s_tsa_number_nonce
 scenario "known gap: the mock TSA's genTime with milliseconds (RFC 3161 allows it); gitseal cannot parse it, refuses in one line, no commit" s_tsa_fractional
 scenario "gitseal.signingConfig (v0.2) alone names the mock services" s_signing_config
