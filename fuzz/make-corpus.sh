@@ -1,17 +1,232 @@
 #!/usr/bin/env bash
 # Regenerates the seed corpora in fuzz/corpus/<target>/ and the fixed keys the targets
 # check against (fuzz/keys/). Seeds come from the project's fixtures (tests/fixtures) and
-# from real programs: ssh-keygen (-Y sign, -s, -k), gpg, git. Run it only to refresh the
-# seeds; the output is committed, and the fuzz runs (scripts/fuzz.sh) never write here.
+# from real programs: ssh-keygen (-Y sign, -s, -k), gpg, git, openssl ts. Run it only to
+# refresh the seeds; the output is committed, and the fuzz runs (scripts/fuzz.sh) never
+# write here.
 #
-# Needs: ssh-keygen, gpg, git, python3. Keys are made fresh each time, so the seeds and
-# fuzz/keys/ change together: commit both.
+#   fuzz/make-corpus.sh              every target
+#   fuzz/make-corpus.sh TARGET...    only these, of the targets whose seeds need no fresh
+#                                    SSH or OpenPGP keys (those from pre_receive_line on)
+#
+# Needs: ssh-keygen, gpg, git, python3, openssl. Keys are made fresh each time, so the seeds
+# and fuzz/keys/ change together: commit both.
 set -euo pipefail
 cd "$(dirname "$0")"
 FUZZ=$PWD
 ROOT=$(cd .. && pwd)
 FIX=$ROOT/tests/fixtures
-for tool in ssh-keygen gpg git python3; do
+# Seeds of the targets added with the keyless-signing parsers: real shapes written out
+# here, the fixtures' certificates, and timestamps from `openssl ts`. Each function fills
+# $C/<target>; they run at the end of a whole run, or alone by name.
+seeds_pre_receive_line() {
+  local d=$C/pre_receive_line z=0000000000000000000000000000000000000000
+  local a=4b825dc642cb6eb9a060e54bf8d69288fbee4904 b=262c0549c0d6c3e7dd5a9d3d3ab3f4f1b52e0a9c
+  local s256=6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321
+  printf '%s %s refs/heads/main\n' "$a" "$b" > "$d/update"
+  printf '%s %s refs/heads/new\n' "$z" "$b" > "$d/create"
+  printf '%s %s refs/tags/v1.0\n' "$b" "$z" > "$d/delete"
+  printf '%s %s refs/heads/main\n%s %s refs/tags/v2\n%s %s refs/heads/gone\n' \
+    "$a" "$b" "$z" "$a" "$b" "$z" > "$d/three"
+  printf '%s %s refs/heads/main\n' "$z$z" "$s256" > "$d/sha256"
+  printf '%s\t%s\trefs/heads/tabs\r\n' "$a" "$b" > "$d/tabs-crlf"
+  printf '%s %s refs/heads/\303\251t\303\251 extra\n' "$a" "$b" > "$d/four-fields"
+  printf '%s refs/heads/main\n' "$a" > "$d/two-fields"
+  printf 'XYZ %s refs/heads/main\n' "$b" > "$d/not-hex"
+}
+
+seeds_range_arg() {
+  local d=$C/range_arg n=0 r
+  for r in 'main~3..main' 'HEAD' '..HEAD' 'v1.0..' '..' 'origin/main..HEAD^{commit}' \
+           'a...b' 'HEAD@{1}..HEAD' ':/fix..main' '4b825dc6..262c0549' 'v1..v2..v3' \
+           'refs/heads/release/*' 'main^2~1..@' ''; do
+    n=$((n + 1)); printf '%s' "$r" > "$d/$(printf %02d $n)"
+  done
+}
+
+seeds_verdict_cache() {
+  local d=$C/verdict_cache version
+  version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -1)
+  local h="gitseal-verdicts $version" a=4b825dc642cb6eb9a060e54bf8d69288fbee4904
+  local b=262c0549c0d6c3e7dd5a9d3d3ab3f4f1b52e0a9c
+  {
+    printf '%s\n' "$h"
+    printf '%s\tssh\tSHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8\t1700000000\tcommitter\tok\t\n' "$a"
+    printf '%s\topenpgp\tb7227189f4a1a8e5\t1700000001\tcommitter\tbad-signature\tBAD signature from alice\n' "$b"
+    printf '0101010101010101010101010101010101010101\tx509\thttps://accounts.google.com alice@example.org\t1700000002\ttlog\tok\t\n'
+    printf '0101010101010101010101010101010101010101\tx509\t-\t0\ttsa\tunlogged\tno entry in the log\n'
+  } > "$d/file"
+  printf '%s\n%s\tssh\t-\t5\tcommitter\tunsigned\t' "$h" "$a" > "$d/cut-short"
+  printf 'gitseal-verdicts 0.0.0\n%s\tssh\t-\t5\tcommitter\tok\t\n' "$a" > "$d/other-version"
+  for kind in malformed wrong-namespace unknown-signer not-yet-valid expired revoked untrusted; do
+    printf '%s\n%s\tssh\tSHA256:k\t-9\tcommitter\t%s\tdetail\n' "$h" "$a" "$kind" > "$d/$kind"
+  done
+}
+
+seeds_oidc_token() {
+  local d=$C/oidc_token
+  jwt() { # jwt NAME CLAIMS: a JWT as issuers send them, and the claims alone
+    local b64
+    b64=$(printf '%s' "$2" | base64 -w0 | tr '+/' '-_' | tr -d '=')
+    printf 'eyJhbGciOiJSUzI1NiIsImtpZCI6ImZ1enoifQ.%s.c2lnbmF0dXJl' "$b64" > "$d/$1.jwt"
+    printf '%s' "$2" > "$d/$1.json"
+  }
+  jwt google '{"iss":"https://accounts.google.com","sub":"1234567890","aud":"sigstore","exp":4000000000,"iat":1700000000,"email":"alice@example.org","email_verified":true}'
+  jwt sigstore-dex '{"iss":"https://oauth2.sigstore.dev/auth","sub":"CgV4eXp6EgZnaXRodWI","aud":["sigstore"],"exp":4000000000,"iat":1700000000,"email":"alice@example.org","email_verified":true,"federated_claims":{"connector_id":"https://github.com/login/oauth","user_id":"42"}}'
+  jwt actions '{"iss":"https://token.actions.githubusercontent.com","sub":"repo:acme/app:ref:refs/heads/main","aud":"sigstore","exp":4000000000,"iat":0,"job_workflow_ref":"acme/app/.github/workflows/release.yml@refs/tags/v1","repository":"acme/app"}'
+  jwt expired '{"iss":"https://accounts.google.com","sub":"1","exp":1000000000}'
+  jwt huge-exp '{"iss":"i","sub":"s","exp":9223372036854775807}'
+  jwt no-exp '{"iss":"i","sub":"s"}'
+  printf 'not.a.jwt.at.all' > "$d/five-parts"
+  printf 'eyJhbGciOiJub25lIn0.%%%%%%.' > "$d/bad-base64"
+}
+
+seeds_oidc_redirect() {
+  local d=$C/oidc_redirect
+  printf 'GET /auth/callback?code=4%%2F0AfJohXn&state=fuzzstate&scope=email+openid HTTP/1.1\r\n' > "$d/done"
+  printf 'GET /auth/callback?state=fuzzstate&error=access_denied&error_description=no HTTP/1.1\r\n' > "$d/denied"
+  printf 'GET /auth/callback?code=abc&state=other HTTP/1.1\r\n' > "$d/wrong-state"
+  printf 'GET /favicon.ico HTTP/1.1\r\n' > "$d/favicon"
+  printf 'GET http://localhost:8080/auth/callback?code=a&state=fuzzstate HTTP/1.1\r\n' > "$d/absolute"
+  printf 'GET /auth/../auth/callback?code=%%00&st%%61te=fuzz%%73tate HTTP/1.0\n' > "$d/encoded"
+  printf '\r\n' > "$d/empty"
+}
+
+seeds_oidc_answers() {
+  local d=$C/oidc_answers
+  cat > "$d/discovery.json" <<'EOF'
+{"issuer":"https://oauth2.sigstore.dev/auth","authorization_endpoint":"https://oauth2.sigstore.dev/auth/auth","token_endpoint":"https://oauth2.sigstore.dev/auth/token","jwks_uri":"https://oauth2.sigstore.dev/auth/keys","userinfo_endpoint":"https://oauth2.sigstore.dev/auth/userinfo","device_authorization_endpoint":"https://oauth2.sigstore.dev/auth/device/code","grant_types_supported":["authorization_code","refresh_token","urn:ietf:params:oauth:grant-type:device_code"],"response_types_supported":["code"],"subject_types_supported":["public"],"id_token_signing_alg_values_supported":["RS256"],"code_challenge_methods_supported":["S256","plain"],"scopes_supported":["openid","email","groups","profile","offline_access"],"token_endpoint_auth_methods_supported":["client_secret_basic","client_secret_post"],"claims_supported":["iss","sub","aud","iat","exp","email","email_verified","locale","name","preferred_username","at_hash"]}
+EOF
+  printf '{"token_endpoint":"https://issuer.example/token"}' > "$d/discovery-minimal.json"
+  printf '{"device_code":"GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS","user_code":"WDJB-MJHT","verification_uri":"https://oauth2.sigstore.dev/auth/device","verification_uri_complete":"https://oauth2.sigstore.dev/auth/device?user_code=WDJB-MJHT","expires_in":1800,"interval":5}' > "$d/device.json"
+  printf '{"device_code":"d","user_code":"u","interval":0,"expires_in":18446744073709551615}' > "$d/device-extremes.json"
+  printf '{"access_token":"at","token_type":"bearer","expires_in":3600,"id_token":"eyJhbGciOiJSUzI1NiJ9.e30.c2ln"}' > "$d/token.json"
+  printf '{"error":"authorization_pending"}' > "$d/pending.json"
+  printf '{"error":"slow_down","error_description":"too fast"}' > "$d/slow-down.json"
+  printf '{"error":"invalid_grant","error_description":"Invalid or expired code parameter."}' > "$d/refused.json"
+}
+
+# A TSA (root and timestamping certificate) made with openssl, its chain in fuzz/keys/ for
+# the target to believe, and its answers for the signature `fuzz signature\n`.
+seeds_timestamp() {
+  local d=$C/timestamp t=$WORK/tsa
+  mkdir -p "$t" && (
+    cd "$t"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout root.key \
+      -subj '/O=gitseal fuzz/CN=fuzz TSA root' -days 36500 -out root.pem 2>/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout tsa.key \
+      -subj '/O=gitseal fuzz/CN=fuzz TSA' -out tsa.csr 2>/dev/null
+    printf 'extendedKeyUsage=critical,timeStamping\nkeyUsage=critical,digitalSignature\n' > ext
+    openssl x509 -req -in tsa.csr -CA root.pem -CAkey root.key -CAcreateserial -days 36500 \
+      -extfile ext -out tsa.pem 2>/dev/null
+    cat > ts.cnf <<'EOF'
+[ tsa ]
+default_tsa = fuzz
+[ fuzz ]
+serial = ./serial
+signer_cert = ./tsa.pem
+signer_key = ./tsa.key
+signer_digest = sha256
+default_policy = 1.2.3.4.1
+digests = sha256, sha384, sha512
+accuracy = secs:1
+ess_cert_id_alg = sha256
+EOF
+    printf '01\n' > serial
+    printf 'fuzz signature\n' > signature
+    openssl ts -query -data signature -sha256 -cert -out cert.tsq 2>/dev/null
+    openssl ts -query -data signature -sha512 -no_nonce -out nocert.tsq 2>/dev/null
+    openssl ts -query -data root.pem -sha256 -cert -out other.tsq 2>/dev/null
+    for q in cert nocert other; do
+      openssl ts -reply -config ts.cnf -queryfile $q.tsq -out "$d/$q.tsr" 2>/dev/null
+      openssl ts -reply -config ts.cnf -queryfile $q.tsq -token_out -out "$d/$q.token" 2>/dev/null
+    done
+    # `certs` naming the signer's certificate too puts it in the SET OF twice, which DER
+    # forbids (gitseal refuses it as malformed): a shape a misconfigured TSA sends.
+    sed 's|^signer_key|certs = ./tsa.pem\nsigner_key|' ts.cnf > ts-dup.cnf
+    openssl ts -reply -config ts-dup.cnf -queryfile cert.tsq -out "$d/duplicate-cert.tsr" 2>/dev/null
+  )
+  cat "$t/tsa.pem" "$t/root.pem" > "$FUZZ/keys/tsa-chain.pem"
+  # A refusal (PKIStatus rejection with its text) and a grant without a token.
+  printf '\x30\x10\x30\x0e\x02\x01\x02\x30\x09\x0c\x07refused' > "$d/rejection.tsr"
+  printf '\x30\x05\x30\x03\x02\x01\x00' > "$d/granted-no-token.tsr"
+}
+
+# Fulcio answers as the chain of PEM certificates it lists, leaf first: the fixtures'
+# signing certificates alone and with the public-good intermediate and root.
+seeds_fulcio_answer() {
+  python3 - "$FIX/sigstore" "$C/fulcio_answer" <<'EOF'
+import base64, glob, json, os, sys
+fix, out = sys.argv[1], sys.argv[2]
+def pem(der):
+    b = base64.b64encode(der).decode()
+    return '-----BEGIN CERTIFICATE-----\n' + '\n'.join(b[i:i + 64] for i in range(0, len(b), 64)) + '\n-----END CERTIFICATE-----\n'
+def der_len(b, i):
+    n = b[i]; i += 1
+    if n < 0x80: return n, i
+    k = n & 0x7f
+    return int.from_bytes(b[i:i + k], 'big'), i + k
+def tlv(b, i):
+    # (tag, start of contents, end of contents) of the element at i
+    n, j = der_len(b, i + 1)
+    return b[i], j, j + n
+def children(b, start, end):
+    out, i = [], start
+    while i < end:
+        t, s, e = tlv(b, i); out.append((t, i, s, e)); i = e
+    return out
+def certificates(der):
+    # ContentInfo { contentType, [0] { SignedData { version, digestAlgorithms,
+    # encapContentInfo, [0] IMPLICIT certificates, ... } } }
+    _, s, e = tlv(der, 0)
+    info = children(der, s, e)
+    _, s, e = tlv(der, info[1][2])
+    signed = children(der, s, e)
+    for t, start, s, e in signed[3:]:
+        if t == 0xa0:
+            return [der[i:e2] for _, i, _, e2 in children(der, s, e)]
+    return []
+root = json.load(open(fix + '/trusted_root.prod.json'))
+ca = [base64.b64decode(c['rawBytes']) for c in root['certificateAuthorities'][-1]['certChain']['certificates']]
+seen = 0
+for f in sorted(glob.glob(fix + '/commits/*')):
+    raw = open(f, 'rb').read()
+    lines = [l.strip().replace(b'gpgsig ', b'') for l in raw.split(b'\n')]
+    try:
+        i = next(k for k, l in enumerate(lines) if b'BEGIN SIGNED MESSAGE' in l)
+        j = next(k for k, l in enumerate(lines) if b'END SIGNED MESSAGE' in l)
+    except StopIteration:
+        continue
+    certs = certificates(base64.b64decode(b''.join(lines[i + 1:j])))
+    if not certs or seen >= 6: continue
+    seen += 1
+    name = os.path.basename(f)[:12]
+    open(f'{out}/{name}-leaf', 'w').write(pem(certs[0]))
+    open(f'{out}/{name}-chain', 'w').write(''.join(pem(c) for c in certs[:1] + ca))
+open(f'{out}/ca-only', 'w').write(''.join(pem(c) for c in ca))
+print(f'fulcio_answer: {seen} leaf certificates')
+EOF
+}
+
+PARSER_TARGETS="pre_receive_line range_arg verdict_cache oidc_token oidc_redirect oidc_answers timestamp fulcio_answer"
+
+if [ $# -gt 0 ]; then
+  # Only the named targets: no fresh SSH or OpenPGP keys, the other seeds stay as they are.
+  command -v openssl >/dev/null || { echo "make-corpus.sh: openssl is needed" >&2; exit 2; }
+  WORK=$(mktemp -d)
+  trap 'rm -rf "$WORK"' EXIT
+  C=$FUZZ/corpus
+  for t in "$@"; do
+    case " $PARSER_TARGETS " in
+      *" $t "*) rm -rf "${C:?}/$t" && mkdir -p "$C/$t" && "seeds_$t" ;;
+      *) echo "make-corpus.sh: $t needs a whole run (fresh keys)" >&2; exit 2 ;;
+    esac
+    printf '  %-18s %3d files\n' "$t" "$(ls "$C/$t" | wc -l)"
+  done
+  exit 0
+fi
+
+for tool in ssh-keygen gpg git python3 openssl; do
   command -v "$tool" >/dev/null || { echo "make-corpus.sh: $tool is needed" >&2; exit 2; }
 done
 
@@ -24,7 +239,8 @@ C=$FUZZ/corpus
 rm -rf "$C" "$FUZZ/keys"
 mkdir -p "$FUZZ/keys"
 for t in sshsig allowed_signers revocation ssh_certificate policy argv git_objects \
-         sigstore_cms sigstore_tlog sigstore_verify openpgp_signature openpgp_keyring; do
+         sigstore_cms sigstore_tlog sigstore_verify openpgp_signature openpgp_keyring \
+         $PARSER_TARGETS; do
   mkdir -p "$C/$t"
 done
 
@@ -435,6 +651,8 @@ argv setup --format ssh --global
 argv completion bash
 argv --help
 argv version
+
+for t in $PARSER_TARGETS; do "seeds_$t"; done
 
 echo "seed corpora:"
 du -sh --apparent-size "$C" "$FUZZ/keys"

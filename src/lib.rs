@@ -6,6 +6,8 @@
 pub mod cli;
 pub mod config;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod git;
 pub mod mode;
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod cli;
 mod credential_store;
 mod cross_verify;
 mod fault_injection;
+mod fuzz_smoke;
 mod git_ssh;
 mod hostile;
 mod openpgp_gnupg;

@@ -61,8 +61,8 @@ impl Range {
         })
     }
 
-    /// A range of these commits, without parents (their trees are their own ids).
-    #[cfg(test)]
+    /// A range of these commits, without parents (their trees are their own ids): for
+    /// tests and the fuzz target `verdict_cache`, which need a range without a repository.
     pub fn from_ids(ids: &[ObjectId]) -> Range {
         let mut parents = ParentsOut::new(ids.len());
         for _ in ids {

@@ -133,16 +133,27 @@ fn parse_range(
             .resolve(spec)
             .map_err(|e| AppError::usage(format!("range `{range}`: {e}")))
     };
+    let (tip, hidden) = range_specs(range)?;
+    // The hidden end first, as before: its error is the one reported when both are wrong.
+    let hidden = match hidden {
+        Some(spec) => vec![resolve(reader, spec)?],
+        None => Vec::new(),
+    };
+    Ok((vec![resolve(reader, tip)?], hidden))
+}
+
+/// The revisions a range argument names: the tip, and the hidden end of `A..B` (an empty
+/// side is `HEAD`). Public for the fuzz target `range_arg` (`crate::fuzzing`).
+pub fn range_specs(range: &str) -> Result<(&str, Option<&str>), AppError> {
     match range.split_once("..") {
         Some((from, to)) if !range.contains("...") => {
             let to = if to.is_empty() { "HEAD" } else { to };
-            let hidden = resolve(reader, if from.is_empty() { "HEAD" } else { from })?;
-            Ok((vec![resolve(reader, to)?], vec![hidden]))
+            Ok((to, Some(if from.is_empty() { "HEAD" } else { from })))
         }
         Some(_) => Err(AppError::usage(format!(
             "range `{range}`: symmetric differences (A...B) are not supported"
         ))),
-        None => Ok((vec![resolve(reader, range)?], Vec::new())),
+        None => Ok((range, None)),
     }
 }
 
@@ -156,17 +167,7 @@ fn pre_receive(walker: &mut Walker<'_>) -> Result<Status, AppError> {
     for line in stdin.lock().lines() {
         let line =
             line.map_err(|e| AppError::operational(format!("cannot read the pushed refs: {e}")))?;
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let [old, new, refname] = fields[..] else {
-            return Err(AppError::usage(format!(
-                "pre-receive: expected `<old> <new> <ref>`, got `{line}`"
-            )));
-        };
-        let parse = |hex: &str| {
-            ObjectId::from_hex(hex.as_bytes())
-                .map_err(|_| AppError::usage(format!("pre-receive: `{hex}` is not an object id")))
-        };
-        updates.push((parse(old)?, parse(new)?, refname.to_string()));
+        updates.push(update_line(&line)?);
     }
     for (old, new, refname) in updates {
         match judge_update(walker, old, new, &refname)? {
@@ -193,6 +194,22 @@ fn pre_receive(walker: &mut Walker<'_>) -> Result<Status, AppError> {
     } else {
         Status::Success
     })
+}
+
+/// One line of a pre-receive hook's standard input, `<old> <new> <ref>` as git writes it
+/// (whoever pushes chooses the ref name). Public for the fuzz target `pre_receive_line`.
+pub fn update_line(line: &str) -> Result<(ObjectId, ObjectId, String), AppError> {
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    let [old, new, refname] = fields[..] else {
+        return Err(AppError::usage(format!(
+            "pre-receive: expected `<old> <new> <ref>`, got `{line}`"
+        )));
+    };
+    let parse = |hex: &str| {
+        ObjectId::from_hex(hex.as_bytes())
+            .map_err(|_| AppError::usage(format!("pre-receive: `{hex}` is not an object id")))
+    };
+    Ok((parse(old)?, parse(new)?, refname.to_string()))
 }
 
 /// What a ref update's commits came to: how many, and the failures (a push has few).
@@ -441,4 +458,32 @@ fn ssh_time(unix: i64) -> String {
     chrono::DateTime::from_timestamp(unix, 0)
         .map(|t| t.format("%Y%m%d%H%M%SZ").to_string())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn update_lines_are_three_fields_with_object_ids() {
+        let a = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+        let (old, new, refname) =
+            update_line(&format!("{a}\t{} refs/heads/main", "0".repeat(40))).expect("a valid line");
+        assert_eq!((old.to_string().as_str(), new.is_null()), (a, true));
+        assert_eq!(refname, "refs/heads/main");
+        assert!(update_line(&format!("{a} {a}")).is_err());
+        assert!(update_line(&format!("{a} {a} refs/heads/x y")).is_err());
+        let e = update_line(&format!("{a} XYZ refs/heads/x")).unwrap_err();
+        assert_eq!(e.message, "pre-receive: `XYZ` is not an object id");
+    }
+
+    #[test]
+    fn range_arguments_split_as_git_reads_them() {
+        assert_eq!(range_specs("a..b").unwrap(), ("b", Some("a")));
+        assert_eq!(range_specs("..b").unwrap(), ("b", Some("HEAD")));
+        assert_eq!(range_specs("a..").unwrap(), ("HEAD", Some("a")));
+        assert_eq!(range_specs("main").unwrap(), ("main", None));
+        assert_eq!(range_specs("a..b..c").unwrap(), ("b..c", Some("a")));
+        assert!(range_specs("a...b").is_err());
+    }
 }

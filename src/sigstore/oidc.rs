@@ -17,17 +17,19 @@ use super::sign::{SignError, SignSettings};
 use crate::secret::Secret;
 
 /// How long a person has to finish logging in.
-const LOGIN_WAIT: Duration = Duration::from_secs(300);
+pub const LOGIN_WAIT: Duration = Duration::from_secs(300);
 
+/// The issuer's discovery document, as far as the logins use it.
 #[derive(Deserialize)]
-struct Discovery {
+pub struct Discovery {
     authorization_endpoint: Option<String>,
     token_endpoint: String,
     device_authorization_endpoint: Option<String>,
 }
 
+/// The token endpoint's answer: a token, or why not.
 #[derive(Deserialize)]
-struct TokenAnswer {
+pub struct TokenAnswer {
     id_token: Option<String>,
     error: Option<String>,
     error_description: Option<String>,
@@ -65,8 +67,14 @@ async fn discover(settings: &SignSettings, http: &reqwest::Client) -> Result<Dis
     // Read whole first, so that a timeout while reading is told apart from a document
     // that is not OIDC's.
     let body = answer.bytes().await.map_err(failed)?;
-    serde_json::from_slice(&body)
-        .map_err(|_| oidc_error(settings, "the discovery document is not OIDC's"))
+    discovery_document(&body)
+        .ok_or_else(|| oidc_error(settings, "the discovery document is not OIDC's"))
+}
+
+/// The issuer's discovery document, if it is one. Public for the fuzz target
+/// `oidc_answers` (`crate::fuzzing`), as are the other answers' readers.
+pub fn discovery_document(body: &[u8]) -> Option<Discovery> {
+    serde_json::from_slice(body).ok()
 }
 
 /// Logs in interactively: the browser flow, unless `gitseal.tokenProvider` is `device`
@@ -212,28 +220,15 @@ fn receive_code(listener: &TcpListener, state: &str) -> Result<Secret, String> {
         reader
             .read_line(&mut request_line)
             .map_err(|e| e.to_string())?;
-        let target = request_line.split_whitespace().nth(1).unwrap_or("");
-        let Ok(url) = reqwest::Url::parse(&format!("http://localhost{target}")) else {
-            continue;
-        };
-        if url.path() != "/auth/callback" {
-            let _ = (&stream).write_all(
-                b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            );
-            continue;
-        }
-        let param = |name: &str| {
-            url.query_pairs()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.into_owned())
-        };
-        let (page, outcome) = match (param("code"), param("state"), param("error")) {
-            (Some(code), Some(got), None) if got == state => (PAGE_DONE, Ok(Secret::new(code))),
-            (_, _, Some(error)) => (PAGE_FAILED, Err(format!("the login failed: {error}"))),
-            _ => (
-                PAGE_FAILED,
-                Err("the redirect does not carry this login's state".to_string()),
-            ),
+        let (page, outcome) = match redirect(&request_line, state) {
+            Redirect::Unreadable => continue,
+            Redirect::OtherPath => {
+                let _ = (&stream).write_all(
+                    b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+                continue;
+            }
+            Redirect::Login(page, outcome) => (page, outcome),
         };
         let response = format!(
             "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
@@ -244,11 +239,49 @@ fn receive_code(listener: &TcpListener, state: &str) -> Result<Secret, String> {
     }
 }
 
+/// What a request to the loopback port is.
+pub enum Redirect {
+    /// Not a request for a URL: dropped unanswered.
+    Unreadable,
+    /// Another path (a browser asks for `/favicon.ico`): answered 404.
+    OtherPath,
+    /// The login's redirect: the page to answer with, and the code or why there is none.
+    Login(&'static str, Result<Secret, String>),
+}
+
+/// Reads the request line of a connection to the loopback port (`GET /auth/callback?code=
+/// ...&state=... HTTP/1.1`), which any local process can send. Public for the fuzz target
+/// `oidc_redirect` (`crate::fuzzing`).
+pub fn redirect(request_line: &str, state: &str) -> Redirect {
+    let target = request_line.split_whitespace().nth(1).unwrap_or("");
+    let Ok(url) = reqwest::Url::parse(&format!("http://localhost{target}")) else {
+        return Redirect::Unreadable;
+    };
+    if url.path() != "/auth/callback" {
+        return Redirect::OtherPath;
+    }
+    let param = |name: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    let (page, outcome) = match (param("code"), param("state"), param("error")) {
+        (Some(code), Some(got), None) if got == state => (PAGE_DONE, Ok(Secret::new(code))),
+        (_, _, Some(error)) => (PAGE_FAILED, Err(format!("the login failed: {error}"))),
+        _ => (
+            PAGE_FAILED,
+            Err("the redirect does not carry this login's state".to_string()),
+        ),
+    };
+    Redirect::Login(page, outcome)
+}
+
 const PAGE_DONE: &str = "<!doctype html><title>gitseal</title><p>Logged in. You can close this page and return to the terminal.</p>";
 const PAGE_FAILED: &str = "<!doctype html><title>gitseal</title><p>The login failed. Return to the terminal to see why.</p>";
 
+/// The device authorization endpoint's answer (RFC 8628 section 3.2).
 #[derive(Deserialize)]
-struct DeviceAnswer {
+pub struct DeviceAnswer {
     device_code: String,
     user_code: String,
     verification_uri: Option<String>,
@@ -296,8 +329,7 @@ fn device(
                     super::http_failure(&e, settings.timeout)
                 )
             })?;
-            serde_json::from_slice(&body)
-                .map_err(|_| "the device authorization answer is not RFC 8628's".to_string())
+            device_answer(&body)
         })
         .map_err(|e| oidc_error(settings, e))?;
     let visit = started
@@ -309,9 +341,8 @@ fn device(
         "To sign, visit {visit} on any device and enter the code {}",
         started.user_code
     ));
-    let mut interval = Duration::from_secs(started.interval.unwrap_or(5).max(1));
-    let deadline =
-        Instant::now() + Duration::from_secs(started.expires_in.unwrap_or(600)).min(LOGIN_WAIT);
+    let (mut interval, window) = poll_schedule(&started);
+    let deadline = Instant::now() + window;
     loop {
         std::thread::sleep(interval);
         let form = [
@@ -327,7 +358,7 @@ fn device(
         }
         match answer.error.as_deref() {
             Some("authorization_pending") => {}
-            Some("slow_down") => interval += Duration::from_secs(5),
+            Some("slow_down") => interval = slowed_down(interval),
             Some(other) => {
                 return Err(oidc_error(
                     settings,
@@ -350,6 +381,40 @@ fn device(
     }
 }
 
+/// How often to poll the token endpoint, and for how long, by the device answer (RFC 8628:
+/// the interval defaults to 5 s). Neither is ever longer than the login window: the issuer
+/// chooses the interval, and one of years (fuzz target `oidc_answers`) left the signing
+/// command asleep instead of failing when the window closed.
+pub fn poll_schedule(answer: &DeviceAnswer) -> (Duration, Duration) {
+    let interval = Duration::from_secs(answer.interval.unwrap_or(5).clamp(1, LOGIN_WAIT.as_secs()));
+    let window = Duration::from_secs(answer.expires_in.unwrap_or(600)).min(LOGIN_WAIT);
+    (interval, window)
+}
+
+/// The interval after a `slow_down` answer (RFC 8628 section 3.5: 5 s more), within the
+/// login window (unbounded, a huge interval overflowed `Duration` and panicked).
+pub fn slowed_down(interval: Duration) -> Duration {
+    interval
+        .saturating_add(Duration::from_secs(5))
+        .min(LOGIN_WAIT)
+}
+
+/// The device authorization endpoint's answer, if it is RFC 8628's.
+pub fn device_answer(body: &[u8]) -> Result<DeviceAnswer, String> {
+    serde_json::from_slice(body)
+        .map_err(|_| "the device authorization answer is not RFC 8628's".to_string())
+}
+
+/// The token endpoint's answer (HTTP `status`, for the error), whatever its status.
+pub fn token_answer(status: u16, body: &[u8]) -> Result<TokenAnswer, String> {
+    match serde_json::from_slice::<TokenAnswer>(body) {
+        Ok(token) => Ok(token),
+        Err(_) => Err(format!(
+            "the token endpoint answered HTTP {status} without JSON"
+        )),
+    }
+}
+
 async fn token_request(
     http: &reqwest::Client,
     endpoint: &str,
@@ -366,11 +431,38 @@ async fn token_request(
         .map_err(failed)?;
     let status = answer.status();
     let body = answer.bytes().await.map_err(failed)?;
-    match serde_json::from_slice::<TokenAnswer>(&body) {
-        Ok(token) => Ok(token),
-        Err(_) => Err(format!(
-            "the token endpoint answered HTTP {} without JSON",
-            status.as_u16()
-        )),
+    token_answer(status.as_u16(), &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn device(json: &str) -> DeviceAnswer {
+        device_answer(json.as_bytes()).expect("a device answer")
+    }
+
+    /// fuzz/regressions/oidc_answers/: an issuer's interval never makes the login wait
+    /// past its window, and `slow_down` neither overflows nor grows past it.
+    #[test]
+    fn the_issuers_polling_interval_is_bounded_by_the_login_window() {
+        let (interval, window) = poll_schedule(&device(
+            r#"{"device_code":"d","user_code":"u","interval":100000}"#,
+        ));
+        assert_eq!((interval, window), (LOGIN_WAIT, Duration::from_secs(300)));
+        let huge = device(r#"{"device_code":"d","user_code":"u","interval":18446744073709551615}"#);
+        let (interval, _) = poll_schedule(&huge);
+        assert_eq!(slowed_down(interval), LOGIN_WAIT);
+        assert_eq!(slowed_down(Duration::MAX), LOGIN_WAIT);
+        let (interval, window) = poll_schedule(&device(r#"{"device_code":"d","user_code":"u"}"#));
+        assert_eq!(
+            (interval, window),
+            (Duration::from_secs(5), Duration::from_secs(300))
+        );
+        assert_eq!(slowed_down(interval), Duration::from_secs(10));
+        let (interval, _) = poll_schedule(&device(
+            r#"{"device_code":"d","user_code":"u","interval":0}"#,
+        ));
+        assert_eq!(interval, Duration::from_secs(1));
     }
 }

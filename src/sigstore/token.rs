@@ -68,7 +68,8 @@ pub fn interactive(
 }
 
 /// A JWT as the Sigstore crates read it; its claims are untrusted (Fulcio checks it).
-fn parse(raw: &Secret) -> Result<IdentityToken, SignError> {
+/// Public for the fuzz target `oidc_token` (`crate::fuzzing`).
+pub fn parse(raw: &Secret) -> Result<IdentityToken, SignError> {
     let token = IdentityToken::from_jwt(raw.expose())
         .map_err(|_| SignError::Token("oidc: the identity token is not a JWT".into()))?;
     if token.is_expired() {

@@ -19,7 +19,8 @@ use std::collections::HashMap;
 use std::io::{BufRead, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-const HEADER: &str = concat!("gitseal-verdicts ", env!("CARGO_PKG_VERSION"));
+/// The file's first line: a file another version wrote is not read.
+pub(crate) const HEADER: &str = concat!("gitseal-verdicts ", env!("CARGO_PKG_VERSION"));
 
 /// The verdict file of one repository, or none (`--no-cache`).
 pub struct VerdictCache {
@@ -51,51 +52,17 @@ impl VerdictCache {
     /// The cached verdicts of the commits of `range`. Damaged lines (a write cut short)
     /// are skipped; if the file cannot be read, the rest counts as not cached.
     pub fn lookup(&self, range: &Range) -> Known {
-        let mut known = Known::default();
         let Some(path) = self
             .path
             .as_ref()
             .filter(|_| !self.stale && !range.is_empty())
         else {
-            return known;
+            return Known::default();
         };
-        let index = range.index_by_id();
         let Ok(file) = std::fs::File::open(path) else {
-            return known;
+            return Known::default();
         };
-        let mut lines = std::io::BufReader::with_capacity(1 << 16, file);
-        let mut line = Vec::new();
-        let mut header = true;
-        loop {
-            line.clear();
-            if !matches!(lines.read_until(b'\n', &mut line), Ok(n) if n > 0) {
-                break;
-            }
-            // Only whole lines: one without its newline may have been cut short.
-            if line.pop() != Some(b'\n') {
-                break;
-            }
-            if header {
-                if line != HEADER.as_bytes() {
-                    return known;
-                }
-                header = false;
-                continue;
-            }
-            // Most lines are other commits': only the id is parsed for those.
-            let Some(at) = line
-                .split(|b| *b == b'\t')
-                .next()
-                .and_then(|hex| ObjectId::from_hex(hex).ok())
-                .and_then(|id| index.find(&id))
-            else {
-                continue;
-            };
-            if let Some((_, verdict)) = std::str::from_utf8(&line).ok().and_then(parse_line) {
-                known.insert(at, index.len(), verdict);
-            }
-        }
-        known
+        read_known(std::io::BufReader::with_capacity(1 << 16, file), range)
     }
 
     /// Appends verdicts to the file (one write, whole lines), starting the file afresh when
@@ -140,6 +107,46 @@ impl VerdictCache {
         // One write of whole lines: O_APPEND keeps concurrent runs' lines apart.
         file.write_all(text.as_bytes())
     }
+}
+
+/// The verdicts of `range`'s commits in a verdict file read from `lines` (header first).
+/// Public for the fuzz target `verdict_cache` (`crate::fuzzing`): the file is gitseal's own,
+/// but a crash or another program may have left anything in it.
+pub fn read_known(mut lines: impl BufRead, range: &Range) -> Known {
+    let mut known = Known::default();
+    let index = range.index_by_id();
+    let mut line = Vec::new();
+    let mut header = true;
+    loop {
+        line.clear();
+        if !matches!(lines.read_until(b'\n', &mut line), Ok(n) if n > 0) {
+            break;
+        }
+        // Only whole lines: one without its newline may have been cut short.
+        if line.pop() != Some(b'\n') {
+            break;
+        }
+        if header {
+            if line != HEADER.as_bytes() {
+                return known;
+            }
+            header = false;
+            continue;
+        }
+        // Most lines are other commits': only the id is parsed for those.
+        let Some(at) = line
+            .split(|b| *b == b'\t')
+            .next()
+            .and_then(|hex| ObjectId::from_hex(hex).ok())
+            .and_then(|id| index.find(&id))
+        else {
+            continue;
+        };
+        if let Some((_, verdict)) = std::str::from_utf8(&line).ok().and_then(parse_line) {
+            known.insert(at, index.len(), verdict);
+        }
+    }
+    known
 }
 
 /// The first line of the file, if it can be read.
@@ -256,7 +263,8 @@ impl Known {
     }
 }
 
-fn format_line(id: &ObjectId, verdict: &Verdict) -> String {
+/// One line of the file (without its newline). Public for the fuzz target `verdict_cache`.
+pub fn format_line(id: &ObjectId, verdict: &Verdict) -> String {
     let (state, detail) = match &verdict.outcome {
         Ok(_) => ("ok".to_string(), String::new()),
         Err(failure) => (
@@ -274,7 +282,9 @@ fn format_line(id: &ObjectId, verdict: &Verdict) -> String {
     )
 }
 
-fn parse_line(line: &str) -> Option<(ObjectId, Verdict)> {
+/// A line of the file (without its newline), if it is whole and known. Public for the fuzz
+/// target `verdict_cache`.
+pub fn parse_line(line: &str) -> Option<(ObjectId, Verdict)> {
     let mut fields = line.split('\t');
     let id = ObjectId::from_hex(fields.next()?.as_bytes()).ok()?;
     let format = match fields.next()? {
