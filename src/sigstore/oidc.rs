@@ -194,6 +194,10 @@ fn open_browser(settings: &SignSettings, url: &str) -> bool {
     })
 }
 
+/// The most of a loopback connection's request line that is read (the authorization code
+/// and state are a few hundred bytes).
+const MAX_REQUEST_LINE: u64 = 16 * 1024;
+
 /// Waits for the one redirect to the loopback port; answers it with a page telling the
 /// person to go back to the terminal.
 fn receive_code(listener: &TcpListener, state: &str) -> Result<Secret, String> {
@@ -215,11 +219,14 @@ fn receive_code(listener: &TcpListener, state: &str) -> Result<Secret, String> {
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
             .map_err(|e| e.to_string())?;
-        let mut reader = BufReader::new(&stream);
+        // Any local process can connect: a request line is read only so far (a browser's
+        // is well under this), and one that cannot be read is dropped, not fatal, so a
+        // stray connection cannot end the person's login.
+        let mut reader = BufReader::new(std::io::Read::take(&stream, MAX_REQUEST_LINE));
         let mut request_line = String::new();
-        reader
-            .read_line(&mut request_line)
-            .map_err(|e| e.to_string())?;
+        if reader.read_line(&mut request_line).is_err() {
+            continue;
+        }
         let (page, outcome) = match redirect(&request_line, state) {
             Redirect::Unreadable => continue,
             Redirect::OtherPath => {
@@ -437,6 +444,37 @@ async fn token_request(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A local process that connects first and sends bytes that are not a request line
+    /// (invalid UTF-8, far too long) neither ends the login nor makes it read without
+    /// bound; the browser's redirect after it still gives the code.
+    #[test]
+    fn stray_connections_to_the_loopback_port_do_not_end_the_login() {
+        use std::io::{Read, Write};
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let client = std::thread::spawn(move || {
+            let connect = || std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+            let mut garbage = connect();
+            let _ = garbage.write_all(&[0xff, 0xfe, 0x00, b'\n']);
+            drop(garbage);
+            let mut flood = connect();
+            // More than the limit, with no line end: the reader stops at the limit.
+            let _ = flood.write_all(&vec![b'A'; 64 * 1024]);
+            drop(flood);
+            let mut browser = connect();
+            browser
+                .write_all(b"GET /auth/callback?code=the-code&state=s1 HTTP/1.1\r\n\r\n")
+                .expect("request");
+            let mut page = String::new();
+            let _ = browser.read_to_string(&mut page);
+            page
+        });
+        let code = receive_code(&listener, "s1").expect("the code");
+        assert_eq!(code.expose(), "the-code");
+        let page = client.join().expect("client");
+        assert!(page.starts_with("HTTP/1.1 200 OK"), "{page}");
+    }
 
     fn device(json: &str) -> DeviceAnswer {
         device_answer(json.as_bytes()).expect("a device answer")
