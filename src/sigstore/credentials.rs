@@ -98,7 +98,8 @@ pub fn choose(choice: StoreChoice) {
     CHOSEN.store(code, Ordering::Relaxed);
 }
 
-fn chosen() -> StoreChoice {
+/// This process's [`StoreChoice`].
+pub fn chosen() -> StoreChoice {
     match CHOSEN.load(Ordering::Relaxed) {
         1 => StoreChoice::Keyring,
         2 => StoreChoice::File,

@@ -538,9 +538,14 @@ fn credential(
     if let Some(file) = &cache_file
         && let Err(e) = credentials::store(file, &credential)
     {
+        // With `credentialStore=keyring` the file is not involved: name the keyring.
+        let place = if credentials::chosen() == credentials::StoreChoice::Keyring {
+            "the OS keyring".to_string()
+        } else {
+            file.display().to_string()
+        };
         notes(&format!(
-            "could not cache the certificate in {}: {}",
-            file.display(),
+            "could not cache the certificate in {place}: {}",
             crate::error::io_reason(&e)
         ));
     }
