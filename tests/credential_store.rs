@@ -6,9 +6,8 @@
 //! kernel keyring works here nothing is written to disk; when it does not, the file is
 //! owner-only in an owner-only directory. Each test says on stderr which branch ran.
 
-use crate::support::sigstore_servers::{self, Running};
-use crate::support::sigstore_stack::{Identity, Stack};
-use crate::support::{GITSEAL, Repo, Run, TestEnv, run};
+use crate::support::sigstore_world;
+use crate::support::{Run, run};
 use sha2::{Digest, Sha256};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -16,17 +15,15 @@ use std::path::{Path, PathBuf};
 /// The issuer interactive logins would use: the public instance's, not configured here.
 const SETTINGS_ISSUER: &str = "https://oauth2.sigstore.dev/auth";
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
+/// A repository signing through the hermetic services (support/sigstore_world.rs), with
+/// `gitseal.credentialStore` as a test asks.
+struct World(sigstore_world::World);
 
-struct World {
-    env: TestEnv,
-    services: Running,
-    dir: PathBuf,
+impl std::ops::Deref for World {
+    type Target = sigstore_world::World;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 /// Where `gitseal login` said the credential is.
@@ -39,63 +36,13 @@ enum Kept {
 
 impl World {
     fn new(store: Option<&str>) -> World {
-        let env = TestEnv::new();
-        let services = sigstore_servers::start(Stack::new());
-        let root = env.write("trusted_root.json", services.trusted_root());
-        let dir = env.path("repo");
-        std::fs::create_dir_all(&dir).expect("repo dir");
-        let world = World { env, services, dir };
-        world.git(&["init", "-q", "-b", "main"]);
-        let mut config = vec![
-            ("user.name", "Alice".to_string()),
-            ("user.email", "alice@example.org".to_string()),
-            ("gpg.format", "x509".to_string()),
-            ("gpg.x509.program", GITSEAL.to_string()),
-            ("commit.gpgSign", "true".to_string()),
-            ("gitseal.trustedRoot", root.display().to_string()),
-            ("gitseal.fulcio", world.services.fulcio_url()),
-            ("gitseal.rekor", world.services.rekor_url()),
-            ("gitseal.timeout", "3".to_string()),
-        ];
-        if let Some(store) = store {
-            config.push(("gitseal.credentialStore", store.to_string()));
-        }
-        for (key, value) in config {
-            world.git(&["config", key, &value]);
-        }
-        world
-    }
-
-    fn git(&self, args: &[&str]) -> String {
-        Repo {
-            env: &self.env,
-            dir: self.dir.clone(),
-            program: crate::support::Program::Gitseal,
-        }
-        .git_out(args)
-    }
-
-    /// A commit at the current time (fresh certificates and log entries), `env` added.
-    fn commit(&self, env: &[(&str, &str)], message: &str) -> Run {
-        std::fs::write(self.dir.join("file.txt"), format!("{message}\n")).expect("write");
-        self.git(&["add", "file.txt"]);
-        let mut cmd = self.env.git(&self.dir);
-        cmd.env_remove("GIT_AUTHOR_DATE")
-            .env_remove("GIT_COMMITTER_DATE");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        run(cmd.args(["commit", "-q", "-m", message]))
-    }
-
-    fn token(&self) -> String {
-        self.services.token(
-            &Identity {
-                email: "alice@example.org".into(),
-                issuer: "https://issuer.gitseal.test".into(),
-            },
-            now() + 300,
-        )
+        let store = store.map(str::to_string);
+        World(sigstore_world::World::new(|_| {
+            store
+                .into_iter()
+                .map(|store| ("gitseal.credentialStore", store))
+                .collect()
+        }))
     }
 
     fn gitseal(&self, env: &[(&str, &str)], args: &[&str]) -> Run {

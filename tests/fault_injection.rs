@@ -9,9 +9,10 @@
 //! built-in root.
 
 use crate::support::faulty::{Faulty, Mode};
-use crate::support::sigstore_servers::{self, Running};
-use crate::support::sigstore_stack::{Identity, Stack};
-use crate::support::{GITSEAL, Run, TestEnv, run};
+use crate::support::sigstore_servers;
+use crate::support::sigstore_stack::Stack;
+use crate::support::sigstore_world;
+use crate::support::{Run, TestEnv, run};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -23,15 +24,6 @@ const TIMEOUT: u64 = 2;
 /// services, and a loaded machine. Generous on purpose: the point is that a run ends,
 /// not how fast; an unbounded one (a drip never ends) takes minutes.
 const MARGIN: Duration = Duration::from_secs(6);
-
-const ISSUER: &str = "https://issuer.gitseal.test";
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
 
 /// The services a fault can stand in for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,73 +56,37 @@ fn cause(service: Service, mode: Mode) -> &'static str {
     }
 }
 
-/// A repository set up for keyless signing against the hermetic services.
-struct World {
-    env: TestEnv,
-    services: Running,
-    dir: PathBuf,
+/// A repository set up for keyless signing against the hermetic services
+/// (support/sigstore_world.rs), with one unsigned commit, so that "no commit written"
+/// compares two commit ids; commits and logins here are timed.
+struct World(sigstore_world::World);
+
+impl std::ops::Deref for World {
+    type Target = sigstore_world::World;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 impl World {
     fn new() -> World {
-        let env = TestEnv::new();
-        let services = sigstore_servers::start(Stack::new());
-        let root = env.write("trusted_root.json", services.trusted_root());
-        let dir = env.path("repo");
-        std::fs::create_dir_all(&dir).expect("repo dir");
-        let world = World { env, services, dir };
-        world.git(&["init", "-q", "-b", "main"]);
-        for (key, value) in [
-            ("user.name", "Alice".to_string()),
-            ("user.email", "alice@example.org".to_string()),
-            ("gpg.format", "x509".to_string()),
-            ("gpg.x509.program", GITSEAL.to_string()),
-            ("commit.gpgSign", "true".to_string()),
-            ("gitseal.trustedRoot", root.display().to_string()),
-            ("gitseal.fulcio", world.services.fulcio_url()),
-            ("gitseal.rekor", world.services.rekor_url()),
-            ("gitseal.issuer", world.services.issuer_url()),
-            ("gitseal.timeout", TIMEOUT.to_string()),
-        ] {
-            world.git(&["config", key, &value]);
-        }
-        // One unsigned commit, so that "no commit written" compares two commit ids.
+        let world = World(sigstore_world::World::new(|services| {
+            vec![
+                ("gitseal.issuer", services.issuer_url()),
+                ("gitseal.timeout", TIMEOUT.to_string()),
+            ]
+        }));
         std::fs::write(world.dir.join("file.txt"), "base\n").expect("write");
         world.git(&["add", "file.txt"]);
         world.git(&["commit", "-q", "--no-gpg-sign", "-m", "base"]);
         world
     }
 
-    fn git(&self, args: &[&str]) -> String {
-        let r = run(self.env.git(&self.dir).args(args));
-        assert_eq!(r.code, 0, "git {args:?}: {}", r.describe());
-        r.stdout().trim_end().to_string()
-    }
-
-    fn token(&self) -> String {
-        let alice = Identity {
-            email: "alice@example.org".into(),
-            issuer: ISSUER.into(),
-        };
-        self.services.token(&alice, now() + 300)
-    }
-
-    fn head(&self) -> String {
-        self.git(&["rev-parse", "HEAD"])
-    }
-
     /// `git commit -S` with the real clock (fresh certificates) and `env` added, timed.
     fn commit(&self, env: &[(&str, &str)], message: &str) -> (Run, Duration) {
-        std::fs::write(self.dir.join("file.txt"), format!("{message}\n")).expect("write");
-        self.git(&["add", "file.txt"]);
-        let mut cmd: Command = self.env.git(&self.dir);
-        cmd.env_remove("GIT_AUTHOR_DATE")
-            .env_remove("GIT_COMMITTER_DATE")
-            .args(["commit", "-q", "-m", message]);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        timed(&mut cmd)
+        let started = Instant::now();
+        let done = self.0.commit(env, message);
+        (done, started.elapsed())
     }
 
     /// `gitseal login`, timed.

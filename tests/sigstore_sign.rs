@@ -3,103 +3,21 @@
 //! gpg.x509.program, verified by git, gitseal and openssl; the credential cache; and every
 //! way a service or a token can fail, each one error line naming the service, no commit.
 
-use crate::support::sigstore_servers::{self, Fault, Running};
-use crate::support::sigstore_stack::{Identity, Stack};
-use crate::support::{GITSEAL, Repo, TestEnv, require, run};
+use crate::support::sigstore_servers::Fault;
+use crate::support::sigstore_stack::Stack;
+use crate::support::sigstore_world::{ISSUER, World, alice, now};
+use crate::support::{require, run};
 use std::process::Command;
 
-const ISSUER: &str = "https://issuer.gitseal.test";
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
-fn alice() -> Identity {
-    Identity {
-        email: "alice@example.org".into(),
-        issuer: ISSUER.into(),
-    }
-}
-
-struct World {
-    env: TestEnv,
-    services: Running,
-    dir: std::path::PathBuf,
-}
-
-impl World {
-    fn new() -> World {
-        let env = TestEnv::new();
-        let services = sigstore_servers::start(Stack::new());
-        let root = env.write("trusted_root.json", services.trusted_root());
-        let dir = env.path("repo");
-        std::fs::create_dir_all(&dir).expect("repo dir");
-        let world = World { env, services, dir };
-        world.git(&["init", "-q", "-b", "main"]);
-        for (key, value) in [
-            ("user.name", "Alice".to_string()),
-            ("user.email", "alice@example.org".to_string()),
-            ("gpg.format", "x509".to_string()),
-            ("gpg.x509.program", GITSEAL.to_string()),
-            ("commit.gpgSign", "true".to_string()),
-            ("gitseal.trustedRoot", root.display().to_string()),
-            ("gitseal.fulcio", world.services.fulcio_url()),
-            ("gitseal.rekor", world.services.rekor_url()),
-            ("gitseal.timeout", "3".to_string()),
-            // These tests read the cache file; tests/credential_store.rs covers the keyring.
-            ("gitseal.credentialStore", "file".to_string()),
-        ] {
-            world.git(&["config", key, &value]);
-        }
-        world
-    }
-
-    fn repo(&self) -> Repo<'_> {
-        Repo {
-            env: &self.env,
-            dir: self.dir.clone(),
-            program: crate::support::Program::Gitseal,
-        }
-    }
-
-    fn git(&self, args: &[&str]) -> String {
-        self.repo().git_out(args)
-    }
-
-    /// git with the current (real) time, so that certificates and log entries are fresh,
-    /// and `env` added.
-    fn git_env(&self, env: &[(&str, &str)], args: &[&str]) -> crate::support::Run {
-        let mut cmd: Command = self.env.git(&self.dir);
-        cmd.env_remove("GIT_AUTHOR_DATE")
-            .env_remove("GIT_COMMITTER_DATE");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        run(cmd.args(args))
-    }
-
-    fn token(&self) -> String {
-        self.services.token(&alice(), now() + 300)
-    }
-
-    fn commit(&self, env: &[(&str, &str)], message: &str) -> crate::support::Run {
-        std::fs::write(self.dir.join("file.txt"), format!("{message}\n")).expect("write");
-        self.git(&["add", "file.txt"]);
-        self.git_env(env, &["commit", "-q", "-m", message])
-    }
-
-    fn head(&self) -> Option<String> {
-        let r = self.repo().git(&["rev-parse", "-q", "--verify", "HEAD"]);
-        (r.code == 0).then(|| r.stdout().trim().to_string())
-    }
+/// The world these tests sign in: the cache in its file (tests/credential_store.rs
+/// covers the keyring), which they read.
+fn world() -> World {
+    World::new(|_| vec![("gitseal.credentialStore", "file".to_string())])
 }
 
 #[test]
 fn commit_and_tag_are_signed_logged_and_verify() {
-    let w = World::new();
+    let w = world();
     let token = w.token();
     // git shows the signing program's messages only when it fails (gitseal writes them
     // to the terminal, as gitsign does; there is none here).
@@ -148,7 +66,7 @@ fn commit_and_tag_are_signed_logged_and_verify() {
 #[test]
 fn openssl_accepts_the_cms_signature() {
     let openssl = require("openssl", "openssl");
-    let w = World::new();
+    let w = world();
     let token = w.token();
     w.commit(&[("SIGSTORE_ID_TOKEN", &token)], "first")
         .success();
@@ -198,7 +116,7 @@ fn openssl_accepts_the_cms_signature() {
 
 #[test]
 fn a_second_commit_within_ten_minutes_asks_fulcio_nothing() {
-    let w = World::new();
+    let w = world();
     let token = w.token();
     w.commit(&[("SIGSTORE_ID_TOKEN", &token)], "first")
         .success();
@@ -236,7 +154,7 @@ fn a_second_commit_within_ten_minutes_asks_fulcio_nothing() {
 
 #[test]
 fn github_actions_credentials_are_used() {
-    let w = World::new();
+    let w = world();
     *w.services.services.actions_token.lock().expect("lock") =
         Some(("request-token".into(), w.token()));
     let url = w.services.actions_url();
@@ -266,7 +184,7 @@ fn github_actions_credentials_are_used() {
 
 #[test]
 fn online_mode_is_found_in_the_log_by_the_commit_id() {
-    let w = World::new();
+    let w = world();
     w.git(&["config", "gitseal.rekorMode", "online"]);
     let token = w.token();
     w.commit(&[("SIGSTORE_ID_TOKEN", &token)], "online")
@@ -331,7 +249,7 @@ type Breakage = Box<dyn Fn(&World)>;
 /// Every failure: git writes no commit, gitseal one error line naming the service.
 #[test]
 fn service_and_token_failures_are_one_line_and_write_nothing() {
-    let w = World::new();
+    let w = world();
     let token = w.token();
     let cases: Vec<(&str, Breakage, &str)> = vec![
         (
@@ -450,7 +368,7 @@ fn browser(w: &World) -> String {
 
 #[test]
 fn the_browser_login_signs_with_pkce_on_a_loopback_redirect() {
-    let w = World::new();
+    let w = world();
     w.git(&["config", "gitseal.issuer", &w.services.issuer_url()]);
     w.git(&["config", "gitseal.tokenProvider", "interactive"]);
     let browser = browser(&w);
@@ -470,7 +388,7 @@ fn the_browser_login_signs_with_pkce_on_a_loopback_redirect() {
 
 #[test]
 fn the_device_login_signs_after_the_person_approves() {
-    let w = World::new();
+    let w = world();
     w.git(&["config", "gitseal.issuer", &w.services.issuer_url()]);
     w.git(&["config", "gitseal.tokenProvider", "device"]);
     w.commit(&[], "by device").success();
@@ -497,7 +415,7 @@ fn the_device_login_signs_after_the_person_approves() {
 
 #[test]
 fn a_signing_config_names_the_services() {
-    let w = World::new();
+    let w = world();
     w.git(&["config", "--unset", "gitseal.fulcio"]);
     w.git(&["config", "--unset", "gitseal.rekor"]);
     let valid = serde_json::json!({"start": "2020-01-01T00:00:00Z"});

@@ -6,111 +6,38 @@
 //! untrusted TSA, garbage, tampered, after the certificate expired) each fail with their
 //! own reason.
 
-use crate::support::sigstore_servers::{self, Fault, Running};
-use crate::support::sigstore_stack::{Identity, Stack, Tsa};
+use crate::support::sigstore_servers::Fault;
+use crate::support::sigstore_stack::{Stack, Tsa};
+use crate::support::sigstore_world::{ISSUER, World, alice, now};
 use crate::support::{COMMIT_TIME, GITSEAL, Repo, TestEnv, commit_with_signature, require, run};
 use base64ct::{Base64, Encoding};
 use der::{Decode, Encode};
 use sha2::{Digest, Sha256};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-const ISSUER: &str = "https://issuer.gitseal.test";
 const T: i64 = 1_700_000_000;
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
-fn alice() -> Identity {
-    Identity {
-        email: "alice@example.org".into(),
-        issuer: ISSUER.into(),
-    }
-}
 
 fn pem(der: &[u8]) -> String {
     der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, der).expect("pem")
 }
 
-/// A repository signing through the hermetic services, the TSA included.
-struct World {
-    env: TestEnv,
-    services: Running,
-    dir: std::path::PathBuf,
+/// A repository signing through the hermetic services, the TSA included, with no
+/// credential cache (every commit asks Fulcio, Rekor and the TSA).
+fn world() -> World {
+    World::new(|services| {
+        vec![
+            ("gitseal.timestampURL", services.tsa_url()),
+            ("gitseal.credentialCache", "false".to_string()),
+        ]
+    })
 }
 
-impl World {
-    fn new() -> World {
-        let env = TestEnv::new();
-        let services = sigstore_servers::start(Stack::new());
-        let root = env.write("trusted_root.json", services.trusted_root());
-        let dir = env.path("repo");
-        std::fs::create_dir_all(&dir).expect("repo dir");
-        let world = World { env, services, dir };
-        world.git(&["init", "-q", "-b", "main"]);
-        for (key, value) in [
-            ("user.name", "Alice".to_string()),
-            ("user.email", "alice@example.org".to_string()),
-            ("gpg.format", "x509".to_string()),
-            ("gpg.x509.program", GITSEAL.to_string()),
-            ("commit.gpgSign", "true".to_string()),
-            ("gitseal.trustedRoot", root.display().to_string()),
-            ("gitseal.fulcio", world.services.fulcio_url()),
-            ("gitseal.rekor", world.services.rekor_url()),
-            ("gitseal.timestampURL", world.services.tsa_url()),
-            ("gitseal.credentialCache", "false".to_string()),
-            ("gitseal.timeout", "3".to_string()),
-        ] {
-            world.git(&["config", key, &value]);
-        }
-        world
-    }
-
-    fn repo(&self) -> Repo<'_> {
-        Repo {
-            env: &self.env,
-            dir: self.dir.clone(),
-            program: crate::support::Program::Gitseal,
-        }
-    }
-
-    fn git(&self, args: &[&str]) -> String {
-        self.repo().git_out(args)
-    }
-
-    /// git with the real clock (fresh certificates and log entries) and `env` added.
-    fn git_env(&self, env: &[(&str, &str)], args: &[&str]) -> crate::support::Run {
-        let mut cmd: Command = self.env.git(&self.dir);
-        cmd.env_remove("GIT_AUTHOR_DATE")
-            .env_remove("GIT_COMMITTER_DATE");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        run(cmd.args(args))
-    }
-
-    fn commit(&self, env: &[(&str, &str)], message: &str) -> crate::support::Run {
-        let token = self.services.token(&alice(), now() + 300);
-        std::fs::write(self.dir.join("file.txt"), format!("{message}\n")).expect("write");
-        self.git(&["add", "file.txt"]);
-        let mut env = env.to_vec();
-        env.push(("SIGSTORE_ID_TOKEN", &token));
-        self.git_env(&env, &["commit", "-q", "-m", message])
-    }
-
-    fn head(&self) -> Option<String> {
-        let r = self.repo().git(&["rev-parse", "-q", "--verify", "HEAD"]);
-        (r.code == 0).then(|| r.stdout().trim().to_string())
-    }
-
-    /// `gitseal verify-commit --format json` for alice, and its one object.
-    fn verify_json(&self, id: &str) -> (i32, serde_json::Value) {
-        verify_json(&self.env, &self.dir, id)
-    }
+/// `git commit -S` with a fresh token for alice and `env` added.
+fn commit(w: &World, env: &[(&str, &str)], message: &str) -> crate::support::Run {
+    let token = w.token();
+    let mut env = env.to_vec();
+    env.push(("SIGSTORE_ID_TOKEN", &token));
+    w.commit(&env, message)
 }
 
 fn verify_json(env: &TestEnv, dir: &std::path::Path, id: &str) -> (i32, serde_json::Value) {
@@ -145,9 +72,9 @@ fn signature_of(repo: &Repo<'_>, id: &str) -> (String, gitseal::sigstore::cms::C
 
 #[test]
 fn a_timestamped_commit_embeds_the_token_and_is_judged_at_the_tsa_time() {
-    let w = World::new();
+    let w = world();
     let before = now();
-    w.commit(&[], "stamped").success();
+    commit(&w, &[], "stamped").success();
     let after = now();
     let id = w.head().expect("a commit");
     assert_eq!(
@@ -181,7 +108,7 @@ fn a_timestamped_commit_embeds_the_token_and_is_judged_at_the_tsa_time() {
         "{text}"
     );
     assert_eq!(w.git(&["log", "-1", "--format=%G?|%GT"]), "G|fully");
-    let (code, object) = w.verify_json(&id);
+    let (code, object) = verify_json(&w.env, &w.dir, &id);
     assert_eq!(code, 0, "{object:#}");
     assert_eq!(object["time_source"], "tsa", "{object:#}");
     let time = object["time"].as_i64().expect("a time");
@@ -262,10 +189,10 @@ fn a_timestamped_commit_embeds_the_token_and_is_judged_at_the_tsa_time() {
 
 #[test]
 fn gitsign_names_are_honoured_and_the_cert_chain_pins_the_tsa() {
-    let w = World::new();
+    let w = world();
     w.git(&["config", "--unset", "gitseal.timestampURL"]);
     // No TSA configured: nothing asked, nothing embedded.
-    w.commit(&[], "plain").success();
+    commit(&w, &[], "plain").success();
     assert_eq!(w.services.tsa_calls(), 0);
     let (_, sig) = signature_of(&w.repo(), "HEAD");
     assert!(sig.timestamps.is_empty());
@@ -289,7 +216,7 @@ fn gitsign_names_are_honoured_and_the_cert_chain_pins_the_tsa() {
         "gitsign.timestampCertChain",
         &own.display().to_string(),
     ]);
-    w.commit(&[], "gitsign keys").success();
+    commit(&w, &[], "gitsign keys").success();
     assert_eq!(w.services.tsa_calls(), 1);
     let (_, sig) = signature_of(&w.repo(), "HEAD");
     assert_eq!(sig.timestamps.len(), 1);
@@ -300,7 +227,8 @@ fn gitsign_names_are_honoured_and_the_cert_chain_pins_the_tsa() {
         .env
         .write("foreign.pem", pem(other.leaf()) + &pem(other.root()));
     let before = w.head();
-    let pinned = w.commit(
+    let pinned = commit(
+        &w,
         &[(
             "GITSEAL_TIMESTAMP_CERT_CHAIN",
             &foreign.display().to_string(),
@@ -314,7 +242,8 @@ fn gitsign_names_are_honoured_and_the_cert_chain_pins_the_tsa() {
         pinned.describe()
     );
     assert_eq!(w.head(), before, "no commit written");
-    let unreachable = w.commit(
+    let unreachable = commit(
+        &w,
         &[
             ("GITSEAL_TIMESTAMP_URL", "http://127.0.0.1:9/tsa"),
             ("GITSIGN_TIMESTAMP_SERVER_URL", &w.services.tsa_url()),
@@ -336,15 +265,15 @@ fn gitsign_names_are_honoured_and_the_cert_chain_pins_the_tsa() {
 /// certificate must have been valid at its time, and that time is the one reported.
 #[test]
 fn online_mode_signatures_carry_a_checked_timestamp() {
-    let w = World::new();
+    let w = world();
     w.git(&["config", "gitseal.rekorMode", "online"]);
-    w.commit(&[], "online").success();
+    commit(&w, &[], "online").success();
     let id = w.head().expect("a commit");
     let (_, sig) = signature_of(&w.repo(), &id);
     assert!(sig.tlog_entry.is_none());
     assert_eq!(sig.timestamps.len(), 1);
     w.git_env(&[], &["verify-commit", &id]).success();
-    let (code, object) = w.verify_json(&id);
+    let (code, object) = verify_json(&w.env, &w.dir, &id);
     assert_eq!(code, 0, "{object:#}");
     assert_eq!(object["time_source"], "tsa", "{object:#}");
     assert!(
@@ -357,7 +286,7 @@ fn online_mode_signatures_carry_a_checked_timestamp() {
 /// (3 s), nothing written to the log, no commit.
 #[test]
 fn tsa_failures_are_one_line_and_write_nothing() {
-    let w = World::new();
+    let w = world();
     let url = w.services.tsa_url();
     let cases: Vec<(&str, Fault, &str)> = vec![
         ("hangs", Fault::Hang, "timed out"),
@@ -384,7 +313,7 @@ fn tsa_failures_are_one_line_and_write_nothing() {
     for (name, fault, cause) in cases {
         w.services.set_tsa(fault);
         let started = Instant::now();
-        let failed = w.commit(&[], name);
+        let failed = commit(&w, &[], name);
         let took = started.elapsed();
         assert_ne!(failed.code, 0, "{name}: {}", failed.describe());
         let lines: Vec<&str> = failed
@@ -411,7 +340,7 @@ fn tsa_failures_are_one_line_and_write_nothing() {
     // A refused connection names it too; then a working TSA signs again.
     w.services.set_tsa(Fault::None);
     w.git(&["config", "gitseal.timestampURL", "http://127.0.0.1:9/tsa"]);
-    let refused = w.commit(&[], "refused");
+    let refused = commit(&w, &[], "refused");
     assert!(
         refused
             .stderr
@@ -420,7 +349,7 @@ fn tsa_failures_are_one_line_and_write_nothing() {
         refused.describe()
     );
     w.git(&["config", "gitseal.timestampURL", &url]);
-    w.commit(&[], "works again").success();
+    commit(&w, &[], "works again").success();
 }
 
 /// Makes a token from the instance's TSA and the signature it is to cover.

@@ -6,6 +6,7 @@
 pub mod faulty;
 pub mod sigstore_servers;
 pub mod sigstore_stack;
+pub mod sigstore_world;
 pub mod sshsig;
 
 use std::collections::HashMap;
