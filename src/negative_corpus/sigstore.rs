@@ -473,3 +473,50 @@ pub(crate) fn corpus() -> Area {
     }
     area
 }
+
+/// What the chain cache of the Sigstore room may skip: the chain and SCT of a certificate
+/// seen before, never the log's proofs or the content binding.
+#[test]
+fn a_certificate_seen_before_skips_only_the_chain() {
+    let trust = root();
+    let (payload, signature) = vector(EMBEDDED);
+    let sig = parse(&signature).expect("parses");
+    let object = Object {
+        payload: &payload,
+        id: None,
+    };
+    let settings = online::Settings::default();
+    assert!(!trust.chain_known(&sig.certificate));
+    assert_eq!(
+        named(verify_parsed(&object, &sig, &trust, &settings).outcome),
+        ACCEPTED
+    );
+    assert!(
+        trust.chain_known(&sig.certificate),
+        "remembered after a full check"
+    );
+    assert_eq!(
+        named(verify_parsed(&object, &sig, &trust, &settings).outcome),
+        ACCEPTED
+    );
+
+    // The log's proofs are still checked for every signature made with it.
+    let mut moved = sig.clone();
+    let mut entry = tlog::decode(moved.tlog_entry.as_deref().expect("entry")).expect("decodes");
+    entry.integrated_time += 60;
+    moved.tlog_entry = Some(entry.encode_to_vec());
+    assert_eq!(
+        named(verify_parsed(&object, &moved, &trust, &settings).outcome),
+        "set"
+    );
+    let mut tampered = payload.clone();
+    tampered[0] ^= 1;
+    let object = Object {
+        payload: &tampered,
+        id: None,
+    };
+    assert_eq!(
+        named(verify_parsed(&object, &sig, &trust, &settings).outcome),
+        "payload-mismatch"
+    );
+}

@@ -22,9 +22,6 @@ pub mod trust;
 pub mod verifier;
 pub mod verify;
 
-#[cfg(test)]
-mod negative_tests;
-
 use crate::signature::FailureKind;
 
 /// What every network call of the room runs on: a one-thread runtime and an HTTP client
