@@ -168,6 +168,73 @@ pub fn bundle_entry(entry: &TransparencyLogEntry, body: &str) -> Value {
     value
 }
 
+/// The same entry as [`bundle_entry`], built as `sigstore-verify`'s type directly (what
+/// verification uses: no base64 and JSON to write and parse back for every signature).
+/// What the bundle's JSON form would refuse to parse is refused here as malformed.
+pub fn typed_entry(
+    entry: &TransparencyLogEntry,
+    body: &str,
+) -> Result<sigstore_types::TransparencyLogEntry, SigstoreError> {
+    use sigstore_types::{
+        CanonicalizedBody, CheckpointData, InclusionPromise, KindVersion, LogId as TypedLogId,
+        LogIndex, LogKeyId, Sha256Hash, SignedTimestamp,
+    };
+    let malformed =
+        |what: &str| SigstoreError::TlogMalformed(format!("as a Sigstore bundle: {what}"));
+    let index = |i: i64| {
+        u64::try_from(i)
+            .ok()
+            .and_then(|i| LogIndex::new(i).ok())
+            .ok_or_else(|| malformed(&format!("log index {i}")))
+    };
+    let hash = |bytes: &[u8]| {
+        <[u8; 32]>::try_from(bytes)
+            .map(Sha256Hash::from)
+            .map_err(|_| malformed(&format!("a hash of {} bytes", bytes.len())))
+    };
+    let key_id = entry.log_id.as_ref().map_or(&[][..], |id| &id.key_id[..]);
+    let mut typed = sigstore_types::TransparencyLogEntry::new(
+        index(entry.log_index)?,
+        TypedLogId::new(LogKeyId::from(key_id)),
+        KindVersion::HashedRekordV001,
+        CanonicalizedBody::from(body.as_bytes()),
+    );
+    // Proto3: a time of 0 is no time (the JSON form reads it so too).
+    if entry.integrated_time != 0 {
+        let time = jiff::Timestamp::from_second(entry.integrated_time)
+            .map_err(|_| malformed(&format!("integrated time {}", entry.integrated_time)))?;
+        typed = typed.with_integrated_time(time);
+    }
+    if let Some(promise) = &entry.inclusion_promise {
+        typed = typed.with_inclusion_promise(InclusionPromise::new(SignedTimestamp::from(
+            &promise.signed_entry_timestamp[..],
+        )));
+    }
+    if let Some(proof) = &entry.inclusion_proof {
+        let hashes = proof
+            .hashes
+            .iter()
+            .map(|h| hash(h))
+            .collect::<Result<Vec<_>, _>>()?;
+        let envelope = proof
+            .checkpoint
+            .as_ref()
+            .map_or("", |c| c.envelope.as_str());
+        let checkpoint =
+            CheckpointData::new(envelope).map_err(|e| malformed(&format!("checkpoint: {e}")))?;
+        let tree_size = u64::try_from(proof.tree_size)
+            .map_err(|_| malformed(&format!("tree size {}", proof.tree_size)))?;
+        typed = typed.with_inclusion_proof(sigstore_types::InclusionProof::new(
+            index(proof.log_index)?,
+            hash(&proof.root_hash)?,
+            tree_size,
+            hashes,
+            checkpoint,
+        ));
+    }
+    Ok(typed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -124,9 +124,7 @@ fn with_embedded_entry(
     trust: &TrustRoot,
     report: &mut Report,
 ) -> Result<(), SigstoreError> {
-    let bundle = bundle_json(sig)?;
-    let bundle = sigstore_types::Bundle::from_json(&bundle.to_string())
-        .map_err(|e| SigstoreError::TlogMalformed(format!("as a Sigstore bundle: {e}")))?;
+    let bundle = bundle(sig)?;
     // A certificate seen before: its chain and SCT hold (timestamps would need the
     // certificate checked at their own times, so signatures with one take the full path).
     let known = sig.timestamps.is_empty() && trust.chain_known(&sig.certificate);
@@ -271,6 +269,47 @@ pub fn bundle_json(sig: &CmsSignature) -> Result<Value, SigstoreError> {
     }))
 }
 
+/// The bundle of [`bundle_json`], built as `sigstore-verify`'s type directly: what every
+/// signature is verified through, so no base64 and JSON are written and parsed back.
+pub fn bundle(sig: &CmsSignature) -> Result<sigstore_types::Bundle, SigstoreError> {
+    use sigstore_types::{
+        Bundle, CertificateContent, DerCertificate, DigestBytes, HashAlgorithm, MediaType,
+        MessageDigest, MessageSignature, Rfc3161Timestamp, SignatureBytes, SignatureContent,
+        TimestampToken, TimestampVerificationData, VerificationMaterial,
+        VerificationMaterialContent,
+    };
+    let mut material = VerificationMaterial::new(VerificationMaterialContent::Certificate(
+        CertificateContent::new(DerCertificate::from(&sig.certificate[..])),
+    ));
+    if let Some(bytes) = &sig.tlog_entry {
+        let entry = tlog::decode(bytes)?;
+        let body = rekor_body(sig)?;
+        material = material.with_tlog_entries(vec![tlog::typed_entry(&entry, &body)?]);
+    }
+    if !sig.timestamps.is_empty() {
+        let responses = sig
+            .timestamps
+            .iter()
+            .map(|t| {
+                timestamp::as_response(t)
+                    .map(|r| Rfc3161Timestamp::new(TimestampToken::from(&r[..])))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        material =
+            material.with_timestamp_verification_data(TimestampVerificationData::new(responses));
+    }
+    let signature = MessageSignature::new(SignatureBytes::from(&sig.signature[..]))
+        .with_message_digest(MessageDigest::new(
+            HashAlgorithm::Sha2256,
+            DigestBytes::from(Sha256::digest(&sig.signed_attrs).as_slice()),
+        ));
+    Ok(Bundle::new(
+        MediaType::Bundle0_3,
+        material,
+        SignatureContent::MessageSignature(signature),
+    ))
+}
+
 /// The hashedrekord body gitsign's offline mode logged for this signature.
 pub fn rekor_body(sig: &CmsSignature) -> Result<String, SigstoreError> {
     let digest = hex(&Sha256::digest(&sig.signed_attrs));
@@ -316,6 +355,27 @@ mod tests {
             id: None,
         };
         verify(&object, &signature, &root, &online::Settings::default())
+    }
+
+    /// The bundle verification is built from in memory is the one the exported JSON
+    /// parses to, for every real signature with an embedded entry.
+    #[test]
+    fn the_typed_bundle_is_the_exported_one() {
+        for name in [
+            "commits/fe1e62346d3c346a343d089e8b4c3fb57716bc94.commit",
+            "commits/f598d1bd63b44e3e0ec90a3c0a6d65fdc15dbb45.commit",
+            "commits/44ed33f7e317e29efa1f0188faa5d2a044fbef76.commit",
+            "commits/dc68e8ce155fe12ab8fd7c55de6ef336ce716ee8.commit",
+            "commits/138f9d7cb3097a5f04192621a186e54f86390df0.tag",
+            "upstream/e2e-offline.commit",
+            "upstream/rekor-oid-commit.txt",
+        ] {
+            let (_, signature) = split(&vector(name));
+            let sig = parse(&signature).expect("parses");
+            let exported = bundle_json(&sig).expect("exports").to_string();
+            let parsed = sigstore_types::Bundle::from_json(&exported).expect("parses back");
+            assert_eq!(bundle(&sig).expect("builds"), parsed, "{name}");
+        }
     }
 
     /// Every vector with an embedded entry verifies fully offline, with its real
