@@ -31,8 +31,9 @@ fn alice_policy() -> String {
     )
 }
 
-/// A repository with gitseal as gpg.x509.program, trusting `stack`.
-fn repo<'a>(env: &'a TestEnv, stack: &Stack) -> Repo<'a> {
+/// A repository with gitseal as gpg.x509.program, trusting `stack`, verifying offline (its
+/// Rekor is a closed port).
+pub fn repo<'a>(env: &'a TestEnv, stack: &Stack) -> Repo<'a> {
     let root = env.write("trusted_root.json", stack.trusted_root());
     let dir = env.path("repo");
     std::fs::create_dir_all(&dir).expect("repo dir");

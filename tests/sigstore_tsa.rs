@@ -9,7 +9,7 @@
 use crate::support::sigstore_servers::Fault;
 use crate::support::sigstore_stack::{Stack, Tsa};
 use crate::support::sigstore_world::{ISSUER, World, alice, now};
-use crate::support::{COMMIT_TIME, GITSEAL, Repo, TestEnv, commit_with_signature, require, run};
+use crate::support::{COMMIT_TIME, Repo, TestEnv, commit_with_signature, require, run};
 use base64ct::{Base64, Encoding};
 use der::{Decode, Encode};
 use sha2::{Digest, Sha256};
@@ -355,28 +355,6 @@ fn tsa_failures_are_one_line_and_write_nothing() {
 /// Makes a token from the instance's TSA and the signature it is to cover.
 type MakeToken<'a> = Box<dyn Fn(&Tsa, &[u8]) -> Vec<u8> + 'a>;
 
-/// A repository trusting `stack`, verifying offline at the fixed commit time.
-fn offline_repo<'a>(env: &'a TestEnv, stack: &Stack) -> Repo<'a> {
-    let root = env.write("trusted_root.json", stack.trusted_root());
-    let dir = env.path("repo");
-    std::fs::create_dir_all(&dir).expect("repo dir");
-    let repo = Repo {
-        env,
-        dir,
-        program: crate::support::Program::Gitseal,
-    };
-    repo.git(&["init", "-q", "-b", "main"]).success();
-    for (key, value) in [
-        ("gpg.format", "x509".to_string()),
-        ("gpg.x509.program", GITSEAL.to_string()),
-        ("gitseal.trustedRoot", root.display().to_string()),
-        ("gitseal.rekor", "http://127.0.0.1:9".to_string()),
-    ] {
-        repo.git(&["config", key, &value]).success();
-    }
-    repo
-}
-
 /// A commit of `message` whose signature `sign` makes over the unsigned object.
 fn signed_commit(repo: &Repo<'_>, message: &str, sign: impl FnOnce(&[u8]) -> String) -> String {
     std::fs::write(repo.dir.join("a.txt"), message).expect("write");
@@ -393,7 +371,7 @@ fn tokens_that_do_not_hold_fail_with_their_own_reason() {
     assert_eq!(COMMIT_TIME, "1700000000 +0000", "the times below assume it");
     let env = TestEnv::new();
     let mut stack = Stack::new();
-    let repo = offline_repo(&env, &stack);
+    let repo = crate::sigstore_stack::repo(&env, &stack);
     let stranger = Tsa::new("gitseal-test-tsa");
 
     // A good token: verified, and the TSA's time (not the log's) is the one reported.
@@ -480,7 +458,7 @@ fn sigstore_python_verifies_an_exported_timestamp() {
         });
     let env = TestEnv::new();
     let mut stack = Stack::new();
-    let repo = offline_repo(&env, &stack);
+    let repo = crate::sigstore_stack::repo(&env, &stack);
     let root: serde_json::Value = serde_json::from_str(&stack.trusted_root()).expect("root");
     let valid = serde_json::json!({"start": "2020-01-01T00:00:00Z"});
     let service = |url: &str| serde_json::json!([{"url": url, "majorApiVersion": 1, "validFor": valid, "operator": "gitseal.test"}]);
