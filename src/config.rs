@@ -466,7 +466,6 @@ impl Settings {
             })
             .transpose()?
             .unwrap_or_default();
-        crate::sigstore::credentials::choose(store);
         let redirect_listen = match self.sigstore_value(
             &["GITSEAL_OIDC_REDIRECT_URL", "GITSIGN_OIDC_REDIRECT_URL"],
             &["gitseal.redirectURL", "gitsign.redirectURL"],
@@ -551,6 +550,7 @@ impl Settings {
             timeout: verify.trust.timeout,
             trust: verify.trust,
             credential_cache,
+            credential_store: store,
             timestamp,
         })
     }

@@ -25,7 +25,11 @@ pub fn login(out: &mut dyn Write) -> Result<Status, AppError> {
         .credential_cache
         .as_ref()
         .map(|dir| credentials::path(dir, &settings.fulcio, &settings.issuer))
-        .and_then(|file| credentials::locate(&file, now, 0).ok().flatten());
+        .and_then(|file| {
+            credentials::locate(settings.credential_store, &file, now, 0)
+                .ok()
+                .flatten()
+        });
     let how = match (&kept, cached) {
         (Some(kept), true) => format!("still cached {kept}"),
         (Some(kept), false) => format!("cached {kept}"),
@@ -50,7 +54,7 @@ pub fn logout(out: &mut dyn Write) -> Result<Status, AppError> {
     // The keyring holds the entry of the configured Fulcio and issuer (keyrings cannot be
     // listed); the directory, every file.
     let file = credentials::path(&dir, &settings.fulcio, &settings.issuer);
-    let in_keyring = credentials::remove(&file);
+    let in_keyring = credentials::remove(settings.credential_store, &file);
     let removed = credentials::remove_all(&dir).map_err(|e| {
         AppError::operational(format!(
             "cannot remove credentials in {}: {}",

@@ -13,7 +13,6 @@
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use base64ct::{Base64, Encoding};
@@ -82,28 +81,6 @@ impl StoreChoice {
             "file" => Some(StoreChoice::File),
             _ => None,
         }
-    }
-}
-
-static CHOSEN: AtomicU8 = AtomicU8::new(0);
-
-/// Sets this process's [`StoreChoice`] (configuration calls it when it reads
-/// `gitseal.credentialStore`; [`load`], [`store`], [`locate`] and [`remove`] follow it).
-pub fn choose(choice: StoreChoice) {
-    let code = match choice {
-        StoreChoice::Auto => 0,
-        StoreChoice::Keyring => 1,
-        StoreChoice::File => 2,
-    };
-    CHOSEN.store(code, Ordering::Relaxed);
-}
-
-/// This process's [`StoreChoice`].
-pub fn chosen() -> StoreChoice {
-    match CHOSEN.load(Ordering::Relaxed) {
-        1 => StoreChoice::Keyring,
-        2 => StoreChoice::File,
-        _ => StoreChoice::Auto,
     }
 }
 
@@ -243,25 +220,35 @@ fn entry(store: &Arc<CredentialStore>, file: &Path) -> Result<Entry, String> {
 
 /// The cached credential, if one is there (in the keyring, or in a file readable by its
 /// owner only), valid for at least `margin` more seconds at `now`.
-pub fn load(file: &Path, now: i64, margin: i64) -> Result<Option<Credential>, String> {
-    Ok(load_in(chosen(), &os_keyring, file, now, margin)?.map(|(credential, _)| credential))
+pub fn load(
+    choice: StoreChoice,
+    file: &Path,
+    now: i64,
+    margin: i64,
+) -> Result<Option<Credential>, String> {
+    Ok(load_in(choice, &os_keyring, file, now, margin)?.map(|(credential, _)| credential))
 }
 
 /// Where the cached credential valid for `margin` more seconds at `now` is kept, if any.
-pub fn locate(file: &Path, now: i64, margin: i64) -> Result<Option<Kept>, String> {
-    Ok(load_in(chosen(), &os_keyring, file, now, margin)?.map(|(_, kept)| kept))
+pub fn locate(
+    choice: StoreChoice,
+    file: &Path,
+    now: i64,
+    margin: i64,
+) -> Result<Option<Kept>, String> {
+    Ok(load_in(choice, &os_keyring, file, now, margin)?.map(|(_, kept)| kept))
 }
 
 /// Stores a credential: in the keyring, else (`auto`, on any error of the keyring) in a new
 /// owner-only file renamed over the old one, so the cache is never half-written.
-pub fn store(file: &Path, credential: &Credential) -> std::io::Result<()> {
-    store_in(chosen(), &os_keyring, file, credential).map(|_| ())
+pub fn store(choice: StoreChoice, file: &Path, credential: &Credential) -> std::io::Result<()> {
+    store_in(choice, &os_keyring, file, credential).map(|_| ())
 }
 
 /// Removes the keyring entry of the credential whose file is `file`; whether there was
 /// one. Nothing with `file`; errors of the keyring only with `keyring`.
-pub fn remove(file: &Path) -> Result<bool, String> {
-    remove_in(chosen(), &os_keyring, file)
+pub fn remove(choice: StoreChoice, file: &Path) -> Result<bool, String> {
+    remove_in(choice, &os_keyring, file)
 }
 
 fn load_in(

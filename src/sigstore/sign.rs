@@ -57,6 +57,8 @@ pub struct SignSettings {
     pub trust: TrustSettings,
     /// Directory of the credential cache; `None` disables it.
     pub credential_cache: Option<PathBuf>,
+    /// `gitseal.credentialStore`: where the cache keeps credentials.
+    pub credential_store: credentials::StoreChoice,
     /// `$BROWSER`: the program the browser login opens its URL with.
     pub browser: Option<String>,
     /// Where the browser login listens for its redirect (`host:port` from
@@ -495,7 +497,7 @@ fn credential(
     if token.is_none()
         && let Some(file) = &cache_file
     {
-        match credentials::load(file, now, 60) {
+        match credentials::load(settings.credential_store, file, now, 60) {
             Ok(Some(credential)) => return Ok((credential, true)),
             Ok(None) => {}
             Err(problem) => notes(&problem),
@@ -536,10 +538,10 @@ fn credential(
         not_after: cert.not_after,
     };
     if let Some(file) = &cache_file
-        && let Err(e) = credentials::store(file, &credential)
+        && let Err(e) = credentials::store(settings.credential_store, file, &credential)
     {
         // With `credentialStore=keyring` the file is not involved: name the keyring.
-        let place = if credentials::chosen() == credentials::StoreChoice::Keyring {
+        let place = if settings.credential_store == credentials::StoreChoice::Keyring {
             "the OS keyring".to_string()
         } else {
             file.display().to_string()
