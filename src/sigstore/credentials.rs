@@ -156,14 +156,10 @@ fn open_os_keyring() -> Result<Arc<CredentialStore>, String> {
     Err(format!("{KEYRING}: none on this system"))
 }
 
-/// Linux: the kernel forgets the entry when the certificate expires (best effort; a
-/// stale entry is ignored when read anyway).
+/// Linux: the kernel forgets the entry when the certificate expires, `not_after` seen
+/// from `now` (best effort; a stale entry is ignored when read anyway).
 #[cfg(target_os = "linux")]
-fn expire(entry: &Entry, not_after: i64) {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+fn expire(entry: &Entry, not_after: i64, now: i64) {
     let seconds = usize::try_from(not_after.saturating_sub(now).max(1)).unwrap_or(1);
     if let Some(cred) = entry
         .as_any()
@@ -175,7 +171,7 @@ fn expire(entry: &Entry, not_after: i64) {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn expire(_: &Entry, _: i64) {}
+fn expire(_: &Entry, _: i64, _: i64) {}
 
 /// A keyring error in one line, without the secret some variants carry.
 fn failed(error: &keyring_core::Error) -> String {
@@ -240,9 +236,15 @@ pub fn locate(
 }
 
 /// Stores a credential: in the keyring, else (`auto`, on any error of the keyring) in a new
-/// owner-only file renamed over the old one, so the cache is never half-written.
-pub fn store(choice: StoreChoice, file: &Path, credential: &Credential) -> std::io::Result<()> {
-    store_in(choice, &os_keyring, file, credential).map(|_| ())
+/// owner-only file renamed over the old one, so the cache is never half-written. A
+/// keyring entry expires with the certificate, counted from `now`.
+pub fn store(
+    choice: StoreChoice,
+    file: &Path,
+    credential: &Credential,
+    now: i64,
+) -> std::io::Result<()> {
+    store_in(choice, &os_keyring, file, credential, now).map(|_| ())
 }
 
 /// Removes the keyring entry of the credential whose file is `file`; whether there was
@@ -368,10 +370,11 @@ fn store_in(
     open: Opener,
     file: &Path,
     credential: &Credential,
+    now: i64,
 ) -> std::io::Result<Kept> {
     let text = encode(credential)?;
     if choice != StoreChoice::File {
-        match store_keyring(open, file, &text, credential.not_after) {
+        match store_keyring(open, file, &text, credential.not_after, now) {
             Ok(()) => {
                 // An older credential of this scope no longer lies on disk.
                 let _ = std::fs::remove_file(file);
@@ -388,11 +391,17 @@ fn store_in(
     Ok(Kept::File(file.to_path_buf()))
 }
 
-fn store_keyring(open: Opener, file: &Path, text: &[u8], not_after: i64) -> Result<(), String> {
+fn store_keyring(
+    open: Opener,
+    file: &Path,
+    text: &[u8],
+    not_after: i64,
+    now: i64,
+) -> Result<(), String> {
     let store = open()?;
     let entry = entry(&store, file)?;
     entry.set_secret(text).map_err(|e| failed(&e))?;
-    expire(&entry, not_after);
+    expire(&entry, not_after, now);
     Ok(())
 }
 
@@ -543,7 +552,7 @@ mod tests {
         let store = mock();
         let open = || Ok(store.clone());
         for choice in [StoreChoice::Auto, StoreChoice::Keyring] {
-            let kept = store_in(choice, &open, &file, &credential(1000)).expect("stored");
+            let kept = store_in(choice, &open, &file, &credential(1000), 900).expect("stored");
             assert_eq!(kept, Kept::Keyring, "{choice:?}");
             assert!(!file.exists(), "{choice:?}: nothing on disk");
             // The entry holds the same JSON the file would, under gitseal/<scope>.
@@ -586,7 +595,8 @@ mod tests {
         let store = mock();
         let open = || Ok(store.clone());
         fail_next(&mock_entry(&store, &file), denied());
-        let kept = store_in(StoreChoice::Auto, &open, &file, &credential(1000)).expect("stored");
+        let kept =
+            store_in(StoreChoice::Auto, &open, &file, &credential(1000), 900).expect("stored");
         assert_eq!(kept, Kept::File(file.clone()));
         let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode(&file), 0o600);
@@ -609,12 +619,13 @@ mod tests {
         // A keyring that cannot be opened at all is one more error of the keyring.
         let closed = || Err::<Arc<CredentialStore>, _>("the kernel keyring: no access".to_string());
         std::fs::remove_file(&file).expect("rm");
-        let kept = store_in(StoreChoice::Auto, &closed, &file, &credential(1000)).expect("stored");
+        let kept =
+            store_in(StoreChoice::Auto, &closed, &file, &credential(1000), 900).expect("stored");
         assert_eq!(kept, Kept::File(file.clone()));
         assert!(!remove_in(StoreChoice::Auto, &closed, &file).expect("auto ignores it"));
 
         // A valid entry in the keyring wins over the file; an expired one does not hide it.
-        store_in(StoreChoice::Keyring, &open, &file, &credential(950)).expect("stored");
+        store_in(StoreChoice::Keyring, &open, &file, &credential(950), 900).expect("stored");
         assert!(
             !file.exists(),
             "the keyring's success removes the older file"
@@ -645,7 +656,7 @@ mod tests {
             &mock_entry(&store, &file),
             keyring_core::Error::BadDataFormat(secret.to_vec(), "bad".into()),
         );
-        let err = store_in(StoreChoice::Keyring, &open, &file, &credential(1000))
+        let err = store_in(StoreChoice::Keyring, &open, &file, &credential(1000), 900)
             .expect_err("the keyring failed");
         let message = err.to_string();
         assert!(message.starts_with(KEYRING), "{message}");
@@ -683,7 +694,8 @@ mod tests {
             opened.set(opened.get() + 1);
             Ok(mock())
         };
-        let kept = store_in(StoreChoice::File, &open, &file, &credential(1000)).expect("stored");
+        let kept =
+            store_in(StoreChoice::File, &open, &file, &credential(1000), 900).expect("stored");
         assert_eq!(kept, Kept::File(file.clone()));
         let (_, kept) = load_in(StoreChoice::File, &open, &file, 900, 30)
             .expect("reads")

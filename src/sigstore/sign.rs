@@ -538,7 +538,7 @@ fn credential(
         not_after: cert.not_after,
     };
     if let Some(file) = &cache_file
-        && let Err(e) = credentials::store(settings.credential_store, file, &credential)
+        && let Err(e) = credentials::store(settings.credential_store, file, &credential, now)
     {
         // With `credentialStore=keyring` the file is not involved: name the keyring.
         let place = if settings.credential_store == credentials::StoreChoice::Keyring {
