@@ -79,6 +79,51 @@ pub(crate) fn request_failure(
     }
 }
 
+/// Why a request of [`exchange`] brought no answer to use.
+pub(crate) enum ExchangeFailure {
+    /// The request failed (refused, timed out, TLS, cut off): in a few words.
+    Transport(String),
+    /// The answer grew past the limit; the HTTP status it came with.
+    TooLarge(reqwest::StatusCode),
+    /// A status that is not success, with the first line of what the service said.
+    Status(String),
+}
+
+/// Sends `request` and reads the whole answer, at most `max_bytes` of it, or says why
+/// not. [`network`]'s client bounds the whole exchange, the answer's body included, by
+/// `timeout`; a slow drip ends there too.
+pub(crate) fn exchange(
+    runtime: &tokio::runtime::Runtime,
+    request: reqwest::RequestBuilder,
+    timeout: std::time::Duration,
+    max_bytes: usize,
+) -> Result<Vec<u8>, ExchangeFailure> {
+    let started = std::time::Instant::now();
+    let transport =
+        |e: reqwest::Error| ExchangeFailure::Transport(request_failure(&e, started, timeout));
+    runtime.block_on(async {
+        let mut response = request.send().await.map_err(transport)?;
+        let status = response.status();
+        let mut answer = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(transport)? {
+            answer.extend_from_slice(&chunk);
+            if answer.len() > max_bytes {
+                return Err(ExchangeFailure::TooLarge(status));
+            }
+        }
+        if !status.is_success() {
+            let text = String::from_utf8_lossy(&answer[..answer.len().min(300)]);
+            let text = one_line(&text);
+            return Err(ExchangeFailure::Status(if text.is_empty() {
+                format!("HTTP {status}")
+            } else {
+                format!("HTTP {status}: {text}")
+            }));
+        }
+        Ok(answer)
+    })
+}
+
 /// The words for a time bound that expired.
 pub(crate) fn timed_out(timeout: std::time::Duration) -> String {
     format!("timed out after {} s", timeout.as_secs())

@@ -10,7 +10,7 @@
 //! which drops the cause (refused, timed out, TLS) that a person needs.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use p256::pkcs8::{EncodePrivateKey, EncodePublicKey};
 use prost::Message;
@@ -286,10 +286,7 @@ fn hashedrekord(
 const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 
 /// POSTs `body` as JSON to `url` and returns the answer's body, or why there is none in
-/// a few words: the cause of a failed request (refused, timed out, TLS, ...), the HTTP
-/// status with the first line of what the service said, an answer too large to be one.
-/// [`super::network`]'s client bounds the whole exchange, the answer's body included, by
-/// `timeout`.
+/// a few words (see [`super::exchange`]).
 fn post_json(
     runtime: &tokio::runtime::Runtime,
     http: &reqwest::Client,
@@ -297,30 +294,18 @@ fn post_json(
     body: &serde_json::Value,
     timeout: Duration,
 ) -> Result<Vec<u8>, String> {
-    let started = Instant::now();
-    let transport = |e: reqwest::Error| super::request_failure(&e, started, timeout);
-    runtime.block_on(async {
-        let mut response = http.post(url).json(body).send().await.map_err(transport)?;
-        let status = response.status();
-        let mut answer = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(transport)? {
-            answer.extend_from_slice(&chunk);
-            if answer.len() > MAX_ANSWER_BYTES {
-                return Err(format!(
-                    "HTTP {status} with an answer of more than {MAX_ANSWER_BYTES} bytes"
-                ));
-            }
+    use super::ExchangeFailure;
+    super::exchange(
+        runtime,
+        http.post(url).json(body),
+        timeout,
+        MAX_ANSWER_BYTES,
+    )
+    .map_err(|failure| match failure {
+        ExchangeFailure::Transport(why) | ExchangeFailure::Status(why) => why,
+        ExchangeFailure::TooLarge(status) => {
+            format!("HTTP {status} with an answer of more than {MAX_ANSWER_BYTES} bytes")
         }
-        if !status.is_success() {
-            let text = String::from_utf8_lossy(&answer[..answer.len().min(300)]);
-            let text = super::one_line(&text);
-            return Err(if text.is_empty() {
-                format!("HTTP {status}")
-            } else {
-                format!("HTTP {status}: {text}")
-            });
-        }
-        Ok(answer)
     })
 }
 

@@ -91,38 +91,25 @@ pub fn fetch(
     timeout: std::time::Duration,
 ) -> Result<Stamped, SigstoreError> {
     let (body, req) = request(signature)?;
-    let started = std::time::Instant::now();
-    let transport =
-        |e: reqwest::Error| SigstoreError::Timestamp(super::request_failure(&e, started, timeout));
-    let answer = runtime.block_on(async {
-        let mut response = http
-            .post(url)
-            .header("Content-Type", "application/timestamp-query")
-            .header("Accept", "application/timestamp-reply")
-            .body(body)
-            .send()
-            .await
-            .map_err(transport)?;
-        let status = response.status();
-        let mut bytes = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(transport)? {
-            bytes.extend_from_slice(&chunk);
-            if bytes.len() > MAX_RESPONSE_BYTES {
-                return Err(SigstoreError::TimestampMalformed(format!(
-                    "HTTP {status} with an answer of more than {MAX_RESPONSE_BYTES} bytes, \
-                     which is no timestamp response"
-                )));
+    let request = http
+        .post(url)
+        .header("Content-Type", "application/timestamp-query")
+        .header("Accept", "application/timestamp-reply")
+        .body(body);
+    let answer =
+        super::exchange(runtime, request, timeout, MAX_RESPONSE_BYTES).map_err(|failure| {
+            match failure {
+                super::ExchangeFailure::Transport(why) | super::ExchangeFailure::Status(why) => {
+                    SigstoreError::Timestamp(why)
+                }
+                super::ExchangeFailure::TooLarge(status) => {
+                    SigstoreError::TimestampMalformed(format!(
+                        "HTTP {status} with an answer of more than {MAX_RESPONSE_BYTES} bytes, \
+                 which is no timestamp response"
+                    ))
+                }
             }
-        }
-        if !status.is_success() {
-            let text = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]);
-            return Err(SigstoreError::Timestamp(format!(
-                "HTTP {status}: {}",
-                super::one_line(&text)
-            )));
-        }
-        Ok(bytes)
-    })?;
+        })?;
     let token = token_of_response(&answer)?;
     let info = tst_info(&token)?;
     if info.nonce.as_ref() != req.nonce.as_ref() {
