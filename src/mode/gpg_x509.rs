@@ -1,7 +1,9 @@
 //! `gpg.x509.program --status-fd=1 --verify SIGFILE -` for gitsign's signatures: the
 //! Sigstore room called, its report written as gpgsm and gitsign write theirs (NEWSIG,
 //! GOODSIG <certificate id> <subject DN>, TRUST_FULLY 0 shell) and, where gitsign only
-//! fails, with the line that tells git why (BADSIG, EXPKEYSIG, ERRSIG).
+//! fails, with the line that tells git why (BADSIG, ERRSIG). Never EXPKEYSIG: git reads it
+//! as "good signature, expired key" (`%G?` Y), and a signature whose trusted time lies
+//! outside its ten-minute certificate is not good at all.
 
 use super::gpg::StatusOut;
 use crate::config::Settings;
@@ -10,8 +12,8 @@ use crate::output::exit::Status;
 use crate::output::sigstore_text;
 use crate::output::status::StatusLine;
 use crate::signature::Trust;
+use crate::sigstore::trust;
 use crate::sigstore::verify::{Object, Report, verify as check};
-use crate::sigstore::{SigstoreError, trust};
 
 /// gpg's algorithm numbers for what Fulcio certificates and gitsign use: ECDSA, SHA-256.
 const PK_ECDSA: u8 = 19;
@@ -118,11 +120,8 @@ fn write_status(status: &StatusOut, report: &Report, trust: Trust) {
             status.write(StatusLine::TrustX509(trust));
             status.write(StatusLine::GoodSig { key_id, uid });
         }
-        Err(SigstoreError::PayloadMismatch | SigstoreError::BadSignature(_)) => {
+        Err(e) if e.is_bad_signature() => {
             status.write(StatusLine::BadSig { key_id, uid });
-        }
-        Err(SigstoreError::Expired(_)) => {
-            status.write(StatusLine::ExpKeySig { key_id, uid });
         }
         Err(_) => status.write(StatusLine::ErrSig {
             key_id: key_id.clone(),

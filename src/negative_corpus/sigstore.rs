@@ -11,10 +11,15 @@ use crate::sigstore::online;
 use crate::sigstore::tlog::{self, TransparencyLogEntry};
 use crate::sigstore::trust::TrustRoot;
 use crate::sigstore::verify::{Object, verify, verify_parsed};
+use base64ct::Encoding;
 use cms::content_info::ContentInfo;
 use cms::signed_data::{EncapsulatedContentInfo, SignedData, SignerIdentifier};
 use der::{Decode, Encode};
 use prost::Message;
+use sha2::{Digest, Sha256};
+use sigstore_trust_root::{SIGSTORE_PRODUCTION_TRUSTED_ROOT, TrustedRoot};
+use x509_cert::ext::pkix::SubjectAltName;
+use x509_cert::ext::pkix::name::GeneralName;
 
 const EMBEDDED: &str = "commits/fe1e62346d3c346a343d089e8b4c3fb57716bc94.commit";
 const OTHER_EMBEDDED: &str = "commits/f598d1bd63b44e3e0ec90a3c0a6d65fdc15dbb45.commit";
@@ -98,6 +103,55 @@ fn edit_signer(sd: &mut SignedData, edit: impl FnOnce(&mut cms::signed_data::Sig
     sd.signer_infos.0 = der::asn1::SetOfVec::try_from(signers).expect("signer set");
 }
 
+/// The built-in root with `edit` applied.
+fn root_with(edit: impl FnOnce(&mut TrustedRoot)) -> TrustRoot {
+    let mut root = TrustedRoot::from_json(SIGSTORE_PRODUCTION_TRUSTED_ROOT).expect("built-in root");
+    edit(&mut root);
+    TrustRoot::new(root, "the built-in root, edited".into()).expect("edited root")
+}
+
+/// The embedded vector's entry changed by `mutate`, checked against `trust`.
+fn with_entry_in(trust: &TrustRoot, mutate: impl FnOnce(&mut TransparencyLogEntry)) -> String {
+    let (payload, signature) = vector(EMBEDDED);
+    let mut sig = parse(&signature).expect("parses");
+    let mut entry = tlog::decode(sig.tlog_entry.as_deref().expect("entry")).expect("decodes");
+    mutate(&mut entry);
+    sig.tlog_entry = Some(entry.encode_to_vec());
+    let object = Object {
+        payload: &payload,
+        id: None,
+    };
+    named(verify_parsed(&object, &sig, trust, &online::Settings::default()).outcome)
+}
+
+/// Public-good Rekor v1 (the log the vectors' entries name), in a root.
+fn rekor_v1(root: &mut TrustedRoot) -> &mut sigstore_trust_root::TransparencyLog {
+    root.tlogs
+        .iter_mut()
+        .find(|t| t.base_url == "https://rekor.sigstore.dev")
+        .expect("Rekor v1 in the built-in root")
+}
+
+/// The embedded vector with the SAN extension of its certificate holding `names` (the
+/// certificate's signature no longer verifies; what it names is judged first).
+fn with_sans(names: Vec<GeneralName>) -> String {
+    let (payload, signature) = vector(EMBEDDED);
+    let mut sig = parse(&signature).expect("parses");
+    let mut cert = x509_cert::Certificate::from_der(&sig.certificate).expect("certificate");
+    let value = SubjectAltName(names).to_der().expect("SAN");
+    for ext in cert.tbs_certificate.extensions.iter_mut().flatten() {
+        if ext.extn_id == const_oid::db::rfc5280::ID_CE_SUBJECT_ALT_NAME {
+            ext.extn_value = der::asn1::OctetString::new(value.clone()).expect("octets");
+        }
+    }
+    sig.certificate = cert.to_der().expect("certificate");
+    check_parsed(&payload, &sig, &Expectation::default())
+}
+
+fn ia5(value: &str) -> der::asn1::Ia5String {
+    der::asn1::Ia5String::new(value).expect("ascii")
+}
+
 fn expect_identity(identity: Option<Expect>, issuer: Option<Expect>) -> Expectation {
     Expectation { identity, issuer }
 }
@@ -144,7 +198,7 @@ pub(crate) fn corpus() -> Area {
     });
 
     // The trusted root.
-    area.case("foreign root (staging)", "set", || {
+    area.case("foreign root (staging)", "unknown-log", || {
         let (payload, signature) = vector(EMBEDDED);
         let staging = format!(
             "{}/tests/fixtures/sigstore/trusted_root.staging.json",
@@ -197,13 +251,66 @@ pub(crate) fn corpus() -> Area {
             checkpoint.envelope = lines.join("\n") + "\n";
         })
     });
-    area.case("log id unknown", "set", || {
+    area.case("log id unknown", "unknown-log", || {
         with_entry(|e| {
             if let Some(id) = e.log_id.as_mut() {
                 id.key_id = vec![7; 32];
             }
         })
     });
+    // The checkpoint must be the entry's own log's (sigstore-verify 0.15.1 takes any
+    // trusted log's, and reads no origin).
+    area.case(
+        "checkpoint signed by another log of the root",
+        "checkpoint",
+        || {
+            use p256::ecdsa::signature::Signer;
+            use p256::pkcs8::EncodePublicKey;
+            let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
+            let spki = key
+                .verifying_key()
+                .to_public_key_der()
+                .expect("SPKI")
+                .as_bytes()
+                .to_vec();
+            let id = Sha256::digest(&spki).to_vec();
+            let trust = root_with(|root| {
+                let mut other = rekor_v1(root).clone();
+                other.base_url = "https://rekor-b.example.org".into();
+                other.public_key.raw_bytes = sigstore_types::DerPublicKey::new(spki);
+                other.log_id.key_id = sigstore_types::LogKeyId::from(&id[..]);
+                root.tlogs.push(other);
+            });
+            with_entry_in(&trust, |e| {
+                let checkpoint = e
+                    .inclusion_proof
+                    .as_mut()
+                    .and_then(|p| p.checkpoint.as_mut())
+                    .expect("checkpoint");
+                // The same note (origin, size, root), signed by the other log.
+                let note = format!(
+                    "{}\n",
+                    checkpoint.envelope.split("\n\n").next().expect("note")
+                );
+                let signature: p256::ecdsa::DerSignature = key.sign(note.as_bytes());
+                let hinted = [&id[..4], signature.as_bytes()].concat();
+                checkpoint.envelope = format!(
+                    "{note}\n\u{2014} rekor-b.example.org {}\n",
+                    base64ct::Base64::encode_string(&hinted)
+                );
+            })
+        },
+    );
+    area.case(
+        "checkpoint origin not the log's (the root names it elsewhere)",
+        "checkpoint",
+        || {
+            let trust = root_with(|root| {
+                rekor_v1(root).base_url = "https://rekor.example.org".into();
+            });
+            with_entry_in(&trust, |_| {})
+        },
+    );
     area.case("entry kind intoto", "tlog-malformed", || {
         with_entry(|e| {
             if let Some(kind) = e.kind_version.as_mut() {
@@ -324,6 +431,32 @@ pub(crate) fn corpus() -> Area {
             check_parsed(&payload, &sig, &expectation)
         });
     }
+
+    // Whom the certificate names: exactly one SAN, of the type its value is (cosign would
+    // take any SAN of the list; sigstore-crypto the first e-mail or URI, of either type).
+    area.case(
+        "certificate names two identities",
+        "certificate-identity",
+        || {
+            with_sans(vec![
+                GeneralName::Rfc822Name(ia5(IDENTITY)),
+                GeneralName::Rfc822Name(ia5("alice@example.org")),
+            ])
+        },
+    );
+    area.case(
+        "URI SAN holding the e-mail identity",
+        "certificate-identity",
+        || with_sans(vec![GeneralName::UniformResourceIdentifier(ia5(IDENTITY))]),
+    );
+    area.case("e-mail SAN holding a URI", "certificate-identity", || {
+        with_sans(vec![GeneralName::Rfc822Name(ia5(
+            "https://example.org/billy",
+        ))])
+    });
+    area.case("DNS name as the only SAN", "certificate-identity", || {
+        with_sans(vec![GeneralName::DnsName(ia5("chainguard.dev"))])
+    });
 
     // Armor.
     area.case("armor of an OpenPGP signature", "wrong-format", || {

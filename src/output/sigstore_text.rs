@@ -3,7 +3,6 @@
 //! where and when, in words; or why not.
 
 use crate::output::status::date_time;
-use crate::sigstore::SigstoreError;
 use crate::sigstore::verify::Report;
 use std::io::Write;
 
@@ -65,10 +64,7 @@ fn write_report(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
                 cert.identity, cert.issuer
             )?;
         }
-        (
-            Err(e @ (SigstoreError::PayloadMismatch | SigstoreError::BadSignature(_))),
-            Some(cert),
-        ) => {
+        (Err(e), Some(cert)) if e.is_bad_signature() => {
             writeln!(
                 w,
                 "gitseal: BAD signature from [{}]({}): {e}",

@@ -187,9 +187,12 @@ pub enum SigstoreError {
     BadSignature(String),
     #[error("certificate does not chain to the trusted root: {0}")]
     UntrustedChain(String),
-    #[error("certificate was not yet valid at the log time: {0}")]
+    /// A trusted time (the log's, a TSA's) before the certificate's notBefore: nothing
+    /// shows the signature was made while the certificate was valid.
+    #[error("bad signature: made before its certificate was valid: {0}")]
     NotYetValid(String),
-    #[error("certificate had expired at the log time: {0}")]
+    /// A trusted time after the certificate's notAfter (ten minutes for Fulcio's).
+    #[error("bad signature: made after its certificate expired: {0}")]
     Expired(String),
     #[error("certificate transparency: {0}")]
     Sct(String),
@@ -219,6 +222,10 @@ pub enum SigstoreError {
     IdentityMismatch { expected: String, actual: String },
     #[error("certificate issuer {actual} does not match {expected}")]
     IssuerMismatch { expected: String, actual: String },
+    /// The certificate does not name its signer as a Fulcio certificate does (exactly one
+    /// SAN, of the type its value is, and an OIDC issuer), so no identity can be matched.
+    #[error("certificate does not name one signer: {0}")]
+    CertificateIdentity(String),
     #[error("trusted root: {0}")]
     TrustRoot(String),
 }
@@ -250,6 +257,7 @@ impl SigstoreError {
             SigstoreError::NoLogProof(_) => "no-log-proof",
             SigstoreError::IdentityMismatch { .. } => "identity-mismatch",
             SigstoreError::IssuerMismatch { .. } => "issuer-mismatch",
+            SigstoreError::CertificateIdentity(_) => "certificate-identity",
             SigstoreError::TrustRoot(_) => "trust-root",
         }
     }
@@ -262,11 +270,12 @@ impl SigstoreError {
             | SigstoreError::Prototype(_)
             | SigstoreError::TlogMalformed(_)
             | SigstoreError::TimestampMalformed(_) => FailureKind::Malformed,
-            SigstoreError::PayloadMismatch | SigstoreError::BadSignature(_) => {
-                FailureKind::BadSignature
-            }
-            SigstoreError::NotYetValid(_) => FailureKind::NotYetValid,
-            SigstoreError::Expired(_) => FailureKind::Expired,
+            // A signature whose trusted time lies outside its ten-minute certificate is bad,
+            // not "good, expired key": nothing shows it was made while the key was certified.
+            SigstoreError::PayloadMismatch
+            | SigstoreError::BadSignature(_)
+            | SigstoreError::NotYetValid(_)
+            | SigstoreError::Expired(_) => FailureKind::BadSignature,
             SigstoreError::IdentityMismatch { .. } | SigstoreError::IssuerMismatch { .. } => {
                 FailureKind::UnknownSigner
             }
@@ -282,8 +291,15 @@ impl SigstoreError {
             | SigstoreError::Timestamp(_)
             | SigstoreError::TimestampMismatch(_)
             | SigstoreError::TimestampUntrusted(_)
+            | SigstoreError::CertificateIdentity(_)
             | SigstoreError::TrustRoot(_) => FailureKind::Untrusted,
         }
+    }
+
+    /// Whether git is told BADSIG (`%G?` B): the signature does not hold for this object
+    /// at any time the certificate was valid.
+    pub fn is_bad_signature(&self) -> bool {
+        self.kind() == FailureKind::BadSignature
     }
 }
 

@@ -19,9 +19,10 @@ use x509_cert::Certificate;
 use x509_cert::ext::pkix::SignedCertificateTimestampList;
 
 use super::SigstoreError;
+use super::certificate::CertificateFacts;
 use super::cms::CmsSignature;
 use super::trust::TrustRoot;
-use super::verify::{LogProof, Object, Report, hex};
+use super::verify::{LogProof, Object, Report, hex, outside_validity};
 
 /// How to reach the log for online-mode signatures.
 #[derive(Clone, Debug)]
@@ -75,7 +76,7 @@ pub fn verify(
                 .into(),
         ));
     };
-    let proof = search(url, id, sig, trust, settings.timeout)?;
+    let proof = search(url, id, sig, cert, trust, settings.timeout)?;
     report.log = Some(proof);
     Ok(())
 }
@@ -235,6 +236,7 @@ fn search(
     url: &str,
     object_id: &str,
     sig: &CmsSignature,
+    cert: &CertificateFacts,
     trust: &TrustRoot,
     timeout: Duration,
 ) -> Result<LogProof, SigstoreError> {
@@ -271,7 +273,7 @@ fn search(
         "no log proof is embedded (gitsign online mode) and the log at {url} holds no entry for object {object_id}"
     ));
     for entry in entries {
-        match check_entry(&entry, object_id, sig, trust) {
+        match check_entry(&entry, object_id, sig, cert, trust) {
             Ok(proof) => return Ok(proof),
             Err(e) => last = e,
         }
@@ -283,6 +285,7 @@ fn check_entry(
     entry: &sigstore_rekor::LogEntry,
     object_id: &str,
     sig: &CmsSignature,
+    cert: &CertificateFacts,
     trust: &TrustRoot,
 ) -> Result<LogProof, SigstoreError> {
     let body: serde_json::Value = serde_json::from_slice(entry.body.as_bytes())
@@ -311,11 +314,20 @@ fn check_entry(
     });
     let bundle = sigstore_types::Bundle::from_json(&bundle.to_string())
         .map_err(|e| SigstoreError::TlogMalformed(format!("as a Sigstore bundle: {e}")))?;
-    let result = trust.verifier().verify(
-        object_id.as_bytes(),
-        &bundle,
-        &sigstore_verify::VerificationPolicy::any_identity(),
-    )?;
+    let result = trust
+        .verify_logged(
+            object_id.as_bytes(),
+            &bundle,
+            &sigstore_verify::VerificationPolicy::any_identity(),
+        )
+        .map_err(|e| {
+            let logged: Vec<_> = entry
+                .integrated_time
+                .map(|t| ("logged", t.as_second()))
+                .into_iter()
+                .collect();
+            outside_validity(e, cert, &logged)
+        })?;
     let time = result
         .integrated_time()
         .ok_or_else(|| SigstoreError::IntegratedTime("the log entry has no time".into()))?;

@@ -12,17 +12,20 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
+use sigstore_crypto::VerificationKey;
 use sigstore_trust_root::{
     SIGSTORE_PRODUCTION_TRUSTED_ROOT, SigstoreInstance, TrustedRoot, TufBootstrap, TufConfig,
 };
-use sigstore_verify::Verifier;
+use sigstore_types::{Bundle, TransparencyLogEntry};
+use sigstore_verify::{VerificationPolicy, VerificationResult, Verifier};
 
 use super::SigstoreError;
 
 /// A trusted root, ready to verify with.
 pub struct TrustRoot {
     root: TrustedRoot,
-    verifier: Verifier,
+    /// One verifier per Rekor v1 log of the root, each trusting that log's key alone.
+    logs: Vec<Log>,
     /// Where it came from, in words (reports and `gitseal show`).
     pub source: String,
     /// SHA-256 of certificates whose chain and SCT have been verified (see
@@ -30,12 +33,47 @@ pub struct TrustRoot {
     chains: Mutex<HashSet<[u8; 32]>>,
 }
 
+/// A Rekor v1 log of the root: its entries' SETs and checkpoints are verified by a
+/// `sigstore-verify` verifier whose root lists this log and no other. `sigstore-verify`
+/// 0.15.1 (the newest release) accepts a checkpoint signed by *any* trusted log key whose
+/// four-byte hint matches, and never reads the checkpoint's origin: with every other log
+/// left out, the only key that can sign an entry's checkpoint is the key of the log the
+/// entry names.
+struct Log {
+    /// The log id: SHA-256 of the log's DER public key, as Rekor v1 derives it.
+    id: [u8; 32],
+    /// The host (and port, when the URL has one) of the log's base URL, which Rekor
+    /// writes as the origin of its checkpoints (`<host> - <tree id>`).
+    host: String,
+    verifier: Verifier,
+}
+
 impl TrustRoot {
     pub fn new(root: TrustedRoot, source: String) -> Result<TrustRoot, SigstoreError> {
-        let verifier = Verifier::new(&root)?;
+        // The whole root is checked once as `sigstore-verify` checks roots (duplicate log
+        // ids, broken keys and certificates), then split per log.
+        Verifier::new(&root)?;
+        let mut logs = Vec::new();
+        for tlog in &root.tlogs {
+            let key = tlog.public_key.raw_bytes.as_bytes();
+            let id: [u8; 32] = Sha256::digest(key).into();
+            // Rekor v2 logs name themselves otherwise (and their entries, hashedrekord
+            // 0.0.2, are refused before they get here): only logs whose id is their key's
+            // hash can have written a gitsign entry.
+            if tlog.log_id.key_id.as_bytes() != id {
+                continue;
+            }
+            let mut alone = root.clone();
+            alone.tlogs = vec![tlog.clone()];
+            logs.push(Log {
+                id,
+                host: url_host(&tlog.base_url),
+                verifier: Verifier::new(&alone)?,
+            });
+        }
         Ok(TrustRoot {
             root,
-            verifier,
+            logs,
             source,
             chains: Mutex::new(HashSet::new()),
         })
@@ -99,9 +137,114 @@ impl TrustRoot {
         &self.root
     }
 
-    pub fn verifier(&self) -> &Verifier {
-        &self.verifier
+    /// Verifies `bundle` (one Rekor v1 entry) over `artifact` with `sigstore-verify`,
+    /// trusting for its SET and checkpoint only the key of the log the entry names, then
+    /// checks that the checkpoint's origin is that log's (DESIGN.md section 5: the
+    /// checkpoint proves inclusion in *this* log, which monitors watch, not in any log of
+    /// the root).
+    pub fn verify_logged(
+        &self,
+        artifact: &[u8],
+        bundle: &Bundle,
+        policy: &VerificationPolicy,
+    ) -> Result<VerificationResult, SigstoreError> {
+        let [entry] = bundle.verification_material.tlog_entries.as_slice() else {
+            return Err(SigstoreError::TlogMalformed(format!(
+                "{} log entries; gitsign writes one",
+                bundle.verification_material.tlog_entries.len()
+            )));
+        };
+        let id = entry.log_id.key_id.as_bytes();
+        let Some(log) = self.logs.iter().find(|log| log.id == id) else {
+            let listed = self
+                .root
+                .tlogs
+                .iter()
+                .any(|t| t.log_id.key_id.as_bytes() == id);
+            return Err(SigstoreError::UnknownLog(if listed {
+                format!(
+                    "{} (the trusted root lists it, but its id is not the SHA-256 of its key: not a Rekor v1 log)",
+                    hex(id)
+                )
+            } else {
+                hex(id)
+            }));
+        };
+        let result =
+            log.verifier.verify(artifact, bundle, policy).map_err(
+                |e| match SigstoreError::from(e) {
+                    SigstoreError::Checkpoint(detail) => {
+                        SigstoreError::Checkpoint(self.who_signed(entry, log).unwrap_or(detail))
+                    }
+                    other => other,
+                },
+            )?;
+        let checkpoint = entry
+            .inclusion_proof
+            .as_ref()
+            .and_then(|p| p.checkpoint.checkpoint())
+            .ok_or_else(|| {
+                SigstoreError::Checkpoint("the entry has no signed checkpoint".into())
+            })?;
+        if !origin_of(checkpoint.origin(), &log.host) {
+            return Err(SigstoreError::Checkpoint(format!(
+                "the checkpoint signed by log {} names the origin {:?}, not that log's ({}, from its URL in the trusted root)",
+                hex(&log.id),
+                checkpoint.origin(),
+                log.host
+            )));
+        }
+        Ok(result)
     }
+
+    /// When an entry's checkpoint is not signed by its own log: which other log of the
+    /// root signed it, if one did, in words.
+    fn who_signed(&self, entry: &TransparencyLogEntry, own: &Log) -> Option<String> {
+        let checkpoint = entry.inclusion_proof.as_ref()?.checkpoint.checkpoint()?;
+        let signer = self.root.tlogs.iter().find(|tlog| {
+            let key = tlog.log_id.key_id.as_bytes();
+            key != own.id
+                && VerificationKey::from_spki(&tlog.public_key.raw_bytes).is_ok_and(|k| {
+                    checkpoint.signatures().iter().any(|sig| {
+                        key.starts_with(sig.key_id.as_bytes())
+                            && k.verify(checkpoint.signed_data(), &sig.signature).is_ok()
+                    })
+                })
+        })?;
+        Some(format!(
+            "the checkpoint is signed by log {} ({}), not by log {} ({}) that the entry names",
+            hex(signer.log_id.key_id.as_bytes()),
+            url_host(&signer.base_url),
+            hex(&own.id),
+            own.host
+        ))
+    }
+}
+
+/// The host (with its port, when there is one) of a URL, lower case: what a Rekor log
+/// writes as its checkpoints' origin.
+fn url_host(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    host.to_ascii_lowercase()
+}
+
+/// Whether a checkpoint origin is the log at `host`'s: Rekor v1 writes `<host> - <tree
+/// id>` (one per shard of the log), Rekor v2 and C2SP logs `<host>`.
+fn origin_of(origin: &str, host: &str) -> bool {
+    let name = match origin.split_once(" - ") {
+        Some((name, tree)) if !tree.is_empty() && tree.bytes().all(|b| b.is_ascii_digit()) => name,
+        Some(_) => return false,
+        None => origin,
+    };
+    !host.is_empty() && name.eq_ignore_ascii_case(host)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    super::verify::hex(bytes)
 }
 
 /// Where trust comes from, as configured.
@@ -254,6 +397,38 @@ mod tests {
         std::fs::write(&missing, "{").expect("write");
         let err = TrustRoot::from_file(&missing).err().expect("broken file");
         assert!(err.to_string().contains("nope.json"), "{err}");
+    }
+
+    #[test]
+    fn a_checkpoint_origin_is_the_host_of_the_logs_url() {
+        assert_eq!(url_host("https://rekor.sigstore.dev"), "rekor.sigstore.dev");
+        assert_eq!(url_host("http://127.0.0.1:3000/api"), "127.0.0.1:3000");
+        assert_eq!(url_host("https://Rekor.Example.org/"), "rekor.example.org");
+        let host = "rekor.sigstore.dev";
+        assert!(origin_of("rekor.sigstore.dev - 2605736670972794746", host));
+        assert!(origin_of("rekor.sigstore.dev", host));
+        for other in [
+            "rekor.sigstage.dev - 2605736670972794746",
+            "rekor.sigstore.dev.evil.test - 1",
+            "rekor.sigstore.dev - ",
+            "rekor.sigstore.dev - 12a",
+            "rekor.sigstore.dev - 1 - 2",
+            "evil rekor.sigstore.dev",
+            "",
+        ] {
+            assert!(!origin_of(other, host), "{other}");
+        }
+        assert!(!origin_of("", ""));
+    }
+
+    /// The built-in root's one Rekor v1 log gets a verifier of its own; its Rekor v2 log
+    /// (whose id is not its key's hash) does not.
+    #[test]
+    fn each_rekor_v1_log_is_verified_alone() {
+        let root = TrustRoot::built_in().expect("built-in root");
+        assert!(root.root().tlogs.len() >= 2);
+        assert_eq!(root.logs.len(), 1);
+        assert_eq!(root.logs[0].host, "rekor.sigstore.dev");
     }
 
     #[test]

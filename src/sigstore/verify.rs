@@ -133,9 +133,21 @@ fn with_embedded_entry(
         policy = policy.skip_certificate_chain();
     }
     let result = trust
-        .verifier()
-        .verify(sig.signed_attrs.as_slice(), &bundle, &policy)
-        .map_err(|e| outside_validity(e.into(), &bundle, report))?;
+        .verify_logged(sig.signed_attrs.as_slice(), &bundle, &policy)
+        .map_err(|e| {
+            let logged = bundle
+                .verification_material
+                .tlog_entries
+                .first()
+                .and_then(|e| e.integrated_time)
+                .map(|t| ("logged", t.as_second()));
+            let stamped = report.timestamp.map(|t| ("timestamped", t));
+            let times: Vec<_> = logged.into_iter().chain(stamped).collect();
+            match &report.certificate {
+                Some(cert) => outside_validity(e, cert, &times),
+                None => e,
+            }
+        })?;
     if !known
         && sig.timestamps.is_empty()
         && result.certificate_verified()
@@ -193,26 +205,27 @@ fn stamped(sig: &CmsSignature, trust: &TrustRoot, report: &Report) -> Result<i64
     Ok(earliest)
 }
 
-/// A chain that failed because the log's time (or a TSA's: the chain is checked at every
-/// verified time) lies outside the certificate's validity says so. The chain is checked
-/// after the SET and the tokens, so the times are authenticated by then.
-fn outside_validity(
+/// A verification that failed because a trusted time (the log's, a TSA's: the chain is
+/// checked at every verified time) lies outside the certificate's validity says so: a
+/// failed chain, or (with the chain cache, which skips the chain) the log's own check of
+/// its time against the certificate. Both come after the SET and the tokens are checked,
+/// so `times` are authenticated by then.
+pub(super) fn outside_validity(
     error: SigstoreError,
-    bundle: &sigstore_types::Bundle,
-    report: &Report,
+    cert: &CertificateFacts,
+    times: &[(&str, i64)],
 ) -> SigstoreError {
-    let (SigstoreError::UntrustedChain(_), Some(cert)) = (&error, &report.certificate) else {
+    if !matches!(
+        error,
+        SigstoreError::UntrustedChain(_)
+            | SigstoreError::IntegratedTime(_)
+            | SigstoreError::Expired(_)
+            | SigstoreError::NotYetValid(_)
+    ) {
         return error;
-    };
-    let logged = bundle
-        .verification_material
-        .tlog_entries
-        .first()
-        .and_then(|e| e.integrated_time)
-        .map(|t| ("logged", t.as_second()));
-    let stamped = report.timestamp.map(|t| ("timestamped", t));
+    }
     let words = crate::output::status::date_time;
-    for (how, at) in logged.into_iter().chain(stamped) {
+    for &(how, at) in times {
         if at > cert.not_after {
             return SigstoreError::Expired(format!(
                 "{how} at {}, the certificate expired at {}",

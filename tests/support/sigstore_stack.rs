@@ -1,7 +1,9 @@
 //! A Sigstore instance of the tests' own, offline: a Fulcio-like CA issuing real
 //! certificates with the Fulcio extensions and an embedded SCT, a CT log key, and a
 //! Rekor-like log with a real RFC 6962 Merkle tree of every entry, signed entry timestamps
-//! and signed checkpoints, and an RFC 3161 timestamp authority ([`Tsa`]: its own root, a
+//! and signed checkpoints (two such logs, [`LOG_A`] where everything is logged unless a
+//! test says otherwise and [`LOG_B`], both in the trusted root, as the public-good root
+//! lists more than one log), and an RFC 3161 timestamp authority ([`Tsa`]: its own root, a
 //! leaf with the critical timeStamping EKU, tokens built with RustCrypto's `x509-tsp` and
 //! `cms` types, with the ESS signing-certificate attribute openssl insists on). It writes gitsign's wire format through gitseal's own CMS writer
 //! (`gitseal::sigstore::cms_build`) and a `trusted_root.json` naming its keys, so that
@@ -63,7 +65,10 @@ const SIGNING_CERTIFICATE_V2: der::oid::ObjectIdentifier =
 /// The TSA policy the tokens name (Sigstore's own arc, as its TSA does).
 const TSA_POLICY: der::oid::ObjectIdentifier =
     der::oid::ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.2");
-const ORIGIN: &str = "rekor.gitseal.test - 4242";
+/// The log every signature goes to unless a test names another.
+pub const LOG_A: usize = 0;
+/// A second log of the same trusted root.
+pub const LOG_B: usize = 1;
 
 fn key() -> SigningKey {
     SigningKey::random(&mut rand_core::OsRng)
@@ -356,6 +361,69 @@ pub struct Identity {
     pub issuer: String,
 }
 
+/// A subject alternative name of a signer's certificate: what a CA writes to name whom
+/// it certifies (Fulcio writes exactly one; a misissuing CA may write anything).
+#[derive(Clone, Debug)]
+pub enum San {
+    Email(String),
+    Uri(String),
+    Dns(String),
+}
+
+/// A Rekor-like log: its key, the host in its URL, the origin its checkpoints name, and
+/// its leaves.
+#[derive(Clone)]
+pub struct Log {
+    key: SigningKey,
+    host: String,
+    origin: String,
+    leaves: Vec<[u8; 32]>,
+}
+
+impl Log {
+    fn new(host: &str, tree: u64) -> Log {
+        Log {
+            key: key(),
+            host: host.into(),
+            origin: format!("{host} - {tree}"),
+            leaves: Vec::new(),
+        }
+    }
+
+    /// The log id: SHA-256 of the log's DER public key.
+    pub fn id(&self) -> Vec<u8> {
+        Sha256::digest(spki_der(&self.key)).to_vec()
+    }
+
+    /// The origin its checkpoints name (`<host> - <tree id>`, as Rekor v1 writes it).
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// A checkpoint (signed note) of a tree of `size` leaves with root `root`, naming
+    /// `origin`, signed with this log's key under this log's name and key hint.
+    pub fn checkpoint(&self, origin: &str, size: i64, root: &[u8]) -> String {
+        let note = format!("{origin}\n{size}\n{}\n", Base64::encode_string(root));
+        let hint = &self.id()[..4];
+        let note_sig = [hint, &sign(&self.key, note.as_bytes())].concat();
+        format!(
+            "{note}\n\u{2014} {} {}\n",
+            self.host,
+            Base64::encode_string(&note_sig)
+        )
+    }
+
+    fn trusted(&self) -> serde_json::Value {
+        let spki = spki_der(&self.key);
+        serde_json::json!({
+            "baseUrl": format!("http://{}", self.host),
+            "hashAlgorithm": "SHA2_256",
+            "publicKey": {"rawBytes": Base64::encode_string(&spki), "keyDetails": "PKIX_ECDSA_P256_SHA_256", "validFor": {"start": "2020-01-01T00:00:00Z"}},
+            "logId": {"keyId": Base64::encode_string(&Sha256::digest(&spki))}
+        })
+    }
+}
+
 /// What the log did with an entry; tests break it before it is embedded.
 pub struct Logged {
     pub entry: tlog::TransparencyLogEntry,
@@ -369,8 +437,8 @@ pub struct Stack {
     ca_cert: Vec<u8>,
     ca_name: Name,
     ct_key: SigningKey,
-    rekor_key: SigningKey,
-    leaves: Vec<[u8; 32]>,
+    /// [`LOG_A`] and [`LOG_B`].
+    logs: Vec<Log>,
     serial: u32,
     /// The instance's timestamp authority, listed in its trusted root.
     pub tsa: Tsa,
@@ -393,8 +461,10 @@ impl Stack {
             ca_cert,
             ca_name,
             ct_key: key(),
-            rekor_key: key(),
-            leaves: Vec::new(),
+            logs: vec![
+                Log::new("rekor.gitseal.test", 4242),
+                Log::new("rekor-b.gitseal.test", 4343),
+            ],
             serial: 100,
             tsa: Tsa::new("gitseal-test-tsa"),
         }
@@ -402,17 +472,11 @@ impl Stack {
 
     /// A `trusted_root.json` that trusts exactly this instance.
     pub fn trusted_root(&self) -> String {
-        let rekor_spki = spki_der(&self.rekor_key);
         let ct_spki = spki_der(&self.ct_key);
         let valid = serde_json::json!({"start": "2020-01-01T00:00:00Z"});
         serde_json::json!({
             "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
-            "tlogs": [{
-                "baseUrl": "http://rekor.gitseal.test",
-                "hashAlgorithm": "SHA2_256",
-                "publicKey": {"rawBytes": Base64::encode_string(&rekor_spki), "keyDetails": "PKIX_ECDSA_P256_SHA_256", "validFor": valid},
-                "logId": {"keyId": Base64::encode_string(&Sha256::digest(&rekor_spki))}
-            }],
+            "tlogs": self.logs.iter().map(Log::trusted).collect::<Vec<_>>(),
             "certificateAuthorities": [{
                 "subject": {"organization": "gitseal.test", "commonName": "gitseal-test-fulcio"},
                 "uri": "http://fulcio.gitseal.test",
@@ -446,6 +510,32 @@ impl Stack {
 
     /// The same for a public key given as DER SubjectPublicKeyInfo (Fulcio's request).
     pub fn certificate_for(&mut self, spki: &[u8], who: &Identity, not_before: i64) -> Vec<u8> {
+        let sans = [San::Email(who.email.clone())];
+        self.certificate_naming(spki, &sans, &who.issuer, not_before)
+    }
+
+    /// A leaf for `spki` that names `sans` and `issuer`, as a misissuing CA might write it.
+    pub fn certificate_naming(
+        &mut self,
+        spki: &[u8],
+        sans: &[San],
+        issuer: &str,
+        not_before: i64,
+    ) -> Vec<u8> {
+        let who = Identity {
+            email: String::new(),
+            issuer: issuer.into(),
+        };
+        let names = sans
+            .iter()
+            .map(|san| match san {
+                San::Email(v) => GeneralName::Rfc822Name(Ia5String::new(v).expect("ascii")),
+                San::Uri(v) => {
+                    GeneralName::UniformResourceIdentifier(Ia5String::new(v).expect("ascii"))
+                }
+                San::Dns(v) => GeneralName::DnsName(Ia5String::new(v).expect("ascii")),
+            })
+            .collect();
         self.serial += 1;
         let empty = Name::default();
         let mut extensions = vec![
@@ -455,12 +545,7 @@ impl Stack {
                 critical: false,
                 ..extension(&ExtendedKeyUsage(vec![CODE_SIGNING]), &empty)
             },
-            extension(
-                &SubjectAltName(vec![GeneralName::Rfc822Name(
-                    Ia5String::new(&who.email).expect("ascii e-mail"),
-                )]),
-                &empty,
-            ),
+            extension(&SubjectAltName(names), &empty),
             extension(
                 &AuthorityKeyIdentifier {
                     key_identifier: Some(OctetString::new(key_id(&self.ca_key)).expect("key id")),
@@ -528,30 +613,35 @@ impl Stack {
         signed_certificate(tbs, &self.ca_key)
     }
 
-    /// Logs a hashedrekord for `body` at `integrated_time`: a new leaf of the tree, the
-    /// SET, and an inclusion proof against a signed checkpoint of the whole tree.
+    /// Logs a hashedrekord for `body` at `integrated_time` in [`LOG_A`]: a new leaf of the
+    /// tree, the SET, and an inclusion proof against a signed checkpoint of the whole tree.
     pub fn log(&mut self, body: &str, integrated_time: i64) -> Logged {
-        let index = self.leaves.len();
+        self.log_in(LOG_A, body, integrated_time)
+    }
+
+    /// The log `which` ([`LOG_A`], [`LOG_B`]).
+    pub fn log_of(&self, which: usize) -> &Log {
+        &self.logs[which]
+    }
+
+    /// [`Self::log`] in the log `which`.
+    pub fn log_in(&mut self, which: usize, body: &str, integrated_time: i64) -> Logged {
+        let log = &mut self.logs[which];
+        let index = log.leaves.len();
         let leaf: [u8; 32] = Sha256::digest([&[0u8][..], body.as_bytes()].concat()).into();
-        self.leaves.push(leaf);
-        let size = self.leaves.len();
-        let root = merkle_root(&self.leaves);
-        let proof = inclusion_proof(index, &self.leaves);
-        let log_id = Sha256::digest(spki_der(&self.rekor_key)).to_vec();
+        log.leaves.push(leaf);
+        let log = &self.logs[which];
+        let size = log.leaves.len();
+        let root = merkle_root(&log.leaves);
+        let proof = inclusion_proof(index, &log.leaves);
+        let log_id = log.id();
         let payload = format!(
             "{{\"body\":\"{}\",\"integratedTime\":{integrated_time},\"logID\":\"{}\",\"logIndex\":{index}}}",
             Base64::encode_string(body.as_bytes()),
             hex(&log_id)
         );
-        let set = sign(&self.rekor_key, payload.as_bytes());
-        let note = format!("{ORIGIN}\n{size}\n{}\n", Base64::encode_string(&root));
-        let hint = &Sha256::digest(spki_der(&self.rekor_key))[..4];
-        let note_sig = [hint, &sign(&self.rekor_key, note.as_bytes())].concat();
-        let envelope = format!(
-            "{note}\n\u{2014} {} {}\n",
-            ORIGIN.split(' ').next().unwrap_or(ORIGIN),
-            Base64::encode_string(&note_sig)
-        );
+        let set = sign(&log.key, payload.as_bytes());
+        let envelope = log.checkpoint(&log.origin, size as i64, &root);
         Logged {
             entry: tlog::TransparencyLogEntry {
                 log_index: index as i64,
@@ -577,7 +667,7 @@ impl Stack {
     }
 
     /// gitsign's offline-mode signature over `payload`: fresh key, certificate valid from
-    /// `at`, entry logged at `at + 2`; `tamper` may change the entry before it is embedded.
+    /// `at`, entry logged at `log_at`; `tamper` may change the entry before it is embedded.
     pub fn sign_with(
         &mut self,
         payload: &[u8],
@@ -588,16 +678,48 @@ impl Stack {
     ) -> String {
         let key = key();
         let cert = self.certificate(&key, who, at);
+        self.sign_using(payload, &key, &cert, at, LOG_A, log_at, tamper)
+    }
+
+    /// A signature by a certificate that names `sans` and `issuer`, logged in [`LOG_A`]
+    /// two seconds after `at`.
+    pub fn sign_naming(&mut self, payload: &[u8], sans: &[San], issuer: &str, at: i64) -> String {
+        let key = key();
+        let cert = self.certificate_naming(&spki_der(&key), sans, issuer, at);
+        self.sign_using(payload, &key, &cert, at, LOG_A, at + 2, |_| {})
+    }
+
+    /// A fresh key and its certificate for `who`, valid from `at`: what gitsign's credential
+    /// cache keeps for ten minutes and signs many commits with.
+    pub fn credential(&mut self, who: &Identity, at: i64) -> (SigningKey, Vec<u8>) {
+        let key = key();
+        let cert = self.certificate(&key, who, at);
+        (key, cert)
+    }
+
+    /// A signature over `payload` with `key` and its certificate `cert`, signed at `at`
+    /// and logged in log `which` at `log_at`; `tamper` may change the entry first.
+    #[allow(clippy::too_many_arguments)]
+    pub fn sign_using(
+        &mut self,
+        payload: &[u8],
+        key: &SigningKey,
+        cert: &[u8],
+        at: i64,
+        which: usize,
+        log_at: i64,
+        tamper: impl FnOnce(&mut tlog::TransparencyLogEntry),
+    ) -> String {
         let attributes = cms_build::signed_attributes(payload, at).expect("attributes");
-        let signature = sign(&key, &attributes.der);
+        let signature = sign(key, &attributes.der);
         let digest = hex(&Sha256::digest(&attributes.der));
         let pem =
-            der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, &cert).expect("pem");
+            der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, cert).expect("pem");
         let body = tlog::hashedrekord_body(&digest, &signature, &pem);
-        let mut logged = self.log(&body, log_at);
+        let mut logged = self.log_in(which, &body, log_at);
         tamper(&mut logged.entry);
         let der = cms_build::assemble(
-            &cert,
+            cert,
             attributes,
             &signature,
             Some(&logged.entry.encode_to_vec()),
