@@ -1,6 +1,14 @@
 //! Certificates for verification and key selection: GnuPG's public keyring (the keybox
 //! `pubring.kbx`, or the legacy `pubring.gpg` packet stream) and keyring files named in
 //! configuration. The caller reads the files; this module only parses bytes.
+//!
+//! A certificate file can hold any packets its writer likes: another person's primary key
+//! with no signature, a subkey appended without a binding signature (keyservers that
+//! accept any packet make such copies), a user id nobody signed. Only what the primary
+//! key's own verified signatures bind is kept ([`bound_only`]), so that merging the copies
+//! of one certificate from several files adds nothing but what the certificate's owner
+//! signed; verification then also requires the binding to be valid at the time judged
+//! ([`super::verify`]).
 
 use super::OpenPgpError;
 use super::keybox::{self, Keybox};
@@ -98,8 +106,9 @@ impl Keyring {
         }
         let parser =
             CertParser::from_bytes(data).map_err(|e| OpenPgpError::Keyring(e.to_string()))?;
-        // A keyring with one damaged keyblock is still usable, as in gpg.
-        for cert in parser.flatten() {
+        // A keyring with one damaged keyblock is still usable, as in gpg; a block with
+        // nothing its primary key signed is no certificate, and is dropped as gpg does.
+        for cert in parser.flatten().filter_map(bound_only) {
             self.certs.push(Found { cert, origin });
         }
         Ok(())
@@ -175,8 +184,36 @@ impl Keyring {
     }
 }
 
-/// The same certificate from two sources is one certificate: merged, and configured if
-/// either copy is.
+/// The certificate reduced to what its primary key's own verified signatures bind:
+/// subkeys and user ids with a binding (or revocation) signature by the primary (a
+/// signing subkey's binding counts only with the subkey's valid back-signature), and
+/// `None` when the primary key signed nothing at all (no self-signature, no direct-key
+/// signature, no revocation: a bare key packet, which gpg refuses to import).
+pub fn bound_only(cert: Cert) -> Option<Cert> {
+    let cert = cert
+        .retain_subkeys(|ka| {
+            ka.bundle().self_signatures().next().is_some()
+                || ka.bundle().self_revocations().next().is_some()
+        })
+        .retain_userids(|ua| {
+            ua.bundle().self_signatures().next().is_some()
+                || ua.bundle().self_revocations().next().is_some()
+        })
+        .retain_user_attributes(|ua| {
+            ua.bundle().self_signatures().next().is_some()
+                || ua.bundle().self_revocations().next().is_some()
+        });
+    let primary = cert.primary_key();
+    let signed = primary.bundle().self_signatures().next().is_some()
+        || primary.bundle().self_revocations().next().is_some()
+        || cert.userids().next().is_some()
+        || cert.user_attributes().next().is_some();
+    signed.then_some(cert)
+}
+
+/// The same certificate from two sources is one certificate: merged (each copy holding
+/// only what the primary key bound, [`bound_only`]), and configured if either copy is.
+/// Copies that cannot be merged stay apart rather than one being lost.
 fn merge_duplicates(found: Vec<Found>) -> Vec<Found> {
     let mut out: Vec<Found> = Vec::with_capacity(found.len());
     for f in found {
@@ -184,14 +221,15 @@ fn merge_duplicates(found: Vec<Found>) -> Vec<Found> {
             .iter_mut()
             .find(|o| o.cert.fingerprint() == f.cert.fingerprint())
         {
-            Some(existing) => {
-                if f.origin == Origin::Configured {
-                    existing.origin = Origin::Configured;
-                }
-                if let Ok(merged) = existing.cert.clone().merge_public(f.cert) {
+            Some(existing) => match existing.cert.clone().merge_public(f.cert.clone()) {
+                Ok(merged) => {
+                    if f.origin == Origin::Configured {
+                        existing.origin = Origin::Configured;
+                    }
                     existing.cert = merged;
                 }
-            }
+                Err(_) => out.push(f),
+            },
             None => out.push(f),
         }
     }
