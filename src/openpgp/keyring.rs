@@ -235,3 +235,106 @@ fn merge_duplicates(found: Vec<Found>) -> Vec<Found> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sequoia_openpgp::Packet;
+    use sequoia_openpgp::cert::CertBuilder;
+    use sequoia_openpgp::packet::UserID;
+    use sequoia_openpgp::serialize::SerializeInto;
+
+    fn cert(uid: &str) -> Cert {
+        CertBuilder::new()
+            .add_userid(uid)
+            .add_signing_subkey()
+            .generate()
+            .expect("generates")
+            .0
+    }
+
+    fn fingerprints(cert: &Cert) -> Vec<Fingerprint> {
+        let mut all: Vec<Fingerprint> = cert.keys().map(|k| k.key().fingerprint()).collect();
+        all.sort();
+        all
+    }
+
+    #[test]
+    fn merging_adds_only_what_the_primary_key_bound() {
+        let alice = cert("Alice <alice@example.org>");
+        let carol = cert("Carol <carol@example.org>");
+        let carols_key = carol
+            .keys()
+            .subkeys()
+            .next()
+            .expect("signing subkey")
+            .key()
+            .clone();
+        // A file holding alice's bare primary key with carol's key and a user id, none of
+        // it signed by alice; and alice's own certificate with carol's key appended.
+        let forged: Vec<u8> = [
+            Packet::from(alice.primary_key().key().clone()),
+            Packet::from(carols_key.clone()),
+            Packet::from(UserID::from("Alice <alice@example.org>, really")),
+        ]
+        .iter()
+        .flat_map(|p| p.to_vec().expect("serializes"))
+        .collect();
+        let appended = [
+            alice.to_vec().expect("serializes"),
+            Packet::from(carols_key.clone())
+                .to_vec()
+                .expect("serializes"),
+        ]
+        .concat();
+
+        for (name, files) in [
+            (
+                "a bare block in another file",
+                vec![alice.to_vec().expect("serializes"), forged],
+            ),
+            ("a key appended to the certificate", vec![appended]),
+        ] {
+            let mut keyring = Keyring::new();
+            for file in files {
+                keyring.add_configured(file).expect("parses");
+            }
+            let found = keyring
+                .by_primary(&alice.fingerprint())
+                .unwrap_or_else(|| panic!("{name}: alice's certificate"));
+            assert_eq!(fingerprints(&found.cert), fingerprints(&alice), "{name}");
+            assert_eq!(found.cert.userids().count(), 1, "{name}");
+            assert!(
+                keyring
+                    .lookup(&KeyHandle::from(carols_key.fingerprint()))
+                    .is_empty(),
+                "{name}: carol's key belongs to no certificate here"
+            );
+        }
+    }
+
+    #[test]
+    fn a_block_its_primary_key_never_signed_is_no_certificate() {
+        let alice = cert("Alice <alice@example.org>");
+        let bare = Packet::from(alice.primary_key().key().clone())
+            .to_vec()
+            .expect("serializes");
+        let mut keyring = Keyring::new();
+        keyring.add_configured(bare).expect("parses");
+        assert!(keyring.all().is_empty());
+        // A revocation certificate alone (the primary key and its revocation) is kept.
+        let (revocable, revocation) = CertBuilder::new()
+            .add_userid("Rev <rev@example.org>")
+            .generate()
+            .expect("generates");
+        let only_revocation: Vec<u8> = [
+            Packet::from(revocable.primary_key().key().clone()),
+            Packet::from(revocation),
+        ]
+        .iter()
+        .flat_map(|p| p.to_vec().expect("serializes"))
+        .collect();
+        keyring.add_configured(only_revocation).expect("parses");
+        assert_eq!(keyring.all().len(), 1);
+    }
+}
