@@ -331,7 +331,7 @@ fn alice_and_carol_keep_signing_as_themselves_after_carols_file_is_added() {
 }
 
 /// alice's repository after she added carol, whose new `.gitseal/keys/carol.gpg` holds
-/// carol's honest certificate and, hidden behind it, a block with alice's bare primary
+/// carol's honest certificate and, hidden before it, a block with alice's bare primary
 /// key and carol's key (no signature at all).
 struct CarolsFile<'e> {
     alice: Person<'e>,
@@ -356,10 +356,12 @@ impl<'e> CarolsFile<'e> {
         );
         write(&repo, ".gitseal/keys/alice.asc", &alice_file);
         let anchor = commit_as(&repo, &alice.gpg, &alice.fpr, "anchor", None);
+        // The hidden block comes first, so that it is the first certificate found for
+        // carol's key.
         let carol_file = [
-            carol.gnupg.export(&carol.fpr),
             bare_primary(&alice.cert()),
             as_unbound_subkey(&carol.cert()),
+            carol.gnupg.export(&carol.fpr),
         ]
         .concat();
         write(&repo, ".gitseal/keys/carol.gpg", &carol_file);
@@ -449,9 +451,9 @@ fn the_drop_in_keeps_carols_key_carols_beside_a_block_claiming_it_for_alice() {
     let carol = Person::new(&env, "carol");
     let file = [
         alice.gnupg.export(&alice.fpr),
-        carol.gnupg.export(&carol.fpr),
         bare_primary(&alice.cert()),
         as_unbound_subkey(&carol.cert()),
+        carol.gnupg.export(&carol.fpr),
     ]
     .concat();
     let repo = openpgp_repo(&env, "work", &carol.gpg, &carol.fpr);
