@@ -51,7 +51,9 @@ impl IndexedKeybox {
     fn cert(&self, index: usize) -> Option<&Cert> {
         self.parsed[index]
             .get_or_init(|| {
-                Cert::from_bytes(self.keybox.keyblock(&self.keybox.blobs()[index])).ok()
+                Cert::from_bytes(self.keybox.keyblock(&self.keybox.blobs()[index]))
+                    .ok()
+                    .and_then(bound_only)
             })
             .as_ref()
     }
