@@ -136,7 +136,30 @@ fn gpg_summary(env: &TestEnv, repo: &Repo<'_>, view: &str, files: &[&[u8]], rev:
         let _ = run_stdin(gnupg.gpg().arg("--import"), file);
     }
     let gpg = gnupg.wrapper(&format!("{view}.sh"), None);
-    summary(repo, &gpg, rev)
+    let theirs = summary(repo, &gpg, rev);
+    // gitseal as gpg.program over the very keybox gpg just wrote says the same, to the
+    // trust level (no keyring configured yet when this runs).
+    let ours = summary(repo, &gitseal_in(env, &gnupg.home), rev);
+    assert_eq!(ours, theirs, "gitseal over gpg's keybox");
+    theirs
+}
+
+/// gitseal, as a `gpg.program`, reading GnuPG's keyring in `home`.
+fn gitseal_in(env: &TestEnv, home: &Path) -> PathBuf {
+    let name = format!(
+        "gitseal-{}",
+        home.file_name().expect("a name").to_string_lossy()
+    );
+    let script = env.write(
+        &name,
+        format!(
+            "#!/bin/sh\nGNUPGHOME='{}' exec '{}' \"$@\"\n",
+            home.display(),
+            gitseal_path().display()
+        ),
+    );
+    crate::openpgp_gnupg::make_executable(&script);
+    script
 }
 
 /// Who a summary names (`%GS|%GK|%GF|%GP`), without the letter and `%GT`, which say how
@@ -430,16 +453,7 @@ fn the_drop_in_says_no_public_key_for_an_appended_subkey_as_gpg_does() {
     let home = GnuPg::other(&env, "legacy");
     std::fs::write(home.home.join("pubring.gpg"), &forged).expect("write pubring.gpg");
     let theirs = summary(&repo, &home.wrapper("gpg-legacy", None), &commit);
-    let gitseal = env.write(
-        "gitseal-legacy",
-        format!(
-            "#!/bin/sh\nGNUPGHOME='{}' exec '{}' \"$@\"\n",
-            home.home.display(),
-            gitseal_path().display()
-        ),
-    );
-    crate::openpgp_gnupg::make_executable(&gitseal);
-    let ours = summary(&repo, &gitseal, &commit);
+    let ours = summary(&repo, &gitseal_in(&env, &home.home), &commit);
     assert!(!ours.starts_with("G|"), "{ours}");
     assert_eq!(ours, theirs, "GnuPG keyring");
 }
@@ -460,20 +474,21 @@ fn the_drop_in_keeps_carols_key_carols_beside_a_block_claiming_it_for_alice() {
     let by_carol = commit_as(&repo, &carol.gpg, &carol.fpr, "by carol", None);
     let by_alice = commit_as(&repo, &alice.gpg, &alice.fpr, "by alice", None);
     let keyring = env.write("keys.gpg", &file);
+    let theirs: Vec<String> = [&by_carol, &by_alice]
+        .iter()
+        .enumerate()
+        .map(|(i, commit)| gpg_summary(&env, &repo, &format!("gpg-view-{i}"), &[&file], commit))
+        .collect();
     repo.git(&[
         "config",
         "gitseal.openpgpKeyring",
         &keyring.display().to_string(),
     ])
     .success();
-    for (commit, who) in [(&by_carol, &carol.fpr), (&by_alice, &alice.fpr)] {
-        let theirs = gpg_summary(
-            &env,
-            &repo,
-            &format!("gpg-view-{}", &who[..8]),
-            &[&file],
-            commit,
-        );
+    for ((commit, who), theirs) in [(&by_carol, &carol.fpr), (&by_alice, &alice.fpr)]
+        .into_iter()
+        .zip(&theirs)
+    {
         let ours = summary(&repo, &gitseal_path(), commit);
         assert!(ours.starts_with("G|"), "{ours}");
         assert!(theirs.starts_with("U|"), "gpg: {theirs}");
