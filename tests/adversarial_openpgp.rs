@@ -493,7 +493,7 @@ fn the_drop_in_keeps_carols_key_carols_beside_a_block_claiming_it_for_alice() {
         assert!(ours.starts_with("G|"), "{ours}");
         assert!(theirs.starts_with("U|"), "gpg: {theirs}");
         assert_eq!(ours.split('|').nth(4), Some(who.as_str()), "{ours}");
-        assert_eq!(signer(&ours), signer(&theirs));
+        assert_eq!(signer(&ours), signer(theirs));
     }
 }
 
