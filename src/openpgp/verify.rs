@@ -275,7 +275,7 @@ fn check_one(sig: &Signature, payload: &[u8], ctx: &Context<'_>) -> SigReport {
     let pick = (0..candidates.len())
         .find(|&i| verifies[i] && candidates[i].2 == Usage::Signing)
         .or_else(|| verifies.iter().position(|v| *v))
-        .or(if candidates.is_empty() { None } else { Some(0) });
+        .or((!candidates.is_empty()).then_some(0));
     let Some(pick) = pick else {
         return report;
     };
