@@ -722,10 +722,15 @@ pub fn openpgp_signature(data: &[u8]) {
             keyring,
             trustdb: &state.trustdb,
             now,
+            or_later_signature: false,
         };
         if let Ok(reports) = verify_detached(data, b"fuzz payload\n", &ctx) {
             for report in &reports {
-                let _ = verdict(report);
+                let time = crate::signature::SignatureTime {
+                    unix: report.created,
+                    source: crate::signature::TimeSource::Committer,
+                };
+                let _ = verdict(report, time);
             }
         }
     }

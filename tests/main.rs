@@ -4,6 +4,7 @@
 
 mod support;
 
+mod adversarial_openpgp;
 mod adversarial_sigstore;
 mod allowed_signers;
 mod cli;

@@ -590,8 +590,18 @@ fn a_signature_older_than_its_key_is_a_time_conflict_as_with_gpg() {
     let payload = b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n\nmessage\n";
     // gpg signs "in the past" only when told to ignore the conflict; it then refuses to
     // verify what it made, and so must gitseal: a key cannot sign before it exists.
+    // Back-dated from the key's own creation time, not the clock's (which may have
+    // moved on by a second since, making "3 days" read "2 days").
+    let listed = run(g.gpg().args(["--with-colons", "--list-keys", &fpr])).success();
+    let created: i64 = listed
+        .stdout()
+        .lines()
+        .find(|l| l.starts_with("pub:"))
+        .and_then(|l| l.split(':').nth(5))
+        .and_then(|t| t.parse().ok())
+        .expect("the key's creation time");
     for (name, back) in [("by-days", 3 * 86_400), ("by-seconds", 90)] {
-        let at = now() - back;
+        let at = created - back;
         let signed = crate::support::run_stdin(
             g.gpg().args([
                 "--ignore-time-conflict",

@@ -60,7 +60,11 @@ impl StatusOut {
 }
 
 fn verify_cmd(status: StatusOut, signature_file: &Path) -> Result<Status, AppError> {
-    let signature = std::fs::read(signature_file).map_err(|e| {
+    // Read one byte more than any signature may have, so that a huge file is refused
+    // without being read (the armor decides the format, so the bound is the larger one).
+    let limit =
+        verify::MAX_SIGNATURE_BYTES.max(crate::sigstore::cms::MAX_SIGNATURE_BYTES) as u64 + 1;
+    let signature = read_limited(signature_file, limit).map_err(|e| {
         AppError::operational(format!(
             "can't open '{}': {}",
             signature_file.display(),
@@ -136,10 +140,16 @@ fn check(
         keyring,
         trustdb,
         now,
+        or_later_signature: false,
     };
     match verify::verify_detached(signature, payload, &context) {
         Ok(reports) => Ok(reports),
-        Err(error @ (OpenPgpError::NoSignature | OpenPgpError::Malformed(_))) => {
+        Err(
+            error @ (OpenPgpError::NoSignature
+            | OpenPgpError::Malformed(_)
+            | OpenPgpError::TooLarge
+            | OpenPgpError::TooManyPackets),
+        ) => {
             status.write(StatusLine::NoData { what: 3 });
             Err(AppError::operational(format!(
                 "verify signatures failed: {error}"
@@ -284,6 +294,15 @@ fn read_keyring(path: &Path) -> Result<Vec<u8>, AppError> {
             io_reason(&e)
         ))
     })
+}
+
+/// At most `limit` bytes of a file.
+fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, AppError> {

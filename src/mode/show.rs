@@ -179,6 +179,7 @@ fn openpgp(signature: &[u8]) -> Result<Value, String> {
         keyring: &keyring,
         trustdb: &trustdb,
         now: std::time::SystemTime::now(),
+        or_later_signature: false,
     };
     // Nothing to check against: only what the signature packet itself says is used.
     let reports = crate::openpgp::verify::verify_detached(signature, b"", &context)

@@ -330,6 +330,7 @@ pub fn policy(command: &PolicyCommand) -> Result<Status, AppError> {
     match command {
         PolicyCommand::Check(source) => {
             let (policy, name) = load(source)?;
+            openpgp_revocations_can_match(source, &policy, &name)?;
             let _ = writeln!(
                 out,
                 "{name}: ok ({} principals, {} rules)",
@@ -371,6 +372,60 @@ fn load(source: &PolicySource) -> Result<(Policy, String), AppError> {
         .map_err(|_| AppError::operational(format!("{name} is not UTF-8")))?;
     let policy = file::parse(&text, &name).map_err(|e| AppError::operational(e.to_string()))?;
     Ok((policy, name))
+}
+
+/// Refuses a policy whose `[[revoked]]` entry names a subkey of a certificate in the keys
+/// directory beside it (`.gitseal/keys` of the same commit, or `keys/` next to `--file`),
+/// as judging does: such an entry never matches a verdict.
+fn openpgp_revocations_can_match(
+    source: &PolicySource,
+    policy: &Policy,
+    name: &str,
+) -> Result<(), AppError> {
+    if policy.revoked.is_empty() {
+        return Ok(());
+    }
+    let files = match &source.file {
+        Some(path) => {
+            let dir = path
+                .parent()
+                .unwrap_or_else(|| std::path::Path::new("."))
+                .join("keys");
+            let mut files = Vec::new();
+            if let Ok(entries) = std::fs::read_dir(&dir) {
+                for entry in entries.flatten() {
+                    let file = entry.file_name().to_string_lossy().into_owned();
+                    if crate::verify::keys::is_certificate_file(&file) {
+                        let data = std::fs::read(entry.path()).map_err(|e| {
+                            AppError::operational(format!(
+                                "cannot read {}: {}",
+                                entry.path().display(),
+                                io_reason(&e)
+                            ))
+                        })?;
+                        files.push((file, data));
+                    }
+                }
+            }
+            files
+        }
+        None => {
+            let repo = Repo::open(None)?;
+            let mut reader = repo.reader()?;
+            let commit = reader.resolve(&source.rev)?;
+            let tree = reader.commit(commit)?.tree;
+            reader.read_dir(tree, crate::verify::KEYS_DIR)?
+        }
+    };
+    let problems = crate::verify::keys::unmatchable_revocations(policy, &files);
+    match problems.as_slice() {
+        [] => Ok(()),
+        [one] => Err(AppError::verification(format!("{name}: {one}"))),
+        [first, rest @ ..] => Err(AppError::verification(format!(
+            "{name}: {first} (and {} more such entries)",
+            rest.len()
+        ))),
+    }
 }
 
 fn describe(out: &mut dyn Write, policy: &Policy) {

@@ -132,6 +132,7 @@ pub fn run(args: &VerifyObjectArgs, kind: Kind) -> Result<Status, AppError> {
                         &settings,
                         &signed.payload,
                         &signed.signature,
+                        time,
                     )?,
                     None,
                 ),

@@ -117,14 +117,21 @@ pub fn ssh(
     Ok(fail(key, kind, detail))
 }
 
-/// An OpenPGP signature against GnuPG's keyring and trustdb, now, as gpg judges it.
-pub fn openpgp(settings: &Settings, payload: &[u8], signature: &[u8]) -> Result<Verdict, AppError> {
+/// An OpenPGP signature against GnuPG's keyring and trustdb, now, as gpg judges it; the
+/// verdict's time is the object's committer (tagger) time, `at`.
+pub fn openpgp(
+    settings: &Settings,
+    payload: &[u8],
+    signature: &[u8],
+    at: i64,
+) -> Result<Verdict, AppError> {
     let keyring = super::gpg::gnupg_keyring(settings)?;
     let trustdb = super::gpg::gnupg_trustdb(settings)?;
     let context = crate::openpgp::verify::Context {
         keyring: &keyring,
         trustdb: &trustdb,
         now: std::time::SystemTime::now(),
+        or_later_signature: false,
     };
     let reports = crate::openpgp::verify::verify_detached(signature, payload, &context)
         .map_err(|e| AppError::verification(format!("OpenPGP signature: {e}")))?;
@@ -133,7 +140,11 @@ pub fn openpgp(settings: &Settings, payload: &[u8], signature: &[u8]) -> Result<
             "more than one OpenPGP signature on one object",
         ));
     };
-    Ok(crate::openpgp::verify::verdict(report))
+    let time = SignatureTime {
+        unix: at,
+        source: TimeSource::Committer,
+    };
+    Ok(crate::openpgp::verify::verdict(report, time))
 }
 
 fn expand(value: &str, _settings: &Settings) -> PathBuf {

@@ -7,14 +7,14 @@
 use super::{ACCEPTED, Area};
 use crate::openpgp::keyring::Keyring;
 use crate::openpgp::trustdb::TrustDb;
-use crate::openpgp::verify::{Context, Outcome, verify_detached};
+use crate::openpgp::verify::{Context, MAX_PACKETS, MAX_SIGNATURE_BYTES, Outcome, verify_detached};
 use sequoia_openpgp::armor;
 use sequoia_openpgp::cert::{CertBuilder, CipherSuite};
 use sequoia_openpgp::crypto::KeyPair;
 use sequoia_openpgp::packet::signature::SignatureBuilder;
-use sequoia_openpgp::packet::{Literal, Signature};
+use sequoia_openpgp::packet::{Literal, Signature, key};
 use sequoia_openpgp::serialize::{Serialize, SerializeInto};
-use sequoia_openpgp::types::{CompressionAlgorithm, DataFormat, SignatureType};
+use sequoia_openpgp::types::{CompressionAlgorithm, DataFormat, KeyFlags, SignatureType};
 use sequoia_openpgp::{Cert, Packet};
 use std::io::Write;
 use std::sync::Arc;
@@ -115,6 +115,7 @@ fn outcome(signature: &[u8], payload: &[u8], certs: &[u8], now: i64) -> String {
         keyring: &keyring,
         trustdb: &trustdb,
         now: crate::openpgp::at(now),
+        or_later_signature: false,
     };
     match verify_detached(signature, payload, &context) {
         Err(e) => e.reason().to_string(),
@@ -523,8 +524,97 @@ pub(crate) fn corpus() -> Area {
         NOW,
     );
 
+    // Key packets the certificate does not bind (issue 12, V3): gpg drops them when it
+    // imports the file and says "No public key"; so must the library.
+    unbound_keys(&mut area, &alice, &bob);
+
+    // Size: refused before any decoding (issue 12, R3).
+    let padded = [good_armor.clone(), vec![b' '; MAX_SIGNATURE_BYTES]].concat();
+    add(
+        &mut area,
+        "signature over 64 KiB",
+        "too-large",
+        padded,
+        PAYLOAD,
+        certs.clone(),
+        NOW,
+    );
+    // Marker packets ("PGP", RFC 9580 section 5.8) are otherwise ignored, so they only
+    // count here: one signature behind more packets than a signature file holds.
+    let marker: &[u8] = &[0xca, 0x03, b'P', b'G', b'P'];
+    let many = [marker.repeat(MAX_PACKETS), good_binary.clone()].concat();
+    add(
+        &mut area,
+        "more packets than a signature file holds",
+        "too-many-packets",
+        armored(&many),
+        PAYLOAD,
+        certs.clone(),
+        NOW,
+    );
+    let few = [marker.repeat(MAX_PACKETS - 1), good_binary.clone()].concat();
+    area.base("a signature behind a few marker packets", move || {
+        outcome(&armored(&few), PAYLOAD, &alice_certs, NOW)
+    });
+
     // Not in the corpus: a signature made after the committer time is normal (signing
     // happens after committing), and a key made after the committer time is accepted
     // today where gpg says "time conflict"; see the report.
     area
+}
+
+/// bob's signing key as a key of alice's certificate without alice binding it: appended
+/// to alice's certificate with no binding signature, in a block of its own holding only
+/// alice's bare primary key, or bound by alice as a signing subkey without the subkey's
+/// back-signature. bob's own certificate beside them still signs as bob.
+fn unbound_keys(area: &mut Area, alice: &Cert, bob: &Cert) {
+    let mut bob_signer = signing_subkey(bob);
+    let bob_sig = armored_sig(&sign(&mut bob_signer, PAYLOAD, SIGNED, |b| b));
+    let bob_subkey: sequoia_openpgp::packet::Key<_, key::SubordinateRole> =
+        bob_signer.public().clone().role_into_subordinate();
+    let alice_bytes = alice.to_vec().expect("serializes");
+    let bare_primary = Packet::from(alice.primary_key().key().clone());
+
+    let appended = [
+        alice_bytes.clone(),
+        binary(&[Packet::from(bob_subkey.clone())]),
+    ]
+    .concat();
+    let hidden_block = [
+        alice_bytes.clone(),
+        binary(&[bare_primary.clone(), Packet::from(bob_subkey.clone())]),
+    ]
+    .concat();
+    let mut alice_primary = keypair(alice, |f| *f == alice.fingerprint());
+    let no_backsig = SignatureBuilder::new(SignatureType::SubkeyBinding)
+        .set_signature_creation_time(crate::openpgp::at(CREATED))
+        .and_then(|b| b.set_key_flags(KeyFlags::empty().set_signing()))
+        .and_then(|b| b.sign_subkey_binding(&mut alice_primary, None, &bob_subkey))
+        .expect("binding without back-signature");
+    let without_backsig = [
+        alice_bytes.clone(),
+        binary(&[Packet::from(bob_subkey.clone()), Packet::from(no_backsig)]),
+    ]
+    .concat();
+    for (name, certs) in [
+        ("a subkey appended without a binding signature", &appended),
+        (
+            "a bare copy of alice's primary key holding bob's key",
+            &hidden_block,
+        ),
+        (
+            "a signing subkey bound without its back-signature",
+            &without_backsig,
+        ),
+    ] {
+        let (sig, certs) = (bob_sig.clone(), certs.clone());
+        area.case(name, "missing-key", move || {
+            outcome(&sig, PAYLOAD, &certs, NOW)
+        });
+    }
+    let with_bob = [hidden_block, bob.to_vec().expect("serializes")].concat();
+    area.base(
+        "bob's own key beside a block that claims it for alice",
+        move || outcome(&bob_sig, PAYLOAD, &with_bob, NOW),
+    );
 }

@@ -1,6 +1,14 @@
 //! Certificates for verification and key selection: GnuPG's public keyring (the keybox
 //! `pubring.kbx`, or the legacy `pubring.gpg` packet stream) and keyring files named in
 //! configuration. The caller reads the files; this module only parses bytes.
+//!
+//! A certificate file can hold any packets its writer likes: another person's primary key
+//! with no signature, a subkey appended without a binding signature (keyservers that
+//! accept any packet make such copies), a user id nobody signed. Only what the primary
+//! key's own verified signatures bind is kept ([`bound_only`]), so that merging the copies
+//! of one certificate from several files adds nothing but what the certificate's owner
+//! signed; verification then also requires the binding to be valid at the time judged
+//! ([`super::verify`]).
 
 use super::OpenPgpError;
 use super::keybox::{self, Keybox};
@@ -43,7 +51,9 @@ impl IndexedKeybox {
     fn cert(&self, index: usize) -> Option<&Cert> {
         self.parsed[index]
             .get_or_init(|| {
-                Cert::from_bytes(self.keybox.keyblock(&self.keybox.blobs()[index])).ok()
+                Cert::from_bytes(self.keybox.keyblock(&self.keybox.blobs()[index]))
+                    .ok()
+                    .and_then(bound_only)
             })
             .as_ref()
     }
@@ -98,8 +108,9 @@ impl Keyring {
         }
         let parser =
             CertParser::from_bytes(data).map_err(|e| OpenPgpError::Keyring(e.to_string()))?;
-        // A keyring with one damaged keyblock is still usable, as in gpg.
-        for cert in parser.flatten() {
+        // A keyring with one damaged keyblock is still usable, as in gpg; a block with
+        // nothing its primary key signed is no certificate, and is dropped as gpg does.
+        for cert in parser.flatten().filter_map(bound_only) {
             self.certs.push(Found { cert, origin });
         }
         Ok(())
@@ -175,8 +186,36 @@ impl Keyring {
     }
 }
 
-/// The same certificate from two sources is one certificate: merged, and configured if
-/// either copy is.
+/// The certificate reduced to what its primary key's own verified signatures bind:
+/// subkeys and user ids with a binding (or revocation) signature by the primary (a
+/// signing subkey's binding counts only with the subkey's valid back-signature), and
+/// `None` when the primary key signed nothing at all (no self-signature, no direct-key
+/// signature, no revocation: a bare key packet, which gpg refuses to import).
+pub fn bound_only(cert: Cert) -> Option<Cert> {
+    let cert = cert
+        .retain_subkeys(|ka| {
+            ka.bundle().self_signatures().next().is_some()
+                || ka.bundle().self_revocations().next().is_some()
+        })
+        .retain_userids(|ua| {
+            ua.bundle().self_signatures().next().is_some()
+                || ua.bundle().self_revocations().next().is_some()
+        })
+        .retain_user_attributes(|ua| {
+            ua.bundle().self_signatures().next().is_some()
+                || ua.bundle().self_revocations().next().is_some()
+        });
+    let primary = cert.primary_key();
+    let signed = primary.bundle().self_signatures().next().is_some()
+        || primary.bundle().self_revocations().next().is_some()
+        || cert.userids().next().is_some()
+        || cert.user_attributes().next().is_some();
+    signed.then_some(cert)
+}
+
+/// The same certificate from two sources is one certificate: merged (each copy holding
+/// only what the primary key bound, [`bound_only`]), and configured if either copy is.
+/// Copies that cannot be merged stay apart rather than one being lost.
 fn merge_duplicates(found: Vec<Found>) -> Vec<Found> {
     let mut out: Vec<Found> = Vec::with_capacity(found.len());
     for f in found {
@@ -184,16 +223,120 @@ fn merge_duplicates(found: Vec<Found>) -> Vec<Found> {
             .iter_mut()
             .find(|o| o.cert.fingerprint() == f.cert.fingerprint())
         {
-            Some(existing) => {
-                if f.origin == Origin::Configured {
-                    existing.origin = Origin::Configured;
-                }
-                if let Ok(merged) = existing.cert.clone().merge_public(f.cert) {
+            Some(existing) => match existing.cert.clone().merge_public(f.cert.clone()) {
+                Ok(merged) => {
+                    if f.origin == Origin::Configured {
+                        existing.origin = Origin::Configured;
+                    }
                     existing.cert = merged;
                 }
-            }
+                Err(_) => out.push(f),
+            },
             None => out.push(f),
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sequoia_openpgp::Packet;
+    use sequoia_openpgp::cert::CertBuilder;
+    use sequoia_openpgp::packet::UserID;
+    use sequoia_openpgp::serialize::SerializeInto;
+
+    fn cert(uid: &str) -> Cert {
+        CertBuilder::new()
+            .add_userid(uid)
+            .add_signing_subkey()
+            .generate()
+            .expect("generates")
+            .0
+    }
+
+    fn fingerprints(cert: &Cert) -> Vec<Fingerprint> {
+        let mut all: Vec<Fingerprint> = cert.keys().map(|k| k.key().fingerprint()).collect();
+        all.sort();
+        all
+    }
+
+    #[test]
+    fn merging_adds_only_what_the_primary_key_bound() {
+        let alice = cert("Alice <alice@example.org>");
+        let carol = cert("Carol <carol@example.org>");
+        let carols_key = carol
+            .keys()
+            .subkeys()
+            .next()
+            .expect("signing subkey")
+            .key()
+            .clone();
+        // A file holding alice's bare primary key with carol's key and a user id, none of
+        // it signed by alice; and alice's own certificate with carol's key appended.
+        let forged: Vec<u8> = [
+            Packet::from(alice.primary_key().key().clone()),
+            Packet::from(carols_key.clone()),
+            Packet::from(UserID::from("Alice <alice@example.org>, really")),
+        ]
+        .iter()
+        .flat_map(|p| p.to_vec().expect("serializes"))
+        .collect();
+        let appended = [
+            alice.to_vec().expect("serializes"),
+            Packet::from(carols_key.clone())
+                .to_vec()
+                .expect("serializes"),
+        ]
+        .concat();
+
+        for (name, files) in [
+            (
+                "a bare block in another file",
+                vec![alice.to_vec().expect("serializes"), forged],
+            ),
+            ("a key appended to the certificate", vec![appended]),
+        ] {
+            let mut keyring = Keyring::new();
+            for file in files {
+                keyring.add_configured(file).expect("parses");
+            }
+            let found = keyring
+                .by_primary(&alice.fingerprint())
+                .unwrap_or_else(|| panic!("{name}: alice's certificate"));
+            assert_eq!(fingerprints(&found.cert), fingerprints(&alice), "{name}");
+            assert_eq!(found.cert.userids().count(), 1, "{name}");
+            assert!(
+                keyring
+                    .lookup(&KeyHandle::from(carols_key.fingerprint()))
+                    .is_empty(),
+                "{name}: carol's key belongs to no certificate here"
+            );
+        }
+    }
+
+    #[test]
+    fn a_block_its_primary_key_never_signed_is_no_certificate() {
+        let alice = cert("Alice <alice@example.org>");
+        let bare = Packet::from(alice.primary_key().key().clone())
+            .to_vec()
+            .expect("serializes");
+        let mut keyring = Keyring::new();
+        keyring.add_configured(bare).expect("parses");
+        assert!(keyring.all().is_empty());
+        // A revocation certificate alone (the primary key and its revocation) is kept.
+        let (revocable, revocation) = CertBuilder::new()
+            .add_userid("Rev <rev@example.org>")
+            .generate()
+            .expect("generates");
+        let only_revocation: Vec<u8> = [
+            Packet::from(revocable.primary_key().key().clone()),
+            Packet::from(revocation),
+        ]
+        .iter()
+        .flat_map(|p| p.to_vec().expect("serializes"))
+        .collect();
+        keyring.add_configured(only_revocation).expect("parses");
+        assert_eq!(keyring.all().len(), 1);
+    }
 }

@@ -34,6 +34,15 @@ pub enum OpenPgpError {
     /// The signature could not be parsed.
     #[error("malformed signature: {0}")]
     Malformed(String),
+    /// The signature is larger than anything real ([`verify::MAX_SIGNATURE_BYTES`]).
+    #[error(
+        "signature is larger than the {} KiB gitseal reads",
+        verify::MAX_SIGNATURE_BYTES / 1024
+    )]
+    TooLarge,
+    /// More packets than a detached signature holds ([`verify::MAX_PACKETS`]).
+    #[error("more than {} packets in one signature", verify::MAX_PACKETS)]
+    TooManyPackets,
     /// A keybox (`pubring.kbx`) that does not parse.
     #[error("unreadable keybox: {0}")]
     Keybox(String),
@@ -63,6 +72,8 @@ impl OpenPgpError {
         match self {
             OpenPgpError::NoSignature => "no-signature",
             OpenPgpError::Malformed(_) => "malformed",
+            OpenPgpError::TooLarge => "too-large",
+            OpenPgpError::TooManyPackets => "too-many-packets",
             OpenPgpError::Keybox(_) => "keybox",
             OpenPgpError::Keyring(_) => "keyring",
             OpenPgpError::TrustDb(_) => "trustdb",

@@ -5,14 +5,23 @@
 //! Like gpg, expiry and revocation are judged at the time given (gpg: "now"), and the
 //! outcome order is gpg's `check_sig_and_print`: an expired signature first, then an
 //! expired key, then a revoked key.
+//!
+//! Only a key its certificate binds may sign: the primary key by its own valid
+//! self-signature, a subkey by a valid binding signature of the primary (with the
+//! subkey's back-signature, since it signs), flagged for signing, all under the
+//! standard policy. Any other key packet in a certificate file (a subkey appended without
+//! a binding, as keyservers that accept any packet allow, or a primary key with no
+//! self-signature at all) is not part of the certificate: gpg drops such packets when it
+//! imports them and then says "No public key", and so does this room.
 
 use super::keyring::{Found, Keyring};
 use super::trustdb::{TrustDb, Validator};
 use super::{OpenPgpError, lowercase_first, policy, unix};
-use crate::signature::{Failure, FailureKind, Format, SignatureTime, TimeSource, Trust, Verdict};
+use crate::signature::{Failure, FailureKind, Format, SignatureTime, Trust, Verdict};
 use sequoia_openpgp::armor;
 use sequoia_openpgp::cert::Cert;
 use sequoia_openpgp::cert::amalgamation::ValidAmalgamation;
+use sequoia_openpgp::cert::amalgamation::key::PrimaryKey;
 use sequoia_openpgp::packet::{Key, Packet, Signature, key};
 use sequoia_openpgp::parse::{Dearmor, PacketParserBuilder, PacketParserResult, Parse};
 use sequoia_openpgp::types::RevocationStatus;
@@ -97,8 +106,24 @@ pub struct SigReport {
 pub struct Context<'a> {
     pub keyring: &'a Keyring,
     pub trustdb: &'a TrustDb,
+    /// When the key's expiry and revocation are judged (gpg: now).
     pub now: SystemTime,
+    /// Judge at the signature's creation time instead when it is later than `now`.
+    /// `gitseal verify` passes the committer time as `now`: a signature that says it was
+    /// made later than its commit is judged at that later time too, so the key must have
+    /// been valid whenever the object claims to have been signed. gpg judges at now only.
+    pub or_later_signature: bool,
 }
+
+/// The most bytes of a detached signature (armored or binary) that are parsed. A real
+/// one is a few hundred bytes (1 KiB for RSA-4096, about 2.5 KiB for RSA-16384 in armor)
+/// and a git object can be as large as whoever pushes it likes: anything larger is
+/// refused before any decoding, as SSH signatures (64 KiB) and CMS (256 KiB) are.
+pub const MAX_SIGNATURE_BYTES: usize = 64 * 1024;
+
+/// The most packets in one detached signature. git signs with one key; `gpg -bs` with
+/// several `-u` makes one signature packet per key, and nothing else belongs in the file.
+pub const MAX_PACKETS: usize = 16;
 
 /// Checks every signature in `signature` (armored or binary) over `payload`.
 pub fn verify_detached(
@@ -106,6 +131,9 @@ pub fn verify_detached(
     payload: &[u8],
     ctx: &Context<'_>,
 ) -> Result<Vec<SigReport>, OpenPgpError> {
+    if signature.len() > MAX_SIGNATURE_BYTES {
+        return Err(OpenPgpError::TooLarge);
+    }
     let signatures = read_signatures(signature)?;
     if signatures.is_empty() {
         return Err(OpenPgpError::NoSignature);
@@ -125,7 +153,12 @@ fn read_signatures(data: &[u8]) -> Result<Vec<Signature>, OpenPgpError> {
     let mut ppr = PacketParserBuilder::from_bytes(packets.as_ref())
         .and_then(|b| b.dearmor(Dearmor::Disabled).build())
         .map_err(|e| OpenPgpError::Malformed(super::reason(&e)))?;
+    let mut count = 0;
     while let PacketParserResult::Some(pp) = ppr {
+        count += 1;
+        if count > MAX_PACKETS {
+            return Err(OpenPgpError::TooManyPackets);
+        }
         let (packet, next) = pp
             .next()
             .map_err(|e| OpenPgpError::Malformed(super::reason(&e)))?;
@@ -203,40 +236,60 @@ fn check_one(sig: &Signature, payload: &[u8], ctx: &Context<'_>) -> SigReport {
         return report;
     }
 
-    // Every key the issuer subpackets name; the first that verifies wins, else the first
-    // found decides what BADSIG names.
-    let mut candidates: Vec<(Found, Key<key::PublicParts, key::UnspecifiedRole>)> = Vec::new();
+    let created = sig.signature_creation_time();
+    let now = match created {
+        Some(created) if ctx.or_later_signature && created > ctx.now => created,
+        _ => ctx.now,
+    };
+
+    // Every key the issuer subpackets name that its certificate binds; a key packet no
+    // valid binding signature claims is no key of the certificate (the module comment).
+    let mut candidates: Vec<(Found, Key<key::PublicParts, key::UnspecifiedRole>, Usage)> =
+        Vec::new();
     for issuer in &issuers {
         for found in ctx.keyring.lookup(issuer) {
             for ka in found.cert.keys() {
                 let key = ka.key();
-                if key.key_handle().aliases(issuer)
-                    && !candidates
-                        .iter()
-                        .any(|(_, k)| k.fingerprint() == key.fingerprint())
+                if !key.key_handle().aliases(issuer)
+                    || candidates.iter().any(|(f, k, _)| {
+                        k.fingerprint() == key.fingerprint()
+                            && f.cert.fingerprint() == found.cert.fingerprint()
+                    })
                 {
-                    candidates.push((found.clone(), key.clone()));
+                    continue;
+                }
+                if let Some(usage) = binding(&found.cert, key, now, created) {
+                    candidates.push((found.clone(), key.clone(), usage));
                 }
             }
         }
     }
-    let Some(first) = candidates.first().cloned() else {
+    // The first key that verifies and may sign wins, else the first that verifies (whose
+    // usage then refuses it), else the first found decides what BADSIG names. A key bound
+    // by two certificates (one of them without the signing flag, so without the key's
+    // back-signature) is judged as the certificate that may sign with it.
+    let verifies: Vec<bool> = candidates
+        .iter()
+        .map(|(_, key, _)| sig.verify_message(key, payload).is_ok())
+        .collect();
+    let pick = (0..candidates.len())
+        .find(|&i| verifies[i] && candidates[i].2 == Usage::Signing)
+        .or_else(|| verifies.iter().position(|v| *v))
+        .or((!candidates.is_empty()).then_some(0));
+    let Some(pick) = pick else {
         return report;
     };
-    let good = candidates
-        .iter()
-        .find(|(_, key)| sig.verify_message(key, payload).is_ok())
-        .cloned();
-    let (found, key) = good.clone().unwrap_or(first);
-    describe_signer(&mut report, &found.cert, &key, ctx.now);
-    let (expired_at, revoked) = key_state(&found.cert, &key, ctx.now);
+    let good = verifies[pick];
+    let (found, key, usage) = candidates.swap_remove(pick);
+    describe_signer(&mut report, &found.cert, &key, now, created);
+    let (expired_at, revoked) = key_state(&found.cert, &key, now);
     report.revoked = revoked;
     report.key_expired_at = expired_at;
     let validator = Validator {
         keyring: ctx.keyring,
         trustdb: ctx.trustdb,
         policy: &policy(),
-        now: ctx.now,
+        now,
     };
     if expired_at.is_none() {
         let computed = validator.validity(&found.cert, found.origin);
@@ -248,16 +301,16 @@ fn check_one(sig: &Signature, payload: &[u8], ctx: &Context<'_>) -> SigReport {
             computed
         });
     }
-    let now = unix(ctx.now);
+    let now = unix(now);
     report.key_newer_by = unix(key.creation_time()) - report.created;
-    report.outcome = if !may_sign(&found.cert, &key, ctx.now, sig) {
+    report.outcome = if usage != Usage::Signing {
         // gpg checks the key's usage before the signature itself (sig-check.c).
         Outcome::WrongKeyUsage
     } else if report.key_newer_by > 0 {
         // Then the signature's metadata against the key, still before the signature
         // itself (check_signature_metadata_validity): a key cannot sign before it exists.
         Outcome::TimeConflict
-    } else if good.is_none() {
+    } else if !good {
         Outcome::Bad
     } else if report.expires.is_some_and(|e| e <= now) {
         Outcome::ExpiredSignature
@@ -271,52 +324,76 @@ fn check_one(sig: &Signature, payload: &[u8], ctx: &Context<'_>) -> SigReport {
     report
 }
 
-/// Whether the key's flags allow data signatures, as gpg requires ("bad data signature
-/// from key ...: Wrong key usage"). Judged by the binding valid at `now`, else at the
-/// signature's creation time; a key without key flags may sign (gpg then goes by the
-/// algorithm, and every algorithm that made a signature can sign).
-fn may_sign(
+/// What a certificate lets one of its keys do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Usage {
+    /// Bound and flagged for data signatures (a signing subkey's binding carries the
+    /// subkey's back-signature: sequoia checks it with the binding).
+    Signing,
+    /// Bound, but for something else (encryption, authentication, certification only):
+    /// gpg's "Wrong key usage".
+    Other,
+}
+
+/// How the certificate binds `key`: judged by the binding valid at `now`, else at the
+/// signature's creation time (a key rebound later, or one whose certificate was only
+/// valid then); `None` when no valid binding signature covers it at either time, so the
+/// key is not part of the certificate. A primary key without key flags may sign (gpg then
+/// goes by the algorithm, and every algorithm that made a signature can sign); a subkey
+/// must say so, since only then is its back-signature required and checked.
+fn binding(
     cert: &Cert,
     key: &Key<key::PublicParts, key::UnspecifiedRole>,
     now: SystemTime,
-    sig: &Signature,
-) -> bool {
+    created: Option<SystemTime>,
+) -> Option<Usage> {
     let policy = policy();
-    let flags = [Some(now), sig.signature_creation_time()]
-        .into_iter()
-        .flatten()
-        .find_map(|at| {
-            let vc = cert.with_policy(&policy, at).ok()?;
-            let ka = vc.keys().key_handle(key.key_handle()).next()?;
-            Some(ka.key_flags())
-        });
-    match flags {
-        Some(Some(flags)) => flags.for_signing(),
-        _ => true,
-    }
+    let handle = KeyHandle::from(key.fingerprint());
+    [Some(now), created].into_iter().flatten().find_map(|at| {
+        let vc = cert.with_policy(&policy, at).ok()?;
+        let ka = vc.keys().key_handle(handle.clone()).next()?;
+        let signing = match ka.key_flags() {
+            Some(flags) => flags.for_signing(),
+            None => ka.primary(),
+        };
+        Some(if signing {
+            Usage::Signing
+        } else {
+            Usage::Other
+        })
+    })
 }
 
-/// Fills in who the key belongs to.
+/// Fills in who the key belongs to: the user ids the certificate binds at `now`, else at
+/// the signature's creation time (never one without a valid self-signature, which
+/// another file could have added to the certificate).
 fn describe_signer(
     report: &mut SigReport,
     cert: &Cert,
     key: &Key<key::PublicParts, key::UnspecifiedRole>,
     now: SystemTime,
+    created: Option<SystemTime>,
 ) {
     report.fingerprint = Some(key.fingerprint().to_hex());
     report.key_id = key.keyid().to_hex();
     report.primary_fingerprint = Some(cert.fingerprint().to_hex());
     report.by_subkey = key.fingerprint() != cert.fingerprint();
     let policy = policy();
-    let primary = cert
-        .with_policy(&policy, now)
-        .ok()
-        .and_then(|vc| vc.primary_userid().ok().map(|u| u.userid().clone()))
-        .or_else(|| cert.userids().next().map(|u| u.userid().clone()));
+    let Some(valid) = [Some(now), created]
+        .into_iter()
+        .flatten()
+        .find_map(|at| cert.with_policy(&policy, at).ok())
+    else {
+        return;
+    };
     let text =
         |u: &sequoia_openpgp::packet::UserID| String::from_utf8_lossy(u.value()).into_owned();
-    report.uid = primary.as_ref().map(text);
-    report.other_uids = cert
+    report.uid = valid
+        .primary_userid()
+        .ok()
+        .map(|u| text(u.userid()))
+        .or_else(|| valid.userids().next().map(|u| text(u.userid())));
+    report.other_uids = valid
         .userids()
         .map(|u| text(u.userid()))
         .filter(|u| Some(u) != report.uid.as_ref())
@@ -352,8 +429,9 @@ fn key_state(
     (expired, revoked)
 }
 
-/// The backend-neutral verdict for one report (for `gitseal verify` and policies).
-pub fn verdict(report: &SigReport) -> Verdict {
+/// The backend-neutral verdict for one report (for `gitseal verify` and policies), at the
+/// time the caller judged it by (the committer or tagger time: DESIGN section 6).
+pub fn verdict(report: &SigReport, time: SignatureTime) -> Verdict {
     let failure = |kind, detail: &str| {
         Err(Failure {
             kind,
@@ -381,10 +459,7 @@ pub fn verdict(report: &SigReport) -> Verdict {
         format: Format::OpenPgp,
         key: Some(report.key_id.clone()),
         signer: report.uid.clone(),
-        time: Some(SignatureTime {
-            unix: report.created,
-            source: TimeSource::Committer,
-        }),
+        time: Some(time),
         outcome,
     }
 }

@@ -94,8 +94,15 @@ pub fn verify(
     }
 }
 
-/// OpenPGP, judged at the committer time against the given certificates; the key is the
-/// certificate's primary fingerprint, which is what policies name.
+/// OpenPGP against the given certificates; the key is the certificate's primary
+/// fingerprint, which is what policies name.
+///
+/// The verdict's time is the committer (tagger) time `at`, as for SSH, and the policy
+/// judges there: that is the time `git log` shows, and the signature's own creation time
+/// is the signer's claim as much as the committer time is. The key itself (expiry,
+/// revocation signatures in its certificate) is judged at the later of the two, so a
+/// signature claiming either time must have been made by a key valid then; back-dating
+/// only the signature gains nothing (docs/threat-model.md, "Time is a claim").
 fn openpgp(
     payload: &[u8],
     signature: &[u8],
@@ -109,6 +116,7 @@ fn openpgp(
         keyring: keyring.unwrap_or(&empty),
         trustdb: &trustdb,
         now: crate::openpgp::at(at),
+        or_later_signature: true,
     };
     let reports = match verify_detached(signature, payload, &context) {
         Ok(reports) => reports,
@@ -129,7 +137,11 @@ fn openpgp(
             at,
         );
     };
-    let mut verdict = crate::openpgp::verify::verdict(report);
+    let time = SignatureTime {
+        unix: at,
+        source: TimeSource::Committer,
+    };
+    let mut verdict = crate::openpgp::verify::verdict(report, time);
     verdict.key = report
         .primary_fingerprint
         .clone()

@@ -215,12 +215,11 @@ impl KeyringCache {
             let mut keyring = crate::openpgp::keyring::Keyring::new();
             for (_, tree) in &dirs {
                 for (name, data) in reader.read_dir(*tree, KEYS_DIR)? {
-                    if [".asc", ".gpg", ".pgp"]
-                        .iter()
-                        .any(|ext| name.ends_with(ext))
-                    {
+                    if super::keys::is_certificate_file(&name) {
                         // A damaged certificate file leaves its keys unknown: signatures by
-                        // them then fail as by an unknown signer, with that reason.
+                        // them then fail as by an unknown signer, with that reason. Blocks
+                        // of one file add to another's certificate only what that
+                        // certificate's primary key bound (openpgp::keyring).
                         let _ = keyring.add_configured(data);
                     }
                 }

@@ -12,6 +12,8 @@ use std::rc::Rc;
 /// The policy file's name inside `.gitseal/`: policies are read from that directory's
 /// tree, which judging already has, rather than from the root tree again.
 const POLICY_NAME: &str = "policy.toml";
+/// The OpenPGP certificates' directory inside `.gitseal/`.
+const KEYS_NAME: &str = "keys";
 
 /// A policy, or why there is none to judge by.
 pub type Found = Result<Rc<Policy>, String>;
@@ -249,10 +251,30 @@ impl Judge {
             Some((blob, bytes)) => self.parse(blob, &bytes),
             None => Err(format!("no {POLICY_FILE}")),
         };
+        let found = match found {
+            Ok(policy) if !policy.revoked.is_empty() => self.revocations_can_match(tree, policy)?,
+            other => other,
+        };
         if let Some(slot) = self.dirs.get_mut(dir.0 as usize - 1) {
             slot.1 = Some(found.clone());
         }
         Ok(found)
+    }
+
+    /// The policy, or why it is an error: a `[[revoked]]` entry naming a subkey of a
+    /// certificate in the same `.gitseal/keys` could never match (verify::keys).
+    fn revocations_can_match(
+        &mut self,
+        gitseal_tree: ObjectId,
+        policy: Rc<Policy>,
+    ) -> Result<Found, GitError> {
+        let files = self.reader.read_dir(gitseal_tree, KEYS_NAME)?;
+        Ok(
+            match super::keys::unmatchable_revocations(&policy, &files).first() {
+                Some(problem) => Err(problem.clone()),
+                None => Ok(policy),
+            },
+        )
     }
 
     /// The policy in a commit's root tree.

@@ -10,6 +10,7 @@ pub mod backends;
 pub mod cache;
 mod check;
 mod judge;
+pub mod keys;
 
 use crate::git::{GitError, Range, Repo, signed};
 use crate::policy::{Finding, ObjectKind, Policy, Subject};
