@@ -5,6 +5,7 @@ pub mod escape;
 pub mod exit;
 pub mod gpg_text;
 pub mod object;
+pub mod policy;
 pub mod report;
 pub mod sigstore_text;
 pub mod ssh_keygen;
@@ -18,12 +19,18 @@ use std::io::Write;
 /// ssh-keygen's own messages carry no prefix, and git prepends `error: ` to whatever
 /// `gpg.ssh.program` printed, so that dialect gets the bare message. Messages quote
 /// arguments, ref names and what files and servers said: escaped (escape::text), so that
-/// an error stays one line.
+/// an error stays one line. The one exception is ssh-keygen's own banner about a private
+/// key others can read, which is several lines in ssh-keygen too: in that dialect each
+/// line is escaped by itself.
 pub fn render_error(dialect: exit::Dialect, error: &AppError, err: &mut dyn Write) {
-    let message = escape::text(error.message.trim_end_matches('.'));
+    let message = error.message.trim_end_matches('.');
     let _ = match dialect {
-        exit::Dialect::SshKeygen => writeln!(err, "{message}"),
-        exit::Dialect::Gpg | exit::Dialect::Own => writeln!(err, "error: {message}"),
+        exit::Dialect::SshKeygen => message
+            .split('\n')
+            .try_for_each(|line| writeln!(err, "{}", escape::text(line))),
+        exit::Dialect::Gpg | exit::Dialect::Own => {
+            writeln!(err, "error: {}", escape::text(message))
+        }
     };
     if let Some(hint) = &error.hint {
         let _ = writeln!(err, "hint: {}", escape::text(hint));

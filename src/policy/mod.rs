@@ -3,6 +3,7 @@
 //! whether that signer may sign this commit on this ref.
 
 pub mod file;
+pub mod shadow;
 
 use crate::signature::{Format, Verdict};
 use std::collections::BTreeMap;
