@@ -160,18 +160,20 @@ fn percent_workflow(value: &str, property: bool) -> String {
 }
 
 /// A JSON document as serde_json wrote it, with the characters [`text`] shows as
-/// `\u{...}` (and DEL) written as JSON `\uXXXX` escapes: the same document to a parser,
-/// values exact, and nothing in the bytes that a terminal acts on when a person reads it.
-/// serde_json escapes the C0 controls itself; outside strings a JSON text is ASCII, so
-/// every character replaced here was inside a string.
+/// `\u{...}` (and DEL) written as JSON `\uXXXX` escapes, and the `[` of `##[` as `\u005b`:
+/// the same document to a parser, values exact, and nothing in the bytes that a terminal
+/// or a CI runner acts on when the document is printed to a log (the runner reads
+/// `##[command]` anywhere in a line). serde_json escapes the C0 controls itself; outside
+/// strings a JSON text is ASCII without `#`, so every character replaced here was inside
+/// a string.
 pub fn json(serialized: &str) -> Cow<'_, str> {
     let needs = |c: char| c == '\x7f' || reorders_or_controls(c);
-    if !serialized.chars().any(needs) {
+    if !serialized.chars().any(needs) && !serialized.contains("##[") {
         return Cow::Borrowed(serialized);
     }
     let mut out = String::with_capacity(serialized.len() + 16);
-    for c in serialized.chars() {
-        if needs(c) {
+    for (at, c) in serialized.char_indices() {
+        if needs(c) || (c == '[' && serialized[..at].ends_with("##")) {
             let _ = write!(out, "\\u{:04x}", u32::from(c));
         } else {
             out.push(c);
@@ -305,7 +307,7 @@ mod tests {
 
     #[test]
     fn json_keeps_values_and_shows_no_raw_controls() {
-        let value = "a\u{9b}b\u{202e}c\u{7f}d\u{2028}e\n\x1b";
+        let value = "a\u{9b}b\u{202e}c\u{7f}d\u{2028}e\n\x1b ##[error]x";
         let serialized = serde_json::json!({ "identity": value }).to_string();
         let safe = json(&serialized);
         assert!(
