@@ -5,7 +5,6 @@ use std::io::Write;
 use crate::config::Settings;
 use crate::error::AppError;
 use crate::output::exit::Status;
-use crate::output::status::date_time;
 use crate::sigstore::credentials;
 
 pub fn login(out: &mut dyn Write) -> Result<Status, AppError> {
@@ -35,13 +34,7 @@ pub fn login(out: &mut dyn Write) -> Result<Status, AppError> {
         (Some(kept), false) => format!("cached {kept}"),
         (None, _) => "not cached".to_string(),
     };
-    let _ = writeln!(
-        out,
-        "Certificate for [{}]({}) {how} until {}",
-        cert.identity,
-        cert.issuer,
-        date_time(cert.not_after)
-    );
+    crate::output::sigstore_text::logged_in(&cert, &how, out);
     Ok(Status::Success)
 }
 

@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::git::Repo;
 use crate::git::signed;
 use crate::output::exit::Status;
-use crate::output::status::date_time;
+use crate::output::object;
 use crate::signature::Format;
 
 pub fn run(args: &ShowArgs) -> Result<Status, AppError> {
@@ -24,8 +24,8 @@ pub fn run(args: &ShowArgs) -> Result<Status, AppError> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let written = match args.format {
-        ObjectReportFormat::Json => writeln!(out, "{doc:#}"),
-        ObjectReportFormat::Text => text(&doc, &mut out),
+        ObjectReportFormat::Json => object::json_document(&mut out, &doc),
+        ObjectReportFormat::Text => object::shown_text(&doc, &mut out),
     };
     written.map_err(|e| AppError::operational(format!("cannot write: {e}")))?;
     Ok(Status::Success)
@@ -70,7 +70,8 @@ pub fn bundle(
             ))
         })?;
     }
-    writeln!(out, "{doc:#}").map_err(|e| AppError::operational(format!("cannot write: {e}")))?;
+    object::json_document(out, &doc)
+        .map_err(|e| AppError::operational(format!("cannot write: {e}")))?;
     Ok(Status::Success)
 }
 
@@ -199,90 +200,4 @@ fn openpgp(signature: &[u8]) -> Result<Value, String> {
             })
             .collect(),
     ))
-}
-
-fn text(doc: &Value, out: &mut dyn Write) -> std::io::Result<()> {
-    writeln!(
-        out,
-        "{} {}",
-        doc["type"].as_str().unwrap_or(""),
-        doc["object"].as_str().unwrap_or("")
-    )?;
-    match doc["format"].as_str() {
-        None => return writeln!(out, "  not signed"),
-        Some(format) => writeln!(out, "  format       {format}")?,
-    }
-    if let Some(problem) = doc["problem"].as_str() {
-        writeln!(out, "  unreadable   {problem}")?;
-    }
-    let sig = &doc["signature"];
-    let time = |key: &str| sig[key].as_i64().map(date_time);
-    match doc["format"].as_str() {
-        Some("x509") if sig.is_object() => {
-            writeln!(
-                out,
-                "  identity     {}",
-                sig["identity"].as_str().unwrap_or("")
-            )?;
-            writeln!(
-                out,
-                "  issuer       {}",
-                sig["issuer"].as_str().unwrap_or("")
-            )?;
-            writeln!(
-                out,
-                "  certificate  0x{} from {}",
-                sig["certificate_id"].as_str().unwrap_or(""),
-                sig["certificate_ca"].as_str().unwrap_or("")
-            )?;
-            if let (Some(from), Some(to)) = (time("not_before"), time("not_after")) {
-                writeln!(out, "  valid        {from} to {to}")?;
-            }
-            if let Some(at) = time("signing_time") {
-                writeln!(out, "  signed at    {at} (the signer's clock)")?;
-            }
-            let log = &sig["log_entry"];
-            match log.as_str() {
-                Some(words) => writeln!(out, "  log entry    {words}")?,
-                None => writeln!(
-                    out,
-                    "  log entry    {} at {}",
-                    log["index"],
-                    log["integrated_time"]
-                        .as_i64()
-                        .map(date_time)
-                        .unwrap_or_default()
-                )?,
-            }
-        }
-        Some("ssh") if sig.is_object() => {
-            writeln!(
-                out,
-                "  key          {} {}",
-                sig["key_type"].as_str().unwrap_or(""),
-                sig["key"].as_str().unwrap_or("")
-            )?;
-            writeln!(
-                out,
-                "  namespace    {}",
-                sig["namespace"].as_str().unwrap_or("")
-            )?;
-        }
-        Some("openpgp") => {
-            for s in sig.as_array().into_iter().flatten() {
-                writeln!(out, "  key id       {}", s["key_id"].as_str().unwrap_or(""))?;
-                if let Some(fpr) = s["fingerprint"].as_str() {
-                    writeln!(out, "  fingerprint  {fpr}")?;
-                }
-                if let Some(at) = s["created"].as_i64() {
-                    writeln!(out, "  created      {}", date_time(at))?;
-                }
-            }
-        }
-        _ => {}
-    }
-    writeln!(
-        out,
-        "  (shown, not verified: use gitseal verify-commit or verify-tag)"
-    )
 }

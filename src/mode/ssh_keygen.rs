@@ -371,7 +371,7 @@ fn check_novalidate(
 
 fn print_pubkey(o: &mut dyn Write, sig: &SshSignature) {
     if let Ok(text) = ssh_key::PublicKey::new(sig.signer.key().clone(), "").to_openssh() {
-        let _ = writeln!(o, "{text}");
+        out::public_key(o, &text);
     }
 }
 

@@ -4,9 +4,8 @@
 use crate::cli::commands::{PolicyCommand, PolicySource, VerifyArgs};
 use crate::error::{AppError, io_reason};
 use crate::git::{GitError, Repo};
-use crate::output::exit::Status;
-use crate::output::report;
-use crate::policy::{Credential, Policy, SignerRef, SigstoreIdentity, file};
+use crate::output::{self, exit::Status, report};
+use crate::policy::{Policy, file};
 use crate::verify::{CommitReport, Options, POLICY_FILE, VerifyError, Walker, cache::VerdictCache};
 use gix::hash::ObjectId;
 use std::io::{BufRead, IsTerminal, Write};
@@ -52,6 +51,7 @@ pub fn run(args: &VerifyArgs) -> Result<Status, AppError> {
         Some(path) => Some(std::rc::Rc::new(read_policy_file(path)?)),
         None => None,
     };
+    let fixed_for_warnings = fixed_policy.clone();
     let cache = if args.no_cache {
         VerdictCache::disabled()
     } else {
@@ -81,6 +81,10 @@ pub fn run(args: &VerifyArgs) -> Result<Status, AppError> {
     };
     let mut walker = Walker::new(&repo, options, cache)?;
     if args.pre_receive {
+        if let Some(policy) = &fixed_for_warnings {
+            let source = args.policy.as_deref().map(|p| p.display().to_string());
+            output::policy::warnings(&mut std::io::stderr().lock(), source.as_deref(), policy);
+        }
         let status = pre_receive(&mut walker);
         sigstore_note();
         return status;
@@ -90,6 +94,8 @@ pub fn run(args: &VerifyArgs) -> Result<Status, AppError> {
     for range in &args.ranges {
         ranges.push(parse_range(walker.reader(), range)?);
     }
+    let tips: Vec<ObjectId> = ranges.iter().flat_map(|(tips, _)| tips.clone()).collect();
+    warn_shadowed(&mut walker, &tips, args.policy.as_deref())?;
     let stdout = std::io::stdout();
     // Buffered unless a person reads it as it comes.
     let mut out: Box<dyn Write> = if stdout_terminal {
@@ -113,6 +119,33 @@ pub fn run(args: &VerifyArgs) -> Result<Status, AppError> {
     } else {
         Status::CheckFailed
     })
+}
+
+/// Says once, on stderr, which rules of the policies in play cannot (or cannot always)
+/// apply (issue 12, R8): the `--policy` file's, else those of the policies at the ranges'
+/// tips, the policies people edit next. A warning, not a failure: first match wins.
+fn warn_shadowed(
+    walker: &mut Walker<'_>,
+    tips: &[ObjectId],
+    fixed: Option<&std::path::Path>,
+) -> Result<(), AppError> {
+    let mut seen: Vec<std::rc::Rc<Policy>> = Vec::new();
+    let stderr = std::io::stderr();
+    for tip in tips {
+        let Ok(policy) = walker.policy_for_update(*tip)? else {
+            continue;
+        };
+        if seen.iter().any(|p| std::rc::Rc::ptr_eq(p, &policy)) {
+            continue;
+        }
+        let source = match fixed {
+            Some(path) => path.display().to_string(),
+            None => format!("{POLICY_FILE} at {}", crate::verify::short(tip)),
+        };
+        output::policy::warnings(&mut stderr.lock(), Some(&source), &policy);
+        seen.push(policy);
+    }
+    Ok(())
 }
 
 /// The trusted root's note (it could not be refreshed), once the verification that
@@ -331,26 +364,12 @@ pub fn policy(command: &PolicyCommand) -> Result<Status, AppError> {
         PolicyCommand::Check(source) => {
             let (policy, name) = load(source)?;
             openpgp_revocations_can_match(source, &policy, &name)?;
-            let _ = writeln!(
-                out,
-                "{name}: ok ({} principals, {} rules)",
-                policy.principals.len(),
-                policy.rules.len()
-            );
+            output::policy::check(&mut out, &mut std::io::stderr().lock(), &name, &policy);
         }
-        PolicyCommand::Describe(source) => describe(&mut out, &load(source)?.0),
+        PolicyCommand::Describe(source) => output::policy::describe(&mut out, &load(source)?.0),
         PolicyCommand::ExportAllowedSigners(source) => {
             let (policy, _) = load(source)?;
-            for (principal, key) in policy.ssh_keys() {
-                let mut options = vec!["namespaces=\"git\"".to_string()];
-                if let Some(after) = principal.valid_after {
-                    options.push(format!("valid-after=\"{}\"", ssh_time(after)));
-                }
-                if let Some(before) = principal.valid_before {
-                    options.push(format!("valid-before=\"{}\"", ssh_time(before)));
-                }
-                let _ = writeln!(out, "{} {} {key}", principal.name, options.join(","));
-            }
+            output::policy::allowed_signers(&mut out, &policy).map_err(AppError::operational)?;
         }
     }
     Ok(Status::Success)
@@ -426,93 +445,6 @@ fn openpgp_revocations_can_match(
             rest.len()
         ))),
     }
-}
-
-fn describe(out: &mut dyn Write, policy: &Policy) {
-    let signers = |list: &[SignerRef]| -> String {
-        list.iter()
-            .map(|s| match s {
-                SignerRef::Anyone => "any principal".to_string(),
-                SignerRef::Principal(name) => name.clone(),
-                SignerRef::Group(group) => format!(
-                    "@{group} ({})",
-                    policy
-                        .groups
-                        .get(group)
-                        .map(|m| m.join(", "))
-                        .unwrap_or_default()
-                ),
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let _ = writeln!(out, "principals:");
-    for p in &policy.principals {
-        let window = match (p.valid_after, p.valid_before) {
-            (None, None) => String::new(),
-            (a, b) => format!(
-                " (valid {} to {})",
-                a.map_or("always".into(), crate::policy::rfc3339),
-                b.map_or("forever".into(), crate::policy::rfc3339)
-            ),
-        };
-        let _ = writeln!(out, "  {}{window}", p.name);
-        for c in &p.credentials {
-            let _ = match c {
-                Credential::Ssh { fingerprint, .. } => writeln!(out, "    ssh {fingerprint}"),
-                Credential::OpenPgp { fingerprint } => writeln!(out, "    openpgp {fingerprint}"),
-                Credential::Sigstore { issuer, subject } => match subject {
-                    SigstoreIdentity::Exact(s) => writeln!(out, "    sigstore {s} from {issuer}"),
-                    SigstoreIdentity::Pattern(re) => {
-                        writeln!(out, "    sigstore /{}/ from {issuer}", re.as_str())
-                    }
-                },
-            };
-        }
-    }
-    let _ = writeln!(
-        out,
-        "rules (first match wins; a ref no rule matches needs any principal):"
-    );
-    for rule in &policy.rules {
-        let _ = writeln!(out, "  {}", rule.name());
-        if let Some(list) = &rule.commits {
-            let _ = writeln!(out, "    commits: {}", signers(list));
-        }
-        if let Some(list) = rule.merges.as_ref().or(rule.commits.as_ref()) {
-            let _ = writeln!(out, "    merges: {}", signers(list));
-        }
-        if let Some(list) = &rule.tags {
-            let _ = writeln!(out, "    tags: {}", signers(list));
-        }
-        let _ = writeln!(
-            out,
-            "    force push: {}, delete: {}",
-            yes_no(rule.allow_force_push),
-            yes_no(rule.allow_delete)
-        );
-    }
-    let _ = match &policy.policy_changes {
-        Some(list) => writeln!(out, "policy changes: {}", signers(list)),
-        None => writeln!(out, "policy changes: nobody (no [policy_changes])"),
-    };
-    for r in &policy.revoked {
-        let since = r.after.map_or("all history".into(), |a| {
-            format!("since {}", crate::policy::rfc3339(a))
-        });
-        let _ = writeln!(out, "revoked: {} ({since}) {}", r.key, r.reason);
-    }
-}
-
-fn yes_no(value: bool) -> &'static str {
-    if value { "allowed" } else { "refused" }
-}
-
-/// allowed_signers wants `YYYYMMDDHHMMSSZ`.
-fn ssh_time(unix: i64) -> String {
-    chrono::DateTime::from_timestamp(unix, 0)
-        .map(|t| t.format("%Y%m%d%H%M%SZ").to_string())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

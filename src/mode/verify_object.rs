@@ -2,9 +2,7 @@
 //! gitsign's identity flags for Sigstore; SSH against `gpg.ssh.allowedSignersFile` at the
 //! committer time and OpenPGP against GnuPG's keyring, as git would check them.
 
-use std::io::Write;
-
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::cli::commands::{ObjectReportFormat, VerifyObjectArgs};
 use crate::config::Settings;
@@ -12,25 +10,16 @@ use crate::error::AppError;
 use crate::git::Repo;
 use crate::git::signed::{self, HashKind};
 use crate::output::exit::Status;
-use crate::output::status::date_time;
-use crate::signature::{Failure, FailureKind, Format, Verdict};
+use crate::output::object::{self, Checked};
+use crate::signature::Format;
 use crate::sigstore::identity::{Expect, Expectation};
-use crate::sigstore::verify::{Object, Report};
+use crate::sigstore::verify::Object;
 use crate::sigstore::{trust, verifier};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Commit,
     Tag,
-}
-
-/// One object's result.
-struct Checked {
-    spec: String,
-    id: String,
-    kind: &'static str,
-    verdict: Verdict,
-    sigstore: Option<Report>,
 }
 
 pub fn run(args: &VerifyObjectArgs, kind: Kind) -> Result<Status, AppError> {
@@ -153,13 +142,15 @@ pub fn run(args: &VerifyObjectArgs, kind: Kind) -> Result<Status, AppError> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let written = match args.format {
-        ObjectReportFormat::Text => results.iter().try_for_each(|r| text(r, &mut out)),
+        ObjectReportFormat::Text => results
+            .iter()
+            .try_for_each(|r| object::checked_text(r, &mut out)),
         ObjectReportFormat::Json => {
             let doc = json!({
                 "schema": "gitseal.verify-object/v1",
-                "objects": results.iter().map(json_of).collect::<Vec<_>>(),
+                "objects": results.iter().map(object::checked_json).collect::<Vec<_>>(),
             });
-            writeln!(out, "{doc:#}")
+            object::json_document(&mut out, &doc)
         }
     };
     written.map_err(|e| AppError::operational(format!("cannot write the report: {e}")))?;
@@ -203,100 +194,4 @@ fn load_sigstore(
         crate::output::sigstore_text::note(&note, &mut std::io::stderr().lock());
     }
     Ok((root, config.online))
-}
-
-fn text(r: &Checked, out: &mut dyn Write) -> std::io::Result<()> {
-    let short = &r.id[..r.id.len().min(12)];
-    let format = r.verdict.format.name();
-    match &r.verdict.outcome {
-        Ok(_) => writeln!(
-            out,
-            "{} {short} ({}): good {format} signature",
-            r.kind, r.spec
-        )?,
-        Err(Failure {
-            kind: FailureKind::Unsigned,
-            ..
-        }) => writeln!(out, "{} {short} ({}): FAILED: not signed", r.kind, r.spec)?,
-        Err(failure) => writeln!(
-            out,
-            "{} {short} ({}): FAILED: {format} signature: {}",
-            r.kind, r.spec, failure.detail
-        )?,
-    }
-    if let Some(report) = &r.sigstore {
-        if let Some(cert) = &report.certificate {
-            writeln!(out, "  identity     {}", cert.identity)?;
-            writeln!(out, "  issuer       {}", cert.issuer)?;
-            writeln!(
-                out,
-                "  certificate  0x{} from {}",
-                cert.fingerprint, cert.ca
-            )?;
-        }
-        if let Some(log) = &report.log {
-            writeln!(
-                out,
-                "  logged       {}, entry {}",
-                date_time(log.integrated_time),
-                log.index
-            )?;
-        } else if report.online_mode {
-            writeln!(
-                out,
-                "  logged       no entry embedded (gitsign online mode)"
-            )?;
-        }
-    } else if r.verdict.key.is_some() || r.verdict.signer.is_some() {
-        if let Some(signer) = &r.verdict.signer {
-            writeln!(out, "  signer       {signer}")?;
-        }
-        if let Some(key) = &r.verdict.key {
-            writeln!(out, "  key          {key}")?;
-        }
-    }
-    Ok(())
-}
-
-fn json_of(r: &Checked) -> Value {
-    let mut v = json!({
-        "object": r.id,
-        "spec": r.spec,
-        "type": r.kind,
-        "format": r.verdict.format.name(),
-        "verified": r.verdict.is_good(),
-        "signer": r.verdict.signer,
-        "key": r.verdict.key,
-    });
-    if let Err(failure) = &r.verdict.outcome {
-        v["failure"] = json!({"kind": failure.kind.name(), "detail": failure.detail});
-        if let Some(Err(e)) = r.sigstore.as_ref().map(|s| &s.outcome) {
-            v["failure"]["reason"] = json!(e.reason());
-        }
-    }
-    if let Some(time) = &r.verdict.time {
-        v["time"] = json!(time.unix);
-        v["time_source"] = json!(crate::verify::cache::source_name(time.source));
-    }
-    if let Some(report) = &r.sigstore {
-        if let Some(cert) = &report.certificate {
-            v["certificate"] = json!({
-                "identity": cert.identity,
-                "issuer": cert.issuer,
-                "id": cert.fingerprint,
-                "ca": cert.ca,
-                "not_before": cert.not_before,
-                "not_after": cert.not_after,
-            });
-        }
-        v["log"] = match &report.log {
-            Some(log) => json!({
-                "index": log.index,
-                "integrated_time": log.integrated_time,
-                "log_id": log.log_id,
-            }),
-            None => Value::Null,
-        };
-    }
-    v
 }

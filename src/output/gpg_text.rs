@@ -2,7 +2,9 @@
 //! `verify-commit` and `%GG`. The lines carry gpg's own `gpg: ` prefix and wording
 //! (GnuPG 2.2 `g10/mainproc.c: check_sig_and_print`, `g10/pkclist.c:
 //! check_signatures_trust`), because people and tools read "Good signature from".
+//! User ids are the signer's own text: escaped as gpg escapes them (escape::text).
 
+use super::escape;
 use crate::openpgp::verify::{Outcome, SigReport};
 use crate::signature::Trust;
 use std::io::Write;
@@ -17,9 +19,9 @@ pub fn verification(report: &SigReport, w: &mut dyn Write) -> std::io::Result<()
         algo_name(report.pk_algo)
     )?;
     if let Some(uid) = &report.signers_uid {
-        writeln!(w, "gpg:                issuer \"{uid}\"")?;
+        writeln!(w, "gpg:                issuer \"{}\"", escape::text(uid))?;
     }
-    let uid = report.uid.as_deref().unwrap_or("[?]");
+    let uid = escape::text(report.uid.as_deref().unwrap_or("[?]"));
     let validity = match (report.key_expired_at, report.validity) {
         (Some(_), _) => "expired",
         (None, Some(level)) => validity_word(level),
@@ -57,7 +59,11 @@ pub fn verification(report: &SigReport, w: &mut dyn Write) -> std::io::Result<()
     };
     writeln!(w, "gpg: {what} from \"{uid}\" [{validity}]")?;
     for other in &report.other_uids {
-        writeln!(w, "gpg:                 aka \"{other}\" [{validity}]")?;
+        writeln!(
+            w,
+            "gpg:                 aka \"{}\" [{validity}]",
+            escape::text(other)
+        )?;
     }
     match report.outcome {
         Outcome::Bad

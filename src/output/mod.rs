@@ -1,8 +1,11 @@
 //! Everything gitseal writes for people and for git goes through here: error lines,
 //! ssh-keygen's result lines, and the exit code policy.
 
+pub mod escape;
 pub mod exit;
 pub mod gpg_text;
+pub mod object;
+pub mod policy;
 pub mod report;
 pub mod sigstore_text;
 pub mod ssh_keygen;
@@ -14,15 +17,23 @@ use std::io::Write;
 /// Renders an error as one lowercase line plus an optional `hint:` line.
 ///
 /// ssh-keygen's own messages carry no prefix, and git prepends `error: ` to whatever
-/// `gpg.ssh.program` printed, so that dialect gets the bare message.
+/// `gpg.ssh.program` printed, so that dialect gets the bare message. Messages quote
+/// arguments, ref names and what files and servers said: escaped (escape::text), so that
+/// an error stays one line. The one exception is ssh-keygen's own banner about a private
+/// key others can read, which is several lines in ssh-keygen too: in that dialect each
+/// line is escaped by itself.
 pub fn render_error(dialect: exit::Dialect, error: &AppError, err: &mut dyn Write) {
     let message = error.message.trim_end_matches('.');
     let _ = match dialect {
-        exit::Dialect::SshKeygen => writeln!(err, "{message}"),
-        exit::Dialect::Gpg | exit::Dialect::Own => writeln!(err, "error: {message}"),
+        exit::Dialect::SshKeygen => message
+            .split('\n')
+            .try_for_each(|line| writeln!(err, "{}", escape::text(line))),
+        exit::Dialect::Gpg | exit::Dialect::Own => {
+            writeln!(err, "error: {}", escape::text(message))
+        }
     };
     if let Some(hint) = &error.hint {
-        let _ = writeln!(err, "hint: {hint}");
+        let _ = writeln!(err, "hint: {}", escape::text(hint));
     }
 }
 
@@ -44,6 +55,14 @@ mod tests {
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "error: cannot read key file `k`: no such file\nhint: run gitseal setup\n"
+        );
+        // A message quoting outside text stays one line.
+        let hostile = AppError::usage("range `main\nok   all good`: unknown revision");
+        let mut out = Vec::new();
+        render_error(exit::Dialect::Own, &hostile, &mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "error: range `main\\nok   all good`: unknown revision\n"
         );
         let mut out = Vec::new();
         render_error(exit::Dialect::SshKeygen, &error, &mut out);

@@ -1,6 +1,7 @@
 //! Verification reports: text for people, JSON (`gitseal.verify/v1`) for machines, and
 //! GitHub workflow annotations.
 
+use super::escape;
 use crate::signature::FailureKind;
 use crate::verify::{CommitReport, cache::source_name};
 use serde_json::json;
@@ -66,9 +67,8 @@ impl<'o> Writer<'o> {
                 if self.commits > 1 {
                     self.spill.write(b",");
                 }
-                let mut entry = Vec::with_capacity(512);
-                match serde_json::to_writer(&mut entry, &json_entry(r)) {
-                    Ok(()) => self.spill.write(&entry),
+                match serde_json::to_string(&json_entry(r)) {
+                    Ok(entry) => self.spill.write(escape::json(&entry).as_bytes()),
                     Err(e) => self.spill.fail(e.into()),
                 }
             }
@@ -90,9 +90,8 @@ impl<'o> Writer<'o> {
                 ));
             }
             ReportFormat::Github => {
-                self.line(format_args!(
-                    "::notice title=gitseal::{commits} commits, {passed} passed, {failed} failed\n"
-                ));
+                let summary = format!("{commits} commits, {passed} passed, {failed} failed");
+                self.line(format_args!("{}\n", workflow_command("notice", &summary)));
             }
             ReportFormat::Json => {
                 // The document as serde_json writes it whole (DESIGN section 6): the head
@@ -128,31 +127,40 @@ impl<'o> Writer<'o> {
     }
 }
 
+/// A commit's line and its reasons, each reason on a line of its own: outside text in
+/// them (a principal's name, a key, a certificate's identity, a failure detail quoting it)
+/// is escaped, so that it cannot start a line that looks like another commit's.
 fn text_lines(out: &mut dyn Write, r: &CommitReport) -> std::io::Result<()> {
     let status = if r.ok() { "ok  " } else { "FAIL" };
     let who = r.finding.principal.as_deref().unwrap_or("-");
     let key = r.verdict.key.as_deref().unwrap_or("-");
     writeln!(
         out,
-        "{status} {} {who} {} {key}",
+        "{status} {} {} {} {}",
         &r.id.to_string()[..12],
-        format_name(r)
+        escape::text(who),
+        format_name(r),
+        escape::text(key)
     )?;
     for reason in &r.finding.reasons {
-        writeln!(out, "     {reason}")?;
+        writeln!(out, "     {}", escape::text(reason))?;
     }
     Ok(())
 }
 
 fn github_line(out: &mut dyn Write, r: &CommitReport) -> std::io::Result<()> {
-    // Workflow commands: newlines and % must be escaped in the message.
-    let message = r
-        .finding
-        .reasons
-        .join("; ")
-        .replace('%', "%25")
-        .replace('\n', "%0A");
-    writeln!(out, "::error title=gitseal::commit {}: {message}", r.id)
+    let message = format!("commit {}: {}", r.id, r.finding.reasons.join("; "));
+    writeln!(out, "{}", workflow_command("error", &message))
+}
+
+/// One GitHub workflow command, `::<command> title=gitseal::<message>`, its message and
+/// properties escaped as the runner reads them (escape::workflow_data, _property).
+fn workflow_command(command: &str, message: &str) -> String {
+    format!(
+        "::{command} title={}::{}",
+        escape::workflow_property("gitseal"),
+        escape::workflow_data(message)
+    )
 }
 
 fn format_name(r: &CommitReport) -> &'static str {
@@ -258,17 +266,25 @@ pub fn rejection_lines(err: &mut dyn Write, refname: &str, results: &[CommitRepo
             .finding
             .rule
             .as_deref()
-            .map(|rule| format!(" (rule {rule})"))
+            .map(|rule| format!(" (rule {})", escape::text(rule)))
             .unwrap_or_default();
         for reason in &r.finding.reasons {
-            let _ = writeln!(err, "gitseal: {refname}: commit {}{rule}: {reason}", r.id);
+            let _ = writeln!(
+                err,
+                "gitseal: {}: commit {}{rule}: {}",
+                escape::text(refname),
+                r.id,
+                escape::text(reason)
+            );
         }
     }
 }
 
-/// A pre-receive message that is not about one commit.
+/// A pre-receive message that is not about one commit. Callers put the pushed ref name
+/// (whoever pushes chooses it) and reasons into `text`; gitseal's own words have no
+/// control characters, so the whole of it is escaped (escape::text).
 pub fn hook_message(err: &mut dyn Write, text: &str) {
-    let _ = writeln!(err, "gitseal: {text}");
+    let _ = writeln!(err, "gitseal: {}", escape::text(text));
 }
 
 /// A progress line on a terminal: rewritten in place.
@@ -361,14 +377,14 @@ mod tests {
         assert_eq!(
             text,
             "ok   010101010101 alice ssh SHA256:k\"ey\n\
-             FAIL 020202020202 - none SHA256:k\"ey\n     unsigned\n50%\n\
+             FAIL 020202020202 - none SHA256:k\"ey\n     unsigned\\n50%\n\
              2 commits, 1 passed, 1 failed\n"
         );
         let (github, _) = written(ReportFormat::Github, &reports);
         assert_eq!(
             github,
             format!(
-                "::error title=gitseal::commit {}: unsigned%0A50%25\n\
+                "::error title=gitseal::commit {}: unsigned\\n50%25\n\
                  ::notice title=gitseal::2 commits, 1 passed, 1 failed\n",
                 reports[1].id
             )

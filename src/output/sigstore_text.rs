@@ -1,7 +1,9 @@
 //! What a person reads after a Sigstore verification (stderr in the gpg dialect, shown by
 //! `git verify-commit` and `git log --show-signature`): who, vouched for by whom, logged
-//! where and when, in words; or why not.
+//! where and when, in words; or why not. A certificate's identity, issuer and CA name
+//! are whatever its maker wrote, and errors quote them: all escaped (escape::text).
 
+use crate::output::escape::text;
 use crate::output::status::date_time;
 use crate::sigstore::verify::Report;
 use std::io::Write;
@@ -20,15 +22,32 @@ pub fn signed(made: &crate::sigstore::sign::Made, w: &mut dyn Write) {
     let _ = writeln!(
         w,
         "gitseal: Signed as [{}]({}){from}",
-        made.certificate.identity, made.certificate.issuer
+        text(&made.certificate.identity),
+        text(&made.certificate.issuer)
     );
     if let Some(index) = made.log_index {
         let _ = writeln!(w, "gitseal: tlog entry created with index: {index}");
     }
 }
 
-pub fn note(text: &str, w: &mut dyn Write) {
-    let _ = writeln!(w, "gitseal: note: {text}");
+/// `gitseal login`: whose certificate Fulcio issued, and where it is kept until when.
+pub fn logged_in(
+    certificate: &crate::sigstore::certificate::CertificateFacts,
+    kept: &str,
+    w: &mut dyn Write,
+) {
+    let _ = writeln!(
+        w,
+        "Certificate for [{}]({}) {} until {}",
+        text(&certificate.identity),
+        text(&certificate.issuer),
+        text(kept),
+        date_time(certificate.not_after)
+    );
+}
+
+pub fn note(note: &str, w: &mut dyn Write) {
+    let _ = writeln!(w, "gitseal: note: {}", text(note));
 }
 
 /// What the repository's policy said of a good signature (`git verify-commit` in a
@@ -38,12 +57,13 @@ pub fn policy(view: &crate::mode::gpg_x509_policy::PolicyView, w: &mut dyn Write
     let _ = match &view.principal {
         Some(principal) => writeln!(
             w,
-            "gitseal: The policy at {short} allows this signer as principal {principal}"
+            "gitseal: The policy at {short} allows this signer as principal {}",
+            text(principal)
         ),
         None => writeln!(
             w,
             "gitseal: The policy at {short} does not allow this signer: {}",
-            view.reasons.join("; ")
+            text(&view.reasons.join("; "))
         ),
     };
 }
@@ -53,7 +73,8 @@ fn write_report(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
         writeln!(
             w,
             "gitseal: Signature made using certificate ID 0x{} | {}",
-            cert.fingerprint, cert.ca
+            cert.fingerprint,
+            text(&cert.ca)
         )?;
     }
     match (&report.outcome, &report.certificate) {
@@ -61,24 +82,33 @@ fn write_report(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
             writeln!(
                 w,
                 "gitseal: Good signature from [{}]({})",
-                cert.identity, cert.issuer
+                text(&cert.identity),
+                text(&cert.issuer)
             )?;
         }
         (Err(e), Some(cert)) if e.is_bad_signature() => {
             writeln!(
                 w,
-                "gitseal: BAD signature from [{}]({}): {e}",
-                cert.identity, cert.issuer
+                "gitseal: BAD signature from [{}]({}): {}",
+                text(&cert.identity),
+                text(&cert.issuer),
+                text(&e.to_string())
             )?;
         }
         (Err(e), Some(cert)) => {
             writeln!(
                 w,
-                "gitseal: Can't verify signature from [{}]({}): {e}",
-                cert.identity, cert.issuer
+                "gitseal: Can't verify signature from [{}]({}): {}",
+                text(&cert.identity),
+                text(&cert.issuer),
+                text(&e.to_string())
             )?;
         }
-        (Err(e), None) => writeln!(w, "gitseal: Can't check signature: {e}")?,
+        (Err(e), None) => writeln!(
+            w,
+            "gitseal: Can't check signature: {}",
+            text(&e.to_string())
+        )?,
         (Ok(()), None) => {}
     }
     if let Some(log) = &report.log {

@@ -1,6 +1,13 @@
 //! ssh-keygen's words, exactly: git parses the first line of stdout ("Good ..."), and
 //! people read the rest (reference/git-contract.md sections 3.4 and 6.4).
+//!
+//! Principals and comments come from allowed_signers and key files, hash names and
+//! namespaces from signatures: escaped (escape::text) where ssh-keygen prints them raw, so
+//! that a principal cannot add a line to find-principals' answer or drive the terminal.
+//! A principal holding such characters therefore never round-trips through git's
+//! find-principals-then-verify, and no honest one holds them.
 
+use super::escape::text;
 use crate::ssh::allowed_signers::LineProblem;
 use crate::ssh::sshsig::SshSigError;
 use crate::ssh::time::format_absolute_time;
@@ -15,10 +22,12 @@ pub fn good(
     key_type: &str,
     fingerprint: &str,
 ) {
+    let (namespace, key_type, fingerprint) = (text(namespace), text(key_type), text(fingerprint));
     let _ = match principal {
         Some(p) => writeln!(
             out,
-            "Good \"{namespace}\" signature for {p} with {key_type} key {fingerprint}"
+            "Good \"{namespace}\" signature for {} with {key_type} key {fingerprint}",
+            text(p)
         ),
         None => writeln!(
             out,
@@ -38,17 +47,23 @@ pub fn signature_error(err: &mut dyn Write, error: &SshSigError) {
         SshSigError::NamespaceMismatch => {
             writeln!(err, "Couldn't verify signature: namespace does not match")
         }
-        other => writeln!(err, "Signature verification failed: {other}"),
+        other => writeln!(
+            err,
+            "Signature verification failed: {}",
+            text(&other.to_string())
+        ),
     };
 }
 
 /// Why a matching allowed_signers line did not allow the key.
 pub fn line_rejection(err: &mut dyn Write, path: &str, rejection: &LineRejection) {
     let local = chrono::Local;
+    let path = text(path);
     let _ = match rejection {
         LineRejection::Namespace { line, namespace } => writeln!(
             err,
-            "{path}:{line}: key is not permitted for use in signature namespace \"{namespace}\""
+            "{path}:{line}: key is not permitted for use in signature namespace \"{}\"",
+            text(namespace)
         ),
         LineRejection::NotYetValid {
             line,
@@ -71,7 +86,11 @@ pub fn line_rejection(err: &mut dyn Write, path: &str, rejection: &LineRejection
             format_absolute_time(*valid_before, &local)
         ),
         LineRejection::Certificate { line, reason } => {
-            writeln!(err, "{path}:{line}: certificate not authorized: {reason}")
+            writeln!(
+                err,
+                "{path}:{line}: certificate not authorized: {}",
+                text(&reason.to_string())
+            )
         }
         LineRejection::NoValidPrincipals { line } => {
             writeln!(err, "{path}:{line}: no valid principals found")
@@ -81,18 +100,18 @@ pub fn line_rejection(err: &mut dyn Write, path: &str, rejection: &LineRejection
 
 /// A line of allowed_signers that could not be parsed (and is skipped, as ssh-keygen does).
 pub fn allowed_signers_problem(err: &mut dyn Write, path: &str, problem: &LineProblem) {
-    let _ = writeln!(err, "{}", problem.describe(path));
+    let _ = writeln!(err, "{}", text(&problem.describe(path)));
 }
 
 /// The key was revoked. ssh-keygen says nothing; we say why verification failed.
 pub fn revoked(err: &mut dyn Write, fingerprint: &str) {
-    let _ = writeln!(err, "Signature key {fingerprint} is revoked");
+    let _ = writeln!(err, "Signature key {} is revoked", text(fingerprint));
 }
 
 /// find-principals' answer: one principal per line.
 pub fn principals(out: &mut dyn Write, principals: &[String]) {
     for p in principals {
-        let _ = writeln!(out, "{p}");
+        let _ = writeln!(out, "{}", text(p));
     }
 }
 
@@ -102,11 +121,11 @@ pub fn no_principal(err: &mut dyn Write) {
 
 /// Progress lines of `-Y sign` (on stderr; stdout belongs to git).
 pub fn signing_file(err: &mut dyn Write, file: &str) {
-    let _ = writeln!(err, "Signing file {file}");
+    let _ = writeln!(err, "Signing file {}", text(file));
 }
 
 pub fn wrote_signature(err: &mut dyn Write, sig_file: &str) {
-    let _ = writeln!(err, "Write signature to {sig_file}");
+    let _ = writeln!(err, "Write signature to {}", text(sig_file));
 }
 
 pub fn signing_stdin(err: &mut dyn Write) {
@@ -116,6 +135,11 @@ pub fn signing_stdin(err: &mut dyn Write) {
 /// An armored signature on stdout (`-Y sign` without a file).
 pub fn signature(out: &mut dyn Write, armored: &str) {
     let _ = out.write_all(armored.as_bytes());
+}
+
+/// `-Y check-novalidate -O print-pubkey`: the signer's key, as an OpenSSH public key line.
+pub fn public_key(out: &mut dyn Write, openssh: &str) {
+    let _ = writeln!(out, "{}", text(openssh));
 }
 
 /// `-l`: `<bits> SHA256:<b64> <comment> (<TYPE>)`.
@@ -131,10 +155,16 @@ pub fn fingerprint(
     } else {
         comment
     };
-    let _ = writeln!(out, "{bits} {fingerprint} {comment} ({key_type})");
+    let _ = writeln!(
+        out,
+        "{bits} {} {} ({})",
+        text(fingerprint),
+        text(comment),
+        text(key_type)
+    );
 }
 
 /// Any other message in ssh-keygen's style (no prefix).
-pub fn message(err: &mut dyn Write, text: &str) {
-    let _ = writeln!(err, "{text}");
+pub fn message(err: &mut dyn Write, message: &str) {
+    let _ = writeln!(err, "{}", text(message));
 }

@@ -178,19 +178,10 @@ pub fn date_time(unix: i64) -> String {
         .unwrap_or_else(|| format!("{unix} (Unix time)"))
 }
 
-/// Status lines are line-based: gpg percent-escapes control characters (and `%`) in the
-/// free-text fields so a user id cannot forge a second line (DETAILS, "General status
-/// codes": "`%XX` escaping").
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c == '%' || (c as u32) < 0x20 {
-            out.push_str(&format!("%{:02X}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
+/// Status lines are line-based: a free-text field (a user id, a key spec) is escaped by
+/// gpg's `%XX` rule so that it cannot forge a second line (escape::status).
+fn escape(text: &str) -> std::borrow::Cow<'_, str> {
+    super::escape::status(text)
 }
 
 #[cfg(test)]
@@ -272,6 +263,19 @@ mod tests {
         assert_eq!(
             line,
             "[GNUPG:] GOODSIG C84C7C266AEAAF6E Mallory%0A[GNUPG:] GOODSIG 100%25\n"
+        );
+        let line = StatusLine::NewSig {
+            signers_uid: Some("a\r\x1b]0;t\x07\x7f\u{9b}".into()),
+        }
+        .line();
+        assert_eq!(line, "[GNUPG:] NEWSIG a%0D%1B]0;t%07%7F%C2%9B\n");
+        assert_eq!(
+            StatusLine::InvSgnr {
+                reason: 0,
+                key: "x\ny".into()
+            }
+            .to_string(),
+            "INV_SGNR 0 x%0Ay"
         );
     }
 }

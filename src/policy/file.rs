@@ -1,7 +1,9 @@
 //! Reading `.gitseal/policy.toml` (version 1) into a [`Policy`]. Unknown keys are errors;
 //! every error names the file, the line and the offending key.
 
-use super::{Credential, Policy, Principal, Revocation, Rule, SignerRef, SigstoreIdentity};
+use super::{
+    Credential, Policy, Principal, Revocation, RevokedForm, Rule, SignerRef, SigstoreIdentity,
+};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use toml::Spanned;
@@ -48,6 +50,9 @@ pub enum PolicyErrorKind {
     /// A ref pattern that is not a full ref name (`refs/...`).
     BadRefPattern,
     EmptyRevokedKey,
+    /// A `[[revoked]]` key in no form a signature's key is compared in (a key id, an MD5
+    /// fingerprint, a mistyped fingerprint): it would never match.
+    RevokedKey,
     BadGoodlistId,
 }
 
@@ -72,6 +77,7 @@ impl PolicyErrorKind {
             PolicyErrorKind::EmptyRefs => "empty-refs",
             PolicyErrorKind::BadRefPattern => "bad-ref-pattern",
             PolicyErrorKind::EmptyRevokedKey => "empty-revoked-key",
+            PolicyErrorKind::RevokedKey => "revoked-key",
             PolicyErrorKind::BadGoodlistId => "bad-goodlist-id",
         }
     }
@@ -435,8 +441,16 @@ pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
                 "revoked.key is empty".into(),
             ));
         }
+        let (key, form) = revoked_key(key).map_err(|why| {
+            error(
+                PolicyErrorKind::RevokedKey,
+                entry.key.span(),
+                format!("revoked.key `{key}` {why}"),
+            )
+        })?;
         revoked.push(Revocation {
-            key: normalise_key(key),
+            key,
+            form,
             after,
             reason: entry.reason.clone().unwrap_or_default(),
         });
@@ -463,16 +477,103 @@ pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
     })
 }
 
-/// OpenPGP fingerprints compare uppercase without spaces; other keys as written.
-fn normalise_key(key: &str) -> String {
-    let compact: String = key.chars().filter(|c| !c.is_whitespace()).collect();
-    if (compact.len() == 40 || compact.len() == 64)
-        && compact.chars().all(|c| c.is_ascii_hexdigit())
-    {
-        compact.to_ascii_uppercase()
-    } else {
-        key.to_string()
+/// A `[[revoked]]` key in the form a verdict's key is compared in, or why it could never
+/// match one: SSH fingerprints as written, SSH public keys as their fingerprint, OpenPGP
+/// fingerprints upper case without spaces, Sigstore subjects as `subject` or
+/// `issuer subject` (the verdict's `<issuer> <subject>`).
+fn revoked_key(key: &str) -> Result<(String, RevokedForm), String> {
+    let lower = key.to_ascii_lowercase();
+    if lower.starts_with("md5:") {
+        return Err("is an MD5 fingerprint: write the SHA256 one (ssh-keygen -l -E sha256)".into());
     }
+    if lower.starts_with("sha256:") {
+        return ssh_fingerprint(key)
+            .map(|fpr| (fpr, RevokedForm::SshFingerprint))
+            .ok_or_else(|| {
+                "is not an SSH fingerprint (SHA256: and 43 base64 characters, as ssh-keygen -l prints it)"
+                    .into()
+            });
+    }
+    let first = key.split_whitespace().next().unwrap_or_default();
+    if ["ssh-", "ecdsa-", "sk-"]
+        .iter()
+        .any(|p| first.starts_with(p))
+    {
+        let parsed = ssh_key::PublicKey::from_openssh(key).map_err(|e| {
+            format!(
+                "is not an OpenSSH public key ({e}); revoke a key by its fingerprint (SHA256:...) or public key"
+            )
+        })?;
+        return Ok((
+            crate::ssh::key::fingerprint(parsed.key_data()),
+            RevokedForm::SshPublicKey,
+        ));
+    }
+    let compact: String = key.chars().filter(|c| !c.is_whitespace()).collect();
+    let hex = compact.strip_prefix("0x").unwrap_or(&compact);
+    if !hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return match hex.len() {
+            40 | 64 => Ok((hex.to_ascii_uppercase(), RevokedForm::OpenPgpFingerprint)),
+            8 | 16 => Err(
+                "is an OpenPGP key id: write the certificate's full fingerprint (40 or 64 hex digits)"
+                    .into(),
+            ),
+            _ => Err("is not an OpenPGP fingerprint (40 or 64 hex digits)".into()),
+        };
+    }
+    if let Some(subject) = sigstore_subject(key) {
+        return Ok((subject, RevokedForm::SigstoreSubject));
+    }
+    Err("can never match a signature: it is not an SSH fingerprint (SHA256:...), an SSH public key, \
+         an OpenPGP fingerprint (40 or 64 hex digits) or a Sigstore subject (an e-mail address or URI, \
+         optionally after the issuer's URL)"
+        .into())
+}
+
+/// `SHA256:<43 unpadded base64 characters of 32 bytes>`, as `ssh-keygen -l` prints and
+/// SSH verdicts carry.
+fn ssh_fingerprint(key: &str) -> Option<String> {
+    use base64ct::{Base64Unpadded, Encoding};
+    let body = key.get("SHA256:".len()..)?;
+    let prefix = &key[.."SHA256:".len()];
+    let bytes = Base64Unpadded::decode_vec(body).ok()?;
+    (prefix == "SHA256:" && bytes.len() == 32).then(|| key.to_string())
+}
+
+/// `subject` or `issuer subject`, the subject an e-mail address or a URI and the issuer a
+/// URL (what gitseal reads from a certificate: SAN e-mail or URI, and the issuer
+/// extension), joined by one space as a verdict's key is.
+fn sigstore_subject(key: &str) -> Option<String> {
+    let parts: Vec<&str> = key.split_whitespace().collect();
+    let (issuer, subject) = match parts[..] {
+        [subject] => (None, subject),
+        [issuer, subject] => (Some(issuer), subject),
+        _ => return None,
+    };
+    let url = |text: &str| {
+        text.split_once("://")
+            .is_some_and(|(scheme, rest)| uri_scheme(scheme) && !rest.is_empty())
+    };
+    let email = |text: &str| {
+        text.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && !domain.is_empty() && !domain.contains('@')
+        })
+    };
+    let uri = |text: &str| {
+        text.split_once(':')
+            .is_some_and(|(scheme, rest)| uri_scheme(scheme) && !rest.is_empty())
+    };
+    if issuer.is_some_and(|i| !url(i)) || !(email(subject) || uri(subject)) {
+        return None;
+    }
+    Some(parts.join(" "))
+}
+
+/// RFC 3986 section 3.1: a letter, then letters, digits, `+`, `-` and `.`.
+fn uri_scheme(scheme: &str) -> bool {
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
 /// A TOML offset date-time as Unix seconds; local times are refused (ambiguous).
@@ -971,6 +1072,83 @@ key = "f7173b3c7c685cd9ecc4191b74e445ba0e15c957"
             7,
             "revoked.key is empty",
         );
+    }
+
+    /// Issue 12, R2: a revoked key in a form no signature's key is compared in would be
+    /// accepted and never match; it is refused, saying what to write instead.
+    #[test]
+    fn revoked_keys_that_could_never_match_are_refused() {
+        for (key, says) in [
+            ("B62DFB8CEF57DB05", "is an OpenPGP key id"),
+            ("0xEF57DB05", "is an OpenPGP key id"),
+            (
+                "F7173B3C7C685CD9ECC4191B74E445BA0E15C9",
+                "is not an OpenPGP fingerprint",
+            ),
+            (
+                "SHA256:F7sbA+lOSeOoqFI9UK0tVyLnrOrlQa",
+                "is not an SSH fingerprint",
+            ),
+            (
+                "sha256:F7sbA+lOSeOoqFI9UK0tVyLnrOrlQa/q0FSi0z6yUpE",
+                "is not an SSH fingerprint",
+            ),
+            ("MD5:d4:5f:0c:8b:3c", "is an MD5 fingerprint"),
+            (
+                "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ1Fz",
+                "is not an OpenSSH public key",
+            ),
+            ("laptop stolen", "can never match a signature"),
+            ("bob", "can never match a signature"),
+            (
+                "alice@example.org https://issuer.example",
+                "can never match a signature",
+            ),
+        ] {
+            let text = with(&format!("[[revoked]]\nkey = \"{key}\"\n"));
+            assert_error(&text, 7, &format!("revoked.key `{key}` {says}"));
+            assert_eq!(parse_err(&text).kind, PolicyErrorKind::RevokedKey);
+        }
+    }
+
+    /// An SSH public key is revoked as its SHA256 fingerprint, the form SSH verdicts carry.
+    #[test]
+    fn a_revoked_ssh_public_key_is_revoked_as_its_fingerprint() {
+        let entries = [
+            (
+                format!("{BOB} bob@laptop"),
+                BOB_FPR,
+                RevokedForm::SshPublicKey,
+            ),
+            (BOB_FPR.to_string(), BOB_FPR, RevokedForm::SshFingerprint),
+            (
+                "F717 3B3C 7C68 5CD9 ECC4  191B 74E4 45BA 0E15 c957".to_string(),
+                "F7173B3C7C685CD9ECC4191B74E445BA0E15C957",
+                RevokedForm::OpenPgpFingerprint,
+            ),
+            (
+                "alice@example.org".to_string(),
+                "alice@example.org",
+                RevokedForm::SigstoreSubject,
+            ),
+            (
+                "https://github.com/login/oauth   alice@example.org".to_string(),
+                "https://github.com/login/oauth alice@example.org",
+                RevokedForm::SigstoreSubject,
+            ),
+            (
+                "https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1.0"
+                    .to_string(),
+                "https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1.0",
+                RevokedForm::SigstoreSubject,
+            ),
+        ];
+        for (written, key, form) in entries {
+            let policy = parse(&with(&format!("[[revoked]]\nkey = \"{written}\"\n")), "p")
+                .unwrap_or_else(|e| panic!("{written}: {e}"));
+            assert_eq!(policy.revoked[0].key, key, "{written}");
+            assert_eq!(policy.revoked[0].form, form, "{written}");
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! whether that signer may sign this commit on this ref.
 
 pub mod file;
+pub mod shadow;
 
 use crate::signature::{Format, Verdict};
 use std::collections::BTreeMap;
@@ -75,11 +76,41 @@ impl Rule {
 
 #[derive(Debug)]
 pub struct Revocation {
-    /// An SSH fingerprint, an OpenPGP fingerprint (upper case) or a Sigstore subject.
+    /// An SSH fingerprint, an OpenPGP fingerprint (upper case) or a Sigstore subject
+    /// (`subject` or `issuer subject`): always in the form a verdict's key is compared in.
     pub key: String,
+    /// How the entry was written (an SSH public key is revoked as its fingerprint).
+    pub form: RevokedForm,
     /// Revoked for signatures from this time on; `None`: for all history.
     pub after: Option<i64>,
     pub reason: String,
+}
+
+/// The forms of `[[revoked]]` key that can match a signature (issue 12, R2): any other
+/// text is refused when the policy is read, since it would be accepted and never match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RevokedForm {
+    /// `SHA256:` and 43 base64 characters, as `ssh-keygen -l` prints.
+    SshFingerprint,
+    /// An OpenSSH public key line, revoked as its SHA256 fingerprint.
+    SshPublicKey,
+    /// 40 or 64 hex digits (spaces allowed, as gpg prints them).
+    OpenPgpFingerprint,
+    /// An e-mail address or URI, as a certificate's SAN names it, optionally after the
+    /// issuer's URL.
+    SigstoreSubject,
+}
+
+impl RevokedForm {
+    /// How `policy describe` and `policy check` name the form.
+    pub fn name(self) -> &'static str {
+        match self {
+            RevokedForm::SshFingerprint => "ssh",
+            RevokedForm::SshPublicKey => "ssh (public key)",
+            RevokedForm::OpenPgpFingerprint => "openpgp",
+            RevokedForm::SigstoreSubject => "sigstore",
+        }
+    }
 }
 
 /// What is being signed.
@@ -698,6 +729,31 @@ reason = "key lost"
         );
         assert_eq!(finding.principal.as_deref(), Some("ci"));
         assert_one_reason(&finding, &format!("key {RELEASE} is revoked"));
+    }
+
+    /// Issue 12, R2: a key revoked by its public key (not its fingerprint) revokes the
+    /// signatures it makes; before, the entry was kept as text and never matched.
+    #[test]
+    fn a_key_revoked_by_its_public_key_is_revoked() {
+        let text = format!(
+            "version = 1\n[principals.bob]\nssh = [\"{BOB}\"]\n\
+             [[revoked]]\nkey = \"{BOB} bob@laptop\"\nreason = \"laptop stolen\"\n"
+        );
+        let p = file::parse(&text, "p").unwrap();
+        assert_eq!(p.revoked[0].form, RevokedForm::SshPublicKey);
+        let finding = p.judge(&commit_on(MAIN), &ssh(BOB_FPR, T));
+        assert_eq!(finding.principal.as_deref(), Some("bob"));
+        assert_one_reason(
+            &finding,
+            &format!("key {BOB_FPR} is revoked (laptop stolen)"),
+        );
+        // Another key of the same principal's kind is not touched.
+        let other = format!(
+            "version = 1\n[principals.alice]\nssh = [\"{ALICE}\"]\n\
+             [[revoked]]\nkey = \"{BOB}\"\n"
+        );
+        let p = file::parse(&other, "p").unwrap();
+        assert_ok(&p.judge(&commit_on(MAIN), &ssh(ALICE_FPR, T)), "alice");
     }
 
     #[test]
