@@ -71,7 +71,9 @@ pub struct PrivateDir {
 
 impl std::fmt::Debug for PrivateDir {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PrivateDir").field("path", &self.path).finish()
+        f.debug_struct("PrivateDir")
+            .field("path", &self.path)
+            .finish()
     }
 }
 
@@ -149,7 +151,8 @@ impl PrivateDir {
         use rustix::fs::{FileType, Mode, OFlags};
         use std::io::Read;
         let path = self.path.join(name);
-        let failed = |e: std::io::Error| format!("{}: {}", path.display(), crate::error::io_reason(&e));
+        let failed =
+            |e: std::io::Error| format!("{}: {}", path.display(), crate::error::io_reason(&e));
         let fd = match rustix::fs::openat(
             &self.fd,
             name,
@@ -168,7 +171,10 @@ impl PrivateDir {
         };
         let stat = rustix::fs::fstat(&fd).map_err(|e| failed(e.into()))?;
         if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile {
-            return Err(format!("{} is not a regular file (remove it)", path.display()));
+            return Err(format!(
+                "{} is not a regular file (remove it)",
+                path.display()
+            ));
         }
         if stat.st_uid != me() {
             return Err(format!(
@@ -292,7 +298,12 @@ mod tests {
         let read = store.read("f.json", 16).expect("reads").expect("there");
         assert_eq!(read.as_slice(), b"two");
         assert_eq!(store.names().expect("names"), vec!["f.json".to_string()]);
-        assert!(store.read("f.json", 2).expect_err("too large").contains("larger"));
+        assert!(
+            store
+                .read("f.json", 2)
+                .expect_err("too large")
+                .contains("larger")
+        );
         assert!(store.read("missing", 16).expect("reads").is_none());
         assert!(store.remove("f.json").expect("removed"));
         assert!(!store.remove("f.json").expect("gone"));
@@ -306,7 +317,10 @@ mod tests {
         let link = base.path().join("link");
         std::os::unix::fs::symlink(&real, &link).expect("symlink");
         let err = PrivateDir::existing(&link, &TEST).expect_err("a link");
-        assert!(err.contains("is a symbolic link") && err.contains("remove it"), "{err}");
+        assert!(
+            err.contains("is a symbolic link") && err.contains("remove it"),
+            "{err}"
+        );
         let err = PrivateDir::create(&link, &TEST).expect_err("a link");
         assert!(err.contains("is a symbolic link"), "{err}");
 

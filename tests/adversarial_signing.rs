@@ -86,7 +86,11 @@ fn a_credential_cache_another_user_owns_is_neither_used_nor_changed() {
     std::fs::create_dir_all(&theirs).expect("mkdir");
     std::fs::set_permissions(&theirs, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     give_away(&theirs);
-    w.git(&["config", "gitseal.credentialCache", &theirs.display().to_string()]);
+    w.git(&[
+        "config",
+        "gitseal.credentialCache",
+        &theirs.display().to_string(),
+    ]);
 
     let failed = w.commit(&[("SIGSTORE_ID_TOKEN", &w.token())], "into their cache");
     assert_ne!(failed.code, 0, "{}", failed.describe());
@@ -97,7 +101,11 @@ fn a_credential_cache_another_user_owns_is_neither_used_nor_changed() {
     assert!(failed.stderr.contains(&expected), "{}", failed.describe());
     assert_eq!(w.head(), None, "no commit");
     assert_eq!(w.services.fulcio_calls(), 0, "refused before any login");
-    assert_eq!(entries(&theirs), Vec::<PathBuf>::new(), "nothing written there");
+    assert_eq!(
+        entries(&theirs),
+        Vec::<PathBuf>::new(),
+        "nothing written there"
+    );
     assert_eq!(mode(&theirs), 0o755, "not chmod-ed");
     assert_eq!(std::fs::metadata(&theirs).expect("meta").uid(), STRANGER);
 
@@ -116,7 +124,11 @@ fn a_credential_cache_behind_a_symbolic_link_is_not_followed() {
     std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let link = w.env.path("credentials-link");
     std::os::unix::fs::symlink(&target, &link).expect("symlink");
-    w.git(&["config", "gitseal.credentialCache", &link.display().to_string()]);
+    w.git(&[
+        "config",
+        "gitseal.credentialCache",
+        &link.display().to_string(),
+    ]);
 
     let failed = w.commit(&[("SIGSTORE_ID_TOKEN", &w.token())], "through a link");
     assert_ne!(failed.code, 0, "{}", failed.describe());
@@ -142,7 +154,11 @@ fn an_own_credential_cache_is_made_owner_only_and_used() {
     let own = w.env.path("own/credentials");
     std::fs::create_dir_all(&own).expect("mkdir");
     std::fs::set_permissions(&own, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    w.git(&["config", "gitseal.credentialCache", &own.display().to_string()]);
+    w.git(&[
+        "config",
+        "gitseal.credentialCache",
+        &own.display().to_string(),
+    ]);
     w.commit(&[("SIGSTORE_ID_TOKEN", &w.token())], "first")
         .success();
     assert_eq!(mode(&own), 0o700, "tightened");
@@ -150,7 +166,11 @@ fn an_own_credential_cache_is_made_owner_only_and_used() {
     assert_eq!(files.len(), 1, "{files:?}");
     assert_eq!(mode(&files[0]), 0o600);
     w.commit(&[], "from the cache").success();
-    assert_eq!(w.services.fulcio_calls(), 1, "the second commit used the cache");
+    assert_eq!(
+        w.services.fulcio_calls(),
+        1,
+        "the second commit used the cache"
+    );
 
     // The file made another user's: not read (the next commit has no token, so it fails,
     // saying why the cache was not used).
@@ -171,7 +191,9 @@ fn an_own_credential_cache_is_made_owner_only_and_used() {
     let failed = w.commit(&[], "a linked file");
     assert_ne!(failed.code, 0);
     assert!(
-        failed.stderr.contains("is a symbolic link; gitseal does not follow it"),
+        failed
+            .stderr
+            .contains("is a symbolic link; gitseal does not follow it"),
         "{}",
         failed.describe()
     );
@@ -218,7 +240,11 @@ fn a_tuf_cache_another_user_owns_or_a_link_is_not_used() {
             .is_some_and(|n| n.contains("is a symbolic link")),
         "{note:?}"
     );
-    assert_eq!(entries(&own), Vec::<PathBuf>::new(), "nothing through the link");
+    assert_eq!(
+        entries(&own),
+        Vec::<PathBuf>::new(),
+        "nothing through the link"
+    );
 
     // The honest cache: the refresh fails (nothing listens), the attempt is recorded in
     // the user's own directory, made owner-only.
@@ -271,6 +297,9 @@ fn settings_from(
 }
 
 type Check = fn(&gitseal::config::Settings, &gitseal::sigstore::sign::SignSettings) -> bool;
+
+/// A variable, its value, what else must be set for it to matter, and what it changes.
+type Row<'a> = (&'a str, String, Vec<(&'a str, String)>, Check);
 
 /// Each variable the docs name (docs/sigstore.md, README.md, `gitseal man`), with a value
 /// and what it must change: every one is asked for when the settings are read, and every
@@ -327,7 +356,7 @@ fn every_documented_environment_variable_is_read() {
     };
     let actions: Check = |_, s| s.actions.is_some();
     #[rustfmt::skip]
-    let table: Vec<(&str, String, Vec<(&str, String)>, Check)> = vec![
+    let table: Vec<Row> = vec![
         ("BROWSER", url("/env/browser"), vec![], |_, s| s.browser.as_deref() == Some("/env/browser")),
         ("GITSEAL_OIDC_REDIRECT_URL", url("http://127.0.0.1:8765/cb"), vec![], redirect),
         ("GITSIGN_OIDC_REDIRECT_URL", url("http://127.0.0.1:8765/cb"), vec![], redirect),
@@ -413,9 +442,7 @@ fn a_signing_config_named_by_the_environment_is_where_the_token_goes() {
     w.git(&["config", "--unset", "gitseal.fulcio"]);
     w.git(&["config", "--unset", "gitseal.rekor"]);
     let valid = serde_json::json!({"start": "2020-01-01T00:00:00Z"});
-    let service = |url: String| {
-        serde_json::json!([{"url": url, "majorApiVersion": 1, "validFor": valid, "operator": "test"}])
-    };
+    let service = |url: String| serde_json::json!([{"url": url, "majorApiVersion": 1, "validFor": valid, "operator": "test"}]);
     let config = w.env.write(
         "private_signing_config.json",
         serde_json::json!({
@@ -448,7 +475,12 @@ fn a_signing_config_named_by_the_environment_is_where_the_token_goes() {
 
 /// `script(1)` runs `command` on a pseudo-terminal (so gitseal has a /dev/tty): its
 /// output, and how long it took.
-fn at_a_terminal(w: &World, env: &[(&str, &str)], unset: &[&str], command: &str) -> (Run, Duration) {
+fn at_a_terminal(
+    w: &World,
+    env: &[(&str, &str)],
+    unset: &[&str],
+    command: &str,
+) -> (Run, Duration) {
     require("script", "util-linux");
     let mut cmd = w.env.command("script");
     cmd.current_dir(&w.dir)
@@ -494,7 +526,10 @@ fn gitseal_interactive_false_at_a_terminal_starts_no_login() {
         refused.describe()
     );
     assert!(!marker.exists(), "no browser was opened");
-    assert!(took < Duration::from_secs(20), "no wait for a login: {took:?}");
+    assert!(
+        took < Duration::from_secs(20),
+        "no wait for a login: {took:?}"
+    );
 
     let (logged_in, _) = at_a_terminal(
         &w,
@@ -505,7 +540,9 @@ fn gitseal_interactive_false_at_a_terminal_starts_no_login() {
     assert_eq!(logged_in.code, 0, "{}", logged_in.describe());
     assert!(marker.exists(), "the browser was opened");
     assert!(
-        logged_in.stdout().contains("Certificate for [alice@example.org]"),
+        logged_in
+            .stdout()
+            .contains("Certificate for [alice@example.org]"),
         "{}",
         logged_in.describe()
     );
@@ -582,7 +619,10 @@ echo "location: $({curl} -s -o /dev/null -w '%{{redirect_url}}' "$1")"
         "{argv}"
     );
     for secret in ["state", "nonce", "code_challenge", "redirect_uri", "oidc"] {
-        assert!(!argv.contains(secret), "{secret} in the browser's argv: {argv}");
+        assert!(
+            !argv.contains(secret),
+            "{secret} in the browser's argv: {argv}"
+        );
     }
     let location = said
         .lines()
@@ -639,11 +679,17 @@ exec {curl} -s -L -o /dev/null "$forged""#,
     let failed = w.commit(&[("BROWSER", &browser)], "attacker's code");
     assert_ne!(failed.code, 0, "{}", failed.describe());
     assert!(
-        failed.stderr.contains("the ID token's nonce is not this login's"),
+        failed
+            .stderr
+            .contains("the ID token's nonce is not this login's"),
         "{}",
         failed.describe()
     );
-    assert_eq!(w.services.fulcio_calls(), 0, "the token never reached Fulcio");
+    assert_eq!(
+        w.services.fulcio_calls(),
+        0,
+        "the token never reached Fulcio"
+    );
     assert_eq!(w.head(), None);
 }
 
@@ -680,7 +726,10 @@ echo "second: $({curl} -s -o /dev/null -w '%{{http_code}}' "$1")" >> {log}"#,
         }
         std::thread::sleep(Duration::from_millis(50));
     };
-    assert!(said.contains("first: 302") && said.contains("second: 410"), "{said}");
+    assert!(
+        said.contains("first: 302") && said.contains("second: 410"),
+        "{said}"
+    );
     assert_eq!(w.head(), None);
 }
 
@@ -698,14 +747,18 @@ fn a_token_of_another_issuer_is_not_reused_from_the_cache() {
         issuer: "https://other-issuer.test".into(),
     };
     let foreign = w.services.token(&mallory, now() + 300);
-    w.commit(&[("SIGSTORE_ID_TOKEN", &foreign)], "signed by another issuer")
-        .success();
+    w.commit(
+        &[("SIGSTORE_ID_TOKEN", &foreign)],
+        "signed by another issuer",
+    )
+    .success();
     let first = w.head();
     assert_eq!(w.services.fulcio_calls(), 1);
     let next = w.commit(&[], "no token");
     assert_ne!(next.code, 0, "{}", next.describe());
     assert!(
-        next.stderr.contains(&format!("found no OIDC token for {ISSUER}")),
+        next.stderr
+            .contains(&format!("found no OIDC token for {ISSUER}")),
         "{}",
         next.describe()
     );
@@ -761,7 +814,10 @@ fn device_flow_text_from_the_issuer_is_shown_escaped() {
         ),
         "{said}"
     );
-    assert!(said.contains("Certificate for [alice@example.org]"), "{said}");
+    assert!(
+        said.contains("Certificate for [alice@example.org]"),
+        "{said}"
+    );
 
     *w.services.services.device_refusal.lock().expect("lock") = Some(serde_json::json!({
         "error": "access_denied",

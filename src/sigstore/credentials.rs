@@ -356,8 +356,7 @@ fn load_file(
     now: i64,
     margin: i64,
 ) -> Result<Option<Credential>, String> {
-    let (Some(dir), Some(name)) = (file.parent(), file.file_name().and_then(|n| n.to_str()))
-    else {
+    let (Some(dir), Some(name)) = (file.parent(), file.file_name().and_then(|n| n.to_str())) else {
         return Err(format!("{} names no file", file.display()));
     };
     let Some(dir) = PrivateDir::existing(dir, &CACHE)? else {
@@ -493,8 +492,7 @@ fn store_keyring(
 /// Written to a new owner-only file beside the old one, then renamed over it, in a
 /// directory of the user's own.
 fn store_file(file: &Path, text: &[u8]) -> std::io::Result<()> {
-    let (Some(dir), Some(name)) = (file.parent(), file.file_name().and_then(|n| n.to_str()))
-    else {
+    let (Some(dir), Some(name)) = (file.parent(), file.file_name().and_then(|n| n.to_str())) else {
         return Err(std::io::Error::other("the credential path names no file"));
     };
     PrivateDir::create(dir, &CACHE)
@@ -551,11 +549,12 @@ mod tests {
 
     /// The leaf certificate of a real gitsign commit (billy@chainguard.dev at GitHub).
     fn leaf(commit: &[u8]) -> Vec<u8> {
-        let signature = crate::git::signed::split_commit(commit, crate::git::signed::HashKind::Sha1)
-            .ok()
-            .flatten()
-            .map(|s| s.signature)
-            .expect("a signed commit");
+        let signature =
+            crate::git::signed::split_commit(commit, crate::git::signed::HashKind::Sha1)
+                .ok()
+                .flatten()
+                .map(|s| s.signature)
+                .expect("a signed commit");
         super::super::cms::parse(&signature)
             .expect("a gitsign signature")
             .certificate
@@ -572,7 +571,11 @@ mod tests {
                 "../../tests/fixtures/sigstore/commits/4f4e3db155dd645fb34eb0a725454c6daac6b6c6.commit"
             )),
         ];
-        let expiry = |l: &Vec<u8>| super::super::certificate::facts(l).expect("facts").not_after;
+        let expiry = |l: &Vec<u8>| {
+            super::super::certificate::facts(l)
+                .expect("facts")
+                .not_after
+        };
         leaves.sort_by_key(expiry);
         let leaf = leaves[n].clone();
         let facts = super::super::certificate::facts(&leaf).expect("facts");
@@ -664,14 +667,24 @@ mod tests {
         // An entry whose words are not its certificate's.
         let mut lying = credential(1);
         lying.identity = "mallory@example.org".into();
-        let err = decode(&encode(&lying).expect("encoded"), wanted(), t() - 100, 30, "entry")
-            .expect_err("lying entry");
+        let err = decode(
+            &encode(&lying).expect("encoded"),
+            wanted(),
+            t() - 100,
+            30,
+            "entry",
+        )
+        .expect_err("lying entry");
         assert!(err.contains("not the one the entry describes"), "{err}");
         // A version 1 entry (kept under the configured issuer) is not read.
         let mut old: serde_json::Value = serde_json::from_slice(&text).expect("json");
         old["version"] = 1.into();
         let old = serde_json::to_vec(&old).expect("json");
-        assert!(decode(&old, wanted(), t() - 100, 30, "entry").expect("reads").is_none());
+        assert!(
+            decode(&old, wanted(), t() - 100, 30, "entry")
+                .expect("reads")
+                .is_none()
+        );
     }
 
     /// keyring-core's in-memory mock store, as the OS keyring.
@@ -809,8 +822,14 @@ mod tests {
             &mock_entry(&store, &file),
             keyring_core::Error::BadDataFormat(secret.to_vec(), "bad".into()),
         );
-        let err = store_in(StoreChoice::Keyring, &open, &file, &credential(1), t() - 100)
-            .expect_err("the keyring failed");
+        let err = store_in(
+            StoreChoice::Keyring,
+            &open,
+            &file,
+            &credential(1),
+            t() - 100,
+        )
+        .expect_err("the keyring failed");
         let message = err.to_string();
         assert!(message.starts_with(KEYRING), "{message}");
         assert!(

@@ -282,7 +282,8 @@ fn browser(
         callback_path: &redirect.path,
         state: &state,
     };
-    let code = receive_code(&listener, &loopback, LOGIN_WAIT).map_err(|e| oidc_error(settings, e))?;
+    let code =
+        receive_code(&listener, &loopback, LOGIN_WAIT).map_err(|e| oidc_error(settings, e))?;
     let form = [
         ("grant_type", "authorization_code"),
         ("code", code.expose()),
@@ -350,14 +351,18 @@ pub fn check_claims(token: &Secret, client_id: &str, nonce: Option<&str>) -> Res
         match claims.nonce.as_deref() {
             Some(theirs) if theirs == ours => {}
             Some(_) => {
-                return Err("the ID token's nonce is not this login's: it answers another \
+                return Err(
+                    "the ID token's nonce is not this login's: it answers another \
                             login (delivered by another program?); not used"
-                    .into());
+                        .into(),
+                );
             }
             None => {
-                return Err("the ID token carries no nonce, so it cannot be told to answer \
+                return Err(
+                    "the ID token carries no nonce, so it cannot be told to answer \
                             this login; not used"
-                    .into());
+                        .into(),
+                );
             }
         }
     }
@@ -401,7 +406,11 @@ pub struct Loopback<'a> {
 /// comes, or `wait` ends: the start URL once, then the callback. A request without the
 /// state, or with another, is answered and ignored (any local process can send one); a
 /// second request for the start URL ends the login, since someone else has it too.
-fn receive_code(listener: &TcpListener, login: &Loopback, wait: Duration) -> Result<Secret, String> {
+fn receive_code(
+    listener: &TcpListener,
+    login: &Loopback,
+    wait: Duration,
+) -> Result<Secret, String> {
     listener.set_nonblocking(true).map_err(|e| e.to_string())?;
     let deadline = Instant::now() + wait;
     let mut started = false;
@@ -516,7 +525,8 @@ pub fn redirect(request_line: &str, login: &Loopback) -> Redirect {
 
 const PAGE_DONE: &str = "<!doctype html><title>gitseal</title><p>Logged in. You can close this page and return to the terminal.</p>";
 const PAGE_FAILED: &str = "<!doctype html><title>gitseal</title><p>The login failed. Return to the terminal to see why.</p>";
-const PAGE_STRANGER: &str = "<!doctype html><title>gitseal</title><p>This is not the login gitseal is waiting for.</p>";
+const PAGE_STRANGER: &str =
+    "<!doctype html><title>gitseal</title><p>This is not the login gitseal is waiting for.</p>";
 const PAGE_USED: &str = "<!doctype html><title>gitseal</title><p>This login link was already used. Return to the terminal.</p>";
 
 /// The device authorization endpoint's answer (RFC 8628 section 3.2).
@@ -654,7 +664,12 @@ fn token_request(
     endpoint: &str,
     form: &[(&str, &str)],
 ) -> Result<TokenAnswer, String> {
-    let (status, body) = answer(settings, runtime, http.post(endpoint).form(form), "token endpoint")?;
+    let (status, body) = answer(
+        settings,
+        runtime,
+        http.post(endpoint).form(form),
+        "token endpoint",
+    )?;
     token_answer(status, &body)
 }
 
@@ -713,15 +728,24 @@ mod tests {
         for (line, expected) in [
             ("GET /auth/callback?code=c HTTP/1.1", "stranger"),
             ("GET /auth/callback?code=c&state=s2 HTTP/1.1", "stranger"),
-            ("GET /auth/callback?error=access_denied HTTP/1.1", "stranger"),
+            (
+                "GET /auth/callback?error=access_denied HTTP/1.1",
+                "stranger",
+            ),
             ("GET /auth/callback?error=x&state=S1 HTTP/1.1", "stranger"),
             ("GET /auth/callback?code=c&state=s1 HTTP/1.1", "code"),
-            ("GET /auth/callback?error=access_denied&state=s1 HTTP/1.1", "error"),
+            (
+                "GET /auth/callback?error=access_denied&state=s1 HTTP/1.1",
+                "error",
+            ),
             ("GET /auth/callback?state=s1 HTTP/1.1", "error"),
             ("GET /login/secret HTTP/1.1", "start"),
             ("GET /login/secre HTTP/1.1", "other"),
             ("GET /favicon.ico HTTP/1.1", "other"),
-            ("GET http://evil/auth/callback?code=c&state=s1 HTTP/1.1", "unreadable"),
+            (
+                "GET http://evil/auth/callback?code=c&state=s1 HTTP/1.1",
+                "unreadable",
+            ),
             ("\u{1b}]0;x\u{7}", "unreadable"),
         ] {
             assert_eq!(kind(line), expected, "{line}");
@@ -734,7 +758,10 @@ mod tests {
             printable("a\u{1b}]52;c;ZXZpbA==\u{7}b\\c\u{202e}d\u{9b}e"),
             "a\\u{1b}]52;c;ZXZpbA==\\u{7}b\\\\c\\u{202e}d\\u{9b}e"
         );
-        assert_eq!(printable("https://issuer.test/activate"), "https://issuer.test/activate");
+        assert_eq!(
+            printable("https://issuer.test/activate"),
+            "https://issuer.test/activate"
+        );
         assert_eq!(printable("caf\u{e9}"), "caf\u{e9}");
     }
 
@@ -748,7 +775,10 @@ mod tests {
                 path: "/auth/callback".into()
             }
         );
-        assert_eq!(ok("http://[::1]:0/cb").addr, "[::1]:0".parse().expect("addr"));
+        assert_eq!(
+            ok("http://[::1]:0/cb").addr,
+            "[::1]:0".parse().expect("addr")
+        );
         assert_eq!(ok("http://127.0.0.1:1/x").path, "/x");
         for bad in [
             "http://0.0.0.0:8765/auth/callback",
@@ -783,7 +813,10 @@ mod tests {
         let err = check_claims(&none, "sigstore", Some("n1")).expect_err("no nonce");
         assert!(err.contains("carries no nonce"), "{err}");
         let err = check_claims(&ok, "gitseal", Some("n1")).expect_err("another audience");
-        assert!(err.contains("audience sigstore, not for this client (gitseal)"), "{err}");
+        assert!(
+            err.contains("audience sigstore, not for this client (gitseal)"),
+            "{err}"
+        );
         let err = check_claims(&Secret::new("x".into()), "sigstore", None).expect_err("no JWT");
         assert!(err.contains("not a JWT"), "{err}");
     }

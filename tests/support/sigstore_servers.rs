@@ -220,12 +220,11 @@ pub fn start(stack: Stack) -> Running {
                     let _ = request.as_reader().read_to_end(&mut body);
                     let url = request.url().to_string();
                     if let Some(flood) = services.flood_for(&url) {
-                        let json = Header::from_bytes("Content-Type", "application/json")
-                            .expect("header");
+                        let json =
+                            Header::from_bytes("Content-Type", "application/json").expect("header");
                         let _ = match flood {
-                            Flood::Sized(size) => request.respond(
-                                Response::from_data(vec![b' '; size]).with_header(json),
-                            ),
+                            Flood::Sized(size) => request
+                                .respond(Response::from_data(vec![b' '; size]).with_header(json)),
                             Flood::Endless => request.respond(Response::new(
                                 tiny_http::StatusCode(200),
                                 vec![json],
