@@ -538,7 +538,10 @@ pub fn oidc_token(data: &[u8]) {
         Base64UrlUnpadded::encode_string(data)
     );
     for raw in [text.trim().to_string(), claims] {
-        match crate::sigstore::token::parse(&crate::secret::Secret::new(raw)) {
+        let secret = crate::secret::Secret::new(raw);
+        // What the logins check of a token they were handed (audience, nonce).
+        let _ = crate::sigstore::oidc::check_claims(&secret, "sigstore", Some("fuzznonce"));
+        match crate::sigstore::token::parse(&secret) {
             Ok(token) => {
                 let _ = (token.identity(), token.issuer(), token.expiration());
                 let _ = token.claims().aud.contains("sigstore");

@@ -733,6 +733,52 @@ echo "second: $({curl} -s -o /dev/null -w '%{{http_code}}' "$1")" >> {log}"#,
     assert_eq!(w.head(), None);
 }
 
+/// The honest person whose browser did not open (a `$BROWSER` that starts and shows
+/// nothing): the link printed on the terminal still logs them in.
+#[test]
+fn the_printed_login_link_works_when_no_browser_opens() {
+    use std::io::BufRead;
+    let w = browser_world();
+    let curl = require("curl", "curl");
+    let mut cmd = w.env.gitseal();
+    cmd.current_dir(&w.dir)
+        .arg("login")
+        .env("BROWSER", "/bin/true")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("gitseal login");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut said = Vec::new();
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    let link = loop {
+        let line = lines
+            .next()
+            .unwrap_or_else(|| panic!("no login link printed: {said:?}"))
+            .expect("a line");
+        said.push(line.clone());
+        if line.starts_with("http://127.0.0.1:") {
+            break line;
+        }
+    };
+    assert!(
+        link.contains("/login/") && !link.contains("state="),
+        "{link}"
+    );
+    // The person opens it in a browser on this machine.
+    let opened = std::process::Command::new(curl)
+        .args(["-s", "-L", "-o", "/dev/null", "-w", "%{http_code}", &link])
+        .output()
+        .expect("curl");
+    assert_eq!(String::from_utf8_lossy(&opened.stdout), "200");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let output = child.wait_with_output().expect("wait");
+    assert!(output.status.success(), "{said:?} {rest:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("Certificate for [alice@example.org]"),
+        "{rest:?}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // S3: cached credentials are the configured issuer's
 

@@ -493,8 +493,14 @@ fn credential(
             Ok(Some(credential)) => {
                 // Used only under the trusted root of this run.
                 let root = trust_root(root, settings, notes)?;
-                match online::chain_at(&credential.chain[0], &credential.chain[1..], root, now) {
-                    Ok(_) => return Ok((credential, true)),
+                let chained = match credential.chain.split_first() {
+                    Some((leaf, rest)) => online::chain_at(leaf, rest, root, now)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string()),
+                    None => Err("no certificate".to_string()),
+                };
+                match chained {
+                    Ok(()) => return Ok((credential, true)),
                     Err(e) => notes(&format!(
                         "the cached certificate does not chain to the trusted root ({e}); logging in again"
                     )),
