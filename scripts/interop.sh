@@ -450,12 +450,17 @@ s_signing_config() {
   out="$(detached git -C "$R" verify-commit HEAD 2>&1)" || fail "git verify-commit failed: $out"
 }
 s_browser_login() {
-  # gitseal's browser flow (authorization code + PKCE) against the OIDC mock; the
-  # "browser" follows the mock's redirect back to gitseal's loopback port.
+  # gitseal's browser flow (authorization code + PKCE) against the OIDC mock. The
+  # "browser" is given gitseal's one-time start URL on its loopback listener (no state,
+  # nonce or PKCE challenge in its argv, which other local users can read), which
+  # redirects it to the mock's authorization endpoint; it follows the mock's redirect
+  # back to gitseal's loopback port, named by its IP literal.
   cat >"$work/browser" <<EOF
 #!/bin/sh
 echo "\$1" >>"$work/browser.urls"
-exec curl -sS -L -o /dev/null --max-time 20 "\$1"
+location="\$(curl -sS -o /dev/null --max-time 20 -w '%{redirect_url}' "\$1")"
+echo "\$location" >>"$work/browser.locations"
+exec curl -sS -L -o /dev/null --max-time 20 "\$location"
 EOF
   chmod +x "$work/browser"
   commit_file browser
@@ -463,8 +468,15 @@ EOF
   out="$(BROWSER="$work/browser" detached git -C "$R" -c gitseal.tokenProvider=interactive \
     -c gitseal.credentialCache=false commit -S -q -m browser 2>&1)" ||
     fail "signing through the browser login failed: $out"
-  grep -q "^$MOCK_OIDC_ISSUER/authorize?.*code_challenge_method=S256" "$work/browser.urls" 2>/dev/null ||
-    fail "the browser was not sent to the mock's authorization endpoint with PKCE"
+  grep -q '^http://127\.0\.0\.1:[0-9]*/login/' "$work/browser.urls" 2>/dev/null ||
+    fail "the browser was not given gitseal's one-time start URL: $(cat "$work/browser.urls" 2>/dev/null)"
+  if grep -qE 'state=|nonce=|code_challenge' "$work/browser.urls"; then
+    fail "the browser's command line carries the login's secrets: $(cat "$work/browser.urls")"
+  fi
+  grep -q "^$MOCK_OIDC_ISSUER/authorize?.*code_challenge_method=S256" "$work/browser.locations" 2>/dev/null ||
+    fail "the start URL did not lead to the mock's authorization endpoint with PKCE"
+  grep -q 'redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A' "$work/browser.locations" ||
+    fail "the redirect URI is not the listener's IP literal: $(cat "$work/browser.locations")"
   out="$(gs verify-commit --certificate-identity "$MOCK_SUBJECT" \
     --certificate-oidc-issuer "$MOCK_OIDC_ISSUER" HEAD 2>&1)" || fail "the commit does not verify: $out"
 }

@@ -215,8 +215,11 @@ impl Settings {
 }
 
 /// Environment variables of the Sigstore room: ours, then gitsign's, which are honoured
-/// when ours are unset so that gitsign users switch by changing one program name.
-const SIGSTORE_ENV: [&str; 34] = [
+/// when ours are unset so that gitsign users switch by changing one program name. The
+/// only ones read (with `GITSEAL_FORMAT`, `GNUPGHOME`, `SIGSTORE_ID_TOKEN` and
+/// `ACTIONS_ID_TOKEN_REQUEST_TOKEN`, read apart): every one the docs name must be here
+/// (tests/adversarial_signing.rs checks the docs against this list).
+pub const SIGSTORE_ENV: [&str; 36] = [
     "BROWSER",
     "GITSEAL_OIDC_REDIRECT_URL",
     "GITSIGN_OIDC_REDIRECT_URL",
@@ -251,6 +254,8 @@ const SIGSTORE_ENV: [&str; 34] = [
     "GITSIGN_TIMESTAMP_SERVER_URL",
     "GITSEAL_TIMESTAMP_CERT_CHAIN",
     "GITSIGN_TIMESTAMP_CERT_CHAIN",
+    "GITSEAL_SIGNING_CONFIG",
+    "GITSEAL_INTERACTIVE",
 ];
 
 /// What the Sigstore room needs from the surroundings.
@@ -261,8 +266,15 @@ pub struct SigstoreSettings {
 }
 
 impl Settings {
-    /// The first of: an environment variable, then git config keys, in order.
+    /// The first of: an environment variable, then git config keys, in order. Only the
+    /// variables of [`SIGSTORE_ENV`] were read from the environment: asking for another
+    /// would silently find nothing (how `GITSEAL_SIGNING_CONFIG` and `GITSEAL_INTERACTIVE`
+    /// were once documented and ignored), so that is a bug the tests catch here.
     fn sigstore_value(&self, vars: &[&str], keys: &[&str]) -> Result<Option<String>, AppError> {
+        debug_assert!(
+            vars.iter().all(|v| SIGSTORE_ENV.contains(v)),
+            "{vars:?}: add the variable to SIGSTORE_ENV, or it is never read"
+        );
         if let Some(value) = vars.iter().find_map(|v| self.sigstore_env.get(v)) {
             return Ok(Some(value.clone()));
         }
@@ -466,42 +478,25 @@ impl Settings {
             })
             .transpose()?
             .unwrap_or_default();
-        let redirect_listen = match self.sigstore_value(
-            &["GITSEAL_OIDC_REDIRECT_URL", "GITSIGN_OIDC_REDIRECT_URL"],
-            &["gitseal.redirectURL", "gitsign.redirectURL"],
-        )? {
-            None => None,
-            Some(url) => {
-                let parsed = reqwest::Url::parse(&url).ok();
-                let host = parsed
-                    .as_ref()
-                    .and_then(|u| u.host_str().map(str::to_string));
-                let port = parsed.as_ref().and_then(|u| u.port());
-                match (host, port) {
-                    (Some(host), Some(port)) => {
-                        let host = if host == "localhost" {
-                            "127.0.0.1".to_string()
-                        } else {
-                            host
-                        };
-                        Some(format!("{host}:{port}"))
-                    }
-                    _ => {
-                        return Err(AppError::operational(format!(
-                            "invalid gitseal.redirectURL `{url}`"
-                        ))
-                        .with_hint("give a loopback URL with a port, e.g. http://localhost:8765/auth/callback"));
-                    }
-                }
-            }
-        };
+        let redirect = self
+            .sigstore_value(
+                &["GITSEAL_OIDC_REDIRECT_URL", "GITSIGN_OIDC_REDIRECT_URL"],
+                &["gitseal.redirectURL", "gitsign.redirectURL"],
+            )?
+            .map(|url| {
+                crate::sigstore::oidc::RedirectUrl::parse(&url).map_err(|why| {
+                    AppError::operational(format!("invalid gitseal.redirectURL `{url}`: {why}"))
+                        .with_hint("give a loopback URL with a port, e.g. http://127.0.0.1:8765/auth/callback (or http://[::1]:8765/...)")
+                })
+            })
+            .transpose()?;
         let connector_id = self.sigstore_value(
             &["GITSEAL_CONNECTOR_ID", "GITSIGN_CONNECTOR_ID"],
             &["gitseal.connectorID", "gitsign.connectorID"],
         )?;
         // A person can log in when there is a terminal to tell them what to do, unless
         // `gitseal.interactive=false` says never to wait for one (CI, scripts).
-        let allowed = !matches!(
+        let login_allowed = !matches!(
             self.sigstore_value(&["GITSEAL_INTERACTIVE"], &["gitseal.interactive"])?
                 .as_deref(),
             Some("false" | "0" | "no" | "off")
@@ -525,16 +520,16 @@ impl Settings {
                 Ok(crate::sigstore::timestamp::TsaSettings { url, cert_chain })
             })
             .transpose()?;
-        let interactive = allowed
-            && std::fs::OpenOptions::new()
-                .write(true)
-                .open("/dev/tty")
-                .is_ok();
+        let terminal = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/tty")
+            .is_ok();
         Ok(crate::sigstore::sign::SignSettings {
             browser: self.sigstore_env.get("BROWSER").cloned(),
-            redirect_listen,
+            redirect,
             connector_id,
-            interactive,
+            login_allowed,
+            terminal,
             fulcio,
             rekor: trim(rekor),
             issuer,

@@ -538,7 +538,10 @@ pub fn oidc_token(data: &[u8]) {
         Base64UrlUnpadded::encode_string(data)
     );
     for raw in [text.trim().to_string(), claims] {
-        match crate::sigstore::token::parse(&crate::secret::Secret::new(raw)) {
+        let secret = crate::secret::Secret::new(raw);
+        // What the logins check of a token they were handed (audience, nonce).
+        let _ = crate::sigstore::oidc::check_claims(&secret, "sigstore", Some("fuzznonce"));
+        match crate::sigstore::token::parse(&secret) {
             Ok(token) => {
                 let _ = (token.identity(), token.issuer(), token.expiration());
                 let _ = token.claims().aud.contains("sigstore");
@@ -552,15 +555,28 @@ pub fn oidc_token(data: &[u8]) {
 
 /// The request line of a connection to the browser login's loopback port, which any
 /// local process can send: `GET /auth/callback?code=...&state=... HTTP/1.1`. The login's
-/// state is `fuzzstate` (the seeds use it).
+/// state is `fuzzstate` (the seeds use it), its start path `/login/fuzzstart`.
+/// Asserts: what an error says carries no control character once escaped.
 pub fn oidc_redirect(data: &[u8]) {
-    use crate::sigstore::oidc::{Redirect, redirect};
+    use crate::sigstore::oidc::{Loopback, Redirect, printable, redirect};
     let Ok(line) = std::str::from_utf8(data) else {
         // `read_line` refuses a request line that is not UTF-8.
         return;
     };
-    if let Redirect::Login(page, outcome) = redirect(line, "fuzzstate") {
-        let _ = (page.len(), outcome.map(|code| code.expose().len()));
+    let login = Loopback {
+        start_path: "/login/fuzzstart",
+        authorization_url: "https://issuer.test/auth",
+        callback_path: "/auth/callback",
+        state: "fuzzstate",
+    };
+    if let Redirect::Login(page, outcome) = redirect(line, &login) {
+        let _ = page.len();
+        match outcome {
+            Ok(code) => {
+                let _ = code.expose().len();
+            }
+            Err(why) => assert!(!printable(&why).chars().any(char::is_control)),
+        }
     }
 }
 

@@ -12,8 +12,9 @@ use sha2::{Digest, Sha256};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-/// The issuer interactive logins would use: the public instance's, not configured here.
-const SETTINGS_ISSUER: &str = "https://oauth2.sigstore.dev/auth";
+/// The issuer the world is configured for: the one its tokens name (a credential is kept
+/// under the issuer it holds, and used only by runs configured for that issuer).
+const SETTINGS_ISSUER: &str = sigstore_world::ISSUER;
 
 /// A repository signing through the hermetic services (support/sigstore_world.rs), with
 /// `gitseal.credentialStore` as a test asks.
@@ -41,6 +42,7 @@ impl World {
             store
                 .into_iter()
                 .map(|store| ("gitseal.credentialStore", store))
+                .chain([("gitseal.issuer", SETTINGS_ISSUER.to_string())])
                 .collect()
         }))
     }

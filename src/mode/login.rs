@@ -20,15 +20,15 @@ pub fn login(out: &mut dyn Write) -> Result<Status, AppError> {
     .map_err(|e| AppError::operational(e.to_string()))?;
     // Where the credential is kept (the keyring, or which file); a cache that could not
     // keep it has said why already.
-    let kept = settings
-        .credential_cache
-        .as_ref()
-        .map(|dir| credentials::path(dir, &settings.fulcio, &settings.issuer))
-        .and_then(|file| {
-            credentials::locate(settings.credential_store, &file, now, 0)
-                .ok()
-                .flatten()
-        });
+    let wanted = credentials::Wanted {
+        fulcio: &settings.fulcio,
+        issuer: &settings.issuer,
+    };
+    let kept = settings.credential_cache.as_ref().and_then(|dir| {
+        credentials::locate(settings.credential_store, dir, wanted, now, 0)
+            .ok()
+            .flatten()
+    });
     let how = match (&kept, cached) {
         (Some(kept), true) => format!("still cached {kept}"),
         (Some(kept), false) => format!("cached {kept}"),
@@ -48,13 +48,7 @@ pub fn logout(out: &mut dyn Write) -> Result<Status, AppError> {
     // listed); the directory, every file.
     let file = credentials::path(&dir, &settings.fulcio, &settings.issuer);
     let in_keyring = credentials::remove(settings.credential_store, &file);
-    let removed = credentials::remove_all(&dir).map_err(|e| {
-        AppError::operational(format!(
-            "cannot remove credentials in {}: {}",
-            dir.display(),
-            crate::error::io_reason(&e)
-        ))
-    })?;
+    let removed = credentials::remove_all(&dir).map_err(AppError::operational)?;
     if let Ok(true) = in_keyring {
         let _ = writeln!(
             out,

@@ -1,17 +1,19 @@
 //! The credential cache: a Fulcio certificate and its private key kept for the
 //! certificate's ten minutes, so that a rebase signs many commits with one login.
 //!
-//! One credential per (Fulcio, OIDC issuer), kept where `gitseal.credentialStore` says:
+//! One credential per (Fulcio, OIDC issuer) that it holds, kept where
+//! `gitseal.credentialStore` says:
 //! `auto` (the default) in the OS keyring (the kernel keyring on Linux, the login keychain
 //! on macOS, through `keyring-core`) and, on any error of the keyring, in an owner-only file
 //! of an owner-only directory; `keyring` only in the keyring; `file` only in the file, never
-//! touching the keyring. Reading looks in the keyring first, then in the file. Files others
-//! can read are refused, as ssh refuses such keys. The serialized credential (the same JSON
-//! in both places) is wiped from memory once written or read, never logged, and never part
-//! of an error message.
+//! touching the keyring. Reading looks in the keyring first, then in the file. The
+//! directory must be the user's own and no symbolic link, and so must the file, which
+//! nobody else may read (as ssh refuses such keys): [`crate::secret::PrivateDir`]. An entry
+//! is used only by a run configured for the Fulcio instance and OIDC issuer it holds, and
+//! only if its certificate says what the entry says. The serialized credential (the same
+//! JSON in both places) is wiped from memory once written or read, never logged, and never
+//! part of an error message.
 
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -21,6 +23,25 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use crate::secret::{PrivateDir, Store};
+
+/// The credential cache's directory, for its messages.
+const CACHE: Store = Store {
+    name: "the credential cache",
+    remedy: "remove it, or set gitseal.credentialCache to a directory of your own",
+};
+
+/// The most a cached credential may be: a key and a chain of two certificates are a few KiB.
+const MAX_STORED_BYTES: u64 = 256 * 1024;
+
+/// What a cached credential must hold to be used by a run: the Fulcio instance and OIDC
+/// issuer the run is configured for.
+#[derive(Clone, Copy, Debug)]
+pub struct Wanted<'a> {
+    pub fulcio: &'a str,
+    pub issuer: &'a str,
+}
+
 /// A certificate and the key it certifies.
 pub struct Credential {
     /// PKCS#8 DER of the P-256 private key.
@@ -29,6 +50,8 @@ pub struct Credential {
     pub chain: Vec<Vec<u8>>,
     pub identity: String,
     pub issuer: String,
+    /// The Fulcio instance that issued it (the URL it was asked at).
+    pub fulcio: String,
     pub not_after: i64,
 }
 
@@ -37,6 +60,7 @@ impl std::fmt::Debug for Credential {
         f.debug_struct("Credential")
             .field("identity", &self.identity)
             .field("issuer", &self.issuer)
+            .field("fulcio", &self.fulcio)
             .field("not_after", &self.not_after)
             .field("key", &"[redacted]")
             .finish()
@@ -48,6 +72,7 @@ struct Stored {
     version: u32,
     identity: String,
     issuer: String,
+    fulcio: String,
     not_after: i64,
     key: String,
     chain: Vec<String>,
@@ -192,6 +217,10 @@ fn failed(error: &keyring_core::Error) -> String {
     format!("{KEYRING}: {line}")
 }
 
+/// The version of [`Stored`] written and read: 2 names the Fulcio instance (version 1
+/// entries, kept under the configured issuer whatever issuer they held, are not read).
+const VERSION: u32 = 2;
+
 /// The scope name of a (Fulcio, OIDC issuer).
 fn scope(fulcio: &str, issuer: &str) -> String {
     let digest = Sha256::digest(format!("{fulcio}\n{issuer}").as_bytes());
@@ -199,9 +228,22 @@ fn scope(fulcio: &str, issuer: &str) -> String {
 }
 
 /// Where the credential for this Fulcio and OIDC issuer lives in `dir` (and, in the
-/// keyring, the entry named by the file's stem).
+/// keyring, the entry named by the file's stem). A credential is kept under the issuer it
+/// holds, not the one configured: a token of another issuer signs once, and its
+/// credential is not found by a run configured for the usual one.
 pub fn path(dir: &Path, fulcio: &str, issuer: &str) -> PathBuf {
     dir.join(format!("{}.json", scope(fulcio, issuer)))
+}
+
+/// Checks the cache's directory before anything is read from or written to it, unless
+/// only the keyring is used: an existing directory must be the user's own and not a
+/// symbolic link (it is then made owner-only). One line naming the directory and what to
+/// do, when not.
+pub fn check_dir(choice: StoreChoice, dir: &Path) -> Result<(), String> {
+    if choice == StoreChoice::Keyring {
+        return Ok(());
+    }
+    PrivateDir::existing(dir, &CACHE).map(|_| ())
 }
 
 /// The keyring entry of the credential whose file is `file`.
@@ -214,37 +256,44 @@ fn entry(store: &Arc<CredentialStore>, file: &Path) -> Result<Entry, String> {
     Entry::new_in_store(store, SERVICE, user).map_err(|e| failed(&e))
 }
 
-/// The cached credential, if one is there (in the keyring, or in a file readable by its
-/// owner only), valid for at least `margin` more seconds at `now`.
+/// The cached credential for `wanted`, if one is there (in the keyring, or in a file
+/// readable by its owner only), valid for at least `margin` more seconds at `now`.
 pub fn load(
     choice: StoreChoice,
-    file: &Path,
+    dir: &Path,
+    wanted: Wanted,
     now: i64,
     margin: i64,
 ) -> Result<Option<Credential>, String> {
-    Ok(load_in(choice, &os_keyring, file, now, margin)?.map(|(credential, _)| credential))
+    let file = path(dir, wanted.fulcio, wanted.issuer);
+    Ok(load_in(choice, &os_keyring, &file, wanted, now, margin)?.map(|(credential, _)| credential))
 }
 
-/// Where the cached credential valid for `margin` more seconds at `now` is kept, if any.
+/// Where the cached credential for `wanted`, valid for `margin` more seconds at `now`, is
+/// kept, if any.
 pub fn locate(
     choice: StoreChoice,
-    file: &Path,
+    dir: &Path,
+    wanted: Wanted,
     now: i64,
     margin: i64,
 ) -> Result<Option<Kept>, String> {
-    Ok(load_in(choice, &os_keyring, file, now, margin)?.map(|(_, kept)| kept))
+    let file = path(dir, wanted.fulcio, wanted.issuer);
+    Ok(load_in(choice, &os_keyring, &file, wanted, now, margin)?.map(|(_, kept)| kept))
 }
 
-/// Stores a credential: in the keyring, else (`auto`, on any error of the keyring) in a new
-/// owner-only file renamed over the old one, so the cache is never half-written. A
-/// keyring entry expires with the certificate, counted from `now`.
+/// Stores a credential, under the Fulcio instance and issuer it holds: in the keyring,
+/// else (`auto`, on any error of the keyring) in a new owner-only file renamed over the
+/// old one, so the cache is never half-written. A keyring entry expires with the
+/// certificate, counted from `now`.
 pub fn store(
     choice: StoreChoice,
-    file: &Path,
+    dir: &Path,
     credential: &Credential,
     now: i64,
 ) -> std::io::Result<()> {
-    store_in(choice, &os_keyring, file, credential, now).map(|_| ())
+    let file = path(dir, &credential.fulcio, &credential.issuer);
+    store_in(choice, &os_keyring, &file, credential, now).map(|_| ())
 }
 
 /// Removes the keyring entry of the credential whose file is `file`; whether there was
@@ -257,11 +306,12 @@ fn load_in(
     choice: StoreChoice,
     open: Opener,
     file: &Path,
+    wanted: Wanted,
     now: i64,
     margin: i64,
 ) -> Result<Option<(Credential, Kept)>, String> {
     if choice != StoreChoice::File {
-        match load_keyring(open, file, now, margin) {
+        match load_keyring(open, file, wanted, now, margin) {
             Ok(Some(credential)) => return Ok(Some((credential, Kept::Keyring))),
             Ok(None) => {}
             Err(problem) if choice == StoreChoice::Keyring => return Err(problem),
@@ -272,12 +322,13 @@ fn load_in(
             return Ok(None);
         }
     }
-    Ok(load_file(file, now, margin)?.map(|c| (c, Kept::File(file.to_path_buf()))))
+    Ok(load_file(file, wanted, now, margin)?.map(|c| (c, Kept::File(file.to_path_buf()))))
 }
 
 fn load_keyring(
     open: Opener,
     file: &Path,
+    wanted: Wanted,
     now: i64,
     margin: i64,
 ) -> Result<Option<Credential>, String> {
@@ -288,40 +339,57 @@ fn load_keyring(
         Err(keyring_core::Error::NoEntry) => return Ok(None),
         Err(e) => return Err(failed(&e)),
     };
-    decode(&secret, now, margin, &format!("the entry of {KEYRING}"))
+    decode(
+        &secret,
+        wanted,
+        now,
+        margin,
+        &format!("the entry of {KEYRING}"),
+    )
 }
 
-fn load_file(file: &Path, now: i64, margin: i64) -> Result<Option<Credential>, String> {
-    let metadata = match std::fs::metadata(file) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(format!(
-                "{}: {}",
-                file.display(),
-                crate::error::io_reason(&e)
-            ));
-        }
+/// The credential in `file`, read through its directory (the user's own, no symbolic
+/// link) as a file of the user's that nobody else can read.
+fn load_file(
+    file: &Path,
+    wanted: Wanted,
+    now: i64,
+    margin: i64,
+) -> Result<Option<Credential>, String> {
+    let (Some(dir), Some(name)) = (file.parent(), file.file_name().and_then(|n| n.to_str())) else {
+        return Err(format!("{} names no file", file.display()));
     };
-    if metadata.permissions().mode() & 0o077 != 0 {
-        return Err(format!(
-            "{} is readable by others; refusing to use the cached credential (remove it, or chmod 600)",
-            file.display()
-        ));
+    let Some(dir) = PrivateDir::existing(dir, &CACHE)? else {
+        return Ok(None);
+    };
+    match dir.read(name, MAX_STORED_BYTES)? {
+        Some(text) => decode(&text, wanted, now, margin, &file.display().to_string()),
+        None => Ok(None),
     }
-    let text = Zeroizing::new(
-        std::fs::read(file)
-            .map_err(|e| format!("{}: {}", file.display(), crate::error::io_reason(&e)))?,
-    );
-    decode(&text, now, margin, &file.display().to_string())
 }
 
-/// The credential in `text` (named `name` in errors), if still valid for `margin`.
-fn decode(text: &[u8], now: i64, margin: i64, name: &str) -> Result<Option<Credential>, String> {
+/// The credential in `text` (named `name` in errors), if it holds what the run wants and
+/// is still valid for `margin`.
+fn decode(
+    text: &[u8],
+    wanted: Wanted,
+    now: i64,
+    margin: i64,
+    name: &str,
+) -> Result<Option<Credential>, String> {
     let stored: Stored =
         serde_json::from_slice(text).map_err(|_| format!("{name} is not a gitseal credential"))?;
-    if stored.version != 1 || stored.not_after < now + margin {
+    if stored.version != VERSION || stored.not_after < now + margin {
         return Ok(None);
+    }
+    if stored.fulcio != wanted.fulcio || stored.issuer != wanted.issuer {
+        return Err(format!(
+            "{name} holds a credential of {} from {}, not of {} from {}; not used",
+            super::oidc::printable(&stored.issuer),
+            super::oidc::printable(&stored.fulcio),
+            wanted.issuer,
+            wanted.fulcio
+        ));
     }
     let key =
         Zeroizing::new(Base64::decode_vec(&stored.key).map_err(|_| format!("{name}: bad key"))?);
@@ -331,11 +399,25 @@ fn decode(text: &[u8], now: i64, margin: i64, name: &str) -> Result<Option<Crede
         .map(|c| Base64::decode_vec(c))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|_| format!("{name}: bad certificate"))?;
+    // The entry's words are believed only as far as its certificate says them.
+    let leaf = chain
+        .first()
+        .and_then(|leaf| super::certificate::facts(leaf).ok())
+        .ok_or_else(|| format!("{name}: bad certificate"))?;
+    if leaf.identity != stored.identity
+        || leaf.issuer != stored.issuer
+        || leaf.not_after != stored.not_after
+    {
+        return Err(format!(
+            "{name}: the certificate is not the one the entry describes; not used"
+        ));
+    }
     Ok(Some(Credential {
         key,
         chain,
         identity: stored.identity.clone(),
         issuer: stored.issuer.clone(),
+        fulcio: stored.fulcio.clone(),
         not_after: stored.not_after,
     }))
 }
@@ -344,9 +426,10 @@ fn decode(text: &[u8], now: i64, margin: i64, name: &str) -> Result<Option<Crede
 /// growing) and wiped when dropped.
 fn encode(credential: &Credential) -> std::io::Result<Zeroizing<Vec<u8>>> {
     let stored = Stored {
-        version: 1,
+        version: VERSION,
         identity: credential.identity.clone(),
         issuer: credential.issuer.clone(),
+        fulcio: credential.fulcio.clone(),
         not_after: credential.not_after,
         key: Base64::encode_string(&credential.key),
         chain: credential
@@ -358,6 +441,7 @@ fn encode(credential: &Credential) -> std::io::Result<Zeroizing<Vec<u8>>> {
     let size = 256
         + stored.identity.len()
         + stored.issuer.len()
+        + stored.fulcio.len()
         + stored.key.len()
         + stored.chain.iter().map(|c| c.len() + 3).sum::<usize>();
     let mut text = Zeroizing::new(Vec::with_capacity(size));
@@ -405,27 +489,15 @@ fn store_keyring(
     Ok(())
 }
 
-/// Written to a new owner-only file beside the old one, then renamed over it.
+/// Written to a new owner-only file beside the old one, then renamed over it, in a
+/// directory of the user's own.
 fn store_file(file: &Path, text: &[u8]) -> std::io::Result<()> {
-    let dir = file
-        .parent()
-        .ok_or_else(|| std::io::Error::other("credential path has no directory"))?;
-    crate::secret::private_dir(dir)?;
-    let temporary = dir.join(format!(".{}.tmp", std::process::id()));
-    let written = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&temporary)?;
-        f.write_all(text)?;
-        f.sync_all()?;
-        std::fs::rename(&temporary, file)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    written
+    let (Some(dir), Some(name)) = (file.parent(), file.file_name().and_then(|n| n.to_str())) else {
+        return Err(std::io::Error::other("the credential path names no file"));
+    };
+    PrivateDir::create(dir, &CACHE)
+        .map_err(std::io::Error::other)?
+        .write(name, text)
 }
 
 fn remove_in(choice: StoreChoice, open: Opener, file: &Path) -> Result<bool, String> {
@@ -445,18 +517,22 @@ fn remove_in(choice: StoreChoice, open: Opener, file: &Path) -> Result<bool, Str
     }
 }
 
-/// Removes every cached credential file in `dir`; returns how many there were.
-pub fn remove_all(dir: &Path) -> std::io::Result<usize> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(e),
+/// Removes every cached credential file in `dir` (the user's own, no symbolic link);
+/// returns how many there were.
+pub fn remove_all(dir: &Path) -> Result<usize, String> {
+    let Some(store) = PrivateDir::existing(dir, &CACHE)? else {
+        return Ok(0);
+    };
+    let failed = |e: std::io::Error| {
+        format!(
+            "cannot remove credentials in {}: {}",
+            dir.display(),
+            crate::error::io_reason(&e)
+        )
     };
     let mut removed = 0;
-    for entry in entries {
-        let path = entry?.path();
-        if path.extension().is_some_and(|e| e == "json") {
-            std::fs::remove_file(&path)?;
+    for name in store.names().map_err(failed)? {
+        if name.ends_with(".json") && store.remove(&name).map_err(failed)? {
             removed += 1;
         }
     }
@@ -466,34 +542,87 @@ pub fn remove_all(dir: &Path) -> std::io::Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
-    fn credential(not_after: i64) -> Credential {
+    const FULCIO: &str = "https://fulcio";
+    const GITHUB: &str = "https://github.com/login/oauth";
+
+    /// The leaf certificate of a real gitsign commit (billy@chainguard.dev at GitHub).
+    fn leaf(commit: &[u8]) -> Vec<u8> {
+        let signature =
+            crate::git::signed::split_commit(commit, crate::git::signed::HashKind::Sha1)
+                .ok()
+                .flatten()
+                .map(|s| s.signature)
+                .expect("a signed commit");
+        super::super::cms::parse(&signature)
+            .expect("a gitsign signature")
+            .certificate
+    }
+
+    /// A credential whose chain is a real Fulcio leaf, as the cache keeps them: the first
+    /// expires before the second.
+    fn credential(n: usize) -> Credential {
+        let mut leaves = [
+            leaf(include_bytes!(
+                "../../tests/fixtures/sigstore/commits/45d6e8d224a6995f61b08b843a77e9dbc81761d2.commit"
+            )),
+            leaf(include_bytes!(
+                "../../tests/fixtures/sigstore/commits/4f4e3db155dd645fb34eb0a725454c6daac6b6c6.commit"
+            )),
+        ];
+        let expiry = |l: &Vec<u8>| {
+            super::super::certificate::facts(l)
+                .expect("facts")
+                .not_after
+        };
+        leaves.sort_by_key(expiry);
+        let leaf = leaves[n].clone();
+        let facts = super::super::certificate::facts(&leaf).expect("facts");
+        assert_eq!(facts.issuer, GITHUB);
         Credential {
             key: Zeroizing::new(vec![1, 2, 3]),
-            chain: vec![vec![4, 5]],
-            identity: "alice@example.org".into(),
-            issuer: "https://issuer.test".into(),
-            not_after,
+            chain: vec![leaf],
+            identity: facts.identity,
+            issuer: facts.issuer,
+            fulcio: FULCIO.into(),
+            not_after: facts.not_after,
         }
+    }
+
+    /// When the later credential expires.
+    fn t() -> i64 {
+        credential(1).not_after
+    }
+
+    fn wanted() -> Wanted<'static> {
+        Wanted {
+            fulcio: FULCIO,
+            issuer: GITHUB,
+        }
+    }
+
+    fn scoped(dir: &Path) -> PathBuf {
+        path(dir, FULCIO, GITHUB)
     }
 
     #[test]
     fn stored_owner_only_and_loaded_while_valid() {
         let base = tempfile::tempdir().expect("tempdir");
-        let file = path(
-            &base.path().join("creds"),
-            "https://fulcio",
-            "https://issuer",
-        );
-        store_file(&file, &encode(&credential(1000)).expect("encoded")).expect("stored");
+        let file = scoped(&base.path().join("creds"));
+        store_file(&file, &encode(&credential(1)).expect("encoded")).expect("stored");
         let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode(&file), 0o600);
         assert_eq!(mode(file.parent().expect("dir")), 0o700);
-        let loaded = load_file(&file, 900, 30).expect("reads").expect("valid");
+        let loaded = load_file(&file, wanted(), t() - 100, 30)
+            .expect("reads")
+            .expect("valid");
         assert_eq!(loaded.key.as_slice(), &[1, 2, 3]);
-        assert_eq!(loaded.chain, vec![vec![4, 5]]);
+        assert_eq!(loaded.chain, credential(1).chain);
         assert!(
-            load_file(&file, 980, 30).expect("reads").is_none(),
+            load_file(&file, wanted(), t() - 20, 30)
+                .expect("reads")
+                .is_none(),
             "too close to expiry"
         );
         assert!(!format!("{loaded:?}").contains("[1, 2, 3]"));
@@ -502,13 +631,60 @@ mod tests {
     #[test]
     fn a_file_others_can_read_is_refused() {
         let base = tempfile::tempdir().expect("tempdir");
-        let file = path(base.path(), "f", "i");
-        store_file(&file, &encode(&credential(1000)).expect("encoded")).expect("stored");
+        let file = scoped(base.path());
+        store_file(&file, &encode(&credential(1)).expect("encoded")).expect("stored");
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-        let err = load_file(&file, 0, 0).expect_err("refused");
+        let err = load_file(&file, wanted(), 0, 0).expect_err("refused");
         assert!(err.contains("readable by others"), "{err}");
         assert_eq!(remove_all(base.path()).expect("removed"), 1);
-        assert!(load_file(&file, 0, 0).expect("reads").is_none());
+        assert!(load_file(&file, wanted(), 0, 0).expect("reads").is_none());
+    }
+
+    /// A credential is found only under the Fulcio and issuer it holds, and one put under
+    /// another scope's name is not used there.
+    #[test]
+    fn an_entry_is_used_only_by_the_fulcio_and_issuer_it_holds() {
+        let base = tempfile::tempdir().expect("tempdir");
+        let text = encode(&credential(1)).expect("encoded");
+        let other = Wanted {
+            fulcio: FULCIO,
+            issuer: "https://accounts.google.com",
+        };
+        let misplaced = path(base.path(), other.fulcio, other.issuer);
+        store_file(&misplaced, &text).expect("stored");
+        let err = load_file(&misplaced, other, t() - 100, 30).expect_err("not this issuer");
+        assert!(
+            err.contains("holds a credential of https://github.com/login/oauth")
+                && err.contains("not used"),
+            "{err}"
+        );
+        let elsewhere = Wanted {
+            fulcio: "https://fulcio.other",
+            issuer: GITHUB,
+        };
+        let err = decode(&text, elsewhere, t() - 100, 30, "entry").expect_err("not this Fulcio");
+        assert!(err.contains("from https://fulcio, not"), "{err}");
+        // An entry whose words are not its certificate's.
+        let mut lying = credential(1);
+        lying.identity = "mallory@example.org".into();
+        let err = decode(
+            &encode(&lying).expect("encoded"),
+            wanted(),
+            t() - 100,
+            30,
+            "entry",
+        )
+        .expect_err("lying entry");
+        assert!(err.contains("not the one the entry describes"), "{err}");
+        // A version 1 entry (kept under the configured issuer) is not read.
+        let mut old: serde_json::Value = serde_json::from_slice(&text).expect("json");
+        old["version"] = 1.into();
+        let old = serde_json::to_vec(&old).expect("json");
+        assert!(
+            decode(&old, wanted(), t() - 100, 30, "entry")
+                .expect("reads")
+                .is_none()
+        );
     }
 
     /// keyring-core's in-memory mock store, as the OS keyring.
@@ -544,32 +720,29 @@ mod tests {
     #[test]
     fn the_keyring_stores_loads_and_removes() {
         let base = tempfile::tempdir().expect("tempdir");
-        let file = path(
-            &base.path().join("creds"),
-            "https://fulcio",
-            "https://issuer",
-        );
+        let file = scoped(&base.path().join("creds"));
         let store = mock();
         let open = || Ok(store.clone());
         for choice in [StoreChoice::Auto, StoreChoice::Keyring] {
-            let kept = store_in(choice, &open, &file, &credential(1000), 900).expect("stored");
+            let kept = store_in(choice, &open, &file, &credential(1), t() - 100).expect("stored");
             assert_eq!(kept, Kept::Keyring, "{choice:?}");
             assert!(!file.exists(), "{choice:?}: nothing on disk");
             // The entry holds the same JSON the file would, under gitseal/<scope>.
             let secret = Zeroizing::new(mock_entry(&store, &file).get_secret().expect("set"));
             let stored: serde_json::Value = serde_json::from_slice(&secret).expect("json");
-            assert_eq!(stored["identity"], "alice@example.org");
+            assert_eq!(stored["identity"], "billy@chainguard.dev");
+            assert_eq!(stored["fulcio"], FULCIO);
             assert_eq!(stored["key"], Base64::encode_string(&[1, 2, 3]));
             assert_eq!(file_stem(&file).len(), 16);
 
-            let (loaded, kept) = load_in(choice, &open, &file, 900, 30)
+            let (loaded, kept) = load_in(choice, &open, &file, wanted(), t() - 100, 30)
                 .expect("reads")
                 .expect("valid");
             assert_eq!(kept, Kept::Keyring);
             assert_eq!(loaded.key.as_slice(), &[1, 2, 3]);
-            assert_eq!(loaded.chain, vec![vec![4, 5]]);
+            assert_eq!(loaded.chain, credential(1).chain);
             assert!(
-                load_in(choice, &open, &file, 980, 30)
+                load_in(choice, &open, &file, wanted(), t() - 20, 30)
                     .expect("reads")
                     .is_none()
             );
@@ -577,7 +750,7 @@ mod tests {
             assert!(remove_in(choice, &open, &file).expect("removed"));
             assert!(!remove_in(choice, &open, &file).expect("nothing left"));
             assert!(
-                load_in(choice, &open, &file, 900, 30)
+                load_in(choice, &open, &file, wanted(), t() - 100, 30)
                     .expect("reads")
                     .is_none()
             );
@@ -587,16 +760,12 @@ mod tests {
     #[test]
     fn a_keyring_error_degrades_to_the_file() {
         let base = tempfile::tempdir().expect("tempdir");
-        let file = path(
-            &base.path().join("creds"),
-            "https://fulcio",
-            "https://issuer",
-        );
+        let file = scoped(&base.path().join("creds"));
         let store = mock();
         let open = || Ok(store.clone());
         fail_next(&mock_entry(&store, &file), denied());
         let kept =
-            store_in(StoreChoice::Auto, &open, &file, &credential(1000), 900).expect("stored");
+            store_in(StoreChoice::Auto, &open, &file, &credential(1), t() - 100).expect("stored");
         assert_eq!(kept, Kept::File(file.clone()));
         let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode(&file), 0o600);
@@ -608,7 +777,7 @@ mod tests {
 
         // Read: the keyring (empty, or failing) first, then the file.
         fail_next(&mock_entry(&store, &file), denied());
-        let (loaded, kept) = load_in(StoreChoice::Auto, &open, &file, 900, 30)
+        let (loaded, kept) = load_in(StoreChoice::Auto, &open, &file, wanted(), t() - 100, 30)
             .expect("reads")
             .expect("valid");
         assert_eq!(
@@ -620,54 +789,58 @@ mod tests {
         let closed = || Err::<Arc<CredentialStore>, _>("the kernel keyring: no access".to_string());
         std::fs::remove_file(&file).expect("rm");
         let kept =
-            store_in(StoreChoice::Auto, &closed, &file, &credential(1000), 900).expect("stored");
+            store_in(StoreChoice::Auto, &closed, &file, &credential(1), t() - 100).expect("stored");
         assert_eq!(kept, Kept::File(file.clone()));
         assert!(!remove_in(StoreChoice::Auto, &closed, &file).expect("auto ignores it"));
 
         // A valid entry in the keyring wins over the file; an expired one does not hide it.
-        store_in(StoreChoice::Keyring, &open, &file, &credential(950), 900).expect("stored");
+        let a = credential(0).not_after;
+        store_in(StoreChoice::Keyring, &open, &file, &credential(0), a - 100).expect("stored");
         assert!(
             !file.exists(),
             "the keyring's success removes the older file"
         );
-        store_file(&file, &encode(&credential(1000)).expect("encoded")).expect("file");
-        let (loaded, kept) = load_in(StoreChoice::Auto, &open, &file, 900, 30)
+        store_file(&file, &encode(&credential(1)).expect("encoded")).expect("file");
+        let (loaded, kept) = load_in(StoreChoice::Auto, &open, &file, wanted(), a - 100, 30)
             .expect("reads")
             .expect("valid");
-        assert_eq!((loaded.not_after, kept), (950, Kept::Keyring));
-        let (loaded, kept) = load_in(StoreChoice::Auto, &open, &file, 930, 30)
+        assert_eq!((loaded.not_after, kept), (a, Kept::Keyring));
+        let (loaded, kept) = load_in(StoreChoice::Auto, &open, &file, wanted(), a - 20, 30)
             .expect("reads")
             .expect("valid");
-        assert_eq!((loaded.not_after, kept), (1000, Kept::File(file.clone())));
+        assert_eq!((loaded.not_after, kept), (t(), Kept::File(file.clone())));
     }
 
     #[test]
     fn keyring_only_reports_its_errors_and_writes_no_file() {
         let base = tempfile::tempdir().expect("tempdir");
-        let file = path(
-            &base.path().join("creds"),
-            "https://fulcio",
-            "https://issuer",
-        );
+        let file = scoped(&base.path().join("creds"));
         let store = mock();
         let open = || Ok(store.clone());
-        let secret = encode(&credential(1000)).expect("encoded");
+        let secret = encode(&credential(1)).expect("encoded");
         fail_next(
             &mock_entry(&store, &file),
             keyring_core::Error::BadDataFormat(secret.to_vec(), "bad".into()),
         );
-        let err = store_in(StoreChoice::Keyring, &open, &file, &credential(1000), 900)
-            .expect_err("the keyring failed");
+        let err = store_in(
+            StoreChoice::Keyring,
+            &open,
+            &file,
+            &credential(1),
+            t() - 100,
+        )
+        .expect_err("the keyring failed");
         let message = err.to_string();
         assert!(message.starts_with(KEYRING), "{message}");
         assert!(
-            !message.contains("alice") && !message.contains("AQID"),
+            !message.contains("billy") && !message.contains("AQID"),
             "{message}"
         );
         assert!(!file.exists() && !file.parent().expect("dir").exists());
 
         fail_next(&mock_entry(&store, &file), denied());
-        let err = load_in(StoreChoice::Keyring, &open, &file, 0, 0).expect_err("reported");
+        let err =
+            load_in(StoreChoice::Keyring, &open, &file, wanted(), 0, 0).expect_err("reported");
         assert_eq!(err, format!("{KEYRING}: no access (AccessDenied)"));
         fail_next(&mock_entry(&store, &file), denied());
         assert!(remove_in(StoreChoice::Keyring, &open, &file).is_err());
@@ -675,7 +848,7 @@ mod tests {
         // A file left by the file store is not read with `keyring`.
         store_file(&file, &secret).expect("file");
         assert!(
-            load_in(StoreChoice::Keyring, &open, &file, 0, 0)
+            load_in(StoreChoice::Keyring, &open, &file, wanted(), 0, 0)
                 .expect("reads")
                 .is_none()
         );
@@ -684,20 +857,16 @@ mod tests {
     #[test]
     fn file_never_touches_the_keyring() {
         let base = tempfile::tempdir().expect("tempdir");
-        let file = path(
-            &base.path().join("creds"),
-            "https://fulcio",
-            "https://issuer",
-        );
+        let file = scoped(&base.path().join("creds"));
         let opened = std::cell::Cell::new(0);
         let open = || {
             opened.set(opened.get() + 1);
             Ok(mock())
         };
         let kept =
-            store_in(StoreChoice::File, &open, &file, &credential(1000), 900).expect("stored");
+            store_in(StoreChoice::File, &open, &file, &credential(1), t() - 100).expect("stored");
         assert_eq!(kept, Kept::File(file.clone()));
-        let (_, kept) = load_in(StoreChoice::File, &open, &file, 900, 30)
+        let (_, kept) = load_in(StoreChoice::File, &open, &file, wanted(), t() - 100, 30)
             .expect("reads")
             .expect("valid");
         assert_eq!(kept, Kept::File(file.clone()));

@@ -98,12 +98,42 @@ pub(crate) fn exchange(
     timeout: std::time::Duration,
     max_bytes: usize,
 ) -> Result<Vec<u8>, ExchangeFailure> {
+    let (status, answer) = read_answer(runtime, request, timeout, max_bytes)?;
+    if !(200..300).contains(&status) {
+        let text = String::from_utf8_lossy(&answer[..answer.len().min(300)]);
+        let text = one_line(&text);
+        let status = reqwest::StatusCode::from_u16(status)
+            .map_or_else(|_| status.to_string(), |s| s.to_string());
+        return Err(ExchangeFailure::Status(if text.is_empty() {
+            format!("HTTP {status}")
+        } else {
+            format!("HTTP {status}: {text}")
+        }));
+    }
+    Ok(answer)
+}
+
+/// [`exchange`] whatever the answer's status: the status and at most `max_bytes` of the
+/// body (a protocol that says why in an error's body, as OAuth's token endpoint does). An
+/// answer that says it is larger is refused before its body is read.
+pub(crate) fn read_answer(
+    runtime: &tokio::runtime::Runtime,
+    request: reqwest::RequestBuilder,
+    timeout: std::time::Duration,
+    max_bytes: usize,
+) -> Result<(u16, Vec<u8>), ExchangeFailure> {
     let started = std::time::Instant::now();
     let transport =
         |e: reqwest::Error| ExchangeFailure::Transport(request_failure(&e, started, timeout));
     runtime.block_on(async {
         let mut response = request.send().await.map_err(transport)?;
         let status = response.status();
+        if response
+            .content_length()
+            .is_some_and(|length| length > max_bytes as u64)
+        {
+            return Err(ExchangeFailure::TooLarge(status));
+        }
         let mut answer = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(transport)? {
             answer.extend_from_slice(&chunk);
@@ -111,16 +141,7 @@ pub(crate) fn exchange(
                 return Err(ExchangeFailure::TooLarge(status));
             }
         }
-        if !status.is_success() {
-            let text = String::from_utf8_lossy(&answer[..answer.len().min(300)]);
-            let text = one_line(&text);
-            return Err(ExchangeFailure::Status(if text.is_empty() {
-                format!("HTTP {status}")
-            } else {
-                format!("HTTP {status}: {text}")
-            }));
-        }
-        Ok(answer)
+        Ok((status.as_u16(), answer))
     })
 }
 

@@ -61,13 +61,15 @@ pub struct SignSettings {
     pub credential_store: credentials::StoreChoice,
     /// `$BROWSER`: the program the browser login opens its URL with.
     pub browser: Option<String>,
-    /// Where the browser login listens for its redirect (`host:port` from
-    /// `gitseal.redirectURL`); default a free port on 127.0.0.1.
-    pub redirect_listen: Option<String>,
+    /// Where the browser login listens for its redirect (`gitseal.redirectURL`, loopback
+    /// only); default a free port on 127.0.0.1.
+    pub redirect: Option<super::oidc::RedirectUrl>,
     /// `gitseal.connectorID`: the Dex connector to go straight to.
     pub connector_id: Option<String>,
-    /// Whether a person can log in: a terminal is there, or a token provider says how.
-    pub interactive: bool,
+    /// `gitseal.interactive`: whether a login may start without a named token provider.
+    pub login_allowed: bool,
+    /// Whether a terminal is there to tell a person what to do.
+    pub terminal: bool,
     /// `gitseal.timestampURL`: an RFC 3161 timestamp authority to stamp every signature.
     pub timestamp: Option<TsaSettings>,
 }
@@ -474,16 +476,36 @@ fn credential(
     now: i64,
     notes: &mut dyn FnMut(&str),
 ) -> Result<(Credential, bool), SignError> {
-    let cache_file = settings
-        .credential_cache
-        .as_ref()
-        .map(|dir| credentials::path(dir, &settings.fulcio, &settings.issuer));
+    // A cache directory that is not the user's own is refused before anything is read
+    // from it or written to it (it would receive the signing key).
+    if let Some(dir) = &settings.credential_cache {
+        credentials::check_dir(settings.credential_store, dir).map_err(SignError::Local)?;
+    }
     let token = super::token::explicit(settings, runtime, http)?;
     if token.is_none()
-        && let Some(file) = &cache_file
+        && let Some(dir) = &settings.credential_cache
     {
-        match credentials::load(settings.credential_store, file, now, 60) {
-            Ok(Some(credential)) => return Ok((credential, true)),
+        let wanted = credentials::Wanted {
+            fulcio: &settings.fulcio,
+            issuer: &settings.issuer,
+        };
+        match credentials::load(settings.credential_store, dir, wanted, now, 60) {
+            Ok(Some(credential)) => {
+                // Used only under the trusted root of this run.
+                let root = trust_root(root, settings, notes)?;
+                let chained = match credential.chain.split_first() {
+                    Some((leaf, rest)) => online::chain_at(leaf, rest, root, now)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string()),
+                    None => Err("no certificate".to_string()),
+                };
+                match chained {
+                    Ok(()) => return Ok((credential, true)),
+                    Err(e) => notes(&format!(
+                        "the cached certificate does not chain to the trusted root ({e}); logging in again"
+                    )),
+                }
+            }
             Ok(None) => {}
             Err(problem) => notes(&problem),
         }
@@ -520,16 +542,19 @@ fn credential(
         chain,
         identity: cert.identity.clone(),
         issuer: cert.issuer.clone(),
+        fulcio: settings.fulcio.clone(),
         not_after: cert.not_after,
     };
-    if let Some(file) = &cache_file
-        && let Err(e) = credentials::store(settings.credential_store, file, &credential, now)
+    // Kept under the issuer the certificate names: a token of another issuer is not
+    // found by the next run configured for this one.
+    if let Some(dir) = &settings.credential_cache
+        && let Err(e) = credentials::store(settings.credential_store, dir, &credential, now)
     {
         // With `credentialStore=keyring` the file is not involved: name the keyring.
         let place = if settings.credential_store == credentials::StoreChoice::Keyring {
             "the OS keyring".to_string()
         } else {
-            file.display().to_string()
+            dir.display().to_string()
         };
         notes(&format!(
             "could not cache the certificate in {place}: {}",

@@ -57,9 +57,16 @@ pub fn interactive(
     http: &reqwest::Client,
     notes: &mut dyn FnMut(&str),
 ) -> Result<IdentityToken, SignError> {
-    if settings.token_provider.is_none() && !settings.interactive {
+    // Without a named provider, a login starts only for a person at a terminal, and
+    // never when `gitseal.interactive=false` says nobody is there to finish it.
+    if settings.token_provider.is_none() && !(settings.login_allowed && settings.terminal) {
+        let how = if settings.login_allowed {
+            "or log in from a terminal (gitseal login)"
+        } else {
+            "(gitseal.interactive is false, so no login is started)"
+        };
         return Err(SignError::Token(format!(
-            "keyless (x509) signing found no OIDC token for {}: set SIGSTORE_ID_TOKEN, run in GitHub Actions, name a gitseal.tokenProvider, or log in from a terminal (gitseal login)",
+            "keyless (x509) signing found no OIDC token for {}: set SIGSTORE_ID_TOKEN, run in GitHub Actions, name a gitseal.tokenProvider {how}",
             settings.issuer
         )));
     }
@@ -100,24 +107,27 @@ fn actions(
             super::one_line(&cause)
         ))
     };
-    let transport = |e: reqwest::Error| failed(super::http_failure(&e, settings.timeout));
     let separator = if url.contains('?') { '&' } else { '?' };
     let request = http
         .get(format!("{url}{separator}audience={}", settings.client_id))
         .bearer_auth(bearer.expose());
-    let value = runtime.block_on(async {
-        let response = request.send().await.map_err(transport)?;
-        if !response.status().is_success() {
-            return Err(failed(format!("HTTP {}", response.status().as_u16())));
-        }
-        // Read whole first: a timeout while reading is not "not JSON".
-        let body = response.bytes().await.map_err(transport)?;
-        let json: serde_json::Value =
-            serde_json::from_slice(&body).map_err(|_| failed("the answer is not JSON".into()))?;
-        json["value"]
-            .as_str()
-            .map(str::to_string)
-            .ok_or_else(|| failed("the answer has no `value`".into()))
+    // Read whole first (a timeout while reading is not "not JSON"), and no more of it
+    // than a token can be.
+    let max = super::oidc::MAX_ANSWER_BYTES;
+    let body = super::exchange(runtime, request, settings.timeout, max).map_err(|failure| {
+        failed(match failure {
+            super::ExchangeFailure::Transport(why) | super::ExchangeFailure::Status(why) => why,
+            super::ExchangeFailure::TooLarge(status) => format!(
+                "HTTP {} with an answer of more than {max} bytes; refused",
+                status.as_u16()
+            ),
+        })
     })?;
+    let json: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|_| failed("the answer is not JSON".into()))?;
+    let value = json["value"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| failed("the answer has no `value`".into()))?;
     Ok(Some(Secret::new(value)))
 }

@@ -20,6 +20,13 @@ use sigstore_types::{Bundle, TransparencyLogEntry};
 use sigstore_verify::{VerificationPolicy, VerificationResult, Verifier};
 
 use super::SigstoreError;
+use crate::secret::{PrivateDir, Store};
+
+/// The TUF cache's directory, for its messages.
+const TUF_CACHE: Store = Store {
+    name: "the TUF cache",
+    remedy: "remove it, or set GITSEAL_CACHE_DIR to a directory of your own",
+};
 
 /// A trusted root, ready to verify with.
 pub struct TrustRoot {
@@ -283,6 +290,14 @@ pub fn load(settings: &TrustSettings) -> Result<(TrustRoot, Option<String>), Sig
     let Some(cache) = &settings.cache_dir else {
         return Ok((TrustRoot::built_in()?, None));
     };
+    // The TUF client reads and writes the cache by its path: only a directory of the
+    // user's own (no symbolic link) is handed to it, made owner-only first.
+    if let Err(refused) = PrivateDir::create(cache, &TUF_CACHE) {
+        return Ok((
+            TrustRoot::built_in()?,
+            Some(format!("{refused}; using the built-in trusted root")),
+        ));
+    }
     let fresh = stamp_age(cache).is_some_and(|age| age < REFRESH_EVERY);
     if fresh {
         // The cache's metadata is checked by the TUF client, offline.
@@ -372,8 +387,8 @@ fn stamp_age(cache: &Path) -> Option<Duration> {
 
 fn stamp(cache: &Path) {
     // Best effort: without a writable cache the refresh is simply tried again next time.
-    if crate::secret::private_dir(cache).is_ok() {
-        let _ = std::fs::write(cache.join(STAMP), b"");
+    if let Ok(dir) = PrivateDir::create(cache, &TUF_CACHE) {
+        let _ = dir.write(STAMP, b"");
     }
 }
 

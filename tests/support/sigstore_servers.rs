@@ -39,6 +39,25 @@ pub enum Fault {
     UntrustedKey,
 }
 
+/// An answer of endless or oversized length, as a hostile issuer sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flood {
+    /// This many bytes, with their Content-Length.
+    Sized(usize),
+    /// Spaces until the client hangs up, chunked, no length said.
+    Endless,
+}
+
+/// A login pending at the OIDC issuer: what the authorization request said, and how often
+/// a device code has been polled.
+#[derive(Clone, Default)]
+struct Pending {
+    challenge: String,
+    redirect: String,
+    nonce: Option<String>,
+    polls: usize,
+}
+
 /// The shared state of the services.
 pub struct Services {
     pub stack: Mutex<Stack>,
@@ -50,14 +69,34 @@ pub struct Services {
     pub tsa_calls: AtomicUsize,
     /// What the token service hands out, and the bearer it wants.
     pub actions_token: Mutex<Option<(String, String)>>,
-    /// The OIDC issuer's pending logins: code (or device code) to PKCE challenge,
-    /// redirect URI, and how often the device code has been polled.
-    logins: Mutex<HashMap<String, (String, String, usize)>>,
+    /// The OIDC issuer's pending logins, by code (or device code).
+    logins: Mutex<HashMap<String, Pending>>,
+    /// The OIDC and token services that flood their answer: `discovery`, `device`,
+    /// `token`, `actions`.
+    pub floods: Mutex<HashMap<&'static str, Flood>>,
+    /// What the device authorization endpoint answers instead of its own answer.
+    pub device_answer: Mutex<Option<Value>>,
+    /// What the token endpoint answers a device code instead of a token.
+    pub device_refusal: Mutex<Option<Value>>,
     /// Who logs in through the issuer.
     pub oidc_user: Mutex<Identity>,
     /// This server's base URL (the OIDC issuer is `<url>/oidc`).
     base: Mutex<String>,
     entries: Mutex<HashMap<String, Value>>,
+}
+
+impl Services {
+    /// The flood this request's service is set to send, if any.
+    fn flood_for(&self, url: &str) -> Option<Flood> {
+        let service = match url {
+            "/oidc/.well-known/openid-configuration" => "discovery",
+            "/oidc/device" => "device",
+            "/oidc/token" => "token",
+            u if u.starts_with("/actions/token") => "actions",
+            _ => return None,
+        };
+        self.floods.lock().expect("lock").get(service).copied()
+    }
 }
 
 /// The services' clock: the real one, as Fulcio's and Rekor's (clients check that a log
@@ -109,6 +148,14 @@ impl Running {
     pub fn set_rekor(&self, fault: Fault) {
         *self.services.rekor_fault.lock().expect("lock") = fault;
     }
+    /// Makes `service` (`discovery`, `device`, `token`, `actions`) flood its answer.
+    pub fn flood(&self, service: &'static str, flood: Flood) {
+        self.services
+            .floods
+            .lock()
+            .expect("lock")
+            .insert(service, flood);
+    }
     pub fn set_tsa(&self, fault: Fault) {
         *self.services.tsa_fault.lock().expect("lock") = fault;
     }
@@ -152,6 +199,9 @@ pub fn start(stack: Stack) -> Running {
         actions_token: Mutex::new(None),
         entries: Mutex::new(HashMap::new()),
         logins: Mutex::new(HashMap::new()),
+        floods: Mutex::new(HashMap::new()),
+        device_answer: Mutex::new(None),
+        device_refusal: Mutex::new(None),
         oidc_user: Mutex::new(Identity {
             email: "alice@example.org".into(),
             issuer: String::new(),
@@ -169,6 +219,22 @@ pub fn start(stack: Stack) -> Running {
                     let mut body = Vec::new();
                     let _ = request.as_reader().read_to_end(&mut body);
                     let url = request.url().to_string();
+                    if let Some(flood) = services.flood_for(&url) {
+                        let json =
+                            Header::from_bytes("Content-Type", "application/json").expect("header");
+                        let _ = match flood {
+                            Flood::Sized(size) => request
+                                .respond(Response::from_data(vec![b' '; size]).with_header(json)),
+                            Flood::Endless => request.respond(Response::new(
+                                tiny_http::StatusCode(200),
+                                vec![json],
+                                std::io::repeat(b' '),
+                                None,
+                                None,
+                            )),
+                        };
+                        return;
+                    }
                     let auth = request
                         .headers()
                         .iter()
@@ -266,11 +332,17 @@ fn route(
             s.logins
                 .lock()
                 .expect("lock")
-                .insert(code.clone(), (String::new(), String::new(), 0));
-            (200, json!({
+                .insert(code.clone(), Pending::default());
+            let mut answer = json!({
                 "device_code": code, "user_code": "WDJB-MJHT",
                 "verification_uri": format!("{issuer}/activate"), "interval": 1, "expires_in": 60,
-            }).to_string().into_bytes())
+            });
+            if let Some(Value::Object(instead)) = s.device_answer.lock().expect("lock").clone() {
+                for (k, v) in instead {
+                    answer[k] = v;
+                }
+            }
+            (200, answer.to_string().into_bytes())
         }
         (Method::Get, path) if path.starts_with("/actions/token") => {
             let wanted = s.actions_token.lock().expect("lock").clone();
@@ -312,10 +384,15 @@ fn oidc_authorize(s: &Services, path: &str) -> (u16, Vec<u8>) {
         return (400, br#"{"error":"PKCE S256 required"}"#.to_vec());
     }
     let code = format!("code-{}", s.logins.lock().expect("lock").len());
-    s.logins
-        .lock()
-        .expect("lock")
-        .insert(code.clone(), (challenge.clone(), redirect.clone(), 0));
+    s.logins.lock().expect("lock").insert(
+        code.clone(),
+        Pending {
+            challenge: challenge.clone(),
+            redirect: redirect.clone(),
+            nonce: query.get("nonce").cloned(),
+            polls: 0,
+        },
+    );
     // A 302's body is its Location (see `start`).
     (
         302,
@@ -326,10 +403,15 @@ fn oidc_authorize(s: &Services, path: &str) -> (u16, Vec<u8>) {
 fn oidc_token(s: &Services, body: &[u8]) -> (u16, Vec<u8>) {
     let query = form(&String::from_utf8_lossy(body));
     let issuer = format!("{}/oidc", s.base.lock().expect("lock"));
-    let mint = || {
+    // An ID token echoes the authorization request's nonce (OpenID Connect Core 3.1.3.6).
+    let mint = |nonce: Option<String>| {
         let mut who = s.oidc_user.lock().expect("lock").clone();
         who.issuer = issuer.clone();
-        let token = s.stack.lock().expect("lock").token(&who, clock() + 300);
+        let token = s
+            .stack
+            .lock()
+            .expect("lock")
+            .token_with(&who, clock() + 300, nonce.as_deref());
         (
             200,
             json!({"id_token": token, "access_token": "unused", "token_type": "Bearer"})
@@ -340,21 +422,21 @@ fn oidc_token(s: &Services, body: &[u8]) -> (u16, Vec<u8>) {
     match query.get("grant_type").map(String::as_str) {
         Some("authorization_code") => {
             let code = query.get("code").cloned().unwrap_or_default();
-            let Some((challenge, redirect, _)) = s.logins.lock().expect("lock").remove(&code)
-            else {
+            let Some(pending) = s.logins.lock().expect("lock").remove(&code) else {
                 return (400, br#"{"error":"invalid_grant"}"#.to_vec());
             };
             let verifier = query.get("code_verifier").cloned().unwrap_or_default();
             let computed =
                 base64ct::Base64UrlUnpadded::encode_string(&Sha256::digest(verifier.as_bytes()));
-            if computed != challenge || query.get("redirect_uri") != Some(&redirect) {
+            if computed != pending.challenge || query.get("redirect_uri") != Some(&pending.redirect)
+            {
                 return (
                     400,
                     br#"{"error":"invalid_grant","error_description":"PKCE or redirect mismatch"}"#
                         .to_vec(),
                 );
             }
-            mint()
+            mint(pending.nonce)
         }
         Some("urn:ietf:params:oauth:grant-type:device_code") => {
             let code = query.get("device_code").cloned().unwrap_or_default();
@@ -362,14 +444,17 @@ fn oidc_token(s: &Services, body: &[u8]) -> (u16, Vec<u8>) {
             let Some(entry) = logins.get_mut(&code) else {
                 return (400, br#"{"error":"expired_token"}"#.to_vec());
             };
-            entry.2 += 1;
+            entry.polls += 1;
+            if let Some(refusal) = s.device_refusal.lock().expect("lock").clone() {
+                return (400, refusal.to_string().into_bytes());
+            }
             // The person approves after the first poll.
-            if entry.2 < 2 {
+            if entry.polls < 2 {
                 return (400, br#"{"error":"authorization_pending"}"#.to_vec());
             }
             logins.remove(&code);
             drop(logins);
-            mint()
+            mint(None)
         }
         _ => (400, br#"{"error":"unsupported_grant_type"}"#.to_vec()),
     }

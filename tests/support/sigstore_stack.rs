@@ -766,12 +766,20 @@ impl Stack {
 
     /// An ES256 ID token as an OIDC issuer mints it, for audience `sigstore`.
     pub fn token(&self, who: &Identity, expires: i64) -> String {
+        self.token_with(who, expires, None)
+    }
+
+    /// [`Self::token`], with the `nonce` claim of an authorization request that sent one.
+    pub fn token_with(&self, who: &Identity, expires: i64, nonce: Option<&str>) -> String {
         let header =
             Base64UrlUnpadded::encode_string(br#"{"alg":"ES256","typ":"JWT","kid":"test"}"#);
-        let claims = serde_json::json!({
+        let mut claims = serde_json::json!({
             "iss": who.issuer, "sub": who.email, "aud": "sigstore", "email": who.email,
             "email_verified": true, "iat": expires - 600, "exp": expires,
         });
+        if let Some(nonce) = nonce {
+            claims["nonce"] = nonce.into();
+        }
         let claims = Base64UrlUnpadded::encode_string(claims.to_string().as_bytes());
         let signing_input = format!("{header}.{claims}");
         let signature: p256::ecdsa::Signature = self.oidc_key.sign(signing_input.as_bytes());

@@ -52,6 +52,9 @@ impl World {
             ("gitseal.trustedRoot", root.display().to_string()),
             ("gitseal.fulcio", world.services.fulcio_url()),
             ("gitseal.rekor", world.services.rekor_url()),
+            // The issuer the tokens name: cached credentials are used only by runs
+            // configured for the issuer they hold.
+            ("gitseal.issuer", ISSUER.to_string()),
             ("gitseal.timeout", "3".to_string()),
         ];
         for (key, value) in common.into_iter().chain(extra(&world.services)) {
