@@ -251,8 +251,9 @@ impl Spill {
     }
 }
 
-/// One line per rejected commit for a pre-receive hook (git shows them as `remote:`).
-pub fn rejection_lines(err: &mut dyn Write, refname: &str, results: &[CommitReport]) {
+/// One line per reason a commit or tag (`object`) was rejected for, for a pre-receive
+/// hook (git shows them as `remote:`).
+pub fn rejection_lines(err: &mut dyn Write, refname: &str, object: &str, results: &[CommitReport]) {
     for r in results.iter().filter(|r| !r.ok()) {
         let rule = r
             .finding
@@ -261,7 +262,7 @@ pub fn rejection_lines(err: &mut dyn Write, refname: &str, results: &[CommitRepo
             .map(|rule| format!(" (rule {rule})"))
             .unwrap_or_default();
         for reason in &r.finding.reasons {
-            let _ = writeln!(err, "gitseal: {refname}: commit {}{rule}: {reason}", r.id);
+            let _ = writeln!(err, "gitseal: {refname}: {object} {}{rule}: {reason}", r.id);
         }
     }
 }
