@@ -44,6 +44,10 @@ pub struct Current {
 /// More distinct policies at the tips than this are all taken as current (stricter).
 const MAX_GROUPS: usize = 64;
 
+/// How much earlier than the anchor (seconds) a tip may be dated and still be taken for a
+/// descendant of it: a day, as the range walk allows committer clocks.
+const CLOCK_SKEW: i64 = 86_400;
+
 impl Walker<'_> {
     /// The server's current policies (see the module's documentation). Authenticates the
     /// paths from the anchor to every ref's tip on the way, as a range's path is.
@@ -58,13 +62,22 @@ impl Walker<'_> {
                 server_tips,
             });
         };
+        // Tips dated well before the anchor are its history (tags of old releases): proving
+        // that by walking would cost the whole history before the anchor on every push.
+        let anchor_time = self.judge.reader.commit(anchor)?.committer_time;
+        let mut recent = Vec::with_capacity(server_tips.len());
+        for &tip in &server_tips {
+            if self.judge.reader.commit(tip)?.committer_time >= anchor_time - CLOCK_SKEW {
+                recent.push(tip);
+            }
+        }
         let path = self
             .judge
-            .path_to(&server_tips, anchor, &crate::git::Range::default())?;
+            .path_to(&recent, anchor, &crate::git::Range::default())?;
         self.remember_path(&path)?;
         // The tips whose policies can be trusted, with their `.gitseal` directories.
         let mut candidates: Vec<(ObjectId, Dir)> = Vec::new();
-        for &tip in &server_tips {
+        for &tip in &recent {
             if let Some(node) = self.judge.known(tip)?
                 && node.authenticated()
             {

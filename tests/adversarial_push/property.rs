@@ -474,8 +474,15 @@ impl<'k> World<'k> {
         self.honest(MAIN, merge, "alice merges two of her commits on main");
     }
 
-    /// A random commit made so far (pushed or not).
+    /// A random commit made so far (pushed or not), or one of those the server holds.
     fn any_commit(&mut self) -> ObjectId {
+        if self.rng.chance(40) {
+            let mut held: Vec<ObjectId> = self.reachable(self.refs.values().copied()).into_iter().collect();
+            held.sort_unstable();
+            if !held.is_empty() {
+                return held[self.rng.below(held.len())];
+            }
+        }
         let at = self.rng.below(self.order.len());
         self.order[at]
     }
@@ -547,7 +554,11 @@ impl<'k> World<'k> {
     /// a commit first pushed where no rule is.
     fn attack_ref_at_old_commit(&mut self) {
         let target = self.any_commit();
-        let refname = self.any_ref();
+        let refname = if self.rng.chance(50) {
+            self.fresh("refs/heads/release/")
+        } else {
+            self.any_ref()
+        };
         self.attempt(&refname, target, "a ref at an earlier commit");
     }
 
