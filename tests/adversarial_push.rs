@@ -64,7 +64,12 @@ fn cast(people: &[Who<'_>], maintainers: &[&str], rules: Rules, extra: &str) -> 
 
 /// alice (maintainer) and bob (principal), with `rules`.
 fn alice_and_bob(alice: &Key, bob: &Key, rules: Rules) -> String {
-    cast(&[who("alice", alice), who("bob", bob)], &["alice"], rules, "")
+    cast(
+        &[who("alice", alice), who("bob", bob)],
+        &["alice"],
+        rules,
+        "",
+    )
 }
 
 /// `git -C server <args>`, which must succeed; its trimmed output.
@@ -82,9 +87,19 @@ fn on_server(server: &crate::pre_receive::Server<'_>, args: &[&str]) -> String {
 
 /// The push was accepted and the server's `refname` is `id`.
 #[track_caller]
-fn assert_accepted(out: &crate::support::Run, server: &crate::pre_receive::Server<'_>, refname: &str, id: &str) {
+fn assert_accepted(
+    out: &crate::support::Run,
+    server: &crate::pre_receive::Server<'_>,
+    refname: &str,
+    id: &str,
+) {
     assert_eq!(out.code, 0, "push refused\n{}", out.describe());
-    assert_eq!(server.rev(refname).as_deref(), Some(id), "{}", out.describe());
+    assert_eq!(
+        server.rev(refname).as_deref(),
+        Some(id),
+        "{}",
+        out.describe()
+    );
 }
 
 /// A tag named `name` of any object, signed by `signer`; returns the tag object's id.
@@ -131,7 +146,13 @@ fn v4_a_new_ref_is_judged_for_history_the_server_holds() {
     // CI judges that ref the same way.
     verify(
         &client,
-        &["--anchor", &anchor, "--ref", "refs/heads/release/1.0", "feature"],
+        &[
+            "--anchor",
+            &anchor,
+            "--ref",
+            "refs/heads/release/1.0",
+            "feature",
+        ],
     )
     .exit(1);
 }
@@ -204,7 +225,10 @@ fn honest_a_maintainer_pushes_through_the_symbolic_ref() {
 
     let out = push(&client, &["main:refs/heads/master"]);
     assert_accepted(&out, &server, MAIN, &tip);
-    assert_eq!(on_server(&server, &["symbolic-ref", "refs/heads/master"]), MAIN);
+    assert_eq!(
+        on_server(&server, &["symbolic-ref", "refs/heads/master"]),
+        MAIN
+    );
 }
 
 // ---- V6: the rule comes from the server's current policy, not a tree the pusher picks ----
@@ -225,7 +249,9 @@ fn v6_a_lightweight_release_tag_on_a_commit_from_before_the_tag_rule() {
     assert_rejected(
         &out,
         "refs/tags/v2.0",
-        &["rejected refs/tags/v2.0: the rule has a tags list, so the ref must point to a signed annotated tag"],
+        &[
+            "rejected refs/tags/v2.0: the rule has a tags list, so the ref must point to a signed annotated tag",
+        ],
     );
     assert_eq!(server.rev("refs/tags/v2.0"), None);
 }
@@ -265,7 +291,12 @@ fn v6_release_tags_on_a_commit_from_before_any_policy() {
     let env = TestEnv::new();
     let (alice, bob) = (key(&env, "alice"), key(&env, "bob"));
     let client = new_repo(&env, "work", &alice);
-    let old = commit(&client, Some(&alice), "before any policy", Some(1_699_990_000));
+    let old = commit(
+        &client,
+        Some(&alice),
+        "before any policy",
+        Some(1_699_990_000),
+    );
     write_policy(&client, &alice_and_bob(&alice, &bob, ALL));
     let anchor = commit(&client, Some(&alice), "anchor", None);
     let server = server(&client, &anchor);
@@ -294,7 +325,12 @@ fn v6_release_tags_on_a_commit_from_before_any_policy() {
     }
 
     let by_alice = tag(&client, &alice, &["-s", "-m", "alice's", "v0.7"]);
-    assert_accepted(&push(&client, &["v0.7"]), &server, "refs/tags/v0.7", &by_alice);
+    assert_accepted(
+        &push(&client, &["v0.7"]),
+        &server,
+        "refs/tags/v0.7",
+        &by_alice,
+    );
 }
 
 /// bob creates release/2.0 on the anchor, from before the release rule, and adds his
@@ -467,8 +503,14 @@ fn v8_a_signed_tag_republished_under_another_name() {
 fn r5_refs_to_trees_and_blobs_are_judged_on_their_own_line() {
     let env = TestEnv::new();
     let (alice, bob) = (key(&env, "alice"), key(&env, "bob"));
-    let release_tags = "\n[[rules]]\nrefs = [\"refs/tags/release-*\"]\ncommits = [\"@maintainers\"]\n";
-    let policy = cast(&[who("alice", &alice), who("bob", &bob)], &["alice"], ALL, release_tags);
+    let release_tags =
+        "\n[[rules]]\nrefs = [\"refs/tags/release-*\"]\ncommits = [\"@maintainers\"]\n";
+    let policy = cast(
+        &[who("alice", &alice), who("bob", &bob)],
+        &["alice"],
+        ALL,
+        release_tags,
+    );
     let (client, anchor) = anchored(&env, &alice, &policy);
     let server = server(&client, &anchor);
     let tree = client.git_out(&["rev-parse", "HEAD^{tree}"]);
@@ -509,7 +551,9 @@ fn r5_refs_to_trees_and_blobs_are_judged_on_their_own_line() {
     assert_rejected(
         &out,
         "refs/tags/release-tree",
-        &["the tag points to a tree, not to a commit, and rule refs/tags/release-* says who signs commits"],
+        &[
+            "the tag points to a tree, not to a commit, and rule refs/tags/release-* says who signs commits",
+        ],
     );
     assert_eq!(server.rev("refs/tags/release-tree"), None);
 
@@ -642,7 +686,12 @@ fn the_hooks_decision_is_the_library_decision() {
     let bad = c(&client, Some(&bob), "bob");
     // The objects reach the server as a quarantine would hold them; no ref moves.
     client
-        .git(&["push", "-q", "origin", &format!("{bad}:refs/heads/tmp/objects")])
+        .git(&[
+            "push",
+            "-q",
+            "origin",
+            &format!("{bad}:refs/heads/tmp/objects"),
+        ])
         .success();
     on_server(&server, &["update-ref", "-d", "refs/heads/tmp/objects"]);
 

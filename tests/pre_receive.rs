@@ -340,8 +340,9 @@ fn a_new_branch_is_judged_from_the_anchor_and_counts_what_is_new() {
     let out = push(&client, &["same"]);
     assert_eq!(out.code, 0, "{}", out.describe());
     assert!(
-        out.stderr
-            .contains("remote: gitseal: refs/heads/same: 4 commit(s) the server held already verified"),
+        out.stderr.contains(
+            "remote: gitseal: refs/heads/same: 4 commit(s) the server held already verified"
+        ),
         "{}",
         out.describe()
     );

@@ -217,7 +217,10 @@ fn tell(err: &mut dyn Write, decision: &push::Decision) {
         judged.push("the tag".to_string());
     }
     if !judged.is_empty() {
-        report::hook_message(err, &format!("{refname}: {} verified", judged.join(" and ")));
+        report::hook_message(
+            err,
+            &format!("{refname}: {} verified", judged.join(" and ")),
+        );
     }
 }
 

@@ -111,7 +111,12 @@ impl Walker<'_> {
         }
         let tips = candidates
             .iter()
-            .filter(|(_, dir)| groups.iter().position(|g| g == dir).is_some_and(|g| current[g]))
+            .filter(|(_, dir)| {
+                groups
+                    .iter()
+                    .position(|g| g == dir)
+                    .is_some_and(|g| current[g])
+            })
             .map(|(tip, _)| *tip)
             .collect();
         Ok(Current {

@@ -381,10 +381,7 @@ pub fn by_current(
             if !said {
                 add_reason(
                     combined,
-                    format!(
-                        "by the current policy at {}: {reason}",
-                        short(&at.commit)
-                    ),
+                    format!("by the current policy at {}: {reason}", short(&at.commit)),
                 );
             }
         }

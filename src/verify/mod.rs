@@ -19,8 +19,8 @@ use crate::signature::Verdict;
 use cache::VerdictCache;
 pub use check::KEYS_DIR;
 use check::KeyringCache;
-use gix::hash::ObjectId;
 use current::CurrentPolicy;
+use gix::hash::ObjectId;
 use judge::{Also, ByCurrent, Judge, Judging, NodeState};
 use std::rc::Rc;
 
@@ -192,7 +192,10 @@ impl<'r> Walker<'r> {
         let with_anchor = |tips: &[ObjectId]| -> Vec<ObjectId> {
             tips.iter().copied().chain(self.judge.anchor).collect()
         };
-        let (server, trusted) = (with_anchor(&current.server_tips), with_anchor(&current.tips));
+        let (server, trusted) = (
+            with_anchor(&current.server_tips),
+            with_anchor(&current.tips),
+        );
         let new = self.judge.reader.walk(&[tip], &server)?;
         let off_current = self.judge.reader.walk(&[tip], &trusted)?;
         let ends: Vec<ObjectId> = std::iter::once(tip).chain(hidden.iter().copied()).collect();

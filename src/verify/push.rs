@@ -283,10 +283,12 @@ fn policies(walker: &Walker<'_>, current: &Current) -> Vec<std::rc::Rc<Policy>> 
 fn permits(policies: &[std::rc::Rc<Policy>], refname: &str, permission: Permission) -> bool {
     !policies.is_empty()
         && policies.iter().all(|policy| {
-            policy.rule_for(refname).is_some_and(|rule| match permission {
-                Permission::Delete => rule.allow_delete,
-                Permission::ForcePush => rule.allow_force_push,
-            })
+            policy
+                .rule_for(refname)
+                .is_some_and(|rule| match permission {
+                    Permission::Delete => rule.allow_delete,
+                    Permission::ForcePush => rule.allow_force_push,
+                })
         })
 }
 

@@ -57,7 +57,10 @@ fn whatever_the_order_of_pushes_every_ref_keeps_its_rule() {
         refused += world.refused;
     }
     // The generator must exercise both sides.
-    assert!(accepted > 300 && refused > 200, "{accepted} accepted, {refused} refused");
+    assert!(
+        accepted > 300 && refused > 200,
+        "{accepted} accepted, {refused} refused"
+    );
 }
 
 /// splitmix64: a small PRNG of our own, seeded per case.
@@ -273,7 +276,11 @@ impl<'k> World<'k> {
         }
         let text = version.text(self.keys);
         let policy = file::parse(&text, "policy.toml").expect("generated policy parses");
-        let blob = self.repo.write_blob(text.as_bytes()).expect("blob").detach();
+        let blob = self
+            .repo
+            .write_blob(text.as_bytes())
+            .expect("blob")
+            .detach();
         let entry = |name: &str, kind: gix::objs::tree::EntryKind, oid| gix::objs::tree::Entry {
             mode: kind.into(),
             filename: name.into(),
@@ -424,7 +431,11 @@ impl<'k> World<'k> {
         let next = Version::random(&mut self.rng);
         let version = self.version(next);
         let tip = self.commit(&[self.main_tip()], version, Some(Alice));
-        self.honest(MAIN, tip, &format!("alice changes the policy to version {version}"));
+        self.honest(
+            MAIN,
+            tip,
+            &format!("alice changes the policy to version {version}"),
+        );
     }
 
     fn honest_maintainer(&mut self) {
@@ -438,7 +449,11 @@ impl<'k> World<'k> {
         }
         let who = self.rng.pick(&people);
         let tip = self.commit(&[self.main_tip()], version, Some(who));
-        self.honest(MAIN, tip, &format!("{who:?}, allowed on main, commits to it"));
+        self.honest(
+            MAIN,
+            tip,
+            &format!("{who:?}, allowed on main, commits to it"),
+        );
     }
 
     fn honest_release_branch(&mut self) {
@@ -462,7 +477,11 @@ impl<'k> World<'k> {
         let who = self.rng.pick(&people);
         let tip = self.commit(&[self.main_tip()], version, Some(who));
         let name = self.fresh("refs/heads/feature/");
-        self.honest(&name, tip, &format!("{who:?}, a principal, pushes a feature branch"));
+        self.honest(
+            &name,
+            tip,
+            &format!("{who:?}, a principal, pushes a feature branch"),
+        );
     }
 
     fn honest_merge(&mut self) {
@@ -477,7 +496,10 @@ impl<'k> World<'k> {
     /// A random commit made so far (pushed or not), or one of those the server holds.
     fn any_commit(&mut self) -> ObjectId {
         if self.rng.chance(40) {
-            let mut held: Vec<ObjectId> = self.reachable(self.refs.values().copied()).into_iter().collect();
+            let mut held: Vec<ObjectId> = self
+                .reachable(self.refs.values().copied())
+                .into_iter()
+                .collect();
             held.sort_unstable();
             if !held.is_empty() {
                 return held[self.rng.below(held.len())];
@@ -488,7 +510,8 @@ impl<'k> World<'k> {
     }
 
     fn any_signer(&mut self) -> Option<Person> {
-        self.rng.pick(&[Some(Alice), Some(Bob), Some(Carol), Some(Mallory), None])
+        self.rng
+            .pick(&[Some(Alice), Some(Bob), Some(Carol), Some(Mallory), None])
     }
 
     /// A ref to push to: main (or its alias), an existing ref, a new release or feature
@@ -573,8 +596,13 @@ impl<'k> World<'k> {
             refname: refname.clone(),
         };
         let decision = self.decide(&update);
-        self.log.push(format!("delete {refname}: {:?}", decision.reasons()));
-        assert!(!decision.accepted(), "{}\ndeleting {refname} was accepted", self.story());
+        self.log
+            .push(format!("delete {refname}: {:?}", decision.reasons()));
+        assert!(
+            !decision.accepted(),
+            "{}\ndeleting {refname} was accepted",
+            self.story()
+        );
         self.refused += 1;
     }
 
@@ -706,7 +734,14 @@ impl<'k> World<'k> {
     }
 
     /// Reasons `version`'s policy refuses commit `id` on `refname` for.
-    fn judge_commit(&self, version: usize, id: ObjectId, refname: &str, changes: bool, now: Option<i64>) -> Vec<String> {
+    fn judge_commit(
+        &self,
+        version: usize,
+        id: ObjectId,
+        refname: &str,
+        changes: bool,
+        now: Option<i64>,
+    ) -> Vec<String> {
         let node = &self.commits[&id];
         let hex = id.to_string();
         let subject = Subject {
@@ -726,7 +761,13 @@ impl<'k> World<'k> {
             .reasons
     }
 
-    fn judge_tag(&self, version: usize, id: ObjectId, refname: &str, now: Option<i64>) -> Vec<String> {
+    fn judge_tag(
+        &self,
+        version: usize,
+        id: ObjectId,
+        refname: &str,
+        now: Option<i64>,
+    ) -> Vec<String> {
         let tag = &self.tags[&id];
         let hex = id.to_string();
         let subject = Subject {
@@ -761,8 +802,13 @@ impl<'k> World<'k> {
             for id in self.reachable([tip]) {
                 for &parent in &self.commits[&id].parents {
                     let version = self.commits[&parent].version;
-                    let reasons =
-                        self.judge_commit(version, id, refname, self.changes(id, Some(parent)), None);
+                    let reasons = self.judge_commit(
+                        version,
+                        id,
+                        refname,
+                        self.changes(id, Some(parent)),
+                        None,
+                    );
                     assert!(
                         reasons.is_empty(),
                         "{}\n{refname} holds {id}, which its parent {parent}'s policy refuses: {reasons:?}",
@@ -854,4 +900,3 @@ impl<'k> World<'k> {
         }
     }
 }
-
