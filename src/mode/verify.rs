@@ -193,12 +193,12 @@ fn tell(err: &mut dyn Write, decision: &push::Decision) {
             ),
         );
     }
+    report::rejection_lines(err, refname, "commit", &decision.failures);
+    report::rejection_lines(err, refname, "tag", decision.tag.as_slice());
     if let Some(reason) = &decision.refusal {
         report::hook_message(err, &format!("rejected {refname}: {reason}"));
         return;
     }
-    report::rejection_lines(err, refname, "commit", &decision.failures);
-    report::rejection_lines(err, refname, "tag", decision.tag.as_slice());
     if !decision.accepted() {
         report::hook_message(err, &format!("rejected {refname}"));
         return;

@@ -56,7 +56,7 @@ pub struct Judging<'a> {
 /// What one commit is judged by besides its parents' policies.
 #[derive(Clone, Copy, Default)]
 pub struct Also<'a> {
-    /// Pre-receive, for commits new to the server: they must also be valid at this time.
+    /// The commit must also be valid at this time (pre-receive: one new to the server).
     pub now: Option<i64>,
     /// Pre-receive: the server's current policies, which a push cannot roll back.
     pub current: Option<ByCurrent<'a>>,

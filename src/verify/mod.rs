@@ -291,7 +291,7 @@ impl<'r> Walker<'r> {
                     refname: scope.refname,
                 };
                 let (new, also) = match &scope.push {
-                    // CI judges every commit at its own time (`now` is for pre-receive).
+                    // Outside a push there is no server to be new to.
                     None => (
                         true,
                         Also {
@@ -372,10 +372,12 @@ impl<'r> Walker<'r> {
             Some(policy) => policy.judge(&subject, &verdict),
             None => {
                 let mut finding = Finding::default();
+                let mut judged = !current.is_empty();
                 if let Some(tree) = tagged_tree {
                     // A commit without a policy leaves the tag to the current policies.
                     let dir = self.judge.reader.lookup_path(tree, POLICY_DIR)?;
                     if dir.is_some() {
+                        judged = true;
                         let dir = self.judge.dir(dir)?;
                         match self.judge.policy_in(dir)? {
                             Ok(policy) => finding = policy.judge(&subject, &verdict),
@@ -391,7 +393,7 @@ impl<'r> Walker<'r> {
                     in_full: true,
                 };
                 judge::by_current(current, &subject, &verdict, &mut finding);
-                if current.policies.is_empty() && tagged_tree.is_none() {
+                if !judged {
                     finding
                         .reasons
                         .push("no policy to judge the tag by".to_string());
