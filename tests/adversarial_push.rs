@@ -728,3 +728,44 @@ fn the_hooks_decision_is_the_library_decision() {
     );
     assert_eq!(decisions[1].failures[0].id, id(&bad));
 }
+
+/// With `--policy FILE` (repositories that carry no policy) the file is the one policy: a
+/// new ref is judged by it for everything in it, and it alone grants deletions.
+#[test]
+fn a_hook_with_one_policy_file_judges_new_refs_from_the_root() {
+    let env = TestEnv::new();
+    let (alice, bob) = (key(&env, "alice"), key(&env, "bob"));
+    let client = new_repo(&env, "work", &alice);
+    let first = commit(&client, Some(&alice), "first", None);
+    let file = env.write("policy.toml", alice_and_bob(&alice, &bob, ALL));
+    let server = server_with(&client, &first, &["main"], false);
+    let hook = server.dir.join("hooks").join("pre-receive");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\nexec '{}' verify --pre-receive --policy '{}'\n",
+            crate::support::GITSEAL,
+            file.display()
+        ),
+    )
+    .expect("write hook");
+    crate::support::set_mode(&hook, 0o755);
+
+    client.git(&["checkout", "-q", "-b", "feature"]).success();
+    let by_bob = c(&client, Some(&bob), "bob's feature");
+    push(&client, &["feature"]).success();
+    let out = push(&client, &["feature:refs/heads/release/1.0"]);
+    assert_rejected(
+        &out,
+        "refs/heads/release/1.0",
+        &[&format!(
+            "commit {by_bob} (rule {BRANCH_RULE}): signer bob not allowed by rule {BRANCH_RULE}"
+        )],
+    );
+    let out = push(&client, &["--delete", "feature"]);
+    assert_rejected(&out, "refs/heads/feature", &["deleting it is not allowed"]);
+
+    client.git(&["checkout", "-q", "main"]).success();
+    let tip = c(&client, Some(&alice), "alice");
+    assert_accepted(&push(&client, &["main"]), &server, MAIN, &tip);
+}

@@ -55,7 +55,12 @@ impl Walker<'_> {
         let mut server_tips = self.judge.reader.ref_tips()?;
         server_tips.sort_unstable();
         server_tips.dedup();
-        let Some(anchor) = self.judge.anchor else {
+        // `--policy FILE` judges everything by the file already.
+        let anchor = self
+            .judge
+            .anchor
+            .filter(|_| self.judge.fixed_policy.is_none());
+        let Some(anchor) = anchor else {
             return Ok(Current {
                 policies: Vec::new(),
                 tips: server_tips.clone(),
