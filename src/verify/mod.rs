@@ -408,6 +408,21 @@ impl<'r> Walker<'r> {
             finding,
         })
     }
+
+    /// The policy in the tree of the commit `tip` names: the fixed policy, or the one in
+    /// the tip's tree. Not what governs a ref update: that is the server's current policies
+    /// (`current`), which a pusher cannot pick.
+    pub fn policy_for_update(
+        &mut self,
+        tip: ObjectId,
+    ) -> Result<Result<Rc<Policy>, String>, GitError> {
+        if let Some(policy) = &self.judge.fixed_policy {
+            return Ok(Ok(policy.clone()));
+        }
+        let commit = self.judge.reader.peel_to_commit(tip)?;
+        let tree = self.judge.reader.commit(commit)?.tree;
+        self.judge.policy_at(tree)
+    }
 }
 
 /// The 12-digit abbreviation people read in reasons.
