@@ -3,6 +3,7 @@
 //! pre-receive hook's quarantine area (gix does not read `GIT_QUARANTINE_PATH`).
 
 mod range;
+mod refs;
 mod resolve;
 pub mod signed;
 mod walk;
@@ -44,9 +45,7 @@ impl Repo {
     /// Opens the repository git would use here (`GIT_DIR`, or discovery from the current
     /// directory), with the quarantine area a pre-receive hook runs under, if any.
     pub fn open(quarantine: Option<PathBuf>) -> Result<Self, GitError> {
-        let repo = gix::ThreadSafeRepository::discover_with_environment_overrides(".")
-            .map_err(|e| GitError::Open(e.to_string()))?;
-        Ok(Self { repo, quarantine })
+        Self::open_in(std::path::Path::new("."), quarantine)
     }
 
     /// A reader for this thread.

@@ -6,7 +6,7 @@ use crate::error::{AppError, io_reason};
 use crate::git::{GitError, Repo};
 use crate::output::{self, exit::Status, report};
 use crate::policy::{Policy, file};
-use crate::verify::{CommitReport, Options, POLICY_FILE, VerifyError, Walker, cache::VerdictCache};
+use crate::verify::{Options, POLICY_FILE, VerifyError, Walker, cache::VerdictCache, push};
 use gix::hash::ObjectId;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -190,43 +190,71 @@ pub fn range_specs(range: &str) -> Result<(&str, Option<&str>), AppError> {
     }
 }
 
-/// The pre-receive hook: every ref update must keep the policy.
+/// The pre-receive hook: every ref update must keep the policy ([`push::decide`] decides;
+/// this reads git's lines and says why on stderr, which the pusher sees).
 fn pre_receive(walker: &mut Walker<'_>) -> Result<Status, AppError> {
-    let stderr = std::io::stderr();
-    let mut err = stderr.lock();
-    let mut rejected = false;
     let stdin = std::io::stdin();
     let mut updates = Vec::new();
     for line in stdin.lock().lines() {
         let line =
             line.map_err(|e| AppError::operational(format!("cannot read the pushed refs: {e}")))?;
-        updates.push(update_line(&line)?);
+        let (old, new, refname) = update_line(&line)?;
+        updates.push(push::Update { old, new, refname });
     }
-    for (old, new, refname) in updates {
-        match judge_update(walker, old, new, &refname)? {
-            Ok(tally) => {
-                report::rejection_lines(&mut err, &refname, &tally.failures);
-                if !tally.failures.is_empty() {
-                    rejected = true;
-                    report::hook_message(&mut err, &format!("rejected {refname}"));
-                } else if tally.commits > 0 {
-                    report::hook_message(
-                        &mut err,
-                        &format!("{refname}: {} new commit(s) verified", tally.commits),
-                    );
-                }
-            }
-            Err(reason) => {
-                rejected = true;
-                report::hook_message(&mut err, &format!("rejected {refname}: {reason}"));
-            }
-        }
+    let decisions = push::decide(walker, &updates)?;
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    for decision in &decisions {
+        tell(&mut err, decision);
     }
-    Ok(if rejected {
-        Status::CheckFailed
-    } else {
+    Ok(if decisions.iter().all(push::Decision::accepted) {
         Status::Success
+    } else {
+        Status::CheckFailed
     })
+}
+
+/// The hook's lines for one decision.
+fn tell(err: &mut dyn Write, decision: &push::Decision) {
+    let refname = &decision.update.refname;
+    if decision.written != *refname {
+        report::hook_message(
+            err,
+            &format!(
+                "{refname} is a symbolic ref: judged as {}, which git writes",
+                decision.written
+            ),
+        );
+    }
+    report::rejection_lines(err, refname, "commit", &decision.failures);
+    report::rejection_lines(err, refname, "tag", decision.tag.as_slice());
+    if let Some(reason) = &decision.refusal {
+        report::hook_message(err, &format!("rejected {refname}: {reason}"));
+        return;
+    }
+    if !decision.accepted() {
+        report::hook_message(err, &format!("rejected {refname}"));
+        return;
+    }
+    let mut judged = Vec::new();
+    if decision.new_commits > 0 {
+        judged.push(format!("{} new commit(s)", decision.new_commits));
+    }
+    if decision.known_commits > 0 {
+        judged.push(format!(
+            "{} commit(s) the server held already",
+            decision.known_commits
+        ));
+    }
+    if decision.tag.is_some() {
+        judged.push("the tag".to_string());
+    }
+    if !judged.is_empty() {
+        report::hook_message(
+            err,
+            &format!("{refname}: {} verified", judged.join(" and ")),
+        );
+    }
 }
 
 /// One line of a pre-receive hook's standard input, `<old> <new> <ref>` as git writes it
@@ -243,105 +271,6 @@ pub fn update_line(line: &str) -> Result<(ObjectId, ObjectId, String), AppError>
             .map_err(|_| AppError::usage(format!("pre-receive: `{hex}` is not an object id")))
     };
     Ok((parse(old)?, parse(new)?, refname.to_string()))
-}
-
-/// What a ref update's commits came to: how many, and the failures (a push has few).
-#[derive(Default)]
-struct Tally {
-    commits: usize,
-    failures: Vec<CommitReport>,
-}
-
-impl Tally {
-    fn add(&mut self, report: CommitReport) {
-        self.commits += 1;
-        if !report.ok() {
-            self.failures.push(report);
-        }
-    }
-}
-
-/// Judges one `<old> <new> <ref>` line: the commits it adds, and whether the update itself
-/// (deletion, non-fast-forward) is allowed. `Err` is a rejection of the update as a whole.
-fn judge_update(
-    walker: &mut Walker<'_>,
-    old: ObjectId,
-    new: ObjectId,
-    refname: &str,
-) -> Result<Result<Tally, String>, AppError> {
-    if new.is_null() {
-        return Ok(match update_rule(walker, old, refname)? {
-            Ok(rule) if rule.allow_delete => Ok(Tally::default()),
-            Ok(_) => Err("deleting it is not allowed (the rule has no allow_delete)".into()),
-            Err(reason) => Err(reason),
-        });
-    }
-    let reader = walker.reader();
-    let new_commit = reader.peel_to_commit(new)?;
-    let hidden = if old.is_null() {
-        reader.ref_tips()?
-    } else {
-        let old_commit = reader.peel_to_commit(old)?;
-        if !reader.is_ancestor(old_commit, new_commit)? {
-            match update_rule(walker, old, refname)? {
-                Ok(rule) if rule.allow_force_push => {}
-                Ok(_) => {
-                    return Ok(Err(
-                        "not a fast-forward, and the rule has no allow_force_push".into(),
-                    ));
-                }
-                Err(reason) => return Ok(Err(reason)),
-            }
-        }
-        vec![old_commit]
-    };
-    let mut tally = Tally::default();
-    walker.judge_range(&[new_commit], &hidden, Some(refname), &mut |r| tally.add(r))?;
-    if new != new_commit {
-        // An annotated tag: its own signature is judged by the `tags` list of the rule.
-        tally.add(walker.judge_tag(new, refname)?);
-    } else if refname.starts_with("refs/tags/")
-        && let Ok(policy) = walker.policy_for_update(new_commit)?
-        && policy
-            .rule_for(refname)
-            .is_some_and(|rule| rule.tags.is_some())
-    {
-        // A lightweight tag carries no signature of its own: it cannot satisfy a tags list.
-        return Ok(Err(
-            "the rule has a tags list, so the ref must point to a signed annotated tag".into(),
-        ));
-    }
-    Ok(Ok(tally))
-}
-
-/// The rule (from the policy at the ref's current commit) that governs deleting or
-/// rewinding `refname`. A ref no rule matches may not be deleted or rewound.
-fn update_rule(
-    walker: &mut Walker<'_>,
-    old: ObjectId,
-    refname: &str,
-) -> Result<Result<UpdateRule, String>, AppError> {
-    let policy = walker.policy_for_update(old)?;
-    let policy = match policy {
-        Ok(policy) => policy,
-        Err(reason) => return Ok(Err(reason)),
-    };
-    Ok(Ok(match policy.rule_for(refname) {
-        Some(rule) => UpdateRule {
-            allow_delete: rule.allow_delete,
-            allow_force_push: rule.allow_force_push,
-        },
-        None => UpdateRule {
-            allow_delete: false,
-            allow_force_push: false,
-        },
-    }))
-}
-
-/// What a ref's rule lets a push do besides adding commits.
-struct UpdateRule {
-    allow_delete: bool,
-    allow_force_push: bool,
 }
 
 fn read_policy_file(path: &std::path::Path) -> Result<Policy, AppError> {

@@ -259,8 +259,9 @@ impl Spill {
     }
 }
 
-/// One line per rejected commit for a pre-receive hook (git shows them as `remote:`).
-pub fn rejection_lines(err: &mut dyn Write, refname: &str, results: &[CommitReport]) {
+/// One line per reason a commit or tag (`object`) was rejected for, for a pre-receive
+/// hook (git shows them as `remote:`).
+pub fn rejection_lines(err: &mut dyn Write, refname: &str, object: &str, results: &[CommitReport]) {
     for r in results.iter().filter(|r| !r.ok()) {
         let rule = r
             .finding
@@ -271,7 +272,7 @@ pub fn rejection_lines(err: &mut dyn Write, refname: &str, results: &[CommitRepo
         for reason in &r.finding.reasons {
             let _ = writeln!(
                 err,
-                "gitseal: {}: commit {}{rule}: {}",
+                "gitseal: {}: {object} {}{rule}: {}",
                 escape::text(refname),
                 r.id,
                 escape::text(reason)

@@ -1,6 +1,7 @@
 //! Judging one commit by the policy of each parent, along authenticated paths from the
 //! anchor (DESIGN section 6), and the policies that judging reads.
 
+use super::current::CurrentPolicy;
 use super::{CommitReport, POLICY_FILE, VerifyError, short};
 use crate::git::{GitError, Parent, Range, Reader};
 use crate::policy::{Finding, ObjectKind, Policy, Subject};
@@ -36,11 +37,11 @@ impl NodeState {
         Self(dir.0 | if authenticated { AUTHENTICATED } else { 0 })
     }
 
-    fn authenticated(self) -> bool {
+    pub fn authenticated(self) -> bool {
         self.0 & AUTHENTICATED != 0
     }
 
-    fn dir(self) -> Dir {
+    pub fn dir(self) -> Dir {
         Dir(self.0 & !AUTHENTICATED)
     }
 }
@@ -52,8 +53,25 @@ pub struct Judging<'a> {
     /// The range's commits judged so far (parents come first).
     pub states: &'a [NodeState],
     pub refname: Option<&'a str>,
-    /// Pre-receive: commits must also be valid at this time.
+}
+
+/// What one commit is judged by besides its parents' policies.
+#[derive(Clone, Copy, Default)]
+pub struct Also<'a> {
+    /// The commit must also be valid at this time (pre-receive: one new to the server).
     pub now: Option<i64>,
+    /// Pre-receive: the server's current policies, which a push cannot roll back.
+    pub current: Option<ByCurrent<'a>>,
+}
+
+/// A commit or tag judged by the server's current policies as well.
+#[derive(Clone, Copy)]
+pub struct ByCurrent<'a> {
+    pub policies: &'a [CurrentPolicy],
+    /// In full (an object new to the server: known signer, validity, revocation, rule), or
+    /// only where the ref's rule lists who may sign this kind of object (history already
+    /// on the server, which earlier policies admitted).
+    pub in_full: bool,
 }
 
 /// The judging state of one walker: policies, directories and the commits authenticated
@@ -137,13 +155,14 @@ impl Judge {
         at: usize,
         verdict: &Verdict,
         dir: Dir,
+        also: Also<'_>,
     ) -> Result<Finding, VerifyError> {
         let Judging {
             range,
             states,
             refname,
-            now,
         } = *of;
+        let now = also.now;
         let id = range.id(at).to_string();
         let parent_count = range.parent_count(at);
         let merge = parent_count > 1;
@@ -172,6 +191,9 @@ impl Judge {
                 .reasons
                 .push("does not descend from the anchor".into());
         }
+        // Whether the commit changes `.gitseal/` relative to any parent: for the current
+        // policies, which are not any parent's.
+        let mut changes_policy = false;
         for parent in range.parents(at) {
             let (parent_id, node) = match parent {
                 Parent::Local(p) => (range.id(p), Some(states[p])),
@@ -190,6 +212,7 @@ impl Judge {
                     .push(format!("parent {short} is not authenticated"));
                 continue;
             }
+            changes_policy |= dir != node.dir();
             let policy = match self.policy_of(node.dir())? {
                 Ok(policy) => policy,
                 Err(message) => {
@@ -213,7 +236,30 @@ impl Judge {
                 }
             }
         }
+        if let Some(current) = also.current {
+            by_current(current, &subject(changes_policy), verdict, &mut combined);
+        }
         Ok(combined)
+    }
+
+    /// The state of a commit judged on an earlier path, or of the anchor.
+    pub fn known(&mut self, id: ObjectId) -> Result<Option<NodeState>, VerifyError> {
+        self.outside(id)
+    }
+
+    /// The `.gitseal` directory of a commit: remembered from its path, or read.
+    pub fn commit_dir(&mut self, id: ObjectId) -> Result<Dir, VerifyError> {
+        if let Some(node) = self.known(id)? {
+            return Ok(node.dir());
+        }
+        let tree = self.reader.commit(id)?.tree;
+        let dir = self.reader.lookup_path(tree, super::POLICY_DIR)?;
+        self.dir(dir)
+    }
+
+    /// The policy of a `.gitseal` directory (see [`Judge::policy_of`]).
+    pub fn policy_in(&mut self, dir: Dir) -> Result<Found, GitError> {
+        self.policy_of(dir)
     }
 
     /// A parent outside the range: one of an earlier path, or the anchor (trusted).
@@ -316,6 +362,57 @@ impl Judge {
             }
         }
         Ok(policies)
+    }
+}
+
+/// Judges an object by the server's current policies as well (`current`), adding their
+/// reasons to `combined`: they can only refuse more. A reason one of the object's own
+/// policies gave already is not repeated.
+pub fn by_current(
+    current: ByCurrent<'_>,
+    subject: &Subject<'_>,
+    verdict: &Verdict,
+    combined: &mut Finding,
+) {
+    for at in current.policies {
+        let policy = match &at.policy {
+            Ok(policy) => policy,
+            Err(message) => {
+                add_reason(
+                    combined,
+                    format!("current policy at {}: {message}", short(&at.commit)),
+                );
+                continue;
+            }
+        };
+        let rule = subject.refname.and_then(|r| policy.rule_for(r));
+        let listed = rule.is_some_and(|rule| match subject.kind {
+            ObjectKind::Commit => rule.commits.is_some(),
+            ObjectKind::Merge => rule.merges.is_some() || rule.commits.is_some(),
+            ObjectKind::Tag => rule.tags.is_some(),
+        });
+        if !current.in_full && !listed {
+            continue;
+        }
+        // The report's principal and rule stay those of the object's own policies.
+        for reason in policy.judge(subject, verdict).reasons {
+            let said = combined
+                .reasons
+                .iter()
+                .any(|r| *r == reason || r.ends_with(&format!(": {reason}")));
+            if !said {
+                add_reason(
+                    combined,
+                    format!("by the current policy at {}: {reason}", short(&at.commit)),
+                );
+            }
+        }
+    }
+}
+
+fn add_reason(finding: &mut Finding, reason: String) {
+    if !finding.reasons.contains(&reason) {
+        finding.reasons.push(reason);
     }
 }
 

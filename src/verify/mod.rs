@@ -9,17 +9,20 @@
 pub mod backends;
 pub mod cache;
 mod check;
+pub mod current;
 mod judge;
 pub mod keys;
+pub mod push;
 
-use crate::git::{GitError, Range, Repo, signed};
+use crate::git::{GitError, IdIndex, Range, Repo, signed};
 use crate::policy::{Finding, ObjectKind, Policy, Subject};
 use crate::signature::Verdict;
 use cache::VerdictCache;
 pub use check::KEYS_DIR;
 use check::KeyringCache;
+use current::CurrentPolicy;
 use gix::hash::ObjectId;
-use judge::{Judge, Judging, NodeState};
+use judge::{Also, ByCurrent, Judge, Judging, NodeState};
 use std::rc::Rc;
 
 /// The directory whose changes need a `policy_changes` signer, and the policy file in it.
@@ -66,6 +69,45 @@ pub enum VerifyError {
     NoAnchor,
 }
 
+/// What the commits of a range are judged for.
+struct Scope<'a> {
+    refname: Option<&'a str>,
+    /// Outside a push: every commit must also be valid at this time.
+    now: Option<i64>,
+    /// Policies whose revocations apply to every commit of the range.
+    revocations: &'a [Rc<Policy>],
+    /// Pre-receive: what the server holds already.
+    push: Option<Push<'a>>,
+}
+
+/// A pushed range, against what the server holds already.
+struct Push<'a> {
+    now: Option<i64>,
+    /// The commits no ref of the server reaches.
+    new: IdIndex<'a>,
+    /// The commits no tip holding a current policy reaches.
+    off_current: IdIndex<'a>,
+    current: &'a [CurrentPolicy],
+}
+
+impl Push<'_> {
+    /// Whether a commit is new to the server, and what it is judged by besides its
+    /// parents' policies.
+    fn also(&self, id: &ObjectId) -> (bool, Also<'_>) {
+        let new = self.new.find(id).is_some();
+        let current = if new || self.off_current.find(id).is_some() {
+            Some(ByCurrent {
+                policies: self.current,
+                in_full: new,
+            })
+        } else {
+            None
+        };
+        let now = if new { self.now } else { None };
+        (new, Also { now, current })
+    }
+}
+
 /// Judges ranges of one repository; keeps policies and authenticated paths between ranges.
 pub struct Walker<'r> {
     repo: &'r Repo,
@@ -103,7 +145,7 @@ impl<'r> Walker<'r> {
     /// policies must be trusted: those commits are judged once, by no ref's rule (any
     /// principal of the parent's policy, policy changes by its policy_changes signers) and
     /// at their own time only, and remembered for later ranges. The requested commits are
-    /// judged every time, by the ref's rule and, in pre-receive, also at `now`.
+    /// judged every time, by the ref's rule (and also at `now` when the options give one).
     pub fn judge_range(
         &mut self,
         tips: &[ObjectId],
@@ -111,15 +153,7 @@ impl<'r> Walker<'r> {
         refname: Option<&str>,
         sink: &mut dyn FnMut(CommitReport),
     ) -> Result<(), VerifyError> {
-        let mut hidden_all = hidden.to_vec();
-        hidden_all.extend(self.judge.anchor);
-        let requested = self.judge.reader.walk(tips, &hidden_all)?;
-        if let Some(anchor) = self.judge.anchor
-            && !hidden.is_empty()
-        {
-            let path = self.judge.path_to(tips, anchor, &requested)?;
-            self.judge_commits(&path, None, None, &[], None)?;
-        }
+        let requested = self.requested(tips, hidden)?;
         // Revocations in the policies at the range's ends apply to every requested commit.
         let revocations = if requested.is_empty() {
             Vec::new()
@@ -127,18 +161,103 @@ impl<'r> Walker<'r> {
             let ends: Vec<ObjectId> = tips.iter().chain(hidden).copied().collect();
             self.judge.end_policies(&ends)?
         };
-        self.judge_commits(&requested, refname, self.now, &revocations, Some(sink))
+        let scope = Scope {
+            refname,
+            now: self.now,
+            revocations: &revocations,
+            push: None,
+        };
+        self.judge_commits(&requested, &scope, Some(&mut |report, _| sink(report)))
+    }
+
+    /// Judges what a push makes `refname` point to: the commits reachable from `tip` but
+    /// not from `hidden` (nor from the anchor), for `refname`, giving each report to `sink`
+    /// with whether the commit is new to the server.
+    ///
+    /// Commits new to the server must also be valid now and satisfy the server's current
+    /// policies in full; commits the server holds already but that no current tip reaches
+    /// (history of a branch whose policy has been moved on from) must satisfy the current
+    /// policies' rule for the ref. Revocations of the current policies apply to all.
+    pub fn judge_push(
+        &mut self,
+        tip: ObjectId,
+        hidden: &[ObjectId],
+        refname: &str,
+        current: &current::Current,
+        sink: &mut dyn FnMut(CommitReport, bool),
+    ) -> Result<(), VerifyError> {
+        let requested = self.requested(&[tip], hidden)?;
+        if requested.is_empty() {
+            return Ok(());
+        }
+        let with_anchor = |tips: &[ObjectId]| -> Vec<ObjectId> {
+            tips.iter().copied().chain(self.judge.anchor).collect()
+        };
+        let (server, trusted) = (
+            with_anchor(&current.server_tips),
+            with_anchor(&current.tips),
+        );
+        let new = self.judge.reader.walk(&[tip], &server)?;
+        let off_current = self.judge.reader.walk(&[tip], &trusted)?;
+        let ends: Vec<ObjectId> = std::iter::once(tip).chain(hidden.iter().copied()).collect();
+        let mut revocations = self.judge.end_policies(&ends)?;
+        for at in &current.policies {
+            if let Ok(policy) = &at.policy
+                && !revocations.iter().any(|p| Rc::ptr_eq(p, policy))
+            {
+                revocations.push(policy.clone());
+            }
+        }
+        let scope = Scope {
+            refname: Some(refname),
+            now: None,
+            revocations: &revocations,
+            push: Some(Push {
+                now: self.now,
+                new: new.index_by_id(),
+                off_current: off_current.index_by_id(),
+                current: &current.policies,
+            }),
+        };
+        self.judge_commits(&requested, &scope, Some(sink))
+    }
+
+    /// The commits reachable from `tips` but not from `hidden` nor the anchor, after
+    /// authenticating the path from the anchor to them (judged once, by no ref's rule: any
+    /// principal of the parent's policy, policy changes by its policy_changes signers, at
+    /// their own time only; remembered for later ranges).
+    fn requested(&mut self, tips: &[ObjectId], hidden: &[ObjectId]) -> Result<Range, VerifyError> {
+        let mut hidden_all = hidden.to_vec();
+        hidden_all.extend(self.judge.anchor);
+        let requested = self.judge.reader.walk(tips, &hidden_all)?;
+        if let Some(anchor) = self.judge.anchor
+            && !hidden.is_empty()
+        {
+            let path = self.judge.path_to(tips, anchor, &requested)?;
+            self.remember_path(&path)?;
+        }
+        Ok(requested)
+    }
+
+    /// Judges the commits of a path from the anchor and remembers them for later ranges.
+    fn remember_path(&mut self, path: &Range) -> Result<(), VerifyError> {
+        let scope = Scope {
+            refname: None,
+            now: None,
+            revocations: &[],
+            push: None,
+        };
+        self.judge_commits(path, &scope, None)
     }
 
     /// Checks and judges the commits of `range` chunk by chunk. With a sink, each report
-    /// goes to it; without one (a path), each commit is remembered for later ranges.
+    /// goes to it (with whether the commit is new to the server); without one (a path),
+    /// each commit is remembered for later ranges.
     fn judge_commits(
         &mut self,
         range: &Range,
-        refname: Option<&str>,
-        now: Option<i64>,
-        revocations: &[Rc<Policy>],
-        mut sink: Option<&mut dyn FnMut(CommitReport)>,
+        scope: &Scope<'_>,
+        mut sink: Option<&mut dyn FnMut(CommitReport, bool)>,
     ) -> Result<(), VerifyError> {
         let known = self.cache.lookup(range);
         let mut states = vec![NodeState::default(); range.len()];
@@ -165,27 +284,38 @@ impl<'r> Walker<'r> {
             let count = checked.len();
             for (k, checked) in checked.into_iter().enumerate() {
                 let at = lo + k;
+                let id = range.id(at);
                 let dir = judge.dir(checked.gitseal_dir)?;
                 let of = Judging {
                     range,
                     states: &states,
-                    refname,
-                    now,
+                    refname: scope.refname,
                 };
-                let finding = judge.judge_commit(&of, at, &checked.verdict, dir)?;
+                let (new, also) = match &scope.push {
+                    // Outside a push there is no server to be new to.
+                    None => (
+                        true,
+                        Also {
+                            now: scope.now,
+                            current: None,
+                        },
+                    ),
+                    Some(push) => push.also(&id),
+                };
+                let finding = judge.judge_commit(&of, at, &checked.verdict, dir, also)?;
                 states[at] = NodeState::new(finding.reasons.is_empty(), dir);
                 match sink.as_mut() {
                     Some(sink) => {
                         let mut report = CommitReport {
-                            id: range.id(at),
-                            refname: refname.map(str::to_string),
+                            id,
+                            refname: scope.refname.map(str::to_string),
                             verdict: checked.verdict,
                             finding,
                         };
-                        judge::revoke(revocations, &mut report, now);
-                        sink(report);
+                        judge::revoke(scope.revocations, &mut report, also.now);
+                        sink(report, new);
                     }
-                    None => judge.remember(range.id(at), states[at]),
+                    None => judge.remember(id, states[at]),
                 }
             }
             // From this thread only, between report lines, never in the middle of one.
@@ -196,19 +326,36 @@ impl<'r> Walker<'r> {
         })
     }
 
-    /// Judges an annotated tag object pushed to `refname`: its own signature, by the policy
-    /// of the commit it tags (which `judge_range` authenticates with the rest).
-    pub fn judge_tag(&mut self, tag: ObjectId, refname: &str) -> Result<CommitReport, VerifyError> {
+    /// Judges an annotated tag object pushed to `refname`: its own signature, by the
+    /// server's current policies in full and by the policy of the commit it tags (`tagged`,
+    /// which `judge_push` authenticates), if that commit has one.
+    pub fn judge_tag(
+        &mut self,
+        tag: ObjectId,
+        refname: &str,
+        tagged: Option<ObjectId>,
+        current: &[CurrentPolicy],
+    ) -> Result<CommitReport, VerifyError> {
         let reader = &mut self.judge.reader;
         let (_, raw) = reader.object(tag)?;
         let tagger_time = signed::header_time(&raw, "tagger").unwrap_or(0);
-        let commit = reader.peel_to_commit(tag)?;
-        let tree = reader.commit(commit)?.tree;
+        let tagged_tree = match tagged {
+            Some(commit) => Some(reader.commit(commit)?.tree),
+            None => None,
+        };
+        // OpenPGP certificates: those beside the tagged commit's policy and the current ones.
+        let mut trees: Vec<ObjectId> = tagged_tree.into_iter().collect();
+        for at in current {
+            let tree = reader.commit(at.commit)?.tree;
+            if !trees.contains(&tree) {
+                trees.push(tree);
+            }
+        }
         let verdict = match signed::split_tag(&raw) {
             Ok(Some(signed)) => {
                 let mut keyrings = KeyringCache::default();
                 check::object_verdict(reader, &mut keyrings, tag, &signed, tagger_time, |_| {
-                    Ok(vec![tree])
+                    Ok(trees)
                 })?
             }
             Ok(None) => backends::unsigned(tagger_time),
@@ -224,16 +371,36 @@ impl<'r> Walker<'r> {
         };
         let finding = match self.judge.fixed_policy.clone() {
             Some(policy) => policy.judge(&subject, &verdict),
-            None => match self.judge.policy_at(tree)? {
-                Ok(policy) => policy.judge(&subject, &verdict),
-                Err(message) => Finding {
-                    reasons: vec![format!(
-                        "policy of tagged commit {}: {message}",
-                        short(&commit)
-                    )],
-                    ..Finding::default()
-                },
-            },
+            None => {
+                let mut finding = Finding::default();
+                let mut judged = !current.is_empty();
+                if let Some(tree) = tagged_tree {
+                    // A commit without a policy leaves the tag to the current policies.
+                    let dir = self.judge.reader.lookup_path(tree, POLICY_DIR)?;
+                    if dir.is_some() {
+                        judged = true;
+                        let dir = self.judge.dir(dir)?;
+                        match self.judge.policy_in(dir)? {
+                            Ok(policy) => finding = policy.judge(&subject, &verdict),
+                            Err(message) => finding.reasons.push(format!(
+                                "policy of tagged commit {}: {message}",
+                                short(&tagged.unwrap_or(tag))
+                            )),
+                        }
+                    }
+                }
+                let current = ByCurrent {
+                    policies: current,
+                    in_full: true,
+                };
+                judge::by_current(current, &subject, &verdict, &mut finding);
+                if !judged {
+                    finding
+                        .reasons
+                        .push("no policy to judge the tag by".to_string());
+                }
+                finding
+            }
         };
         Ok(CommitReport {
             id: tag,
@@ -243,8 +410,9 @@ impl<'r> Walker<'r> {
         })
     }
 
-    /// The policy governing updates of a ref now at `tip` (deletion, force push): the
-    /// fixed policy, or the one in the tip's tree.
+    /// The policy in the tree of the commit `tip` names: the fixed policy, or the one in
+    /// the tip's tree. Not what governs a ref update: that is the server's current policies
+    /// (`current`), which a pusher cannot pick.
     pub fn policy_for_update(
         &mut self,
         tip: ObjectId,

@@ -1,0 +1,192 @@
+//! The server's trusted current policies: what a push is judged by besides the policies in
+//! the trees it brings (DESIGN section 6, "In pre-receive mode").
+//!
+//! A commit is judged by its parents' policies, and a pusher picks the parents: a branch or
+//! tag made on a commit from before a rule existed is judged by a policy without the rule.
+//! So a push is also judged by the policies the server holds now, which the pusher cannot
+//! change before the hook accepts: the policies at the tips of the server's refs that are
+//! authenticated from the anchor (the anchor's own when there are none) and that no other
+//! tip has moved on from.
+//!
+//! A tip's policy has been moved on from ("superseded") when its branch has not changed
+//! `.gitseal/` since it forked from a tip that has: an old tag, a release branch cut before
+//! the policy changed, a branch someone pushed on old history. Only a `policy_changes`
+//! signer can change `.gitseal/`, so only they can add a policy to this set; a branch on old
+//! history cannot bring an old policy back (nor hold the current one hostage). Where two
+//! branches each changed the policy since they forked, both policies are current and a push
+//! must satisfy both.
+
+use super::judge::{Dir, Found};
+use super::{VerifyError, Walker};
+use crate::git::Parent;
+use gix::hash::ObjectId;
+
+/// A policy the server holds now.
+#[derive(Clone, Debug)]
+pub struct CurrentPolicy {
+    pub policy: Found,
+    /// A commit at a ref's tip whose tree holds it, to name it in reasons.
+    pub commit: ObjectId,
+}
+
+/// The server's current policies and the tips they were read from.
+#[derive(Clone, Debug, Default)]
+pub struct Current {
+    /// Empty with `--policy FILE` (which judges everything already).
+    pub policies: Vec<CurrentPolicy>,
+    /// The ref tips (or the anchor) that hold a current policy: history they reach is on
+    /// the way the current policies came to be.
+    pub tips: Vec<ObjectId>,
+    /// Every ref tip, peeled to its commit: what the server holds already.
+    pub server_tips: Vec<ObjectId>,
+}
+
+/// More distinct policies at the tips than this are all taken as current (stricter).
+const MAX_GROUPS: usize = 64;
+
+/// How much earlier than the anchor (seconds) a tip may be dated and still be taken for a
+/// descendant of it: a day, as the range walk allows committer clocks.
+const CLOCK_SKEW: i64 = 86_400;
+
+impl Walker<'_> {
+    /// The server's current policies (see the module's documentation). Authenticates the
+    /// paths from the anchor to every ref's tip on the way, as a range's path is.
+    pub fn current(&mut self) -> Result<Current, VerifyError> {
+        let mut server_tips = self.judge.reader.ref_tips()?;
+        server_tips.sort_unstable();
+        server_tips.dedup();
+        // `--policy FILE` judges everything by the file already.
+        let anchor = self
+            .judge
+            .anchor
+            .filter(|_| self.judge.fixed_policy.is_none());
+        let Some(anchor) = anchor else {
+            return Ok(Current {
+                policies: Vec::new(),
+                tips: server_tips.clone(),
+                server_tips,
+            });
+        };
+        // Tips dated well before the anchor are its history (tags of old releases): proving
+        // that by walking would cost the whole history before the anchor on every push.
+        let anchor_time = self.judge.reader.commit(anchor)?.committer_time;
+        let mut recent = Vec::with_capacity(server_tips.len());
+        for &tip in &server_tips {
+            if self.judge.reader.commit(tip)?.committer_time >= anchor_time - CLOCK_SKEW {
+                recent.push(tip);
+            }
+        }
+        let path = self
+            .judge
+            .path_to(&recent, anchor, &crate::git::Range::default())?;
+        self.remember_path(&path)?;
+        // The tips whose policies can be trusted, with their `.gitseal` directories.
+        let mut candidates: Vec<(ObjectId, Dir)> = Vec::new();
+        for &tip in &recent {
+            if let Some(node) = self.judge.known(tip)?
+                && node.authenticated()
+            {
+                candidates.push((tip, node.dir()));
+            }
+        }
+        if candidates.is_empty() {
+            candidates.push((anchor, self.judge.commit_dir(anchor)?));
+        }
+        let mut groups: Vec<Dir> = Vec::new();
+        for (_, dir) in &candidates {
+            if !groups.contains(dir) {
+                groups.push(*dir);
+            }
+        }
+        let current = if groups.len() == 1 || groups.len() > MAX_GROUPS {
+            vec![true; groups.len()]
+        } else {
+            self.unsuperseded(anchor, &candidates, &groups)?
+        };
+        let mut policies = Vec::new();
+        for (dir, _) in groups.iter().zip(&current).filter(|(_, current)| **current) {
+            let commit = candidates
+                .iter()
+                .find(|(_, d)| d == dir)
+                .map_or(anchor, |(tip, _)| *tip);
+            policies.push(CurrentPolicy {
+                policy: self.judge.policy_in(*dir)?,
+                commit,
+            });
+        }
+        let tips = candidates
+            .iter()
+            .filter(|(_, dir)| {
+                groups
+                    .iter()
+                    .position(|g| g == dir)
+                    .is_some_and(|g| current[g])
+            })
+            .map(|(tip, _)| *tip)
+            .collect();
+        Ok(Current {
+            policies,
+            tips,
+            server_tips,
+        })
+    }
+
+    /// Which groups of tips (by `.gitseal` directory) hold a policy no other tip has moved
+    /// on from: those whose own history, where no tip of another group reaches, introduces
+    /// their directory (a commit whose parent has another one, or a root).
+    fn unsuperseded(
+        &mut self,
+        anchor: ObjectId,
+        candidates: &[(ObjectId, Dir)],
+        groups: &[Dir],
+    ) -> Result<Vec<bool>, VerifyError> {
+        let tips: Vec<ObjectId> = candidates.iter().map(|(tip, _)| *tip).collect();
+        let range = self.judge.reader.walk(&tips, &[anchor])?;
+        let index = range.index_by_id();
+        let bit = |dir: &Dir| 1u64 << groups.iter().position(|g| g == dir).unwrap_or(0);
+        // Which groups' tips reach each commit: children come after parents in the range.
+        let mut reach = vec![0u64; range.len()];
+        for (tip, dir) in candidates {
+            if let Some(at) = index.find(tip) {
+                reach[at] |= bit(dir);
+            }
+        }
+        for at in (0..range.len()).rev() {
+            let mask = reach[at];
+            for parent in range.parents(at) {
+                if let Parent::Local(p) = parent {
+                    reach[p] |= mask;
+                }
+            }
+        }
+        let mut current = vec![false; groups.len()];
+        for (at, &mask) in reach.iter().enumerate() {
+            if mask.count_ones() != 1 {
+                continue;
+            }
+            let group = mask.trailing_zeros() as usize;
+            if current[group] {
+                continue;
+            }
+            let dir = self.judge.commit_dir(range.id(at))?;
+            if dir != groups[group] {
+                continue;
+            }
+            let mut introduces = range.parent_count(at) == 0;
+            for parent in range.parents(at) {
+                let parent_dir = match parent {
+                    Parent::Local(p) => self.judge.commit_dir(range.id(p))?,
+                    Parent::Outside(id) => self.judge.commit_dir(id)?,
+                };
+                introduces |= parent_dir != dir;
+            }
+            current[group] = introduces;
+        }
+        // Some group is always current in a history (the newest change has no successor);
+        // should none be found, all are, which only refuses more.
+        if !current.contains(&true) {
+            current.fill(true);
+        }
+        Ok(current)
+    }
+}
