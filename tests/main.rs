@@ -28,6 +28,7 @@ mod sigstore_tsa;
 mod sigstore_vectors;
 mod ssh_agent;
 mod ssh_keygen_dialect;
+mod third_party_data;
 mod verify_object;
 mod verify_openpgp;
 mod verify_policy;
