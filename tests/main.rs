@@ -9,6 +9,7 @@ mod allowed_signers;
 mod cli;
 mod credential_store;
 mod cross_verify;
+mod docs;
 mod fault_injection;
 mod fuzz_smoke;
 mod git_ssh;
