@@ -1,6 +1,6 @@
 //! Verification throughput of the Sigstore room on real gitsign signatures, for
 //! `scripts/bench-sigstore.sh`: every vector with an embedded log entry
-//! (tests/fixtures/sigstore) verified fully offline (CMS, chain at the log time, SCT, SET,
+//! (third-party data in the shared folder, `gitseal::testdata`) verified fully offline (CMS, chain at the log time, SCT, SET,
 //! inclusion proof, checkpoint, body rebuilt and matched) in a loop on one thread.
 //!
 //! ```text
@@ -22,13 +22,13 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 const VECTORS: [&str; 7] = [
-    "commits/fe1e62346d3c346a343d089e8b4c3fb57716bc94.commit",
-    "commits/f598d1bd63b44e3e0ec90a3c0a6d65fdc15dbb45.commit",
-    "commits/44ed33f7e317e29efa1f0188faa5d2a044fbef76.commit",
-    "commits/dc68e8ce155fe12ab8fd7c55de6ef336ce716ee8.commit",
-    "commits/138f9d7cb3097a5f04192621a186e54f86390df0.tag",
-    "upstream/e2e-offline.commit",
-    "upstream/rekor-oid-commit.txt",
+    "fe1e62346d3c346a343d089e8b4c3fb57716bc94.commit",
+    "f598d1bd63b44e3e0ec90a3c0a6d65fdc15dbb45.commit",
+    "44ed33f7e317e29efa1f0188faa5d2a044fbef76.commit",
+    "dc68e8ce155fe12ab8fd7c55de6ef336ce716ee8.commit",
+    "138f9d7cb3097a5f04192621a186e54f86390df0.tag",
+    "testdata/e2e-offline.commit",
+    "testdata/rekor-oid-commit.txt",
 ];
 
 /// This process's CPU time (user + system), from /proc/self/stat, in seconds.
@@ -53,11 +53,12 @@ fn main() -> ExitCode {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(5.0);
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sigstore");
+    let dir = gitseal::testdata::dir().join(gitseal::testdata::GITSIGN);
     let mut signed = Vec::new();
     for name in VECTORS {
-        let Ok(raw) = std::fs::read(format!("{dir}/{name}")) else {
-            eprintln!("cannot read {dir}/{name}");
+        let path = dir.join(name);
+        let Ok(raw) = std::fs::read(&path) else {
+            eprintln!("{}", gitseal::testdata::missing(&path));
             return ExitCode::from(2);
         };
         let found = if name.ends_with(".tag") {

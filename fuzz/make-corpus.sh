@@ -8,6 +8,13 @@
 #   fuzz/make-corpus.sh              every target
 #   fuzz/make-corpus.sh TARGET...    only these, of the targets whose seeds need no fresh
 #                                    SSH or OpenPGP keys (those from pre_receive_line on)
+#   fuzz/make-corpus.sh --shared DIR the seeds made from third-party data, into DIR/<target>/
+#
+# Seeds made from other projects' data (real gitsign commits and tags, gitsign's own test
+# fixtures, GitHub's web-flow commit) are not committed: that data is not kept in this
+# repository. `--shared` makes them from the project's shared folder ($GITSEAL_SHARED, else
+# ../shared beside the clone) whenever they are needed: scripts/fuzz.sh and
+# tests/fuzz_smoke.rs run it before fuzzing (it needs only python3).
 #
 # Needs: ssh-keygen, gpg, git, python3, openssl. Keys are made fresh each time, so the seeds
 # and fuzz/keys/ change together: commit both.
@@ -152,12 +159,15 @@ EOF
   printf '\x30\x05\x30\x03\x02\x01\x00' > "$d/granted-no-token.tsr"
 }
 
-# Fulcio answers as the chain of PEM certificates it lists, leaf first: the fixtures'
-# signing certificates alone and with the public-good intermediate and root.
-seeds_fulcio_answer() {
-  python3 - "$FIX/sigstore" "$C/fulcio_answer" <<'EOF'
+# Fulcio answers as the chain of PEM certificates it lists, leaf first: the public-good
+# intermediate and root alone (committed); with a vector's own certificates (made from the
+# gitsign vectors: fulcio_pem VECTORS OUT, by --shared), the leaf alone and the leaf
+# before the public-good chain.
+seeds_fulcio_answer() { fulcio_pem "" "$C/fulcio_answer"; }
+fulcio_pem() {
+  python3 - "$FIX/sigstore/trusted_root.prod.json" "$1" "$2" <<'EOF'
 import base64, glob, json, os, sys
-fix, out = sys.argv[1], sys.argv[2]
+root_file, vectors, out = sys.argv[1], sys.argv[2], sys.argv[3]
 def pem(der):
     b = base64.b64encode(der).decode()
     return '-----BEGIN CERTIFICATE-----\n' + '\n'.join(b[i:i + 64] for i in range(0, len(b), 64)) + '\n-----END CERTIFICATE-----\n'
@@ -186,10 +196,13 @@ def certificates(der):
         if t == 0xa0:
             return [der[i:e2] for _, i, _, e2 in children(der, s, e)]
     return []
-root = json.load(open(fix + '/trusted_root.prod.json'))
+root = json.load(open(root_file))
 ca = [base64.b64decode(c['rawBytes']) for c in root['certificateAuthorities'][-1]['certChain']['certificates']]
+if not vectors:
+    open(f'{out}/ca-only', 'w').write(''.join(pem(c) for c in ca))
+    sys.exit(0)
 seen = 0
-for f in sorted(glob.glob(fix + '/commits/*')):
+for f in sorted(glob.glob(vectors + '/*.commit') + glob.glob(vectors + '/*.tag')):
     raw = open(f, 'rb').read()
     lines = [l.strip().replace(b'gpgsig ', b'') for l in raw.split(b'\n')]
     try:
@@ -203,10 +216,116 @@ for f in sorted(glob.glob(fix + '/commits/*')):
     name = os.path.basename(f)[:12]
     open(f'{out}/{name}-leaf', 'w').write(pem(certs[0]))
     open(f'{out}/{name}-chain', 'w').write(''.join(pem(c) for c in certs[:1] + ca))
-open(f'{out}/ca-only', 'w').write(''.join(pem(c) for c in ca))
-print(f'fulcio_answer: {seen} leaf certificates')
 EOF
 }
+
+# The seeds made from third-party data, into $1/<target>/ (see the top of this file).
+seeds_shared() {
+  local out=$1 V=${GITSEAL_SHARED:-$ROOT/../shared}/vectors/gitsign-commits t
+  if [ ! -d "$V" ]; then
+    echo "make-corpus.sh: third-party test data not found: $V (the project's shared folder" \
+      "belongs beside the clone as ../shared; set GITSEAL_SHARED to where it is)" >&2
+    exit 2
+  fi
+  for t in git_objects sigstore_cms sigstore_verify sigstore_tlog fulcio_answer openpgp_signature; do
+    mkdir -p "$out/$t"
+  done
+  # Real objects as git stores them: gitsign's commits and tags, two of gitsign's fixtures,
+  # and GitHub's web-flow commit (gitsign's pkg/attest/testdata/gpg.in.txt).
+  cp "$V"/*.commit "$V"/*.tag "$out/git_objects/"
+  cp "$V/testdata/attest-gpg.in.txt" "$out/git_objects/openpgp-web-flow.commit"
+  cp "$V/testdata/e2e-offline.commit" "$V/testdata/pkg-git-tag.txt" "$out/git_objects/"
+  # The web-flow commit's signature (non-minimal MPI, fixtures/openpgp/github-web-flow.asc).
+  python3 - "$V/testdata/attest-gpg.in.txt" "$out/openpgp_signature/web-flow.asc" <<'EOF'
+import sys
+raw = open(sys.argv[1], 'rb').read()
+sig, on = [], False
+for line in raw.split(b'\n'):
+    if line.startswith(b'gpgsig '):
+        on = True; sig.append(line[7:]); continue
+    if on and line.startswith(b' '):
+        sig.append(line[1:]); continue
+    on = False
+open(sys.argv[2], 'wb').write(b'\n'.join(sig) + b'\n')
+EOF
+  # Sigstore: the signature blocks, the embedded log entries, payload+signature pairs.
+  python3 - "$V" "$out" <<'EOF'
+import base64, glob, os, struct, sys
+fix, out = sys.argv[1], sys.argv[2]
+
+def split_commit(raw):
+    payload, sig, cur, body = [], None, None, False
+    for line in raw.splitlines(keepends=True):
+        if body:
+            payload.append(line); continue
+        if line == b'\n':
+            body = True; payload.append(line); continue
+        if cur is not None and line.startswith(b' '):
+            if cur == 'gpgsig': sig.append(line[1:])
+            continue
+        cur = None
+        for h in (b'gpgsig-sha256', b'gpgsig'):
+            if line.startswith(h + b' '):
+                cur = h.decode()
+                if cur == 'gpgsig': sig = [line[len(h) + 1:]]
+                break
+        else:
+            payload.append(line)
+    return (b''.join(payload), b''.join(sig)) if sig else None
+
+def split_tag(raw):
+    at = raw.rfind(b'\n-----BEGIN SIGNED MESSAGE-----')
+    return (raw[:at + 1], raw[at + 1:]) if at >= 0 else None
+
+def der_len(b, i):
+    n = b[i]; i += 1
+    if n < 0x80: return n, i
+    k = n & 0x7f
+    return int.from_bytes(b[i:i + k], 'big'), i + k
+
+OID = bytes.fromhex('060a2b0601040183bf300301')
+def tlog_entry(der):
+    # attribute SEQUENCE { OID 1.3.6.1.4.1.57264.3.1, SET { OCTET STRING entry } }
+    i = der.find(OID)
+    if i < 0: return None
+    i += len(OID)
+    if der[i] != 0x31: return None
+    _, i = der_len(der, i + 1)
+    if der[i] != 0x04: return None
+    n, i = der_len(der, i + 1)
+    return der[i:i + n]
+
+files = sorted(glob.glob(fix + '/*.commit') + glob.glob(fix + '/*.tag')
+               + [fix + '/testdata/e2e-offline.commit', fix + '/testdata/e2e-online.commit',
+                  fix + '/testdata/pkg-git-commit.txt', fix + '/testdata/pkg-git-tag.txt',
+                  fix + '/testdata/rekor-oid-commit.txt'])
+entries = 0
+for f in files:
+    raw = open(f, 'rb').read()
+    name = os.path.basename(f).split('.')[0]
+    name = name[:12] if len(name) == 40 else name
+    parts = split_tag(raw) if raw.startswith(b'object ') else split_commit(raw)
+    if not parts: continue
+    payload, sig = parts
+    open(f'{out}/sigstore_cms/{name}.pem', 'wb').write(sig)
+    open(f'{out}/sigstore_verify/{name}', 'wb').write(struct.pack('<I', len(payload)) + payload + sig)
+    pem = b''.join(l for l in sig.splitlines() if not l.startswith(b'-----'))
+    der = base64.b64decode(pem)
+    if name in ('dc68e8ce155f', '7dc71a2a1280', 'add1e873fdbd'):
+        open(f'{out}/sigstore_cms/{name}.der', 'wb').write(der)
+    entry = tlog_entry(der)
+    if entry:
+        open(f'{out}/sigstore_tlog/{name}', 'wb').write(entry); entries += 1
+EOF
+  fulcio_pem "$V" "$out/fulcio_answer"
+}
+
+if [ "${1:-}" = --shared ]; then
+  [ $# = 2 ] || { echo "usage: fuzz/make-corpus.sh --shared DIR" >&2; exit 2; }
+  command -v python3 >/dev/null || { echo "make-corpus.sh: python3 is needed" >&2; exit 2; }
+  seeds_shared "$2"
+  exit 0
+fi
 
 PARSER_TARGETS="pre_receive_line range_arg verdict_cache oidc_token oidc_redirect oidc_answers timestamp fulcio_answer"
 
@@ -239,8 +358,7 @@ C=$FUZZ/corpus
 rm -rf "$C" "$FUZZ/keys"
 mkdir -p "$FUZZ/keys"
 for t in sshsig allowed_signers revocation ssh_certificate policy argv git_objects \
-         sigstore_cms sigstore_tlog sigstore_verify openpgp_signature openpgp_keyring \
-         $PARSER_TARGETS; do
+         openpgp_signature openpgp_keyring $PARSER_TARGETS; do
   mkdir -p "$C/$t"
 done
 
@@ -391,19 +509,6 @@ gpgq -u alice@example.com --default-sig-expire 1d -o "$O/expiring.asc" -a -b pay
 gpgq -u bob@example.com --digest-algo SHA512 -o "$O/rsa-sha512.bin" -b payload
 gpgq -u carol@example.com --sig-notation 'fuzz@example.com=value' \
   --sender carol@example.com -o "$O/notation.asc" -a -b payload
-# The GitHub web-flow commit's signature (non-minimal MPI, github-web-flow.asc).
-python3 - "$FIX/openpgp/github-web-flow-262c0549.commit" "$O/web-flow.asc" <<'EOF'
-import sys
-raw = open(sys.argv[1], 'rb').read()
-sig, on = [], False
-for line in raw.split(b'\n'):
-    if line.startswith(b'gpgsig '):
-        on = True; sig.append(line[7:]); continue
-    if on and line.startswith(b' '):
-        sig.append(line[1:]); continue
-    on = False
-open(sys.argv[2], 'wb').write(b'\n'.join(sig) + b'\n')
-EOF
 
 K=$C/openpgp_keyring
 gpg --batch --export -a alice@example.com bob@example.com carol@example.com "$DAVE" \
@@ -425,9 +530,6 @@ fi
 
 # ---------------------------------------------------------------- git objects
 G=$C/git_objects
-cp "$FIX"/sigstore/commits/*.commit "$FIX"/sigstore/commits/*.tag "$G/"
-cp "$FIX/openpgp/github-web-flow-262c0549.commit" "$G/openpgp-web-flow.commit"
-cp "$FIX/sigstore/upstream/e2e-offline.commit" "$FIX/sigstore/upstream/pkg-git-tag.txt" "$G/"
 repo() { # repo DIR [init args]
   git init -q "$@"
   git -C "$1" config user.name 'C O Mitter'
@@ -460,77 +562,6 @@ git config gpg.format ssh && git config user.signingKey "$S/ecdsa256"
 git commit -q --allow-empty -S -m 'sha256 repository'
 git cat-file commit HEAD > "$G/sha256.commit"
 cd "$WORK"
-
-# Sigstore: the signature blocks, the embedded log entries, payload+signature pairs.
-python3 - "$FIX/sigstore" "$C" <<'EOF'
-import base64, glob, os, struct, sys
-fix, out = sys.argv[1], sys.argv[2]
-
-def split_commit(raw):
-    payload, sig, cur, body = [], None, None, False
-    for line in raw.splitlines(keepends=True):
-        if body:
-            payload.append(line); continue
-        if line == b'\n':
-            body = True; payload.append(line); continue
-        if cur is not None and line.startswith(b' '):
-            if cur == 'gpgsig': sig.append(line[1:])
-            continue
-        cur = None
-        for h in (b'gpgsig-sha256', b'gpgsig'):
-            if line.startswith(h + b' '):
-                cur = h.decode()
-                if cur == 'gpgsig': sig = [line[len(h) + 1:]]
-                break
-        else:
-            payload.append(line)
-    return (b''.join(payload), b''.join(sig)) if sig else None
-
-def split_tag(raw):
-    at = raw.rfind(b'\n-----BEGIN SIGNED MESSAGE-----')
-    return (raw[:at + 1], raw[at + 1:]) if at >= 0 else None
-
-def der_len(b, i):
-    n = b[i]; i += 1
-    if n < 0x80: return n, i
-    k = n & 0x7f
-    return int.from_bytes(b[i:i + k], 'big'), i + k
-
-OID = bytes.fromhex('060a2b0601040183bf300301')
-def tlog_entry(der):
-    # attribute SEQUENCE { OID 1.3.6.1.4.1.57264.3.1, SET { OCTET STRING entry } }
-    i = der.find(OID)
-    if i < 0: return None
-    i += len(OID)
-    if der[i] != 0x31: return None
-    _, i = der_len(der, i + 1)
-    if der[i] != 0x04: return None
-    n, i = der_len(der, i + 1)
-    return der[i:i + n]
-
-files = sorted(glob.glob(fix + '/commits/*.commit') + glob.glob(fix + '/commits/*.tag')
-               + [fix + '/upstream/e2e-offline.commit', fix + '/upstream/e2e-online.commit',
-                  fix + '/upstream/pkg-git-commit.txt', fix + '/upstream/pkg-git-tag.txt',
-                  fix + '/upstream/rekor-oid-commit.txt'])
-entries = 0
-for f in files:
-    raw = open(f, 'rb').read()
-    name = os.path.basename(f).split('.')[0]
-    name = name[:12] if len(name) == 40 else name
-    parts = split_tag(raw) if raw.startswith(b'object ') else split_commit(raw)
-    if not parts: continue
-    payload, sig = parts
-    open(f'{out}/sigstore_cms/{name}.pem', 'wb').write(sig)
-    open(f'{out}/sigstore_verify/{name}', 'wb').write(struct.pack('<I', len(payload)) + payload + sig)
-    pem = b''.join(l for l in sig.splitlines() if not l.startswith(b'-----'))
-    der = base64.b64decode(pem)
-    if name in ('dc68e8ce155f', '7dc71a2a1280', 'add1e873fdbd'):
-        open(f'{out}/sigstore_cms/{name}.der', 'wb').write(der)
-    entry = tlog_entry(der)
-    if entry:
-        open(f'{out}/sigstore_tlog/{name}', 'wb').write(entry); entries += 1
-print(f'sigstore: {len(files)} objects, {entries} embedded log entries')
-EOF
 
 # ---------------------------------------------------------------- policy files
 P=$C/policy

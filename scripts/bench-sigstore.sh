@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmark of Sigstore verification on real gitsign signatures (tests/fixtures/sigstore):
+# Benchmark of Sigstore verification on real gitsign signatures (third-party data, read from
+# the shared folder: $GITSEAL_SHARED, else ../shared beside the clone):
 #
 #   scripts/bench-sigstore.sh [SECONDS]     # default 10
 #
@@ -33,6 +34,8 @@ target_dir="$(cargo metadata --format-version 1 --no-deps 2>/dev/null |
 target_dir="${target_dir:-${CARGO_TARGET_DIR:-target}}"
 gitseal="$target_dir/release/gitseal"
 [ -x "$gitseal" ] || die "no gitseal binary in $target_dir/release"
+vectors="${GITSEAL_SHARED:-$PWD/../shared}/vectors/gitsign-commits"
+[ -d "$vectors" ] || die "third-party test data not found: $vectors (the project's shared folder belongs beside the clone as ../shared; set GITSEAL_SHARED to where it is)"
 command -v hyperfine >/dev/null || die "hyperfine is missing: apt-get install hyperfine"
 
 echo "== in-process, one core, ${SECONDS_BUDGET} s"
@@ -45,7 +48,7 @@ export HOME="$work/home" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL="$work/home/.gi
 mkdir -p "$HOME"
 git init -q "$work/repo"
 cd "$work/repo"
-id="$(git hash-object -t commit -w --literally "$OLDPWD/tests/fixtures/sigstore/commits/fe1e62346d3c346a343d089e8b4c3fb57716bc94.commit")"
+id="$(git hash-object -t commit -w --literally "$vectors/fe1e62346d3c346a343d089e8b4c3fb57716bc94.commit")"
 git config gpg.x509.program "$gitseal"
 git config gitseal.trustedRoot "$OLDPWD/tests/fixtures/sigstore/trusted_root.prod.json"
 git verify-commit "$id" 2>/dev/null || die "the vector does not verify"

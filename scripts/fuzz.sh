@@ -6,8 +6,10 @@
 # Installs cargo-fuzz when it is missing, builds all targets (with the stable toolchain:
 # RUSTC_BOOTSTRAP=1 lets it take the nightly flags cargo-fuzz passes), runs each target in
 # turn from its seed corpus (fuzz/corpus/<target>, never written to: new inputs go to a
-# scratch directory) and the reproducers of past crashes (fuzz/regressions/<target>), and
-# prints, per target, what libFuzzer's final statistics say.
+# scratch directory), the seeds made from third-party data (`fuzz/make-corpus.sh --shared`,
+# from the project's shared folder: $GITSEAL_SHARED, else ../shared beside the clone) and
+# the reproducers of past crashes (fuzz/regressions/<target>), and prints, per target, what
+# libFuzzer's final statistics say.
 # Exits non-zero when any target crashes, hangs or fails to run; the input that did it is
 # kept under fuzz/artifacts/<target>/.
 #
@@ -61,6 +63,10 @@ fi
 if [ $# -gt 0 ]; then targets=("$@"); else mapfile -t targets < <(cargo fuzz list); fi
 work=${FUZZ_WORK:-$(mktemp -d)}
 mkdir -p "$work"
+# Real gitsign signatures and GitHub's web-flow commit are other projects' data: not in the
+# repository, so their seeds are made here, from the shared folder, for every run.
+rm -rf "$work/shared-seeds"
+./make-corpus.sh --shared "$work/shared-seeds" || exit 1
 
 echo "fuzz: building ${#targets[@]} targets (sanitizer: $sanitizer, target dir: $CARGO_TARGET_DIR)"
 build() { nice cargo fuzz build --sanitizer "$sanitizer" "$@" >>"$work/build.log" 2>&1; }
@@ -93,11 +99,13 @@ for target in "${targets[@]}"; do
   status=0
   # Inputs that once crashed a target (fuzz/regressions/<target>/) run first, with the seeds.
   extra=()
-  [ -d "regressions/$target" ] && extra=("regressions/$target")
+  for dir in "corpus/$target" "$work/shared-seeds/$target" "regressions/$target"; do
+    [ -d "$dir" ] && extra+=("$dir")
+  done
   mkdir -p "artifacts/$target"
   nice "$CARGO_TARGET_DIR/$host/release/$target" -artifact_prefix="$PWD/artifacts/$target/" \
     -max_total_time="$seconds" -timeout="$timeout" -print_final_stats=1 -close_fd_mask=1 \
-    "$work/corpus/$target" "corpus/$target" "${extra[@]}" >"$log" 2>&1 || status=$?
+    "$work/corpus/$target" "${extra[@]}" >"$log" 2>&1 || status=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   last=$(grep -E '^#[0-9]+[[:space:]]+(DONE|INITED|NEW|REDUCE|pulse|RELOAD)' "$log" | tail -1 || true)

@@ -410,18 +410,21 @@ EOF2
 }
 s_js_gitsign() {
   # The real gitsign signatures of the public-good instance (tests/sigstore_interop.rs
-  # gives them to sigstore-python), offline against trusted_root.prod.json.
+  # gives them to sigstore-python), offline against trusted_root.prod.json. They are
+  # third-party data, read from the shared folder ($GITSEAL_SHARED, else ../shared).
   local V="$work/vectors" root="$repo_root/tests/fixtures/sigstore/trusted_root.prod.json"
+  local vectors="${GITSEAL_SHARED:-$repo_root/../shared}/vectors/gitsign-commits"
+  [ -d "$vectors" ] || fail "third-party test data not found: $vectors (the project's shared folder belongs beside the clone as ../shared; set GITSEAL_SHARED to where it is)"
   local google=https://accounts.google.com spec name identity kind id out
   git init -q "$V" || fail "git init failed"
   for spec in \
-    commits/fe1e62346d3c346a343d089e8b4c3fb57716bc94.commit=billy@chainguard.dev \
-    commits/44ed33f7e317e29efa1f0188faa5d2a044fbef76.commit=adam.kaplan@chainguard.dev \
-    commits/138f9d7cb3097a5f04192621a186e54f86390df0.tag=billy@chainguard.dev \
-    upstream/e2e-offline.commit=billy@chainguard.dev; do
+    fe1e62346d3c346a343d089e8b4c3fb57716bc94.commit=billy@chainguard.dev \
+    44ed33f7e317e29efa1f0188faa5d2a044fbef76.commit=adam.kaplan@chainguard.dev \
+    138f9d7cb3097a5f04192621a186e54f86390df0.tag=billy@chainguard.dev \
+    testdata/e2e-offline.commit=billy@chainguard.dev; do
     name="${spec%%=*}" identity="${spec#*=}" kind=commit
     case "$name" in *.tag) kind=tag ;; esac
-    id="$(git -C "$V" hash-object -t "$kind" -w --literally "$repo_root/tests/fixtures/sigstore/$name")" ||
+    id="$(git -C "$V" hash-object -t "$kind" -w --literally "$vectors/$name")" ||
       fail "git hash-object $name failed"
     (cd "$V" && detached "$gitseal" bundle --artifact "$V/$id.der" "$id" >"$V/$id.json") ||
       fail "gitseal bundle $name failed"

@@ -258,6 +258,43 @@ pub const SIGSTORE_ENV: [&str; 36] = [
     "GITSEAL_INTERACTIVE",
 ];
 
+/// Every git config key of gitseal's own (`gitseal.*`) and of gitsign's that it honours
+/// (`gitsign.*`, read when ours is unset). The documentation may name only these
+/// (tests/docs.rs); the unit test `every_config_key_read_is_listed` holds this list to the
+/// keys the code reads.
+pub const KEYS: &[&str] = &[
+    "gitseal.anchor",
+    "gitseal.clientID",
+    "gitseal.connectorID",
+    "gitseal.credentialCache",
+    "gitseal.credentialStore",
+    "gitseal.format",
+    "gitseal.fulcio",
+    "gitseal.interactive",
+    "gitseal.issuer",
+    "gitseal.openpgpKeyring",
+    "gitseal.redirectURL",
+    "gitseal.rekor",
+    "gitseal.rekorMode",
+    "gitseal.signingConfig",
+    "gitseal.timeout",
+    "gitseal.timestampCertChain",
+    "gitseal.timestampURL",
+    "gitseal.tokenProvider",
+    "gitseal.trustedRoot",
+    "gitseal.tufMirror",
+    "gitsign.clientID",
+    "gitsign.connectorID",
+    "gitsign.fulcio",
+    "gitsign.issuer",
+    "gitsign.redirectURL",
+    "gitsign.rekor",
+    "gitsign.rekorMode",
+    "gitsign.timestampCertChain",
+    "gitsign.timestampServerURL",
+    "gitsign.tokenProvider",
+];
+
 /// What the Sigstore room needs from the surroundings.
 #[derive(Clone, Debug)]
 pub struct SigstoreSettings {
@@ -712,5 +749,58 @@ mod tests {
             Some(PathBuf::from("/h/keys.asc"))
         );
         assert_eq!(s.gnupg_home, Some(PathBuf::from("/h/.gnupg")));
+    }
+
+    /// [`KEYS`] is exactly the set of `"gitseal.*"` / `"gitsign.*"` keys the sources
+    /// read: a key read but not listed, or listed but no longer read, fails here.
+    #[test]
+    fn every_config_key_read_is_listed() {
+        fn sources(dir: &std::path::Path, found: &mut Vec<PathBuf>) {
+            for entry in std::fs::read_dir(dir).expect("src directory") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    sources(&path, found);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    found.push(path);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        sources(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        let literal =
+            regex::Regex::new(r#""((?:gitseal|gitsign)\.[A-Za-z][A-Za-z0-9]*)""#).expect("regex");
+        let mut read = std::collections::BTreeSet::new();
+        for file in &files {
+            let text = std::fs::read_to_string(file).expect("source");
+            // The list itself does not count as reading a key.
+            let text = match text.find("pub const KEYS") {
+                Some(start) => {
+                    let end = text[start..]
+                        .find("\n];\n")
+                        .map_or(text.len(), |e| start + e);
+                    format!("{}{}", &text[..start], &text[end..])
+                }
+                None => text,
+            };
+            for found in literal.captures_iter(&text) {
+                read.insert(found[1].to_string());
+            }
+        }
+        let listed: std::collections::BTreeSet<String> =
+            KEYS.iter().map(|k| k.to_string()).collect();
+        assert!(read.len() > 20, "the scan found the keys: {read:?}");
+        assert_eq!(
+            read.difference(&listed).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "read but not in config::KEYS"
+        );
+        assert_eq!(
+            listed.difference(&read).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "in config::KEYS but read nowhere"
+        );
     }
 }

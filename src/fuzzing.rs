@@ -797,16 +797,28 @@ mod tests {
         let token = token_of_response(&answer).expect("a granted answer");
         verify(&token, b"fuzz signature\n", tsa_authorities()).expect("a trusted timestamp");
 
-        let text = String::from_utf8(seed("fulcio_answer", "05ca6a291e45-chain")).unwrap();
-        let chain: Vec<Vec<u8>> = text
-            .split_inclusive("-----END CERTIFICATE-----")
-            .filter(|b| !b.trim().is_empty())
-            .map(|b| {
-                sigstore_types::DerCertificate::from_pem(b.trim_start())
-                    .unwrap()
-                    .as_bytes()
-                    .to_vec()
-            })
+        // A real gitsign leaf (third-party data, not a committed seed) before the
+        // public-good CA chain of the `ca-only` seed, as Fulcio answers.
+        let commit =
+            crate::testdata::read_gitsign("05ca6a291e4504639f44fd74cf04de90dd6ed9cf.commit");
+        let signed = crate::git::signed::split_commit(&commit, crate::git::signed::HashKind::Sha1)
+            .unwrap()
+            .unwrap();
+        let leaf = crate::sigstore::cms::parse(&signed.signature)
+            .unwrap()
+            .certificate;
+        let text = String::from_utf8(seed("fulcio_answer", "ca-only")).unwrap();
+        let chain: Vec<Vec<u8>> = std::iter::once(leaf)
+            .chain(
+                text.split_inclusive("-----END CERTIFICATE-----")
+                    .filter(|b| !b.trim().is_empty())
+                    .map(|b| {
+                        sigstore_types::DerCertificate::from_pem(b.trim_start())
+                            .unwrap()
+                            .as_bytes()
+                            .to_vec()
+                    }),
+            )
             .collect();
         let cert = crate::sigstore::certificate::facts(&chain[0]).unwrap();
         let claims = serde_json::json!({

@@ -21,6 +21,8 @@ pub mod secret;
 pub mod signature;
 pub mod sigstore;
 pub mod ssh;
+#[doc(hidden)]
+pub mod testdata;
 pub mod verify;
 
 use cli::Invocation;

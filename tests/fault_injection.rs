@@ -358,12 +358,10 @@ fn github_actions_token_service_faults() {
     all_passed(problems);
 }
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sigstore");
-
 /// A gitsign commit from the public instance with its log entry embedded: it verifies
 /// offline with the built-in root, whatever the TUF mirror does.
 const VECTOR: (&str, &str, &str) = (
-    "commits/f598d1bd63b44e3e0ec90a3c0a6d65fdc15dbb45.commit",
+    "f598d1bd63b44e3e0ec90a3c0a6d65fdc15dbb45.commit",
     "billy@chainguard.dev",
     "https://accounts.google.com",
 );
@@ -377,7 +375,7 @@ fn tuf_mirror_faults_fall_back_to_the_built_in_root() {
     git(&["init", "-q", "-b", "main"]);
     // No gitseal.trustedRoot: the public-good root, refreshed through TUF.
     git(&["config", "gitseal.timeout", &TIMEOUT.to_string()]);
-    let path = format!("{FIXTURES}/{}", VECTOR.0);
+    let path = gitseal::testdata::gitsign(VECTOR.0).display().to_string();
     let id = git(&["hash-object", "-t", "commit", "-w", "--literally", &path])
         .stdout()
         .trim()

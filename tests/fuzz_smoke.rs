@@ -1,7 +1,8 @@
 //! The fuzz targets (`gitseal::fuzzing`, docs/fuzzing.md) on the stable toolchain, in the
-//! ordinary test run: every committed seed (`fuzz/corpus/<target>`) and crash reproducer
-//! (`fuzz/regressions/<target>`) replayed, then a deterministic mutation loop for a fixed
-//! time per target. No coverage guidance (that is libFuzzer's, `scripts/fuzz.sh`), but it
+//! ordinary test run: every committed seed (`fuzz/corpus/<target>`), every seed made from
+//! third-party data (`fuzz/make-corpus.sh --shared`, from the shared folder) and crash
+//! reproducer (`fuzz/regressions/<target>`) replayed, then a deterministic mutation loop
+//! for a fixed time per target. No coverage guidance (that is libFuzzer's, `scripts/fuzz.sh`), but it
 //! needs no second, instrumented build, so CI runs it every time.
 //!
 //! A failure names the target and the input (hex), and keeps the input in
@@ -10,8 +11,10 @@
 //! `GITSEAL_FUZZ_SMOKE_MS` (mutation time per target, default 1200),
 //! `GITSEAL_FUZZ_SMOKE_SEED` (a number to vary the mutations; default fixed per target).
 
+use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// No input may take longer than this (debug build, two busy cores): libFuzzer's hang
@@ -174,6 +177,51 @@ fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         .collect()
 }
 
+/// The seeds made from third-party data (real gitsign signatures, GitHub's web-flow
+/// commit), by target: `fuzz/make-corpus.sh --shared` writes them from the shared folder
+/// (`gitseal::testdata`) once per run; they are not committed. Fails, in one line, when the
+/// shared folder is missing.
+fn shared_seeds(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    type Seeds = HashMap<String, Vec<(PathBuf, Vec<u8>)>>;
+    static SEEDS: OnceLock<Result<Seeds, String>> = OnceLock::new();
+    let seeds = SEEDS.get_or_init(|| {
+        let out = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/make-corpus.sh");
+        let made = std::process::Command::new("bash")
+            .arg(&script)
+            .arg("--shared")
+            .arg(out.path())
+            .output()
+            .map_err(|e| format!("bash {}: {e}", script.display()))?;
+        if !made.status.success() {
+            let said = String::from_utf8_lossy(&made.stderr);
+            return Err(said.trim().replace('\n', " "));
+        }
+        let mut by_target = HashMap::new();
+        for entry in std::fs::read_dir(out.path()).map_err(|e| e.to_string())? {
+            let dir = entry.map_err(|e| e.to_string())?.path();
+            let name = dir
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            let seeds = files(&dir)
+                .into_iter()
+                .map(|(path, data)| {
+                    let file = path.file_name().unwrap_or_default().to_string_lossy();
+                    (PathBuf::from(format!("(shared seed) {name}/{file}")), data)
+                })
+                .collect();
+            by_target.insert(name, seeds);
+        }
+        Ok(by_target)
+    });
+    match seeds {
+        Ok(by_target) => by_target.get(target).cloned().unwrap_or_default(),
+        Err(why) => panic!("{why}"),
+    }
+}
+
 fn hex(data: &[u8]) -> String {
     data.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -220,8 +268,12 @@ fn smoke(name: &str) -> (usize, usize) {
         .unwrap_or_else(|| panic!("no fuzz target `{name}` in gitseal::fuzzing::TARGETS"))
         .1;
     let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
-    let seeds = files(&fuzz.join("corpus").join(name));
-    assert!(!seeds.is_empty(), "fuzz/corpus/{name} has no seeds");
+    let mut seeds = files(&fuzz.join("corpus").join(name));
+    seeds.extend(shared_seeds(name));
+    assert!(
+        !seeds.is_empty(),
+        "fuzz target `{name}` has no seeds (fuzz/corpus/{name}, fuzz/make-corpus.sh --shared)"
+    );
     let regressions = files(&fuzz.join("regressions").join(name));
     for (path, data) in seeds.iter().chain(&regressions) {
         run_one(name, target, data, &path.display().to_string());

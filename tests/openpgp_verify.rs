@@ -446,8 +446,8 @@ fn github_web_flow_signatures_verify_as_with_gpg() {
     let g = GnuPg::main(&env);
     let gpg = require("gpg", "gnupg");
     g.import(&std::fs::read(format!("{FIXTURES}/github-web-flow.asc")).expect("fixture"));
-    let raw =
-        std::fs::read(format!("{FIXTURES}/github-web-flow-262c0549.commit")).expect("fixture");
+    // gitsign's pkg/attest/testdata/gpg.in.txt: third-party data, from the shared folder.
+    let raw = gitseal::testdata::read_gitsign("testdata/attest-gpg.in.txt");
     let dir = env.path("repo");
     std::fs::create_dir_all(&dir).expect("mkdir");
     let repo = Repo {

@@ -8,7 +8,6 @@ use crate::support::sigstore_stack::{Identity, Stack};
 use crate::support::{Run, TestEnv, commit_with_signature, run};
 use std::path::PathBuf;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sigstore");
 const GOOGLE: &str = "https://accounts.google.com";
 
 /// sigstore-python's CLI: `GITSEAL_SIGSTORE_PYTHON`, else `sigstore` on PATH.
@@ -68,25 +67,25 @@ fn sigstore_python_verifies_bundles_of_real_gitsign_signatures() {
     git(&env, &dir, &["init", "-q"]).success();
     for (name, identity) in [
         (
-            "commits/fe1e62346d3c346a343d089e8b4c3fb57716bc94.commit",
+            "fe1e62346d3c346a343d089e8b4c3fb57716bc94.commit",
             "billy@chainguard.dev",
         ),
         (
-            "commits/44ed33f7e317e29efa1f0188faa5d2a044fbef76.commit",
+            "44ed33f7e317e29efa1f0188faa5d2a044fbef76.commit",
             "adam.kaplan@chainguard.dev",
         ),
         (
-            "commits/138f9d7cb3097a5f04192621a186e54f86390df0.tag",
+            "138f9d7cb3097a5f04192621a186e54f86390df0.tag",
             "billy@chainguard.dev",
         ),
-        ("upstream/e2e-offline.commit", "billy@chainguard.dev"),
+        ("testdata/e2e-offline.commit", "billy@chainguard.dev"),
     ] {
         let kind = if name.ends_with(".tag") {
             "tag"
         } else {
             "commit"
         };
-        let path = format!("{FIXTURES}/{name}");
+        let path = gitseal::testdata::gitsign(name).display().to_string();
         let id = git(
             &env,
             &dir,

@@ -1,12 +1,13 @@
-//! Real gitsign signatures (public Sigstore instance, 2022-2026; tests/fixtures/sigstore/
-//! commits/README.md says what each must verify to) checked through real git with gitseal
+//! Real gitsign signatures (public Sigstore instance, 2022-2026; third-party data read from
+//! the shared folder, `gitseal::testdata`, whose vectors/gitsign-commits/README.md says
+//! what each must verify to) checked through real git with gitseal
 //! as `gpg.x509.program`, and through `gitseal verify-commit` / `verify-tag` / `show`.
 //! Offline and hermetic: the trusted root is the fixture, and the Rekor that online-mode
 //! history would be searched in is a closed port.
 
 use crate::support::{Run, TestEnv, run};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sigstore");
 const GOOGLE: &str = "https://accounts.google.com";
@@ -15,43 +16,43 @@ const GITHUB: &str = "https://github.com/login/oauth";
 /// Vectors with an embedded log entry: file, identity, issuer, log index.
 const EMBEDDED: [(&str, &str, &str, i64); 7] = [
     (
-        "commits/fe1e62346d3c346a343d089e8b4c3fb57716bc94.commit",
+        "fe1e62346d3c346a343d089e8b4c3fb57716bc94.commit",
         "billy@chainguard.dev",
         GOOGLE,
         2276584560,
     ),
     (
-        "commits/f598d1bd63b44e3e0ec90a3c0a6d65fdc15dbb45.commit",
+        "f598d1bd63b44e3e0ec90a3c0a6d65fdc15dbb45.commit",
         "billy@chainguard.dev",
         GOOGLE,
         2281200680,
     ),
     (
-        "commits/44ed33f7e317e29efa1f0188faa5d2a044fbef76.commit",
+        "44ed33f7e317e29efa1f0188faa5d2a044fbef76.commit",
         "adam.kaplan@chainguard.dev",
         GOOGLE,
         2341259350,
     ),
     (
-        "commits/dc68e8ce155fe12ab8fd7c55de6ef336ce716ee8.commit",
+        "dc68e8ce155fe12ab8fd7c55de6ef336ce716ee8.commit",
         "billy@chainguard.dev",
         GOOGLE,
         2345438208,
     ),
     (
-        "commits/138f9d7cb3097a5f04192621a186e54f86390df0.tag",
+        "138f9d7cb3097a5f04192621a186e54f86390df0.tag",
         "billy@chainguard.dev",
         GOOGLE,
         2282308323,
     ),
     (
-        "upstream/e2e-offline.commit",
+        "testdata/e2e-offline.commit",
         "billy@chainguard.dev",
         GOOGLE,
         22784639,
     ),
     (
-        "upstream/rekor-oid-commit.txt",
+        "testdata/rekor-oid-commit.txt",
         "billy@chainguard.dev",
         GOOGLE,
         17974796,
@@ -60,51 +61,21 @@ const EMBEDDED: [(&str, &str, &str, i64); 7] = [
 
 /// Online-mode vectors (no entry embedded) and whether Fulcio embedded an SCT.
 const ONLINE: [(&str, bool); 12] = [
-    (
-        "commits/add1e873fdbdfb9e0e2565c14cc729aa74bd9b86.commit",
-        false,
-    ),
-    (
-        "commits/c2c4cec11ecb6a50cacdc022c419bd5e3ad1f0d4.commit",
-        false,
-    ),
-    (
-        "commits/4f4e3db155dd645fb34eb0a725454c6daac6b6c6.commit",
-        false,
-    ),
-    (
-        "commits/7dc71a2a12805f63b2a209a39e4f422e00670f61.commit",
-        true,
-    ),
-    (
-        "commits/0a6ecec6bf104dc016dd2e02857d4a70260bb5e6.commit",
-        true,
-    ),
-    (
-        "commits/36367a221e7ceec871ca115e32b5e27a9e10dff5.commit",
-        true,
-    ),
-    (
-        "commits/05ca6a291e4504639f44fd74cf04de90dd6ed9cf.commit",
-        true,
-    ),
-    (
-        "commits/7eba26dc4390d3e32ce44a01104565a9550603e3.commit",
-        true,
-    ),
-    (
-        "commits/15cedf154a9218344d23d978f0dfda6828fd694b.commit",
-        true,
-    ),
-    (
-        "commits/bf569cf58e3b5bf539d0e677f1acf6753ee19fdc.commit",
-        true,
-    ),
-    ("commits/a7c0f87e7d8f475cfe66d9c848b77cf3b85d860b.tag", true),
-    ("upstream/e2e-online.commit", true),
+    ("add1e873fdbdfb9e0e2565c14cc729aa74bd9b86.commit", false),
+    ("c2c4cec11ecb6a50cacdc022c419bd5e3ad1f0d4.commit", false),
+    ("4f4e3db155dd645fb34eb0a725454c6daac6b6c6.commit", false),
+    ("7dc71a2a12805f63b2a209a39e4f422e00670f61.commit", true),
+    ("0a6ecec6bf104dc016dd2e02857d4a70260bb5e6.commit", true),
+    ("36367a221e7ceec871ca115e32b5e27a9e10dff5.commit", true),
+    ("05ca6a291e4504639f44fd74cf04de90dd6ed9cf.commit", true),
+    ("7eba26dc4390d3e32ce44a01104565a9550603e3.commit", true),
+    ("15cedf154a9218344d23d978f0dfda6828fd694b.commit", true),
+    ("bf569cf58e3b5bf539d0e677f1acf6753ee19fdc.commit", true),
+    ("a7c0f87e7d8f475cfe66d9c848b77cf3b85d860b.tag", true),
+    ("testdata/e2e-online.commit", true),
 ];
 
-const PROTOTYPE: &str = "commits/c47e8bf5c86212dc9b6db0e3ec4df27a978b3d6e.commit";
+const PROTOTYPE: &str = "c47e8bf5c86212dc9b6db0e3ec4df27a978b3d6e.commit";
 
 /// A repository holding the vectors as loose objects (their trees and parents are not
 /// there: verification reads only the signed object), with gitseal as gpg.x509.program.
@@ -149,7 +120,7 @@ impl VectorRepo {
 
     /// Stores a vector and returns its object id.
     fn add(&self, name: &str) -> String {
-        let path = Path::new(FIXTURES).join(name);
+        let path = gitseal::testdata::gitsign(name);
         let kind = if name.ends_with(".tag") {
             "tag"
         } else {

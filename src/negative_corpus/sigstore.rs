@@ -1,4 +1,4 @@
-//! Sigstore: real gitsign signatures (tests/fixtures/sigstore), each with one thing broken:
+//! Sigstore: real gitsign signatures (`crate::testdata`), each with one thing broken:
 //! the payload, the CMS structure, the embedded Rekor entry and its proofs, the trusted
 //! root, the expected identity and issuer. These were `sigstore/negative_tests.rs`; the
 //! cases live here now so that the whole corpus is counted and run one way.
@@ -21,19 +21,15 @@ use sigstore_trust_root::{SIGSTORE_PRODUCTION_TRUSTED_ROOT, TrustedRoot};
 use x509_cert::ext::pkix::SubjectAltName;
 use x509_cert::ext::pkix::name::GeneralName;
 
-const EMBEDDED: &str = "commits/fe1e62346d3c346a343d089e8b4c3fb57716bc94.commit";
-const OTHER_EMBEDDED: &str = "commits/f598d1bd63b44e3e0ec90a3c0a6d65fdc15dbb45.commit";
-const ONLINE: &str = "commits/d3f6031561c5decb3e035e1e181aff09231a328e.commit";
-const PROTOTYPE: &str = "commits/c47e8bf5c86212dc9b6db0e3ec4df27a978b3d6e.commit";
+const EMBEDDED: &str = "fe1e62346d3c346a343d089e8b4c3fb57716bc94.commit";
+const OTHER_EMBEDDED: &str = "f598d1bd63b44e3e0ec90a3c0a6d65fdc15dbb45.commit";
+const ONLINE: &str = "d3f6031561c5decb3e035e1e181aff09231a328e.commit";
+const PROTOTYPE: &str = "c47e8bf5c86212dc9b6db0e3ec4df27a978b3d6e.commit";
 const IDENTITY: &str = "billy@chainguard.dev";
 const ISSUER: &str = "https://accounts.google.com";
 
 fn vector(name: &str) -> (Vec<u8>, Vec<u8>) {
-    let path = format!(
-        "{}/tests/fixtures/sigstore/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let raw = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let raw = crate::testdata::read_gitsign(name);
     let signed = split_commit(&raw, HashKind::Sha1)
         .ok()
         .flatten()

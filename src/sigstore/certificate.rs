@@ -200,11 +200,7 @@ mod tests {
 
     /// A real gitsign certificate (e-mail SAN), to change one extension of.
     fn real() -> Certificate {
-        let path = format!(
-            "{}/tests/fixtures/sigstore/commits/fe1e62346d3c346a343d089e8b4c3fb57716bc94.commit",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let raw = std::fs::read(&path).expect("vector");
+        let raw = crate::testdata::read_gitsign("fe1e62346d3c346a343d089e8b4c3fb57716bc94.commit");
         let signed = split_commit(&raw, HashKind::Sha1)
             .ok()
             .flatten()

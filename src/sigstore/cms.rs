@@ -266,9 +266,7 @@ fn single_value<'a>(
 mod tests {
     use super::*;
 
-    const OFFLINE: &[u8] = include_bytes!(
-        "../../tests/fixtures/sigstore/commits/fe1e62346d3c346a343d089e8b4c3fb57716bc94.commit"
-    );
+    const OFFLINE: &str = "fe1e62346d3c346a343d089e8b4c3fb57716bc94.commit";
 
     fn signature_of(commit: &[u8]) -> Vec<u8> {
         crate::git::signed::split_commit(commit, crate::git::signed::HashKind::Sha1)
@@ -280,7 +278,7 @@ mod tests {
 
     #[test]
     fn an_offline_mode_signature_comes_apart() {
-        let sig = parse(&signature_of(OFFLINE)).expect("parses");
+        let sig = parse(&signature_of(&crate::testdata::read_gitsign(OFFLINE))).expect("parses");
         assert_eq!(sig.message_digest.len(), 32);
         assert_eq!(
             sig.signed_attrs[0], 0x31,

@@ -241,18 +241,15 @@ mod tests {
 
     /// gitsign's upstream fixture: the full Rekor response for `rekor-oid-commit.txt`,
     /// whose body must equal the one rebuilt here byte for byte.
-    const TLOG_JSON: &str =
-        include_str!("../../tests/fixtures/sigstore/upstream/rekor-oid-tlog.json");
-    const COMMIT: &[u8] =
-        include_bytes!("../../tests/fixtures/sigstore/upstream/rekor-oid-commit.txt");
-
     #[test]
     fn the_rebuilt_body_is_the_one_rekor_logged() {
-        let response: Value = serde_json::from_str(TLOG_JSON).expect("fixture is JSON");
+        let tlog_json = crate::testdata::read_gitsign("testdata/rekor-oid-tlog.json");
+        let commit = crate::testdata::read_gitsign("testdata/rekor-oid-commit.txt");
+        let response: Value = serde_json::from_slice(&tlog_json).expect("fixture is JSON");
         let logged = response["body"].as_str().expect("body");
         let logged = Base64::decode_vec(logged).expect("base64");
 
-        let signed = crate::git::signed::split_commit(COMMIT, crate::git::signed::HashKind::Sha1)
+        let signed = crate::git::signed::split_commit(&commit, crate::git::signed::HashKind::Sha1)
             .ok()
             .flatten()
             .expect("signed commit");

@@ -343,11 +343,7 @@ mod tests {
     use crate::git::signed::{HashKind, split_commit, split_tag};
 
     fn vector(name: &str) -> Vec<u8> {
-        let path = format!(
-            "{}/tests/fixtures/sigstore/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+        crate::testdata::read_gitsign(name)
     }
 
     fn split(raw: &[u8]) -> (Vec<u8>, Vec<u8>) {
@@ -375,13 +371,13 @@ mod tests {
     #[test]
     fn the_typed_bundle_is_the_exported_one() {
         for name in [
-            "commits/fe1e62346d3c346a343d089e8b4c3fb57716bc94.commit",
-            "commits/f598d1bd63b44e3e0ec90a3c0a6d65fdc15dbb45.commit",
-            "commits/44ed33f7e317e29efa1f0188faa5d2a044fbef76.commit",
-            "commits/dc68e8ce155fe12ab8fd7c55de6ef336ce716ee8.commit",
-            "commits/138f9d7cb3097a5f04192621a186e54f86390df0.tag",
-            "upstream/e2e-offline.commit",
-            "upstream/rekor-oid-commit.txt",
+            "fe1e62346d3c346a343d089e8b4c3fb57716bc94.commit",
+            "f598d1bd63b44e3e0ec90a3c0a6d65fdc15dbb45.commit",
+            "44ed33f7e317e29efa1f0188faa5d2a044fbef76.commit",
+            "dc68e8ce155fe12ab8fd7c55de6ef336ce716ee8.commit",
+            "138f9d7cb3097a5f04192621a186e54f86390df0.tag",
+            "testdata/e2e-offline.commit",
+            "testdata/rekor-oid-commit.txt",
         ] {
             let (_, signature) = split(&vector(name));
             let sig = parse(&signature).expect("parses");
@@ -397,43 +393,43 @@ mod tests {
     fn embedded_entries_verify_offline() {
         let cases = [
             (
-                "commits/fe1e62346d3c346a343d089e8b4c3fb57716bc94.commit",
+                "fe1e62346d3c346a343d089e8b4c3fb57716bc94.commit",
                 "billy@chainguard.dev",
                 "https://accounts.google.com",
                 2276584560,
             ),
             (
-                "commits/f598d1bd63b44e3e0ec90a3c0a6d65fdc15dbb45.commit",
+                "f598d1bd63b44e3e0ec90a3c0a6d65fdc15dbb45.commit",
                 "billy@chainguard.dev",
                 "https://accounts.google.com",
                 2281200680,
             ),
             (
-                "commits/44ed33f7e317e29efa1f0188faa5d2a044fbef76.commit",
+                "44ed33f7e317e29efa1f0188faa5d2a044fbef76.commit",
                 "adam.kaplan@chainguard.dev",
                 "https://accounts.google.com",
                 2341259350,
             ),
             (
-                "commits/dc68e8ce155fe12ab8fd7c55de6ef336ce716ee8.commit",
+                "dc68e8ce155fe12ab8fd7c55de6ef336ce716ee8.commit",
                 "billy@chainguard.dev",
                 "https://accounts.google.com",
                 2345438208,
             ),
             (
-                "commits/138f9d7cb3097a5f04192621a186e54f86390df0.tag",
+                "138f9d7cb3097a5f04192621a186e54f86390df0.tag",
                 "billy@chainguard.dev",
                 "https://accounts.google.com",
                 2282308323,
             ),
             (
-                "upstream/e2e-offline.commit",
+                "testdata/e2e-offline.commit",
                 "billy@chainguard.dev",
                 "https://accounts.google.com",
                 22784639,
             ),
             (
-                "upstream/rekor-oid-commit.txt",
+                "testdata/rekor-oid-commit.txt",
                 "billy@chainguard.dev",
                 "https://accounts.google.com",
                 17974796,
@@ -456,7 +452,7 @@ mod tests {
 
     #[test]
     fn the_prototype_format_is_rejected() {
-        let report = check("commits/c47e8bf5c86212dc9b6db0e3ec4df27a978b3d6e.commit");
+        let report = check("c47e8bf5c86212dc9b6db0e3ec4df27a978b3d6e.commit");
         assert_eq!(
             report.outcome.as_ref().map_err(SigstoreError::reason),
             Err("prototype-format")
@@ -465,7 +461,7 @@ mod tests {
 
     #[test]
     fn online_mode_fails_for_lack_of_a_log_proof() {
-        let report = check("commits/d3f6031561c5decb3e035e1e181aff09231a328e.commit");
+        let report = check("d3f6031561c5decb3e035e1e181aff09231a328e.commit");
         assert!(report.online_mode);
         let err = report.outcome.expect_err("no log proof");
         assert_eq!(err.reason(), "no-log-proof", "{err}");
