@@ -564,11 +564,11 @@ mod tests {
     /// expires before the second.
     fn credential(n: usize) -> Credential {
         let mut leaves = [
-            leaf(include_bytes!(
-                "../../tests/fixtures/sigstore/commits/45d6e8d224a6995f61b08b843a77e9dbc81761d2.commit"
+            leaf(&crate::testdata::read_gitsign(
+                "45d6e8d224a6995f61b08b843a77e9dbc81761d2.commit",
             )),
-            leaf(include_bytes!(
-                "../../tests/fixtures/sigstore/commits/4f4e3db155dd645fb34eb0a725454c6daac6b6c6.commit"
+            leaf(&crate::testdata::read_gitsign(
+                "4f4e3db155dd645fb34eb0a725454c6daac6b6c6.commit",
             )),
         ];
         let expiry = |l: &Vec<u8>| {
