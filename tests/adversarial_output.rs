@@ -831,9 +831,9 @@ fn shadowed_rules_are_warnings_in_check_describe_and_verify() {
         out.stderr
     );
 
-    // Ordered narrow first, nothing is said.
+    // Ordered narrow first (main is the exception to every other branch), nothing is said.
     let ordered = "\n[[rules]]\nrefs = [\"refs/heads/main\"]\ncommits = [\"alice\"]\n\n\
-         [[rules]]\nrefs = [\"refs/tags/*\"]\ncommits = [\"*\"]\n\n\
+         [[rules]]\nrefs = [\"refs/heads/*\"]\ncommits = [\"*\"]\n\n\
          [policy_changes]\nsigners = [\"alice\"]\n";
     write_policy(&repo, &policy_text("", &people, ordered));
     commit(&repo, Some(&alice), "reorder", None);

@@ -6,8 +6,10 @@
 //!
 //! - [`Shadow::Whole`]: every ref the rule matches is matched first by earlier rules;
 //! - [`Shadow::Pattern`]: one of its patterns is, though others are not;
-//! - [`Shadow::Overlap`]: some refs a pattern names are taken by an earlier rule (a ref
-//!   is given as an example);
+//! - [`Shadow::Overlap`]: some refs a pattern names are taken by an earlier rule that
+//!   also reaches beyond it (a ref is given as an example); an earlier rule wholly inside
+//!   the later one is a deliberate exception (`main` before `refs/heads/*`) and is not
+//!   warned about;
 //! - [`Shadow::NoRef`]: a pattern that matches no ref name at all.
 //!
 //! Patterns are compared as the languages they match, with the matcher's own semantics
@@ -82,8 +84,15 @@ pub fn shadows(rules: &[Rule]) -> Vec<Shadow> {
                 by,
             });
         }
+        let later: Vec<&Glob> = globs[j].iter().collect();
         for (i, earlier) in globs[..j].iter().enumerate() {
             let earlier: Vec<&Glob> = earlier.iter().collect();
+            // A narrower rule placed first on purpose (`refs/heads/main`, then
+            // `refs/heads/*`) is the exception the order exists for: only an earlier rule
+            // that reaches beyond the later one takes refs by accident.
+            if search(&[Side::accepts(&earlier), Side::rejects(&later)]) == Search::Empty {
+                continue;
+            }
             let example = open.iter().find_map(|glob| {
                 match search(&[Side::accepts(&[glob]), Side::accepts(&earlier)]) {
                     Search::Found(example) => Some(example),
@@ -455,20 +464,34 @@ mod tests {
         );
     }
 
-    /// Partly shadowed: the earlier rule takes some of the refs a later pattern names.
+    /// Partly shadowed: an earlier rule that reaches beyond a later one takes some of the
+    /// refs the later names.
     #[test]
     fn overlaps_name_both_rules_and_a_ref() {
-        assert_eq!(
-            of(&[&["refs/heads/main"], &["refs/heads/*"]]),
-            [overlap(1, 0, "refs/heads/main")]
-        );
         assert_eq!(
             of(&[&["refs/heads/*/main"], &["refs/heads/team/*"]]),
             [overlap(1, 0, "refs/heads/team/main")]
         );
         assert_eq!(
-            of(&[&["refs/heads/r?"], &["refs/heads/*"], &["refs/tags/*"]]),
+            of(&[&["refs/heads/r?", "refs/tags/*"], &["refs/heads/*"]]),
             [overlap(1, 0, "refs/heads/ra")]
+        );
+    }
+
+    /// A narrower rule first is the order's purpose, not an accident.
+    #[test]
+    fn a_narrow_exception_before_a_broad_rule_is_no_warning() {
+        assert_eq!(of(&[&["refs/heads/main"], &["refs/heads/*"]]), []);
+        assert_eq!(
+            of(&[&["refs/heads/r?"], &["refs/heads/*"], &["refs/tags/*"]]),
+            []
+        );
+        assert_eq!(
+            of(&[
+                &["refs/heads/main", "refs/heads/release/*"],
+                &["refs/heads/*"]
+            ]),
+            []
         );
     }
 
