@@ -558,7 +558,7 @@ pub fn oidc_token(data: &[u8]) {
 /// state is `fuzzstate` (the seeds use it), its start path `/login/fuzzstart`.
 /// Asserts: what an error says carries no control character once escaped.
 pub fn oidc_redirect(data: &[u8]) {
-    use crate::sigstore::oidc::{Loopback, Redirect, printable, redirect};
+    use crate::sigstore::oidc::{Loopback, Redirect, redirect};
     let Ok(line) = std::str::from_utf8(data) else {
         // `read_line` refuses a request line that is not UTF-8.
         return;
@@ -575,7 +575,12 @@ pub fn oidc_redirect(data: &[u8]) {
             Ok(code) => {
                 let _ = code.expose().len();
             }
-            Err(why) => assert!(!printable(&why).chars().any(char::is_control)),
+            Err(why) => assert!(
+                !crate::output::escape::text(&why)
+                    .to_string()
+                    .chars()
+                    .any(char::is_control)
+            ),
         }
     }
 }

@@ -856,7 +856,7 @@ fn device_flow_text_from_the_issuer_is_shown_escaped() {
     );
     assert!(
         said.contains(
-            "visit https://issuer.test/activate\\u{1b}]0;pwned\\u{7} on any device and enter the code WDJB\\u{1b}[8mHIDDEN\\u{1b}]52;c;ZXZpbA==\\u{7}\\u{202e}"
+            "visit https://issuer.test/activate\\x1b]0;pwned\\x07 on any device and enter the code WDJB\\x1b[8mHIDDEN\\x1b]52;c;ZXZpbA==\\x07\\u{202e}"
         ),
         "{said}"
     );
@@ -876,7 +876,7 @@ fn device_flow_text_from_the_issuer_is_shown_escaped() {
     assert!(
         refused
             .stderr
-            .contains("the device login failed: denied\\u{1b}]52;c;ZXZpbA==\\u{7}"),
+            .contains("the device login failed: denied\\x1b]52;c;ZXZpbA==\\x07"),
         "{}",
         refused.describe()
     );

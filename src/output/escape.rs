@@ -94,15 +94,21 @@ fn visible_escape(c: char) -> Option<Visible> {
 }
 
 /// Characters beyond ASCII that a terminal or a viewer acts on instead of showing: C1
-/// controls, bidi embeddings, overrides and isolates, line and paragraph separators.
+/// controls, bidi embeddings, overrides and isolates, line and paragraph separators, and
+/// the invisible ones that hide text between visible characters (zero-width space, word
+/// joiner, invisible operators, byte order mark, interlinear annotation marks). Joiners
+/// and direction marks are text: scripts and emoji need them.
 fn reorders_or_controls(c: char) -> bool {
     matches!(
         c,
         '\u{80}'..='\u{9f}'
+            | '\u{200b}'
             | '\u{202a}'..='\u{202e}'
-            | '\u{2066}'..='\u{2069}'
+            | '\u{2060}'..='\u{2069}'
             | '\u{2028}'
             | '\u{2029}'
+            | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
     )
 }
 
@@ -188,6 +194,20 @@ mod tests {
 
     fn shown(value: &str) -> String {
         text(value).to_string()
+    }
+
+    /// What an OIDC issuer's device flow once sent (set the title, write the clipboard with
+    /// OSC 52, reverse the text) and text hidden between zero-width characters.
+    #[test]
+    fn terminal_commands_and_hidden_text_are_shown() {
+        assert_eq!(
+            shown("a\u{1b}]52;c;ZXZpbA==\u{7}b\u{202e}d\u{9b}e"),
+            "a\\x1b]52;c;ZXZpbA==\\x07b\\u{202e}d\\u{009b}e"
+        );
+        assert_eq!(
+            shown("pay\u{200b}pal\u{2060}.com\u{feff}"),
+            "pay\\u{200b}pal\\u{2060}.com\\u{feff}"
+        );
     }
 
     #[test]

@@ -246,7 +246,7 @@ mod tests {
             "version = 1\n[principals.alice]\nssh = [\"{ALICE}\"]\n\
              [[rules]]\nrefs = [\"refs/heads/*\"]\ncommits = [\"*\"]\n\
              [[rules]]\nrefs = [\"refs/heads/main\"]\ncommits = [\"alice\"]\n\
-             [[rules]]\nrefs = [\"refs/tags/v1.0\"]\n\
+             [[rules]]\nrefs = [\"refs/tags/v1.0\", \"refs/notes/v1.0\"]\n\
              [[rules]]\nrefs = [\"refs/tags/*\"]\n"
         ));
         let mut err = Vec::new();
@@ -254,7 +254,7 @@ mod tests {
         assert_eq!(
             String::from_utf8(err).unwrap(),
             "warning: rules[1] (refs/heads/main) never applies: every ref it matches is matched first by rules[0] (refs/heads/*) (rules are tried in order; the first match wins)\n\
-             warning: rules[3] (refs/tags/*) is partly shadowed by rules[2] (refs/tags/v1.0): refs such as refs/tags/v1.0 match both and are judged by the earlier rule (the first match wins)\n"
+             warning: rules[3] (refs/tags/*) is partly shadowed by rules[2] (refs/tags/v1.0,refs/notes/v1.0): refs such as refs/tags/v1.0 match both and are judged by the earlier rule (the first match wins)\n"
         );
         let mut out = Vec::new();
         describe(&mut out, &p);

@@ -385,8 +385,8 @@ fn decode(
     if stored.fulcio != wanted.fulcio || stored.issuer != wanted.issuer {
         return Err(format!(
             "{name} holds a credential of {} from {}, not of {} from {}; not used",
-            super::oidc::printable(&stored.issuer),
-            super::oidc::printable(&stored.fulcio),
+            crate::output::escape::text(&stored.issuer),
+            crate::output::escape::text(&stored.fulcio),
             wanted.issuer,
             wanted.fulcio
         ));

@@ -51,34 +51,13 @@ pub struct TokenAnswer {
     error_description: Option<String>,
 }
 
-/// Text from the issuer (or any outside party) made safe for a terminal: control
-/// characters (C0, DEL, C1: escape sequences that set the title, hide text or write the
-/// clipboard with OSC 52), Unicode's invisible and direction-changing characters, and the
-/// backslash that introduces the escapes are written as `\u{..}` escapes.
-pub fn printable(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        let invisible = matches!(c,
-            '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}'
-            | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}');
-        if c == '\\' {
-            out.push_str("\\\\");
-        } else if c.is_control() || invisible {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// An error of the logins: the issuer, then the cause on one line, escaped (it often
 /// carries the issuer's own words).
 fn oidc_error(settings: &SignSettings, cause: impl std::fmt::Display) -> SignError {
     SignError::Token(format!(
         "oidc ({}): {}",
-        printable(&settings.issuer),
-        printable(&super::one_line(&cause.to_string()))
+        crate::output::escape::text(&settings.issuer),
+        crate::output::escape::text(&super::one_line(&cause.to_string()))
     ))
 }
 
@@ -274,7 +253,7 @@ fn browser(
     }
     tell(&format!(
         "Your browser will now be opened to:\n{start_url}\n(it leads once to {}'s login page)",
-        printable(&settings.issuer)
+        crate::output::escape::text(&settings.issuer)
     ));
     let loopback = Loopback {
         start_path: &start_path,
@@ -618,8 +597,8 @@ fn device(
 pub fn device_prompt(visit: &str, user_code: &str) -> String {
     format!(
         "To sign, visit {} on any device and enter the code {}",
-        printable(visit),
-        printable(user_code)
+        crate::output::escape::text(visit),
+        crate::output::escape::text(user_code)
     )
 }
 
@@ -750,19 +729,6 @@ mod tests {
         ] {
             assert_eq!(kind(line), expected, "{line}");
         }
-    }
-
-    #[test]
-    fn outside_text_is_printable() {
-        assert_eq!(
-            printable("a\u{1b}]52;c;ZXZpbA==\u{7}b\\c\u{202e}d\u{9b}e"),
-            "a\\u{1b}]52;c;ZXZpbA==\\u{7}b\\\\c\\u{202e}d\\u{9b}e"
-        );
-        assert_eq!(
-            printable("https://issuer.test/activate"),
-            "https://issuer.test/activate"
-        );
-        assert_eq!(printable("caf\u{e9}"), "caf\u{e9}");
     }
 
     #[test]

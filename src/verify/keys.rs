@@ -20,14 +20,15 @@ pub fn is_certificate_file(name: &str) -> bool {
 
 /// Why `policy`'s `[[revoked]]` entries can never match, given the certificate files of
 /// its keys directory (name, contents): one line for each entry that names a subkey of a
-/// certificate there and no certificate's primary key, or a key by its 16-digit key id.
+/// certificate there and no certificate's primary key (the policy file already refuses
+/// key ids and other forms that cannot match).
 pub fn unmatchable_revocations(policy: &Policy, files: &[(String, Vec<u8>)]) -> Vec<String> {
     let hex = |key: &&str| key.chars().all(|c| c.is_ascii_hexdigit());
     let keys: Vec<&str> = policy
         .revoked
         .iter()
         .map(|r| r.key.as_str())
-        .filter(|key| [16, 40, 64].contains(&key.len()) && hex(key))
+        .filter(|key| [40, 64].contains(&key.len()) && hex(key))
         .collect();
     if keys.is_empty() {
         return Vec::new();
@@ -50,20 +51,6 @@ pub fn unmatchable_revocations(policy: &Policy, files: &[(String, Vec<u8>)]) -> 
     }
     let mut problems = Vec::new();
     for key in keys {
-        if key.len() == 16 {
-            // A key id is the fingerprint's last 16 digits (v4); verdicts never carry one.
-            let names = |fpr: &String| fpr.len() == 40 && fpr[24..].eq_ignore_ascii_case(key);
-            if let Some((file, primary, _)) = certs
-                .iter()
-                .find(|(_, primary, subs)| names(primary) || subs.iter().any(names))
-            {
-                problems.push(format!(
-                    "[[revoked]] key {key} is a key id of certificate {primary} in .gitseal/keys/{}, and signatures are judged by the certificate's primary fingerprint, so the entry never matches: write the fingerprint {primary}",
-                    file.escape_debug()
-                ));
-            }
-            continue;
-        }
         let fingerprint = key;
         let same = |other: &String| other.eq_ignore_ascii_case(fingerprint);
         if certs.iter().any(|(_, primary, _)| same(primary)) {
@@ -117,11 +104,13 @@ mod tests {
         // Not a key of any certificate there: another room's key, or a certificate kept
         // elsewhere; nothing to say.
         assert!(unmatchable_revocations(&policy(&"AB".repeat(20)), &files).is_empty());
-        // A key id names the certificate but never matches a verdict.
-        let by_id = unmatchable_revocations(&policy(&primary[24..]), &files);
-        assert_eq!(by_id.len(), 1, "{by_id:?}");
-        assert!(by_id[0].contains(&format!("write the fingerprint {primary}")));
-        assert!(unmatchable_revocations(&policy("0123456789ABCDEF"), &files).is_empty());
+        // A key id never matches a verdict: the policy file refuses it before this runs.
+        let by_id = format!("version = 1\n\n[[revoked]]\nkey = \"{}\"\n", &primary[24..]);
+        let refused = crate::policy::file::parse(&by_id, "policy.toml").unwrap_err();
+        assert_eq!(
+            refused.kind,
+            crate::policy::file::PolicyErrorKind::RevokedKey
+        );
         // A file that is no certificate file is not read.
         let other = vec![("alice.txt".to_string(), files[0].1.clone())];
         assert!(unmatchable_revocations(&policy(&subkey), &other).is_empty());
