@@ -154,11 +154,11 @@ impl<'r> Walker<'r> {
         } = self;
         let total = range.len();
         check::run(repo, range, &known, *jobs, |lo, checked| {
+            // Only what was checked now; `append` writes only cacheable verdicts.
             let fresh = checked
                 .iter()
                 .enumerate()
-                .filter(|(_, c)| c.fresh && backends::cacheable(&c.verdict))
-                .map(|(k, c)| (range.id(lo + k), &c.verdict));
+                .filter_map(|(k, c)| Some((range.id(lo + k), c.cache_key?, &c.verdict)));
             // A cache that cannot be written only costs the next run time.
             let _ = cache.append(fresh);
             let count = checked.len();
