@@ -4,6 +4,7 @@
 
 mod support;
 
+mod adversarial_store;
 mod allowed_signers;
 mod cli;
 mod credential_store;

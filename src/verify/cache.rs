@@ -27,8 +27,8 @@
 //! appended as they are made. A run therefore costs memory by its range, not by the size
 //! of the cache, and adding 100 verdicts writes 100 lines, not the whole file.
 
-use crate::git::signed::Signed;
 use crate::git::Range;
+use crate::git::signed::Signed;
 use crate::signature::{Failure, FailureKind, Format, SignatureTime, TimeSource, Trust, Verdict};
 use gix::hash::ObjectId;
 use sha2::{Digest as _, Sha256};
@@ -376,8 +376,7 @@ pub fn format_line(id: &ObjectId, digest: &Digest, verdict: &Verdict) -> Option<
         source_name(time.source),
     );
     // What is written is what will be read: anything else stays out of the file.
-    (parse_line(&line).as_ref().map(|p| &p.verdict) == Some(&cached_form(verdict)))
-        .then_some(line)
+    (parse_line(&line).as_ref().map(|p| &p.verdict) == Some(&cached_form(verdict))).then_some(line)
 }
 
 /// A line of the file, read.
@@ -395,9 +394,10 @@ pub fn parse_line(line: &str) -> Option<Line> {
     let [id, digest, format, key, unix, source, state, detail] = fields[..] else {
         return None;
     };
-    let id = ObjectId::from_hex(id.as_bytes())
-        .ok()
-        .filter(|parsed| parsed.to_string() == id)?;
+    if !id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return None;
+    }
+    let id = ObjectId::from_hex(id.as_bytes()).ok()?;
     let digest = unhex(digest)?;
     let format = match format {
         "ssh" => Format::Ssh,
@@ -452,7 +452,9 @@ fn key_syntax(format: Format, field: &str) -> bool {
         }),
         Format::OpenPgp => {
             matches!(field.len(), 40 | 64)
-                && field.bytes().all(|b| matches!(b, b'0'..=b'9' | b'A'..=b'F'))
+                && field
+                    .bytes()
+                    .all(|b| matches!(b, b'0'..=b'9' | b'A'..=b'F'))
         }
         Format::X509 => decode(field).is_some_and(|key| {
             key.split_once(' ')
@@ -513,7 +515,11 @@ fn hex(bytes: &[u8]) -> String {
 
 /// 64 lower-case hex digits.
 fn unhex(field: &str) -> Option<Digest> {
-    if field.len() != 64 || !field.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+    if field.len() != 64
+        || !field
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    {
         return None;
     }
     let mut out = [0u8; 32];
@@ -812,7 +818,11 @@ mod tests {
         let failed = ssh(ALICE, bad(FailureKind::BadSignature, &detail));
         let ids: Vec<ObjectId> = (0..WRITERS)
             .flat_map(|w| {
-                (0..EACH).map(move |n| ObjectId::from_bytes_or_panic(&[w, n, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18]))
+                (0..EACH).map(move |n| {
+                    ObjectId::from_bytes_or_panic(&[
+                        w, n, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18,
+                    ])
+                })
             })
             .collect();
         // Another version's file: the first writers race to start it afresh.
@@ -839,7 +849,10 @@ mod tests {
         assert_eq!(lines.count(), ids.len());
         let known = VerdictCache::open(dir.path()).lookup(&range(&ids));
         for (at, _) in ids.iter().enumerate() {
-            assert!(known.verdict(at, &dig(at as u8)).is_some(), "line {at} lost");
+            assert!(
+                known.verdict(at, &dig(at as u8)).is_some(),
+                "line {at} lost"
+            );
         }
     }
 

@@ -307,11 +307,5 @@ fn room_verdict(
     let certs = backends::Certificates { openpgp };
     // The id finds gitsign's online-mode entries in the log.
     let id = id.to_string();
-    backends::verify(
-        &signed.payload,
-        &signed.signature,
-        time,
-        Some(&id),
-        &certs,
-    )
+    backends::verify(&signed.payload, &signed.signature, time, Some(&id), &certs)
 }
