@@ -314,6 +314,65 @@ fn v1_a_cached_verdict_does_not_speak_for_other_bytes_under_the_same_id() {
     );
 }
 
+/// A good Sigstore verdict rests on the trusted root it was checked against: once the
+/// root no longer trusts the CA (another root configured, or a CA removed by an update),
+/// the cached line is not believed and the signature fails afresh.
+#[test]
+fn v1_a_cached_sigstore_verdict_holds_only_under_its_trusted_root() {
+    const ISSUER: &str = "https://issuer.gitseal.test";
+    let env = TestEnv::new();
+    let mut stack = Stack::new();
+    let repo = crate::sigstore_stack::repo(&env, &stack);
+    crate::verify_policy::write_policy(
+        &repo,
+        &format!(
+            "version = 1\n\n[principals.alice]\nsigstore = [{{ issuer = \"{ISSUER}\", \
+             subject = \"alice@example.org\" }}]\n\n[[rules]]\nrefs = [\"refs/heads/*\"]\n\
+             commits = [\"alice\"]\n\n[policy_changes]\nsigners = [\"alice\"]\n"
+        ),
+    );
+    repo.git(&["add", "-A"]).success();
+    repo.git_with(
+        &[("commit.gpgSign", "false")],
+        &["commit", "-q", "-m", "anchor"],
+    )
+    .success();
+    let anchor = repo.git_out(&["rev-parse", "HEAD"]);
+    let alice = Identity {
+        email: "alice@example.org".into(),
+        issuer: ISSUER.into(),
+    };
+    let good = signed_object(&repo, &anchor, "by alice", |p| {
+        stack.sign(p, &alice, T + 20)
+    });
+    repo.git(&["update-ref", MAIN, &good]).success();
+
+    // Honest: checked, cached, and the cached run agrees.
+    let (code, fresh) = verify_json(&repo, &anchor, &["main"]);
+    assert_eq!(code, 0, "{fresh:#}");
+    let lines = std::fs::read_to_string(repo.dir.join(".git/gitseal/verdicts")).expect("cache");
+    assert!(
+        lines
+            .lines()
+            .any(|l| l.starts_with(&good) && l.contains("\tx509\t")),
+        "{lines}"
+    );
+    assert_eq!(verify_json(&repo, &anchor, &["main"]), (0, fresh));
+
+    // Another trusted root: the same cache file no longer speaks for the commit.
+    let other = env.write("other_root.json", Stack::new().trusted_root());
+    repo.git(&[
+        "config",
+        "gitseal.trustedRoot",
+        other.to_str().expect("utf-8"),
+    ])
+    .success();
+    let (code, doc) = verify_json(&repo, &anchor, &["main"]);
+    assert_eq!(code, 1, "{doc:#}");
+    assert_eq!(result(&doc, &good)["ok"], false, "{doc:#}");
+    assert_eq!(result(&doc, &good)["principal"], serde_json::Value::Null);
+}
+
 /// 16 pushes to one repository at once, each adding commits of its own: every verdict is
 /// kept, none torn (the issue saw 390 of 481 kept).
 #[test]

@@ -84,6 +84,21 @@ fn sigstore() -> Result<&'static SigstoreContext, &'static str> {
         .map_err(String::as_str)
 }
 
+/// SHA-256 of the Sigstore trusted root this process checks with (its serialization), or
+/// `None` when none can be loaded. A good Sigstore verdict holds under the root it was
+/// checked against, so its cache line is keyed by this too: after the root changes (a CA
+/// or log key removed by a TUF update, another `gitseal.trustedRoot`), the signature is
+/// checked again.
+pub fn sigstore_root_id() -> Option<[u8; 32]> {
+    use sha2::{Digest, Sha256};
+    static ID: std::sync::OnceLock<Option<[u8; 32]>> = std::sync::OnceLock::new();
+    *ID.get_or_init(|| {
+        let (trust, _, _) = sigstore().ok()?;
+        let json = serde_json::to_vec(trust.root()).ok()?;
+        Some(Sha256::digest(json).into())
+    })
+}
+
 /// The note for people when the Sigstore trusted root was needed and could not be
 /// refreshed (a TUF failure is no verification failure); the mode prints it.
 pub fn sigstore_note() -> Option<&'static str> {

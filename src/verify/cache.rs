@@ -8,7 +8,8 @@
 //! verdict cache"):
 //! - A line is keyed by the commit id *and* a SHA-256 digest of exactly what the verdict
 //!   was computed from: the signed payload, the signature, and for OpenPGP the ids of the
-//!   parents' `.gitseal/keys` trees whose certificates were used ([`digest`]). A lookup
+//!   parents' `.gitseal/keys` trees whose certificates were used, for Sigstore the trusted
+//!   root checked against ([`digest`]). A lookup
 //!   reads the commit and recomputes the digest from the bytes the object store holds, so a
 //!   line cannot speak for other bytes (a replaced object, an id collision, a line made for
 //!   another commit).
@@ -45,20 +46,19 @@ pub(crate) const HEADER: &str = concat!("gitseal-verdicts 2 ", env!("CARGO_PKG_V
 pub type Digest = [u8; 32];
 
 /// The digest a verdict line is keyed by: SHA-256 over the signed payload and the
-/// signature exactly as git extracts them, and the ids of the `.gitseal/keys` trees whose
-/// certificates the OpenPGP room was given (empty for the other formats), each
-/// length-prefixed so that no two inputs hash alike.
-pub fn digest(signed: &Signed, keys: &[ObjectId]) -> Digest {
+/// signature exactly as git extracts them, and what else the room was given (`context`):
+/// for OpenPGP the ids of the `.gitseal/keys` trees whose certificates it used, for
+/// Sigstore the id of the trusted root ([`super::backends::sigstore_root_id`]), for SSH
+/// nothing. Every part is length-prefixed, so that no two inputs hash alike.
+pub fn digest(signed: &Signed, context: &[&[u8]]) -> Digest {
     let mut hash = Sha256::new();
     hash.update(b"gitseal verdict input 1\0");
-    for part in [&signed.payload, &signed.signature] {
+    for part in [&signed.payload[..], &signed.signature[..]]
+        .into_iter()
+        .chain(context.iter().copied())
+    {
         hash.update((part.len() as u64).to_be_bytes());
         hash.update(part);
-    }
-    hash.update((keys.len() as u64).to_be_bytes());
-    for id in keys {
-        hash.update([id.as_slice().len() as u8]);
-        hash.update(id.as_slice());
     }
     hash.finalize().into()
 }
@@ -561,6 +561,11 @@ mod tests {
         digest(&signed(&format!("tree {n}\n"), "sig"), &[])
     }
 
+    /// The digest context of OpenPGP verdicts: the keys trees.
+    fn trees(ids: &[ObjectId]) -> Vec<&[u8]> {
+        ids.iter().map(|id| id.as_slice()).collect()
+    }
+
     fn ssh(key: &str, outcome: Result<Trust, Failure>) -> Verdict {
         Verdict {
             format: Format::Ssh,
@@ -646,13 +651,19 @@ mod tests {
         assert!(known.verdict(0, &dig(1)).is_some());
         // The same id with other bytes (a replaced object, a collision): not cached.
         assert!(known.verdict(0, &dig(2)).is_none());
-        // The digest separates payload from signature and counts the keys trees.
+        // The digest separates payload from signature and from what the room was given
+        // besides (keys trees, a trusted root), in order.
         let a = digest(&signed("ab", "c"), &[]);
         assert_ne!(a, digest(&signed("a", "bc"), &[]));
-        assert_ne!(a, digest(&signed("ab", "c"), &[id(7)]));
+        assert_ne!(a, digest(&signed("ab", ""), &[b"c"]));
+        assert_ne!(a, digest(&signed("ab", "c"), &trees(&[id(7)])));
         assert_ne!(
-            digest(&signed("ab", "c"), &[id(7), id(8)]),
-            digest(&signed("ab", "c"), &[id(8), id(7)])
+            digest(&signed("ab", "c"), &trees(&[id(7), id(8)])),
+            digest(&signed("ab", "c"), &trees(&[id(8), id(7)]))
+        );
+        assert_ne!(
+            digest(&signed("ab", "c"), &[&[1; 32]]),
+            digest(&signed("ab", "c"), &[&[2; 32]])
         );
     }
 

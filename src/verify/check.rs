@@ -204,6 +204,7 @@ impl Work<'_> {
             Err(e) => return Ok((backends::malformed(time, &e.to_string()), None)),
         };
         let format = Format::from_armor(&signed.signature);
+        // What the room is given besides the signed bytes, which the cache key covers too.
         let keys = if format == Some(Format::OpenPgp) {
             let parents = parse_commit(id, &raw)?.parents;
             let mut trees = Vec::with_capacity(parents.len());
@@ -214,7 +215,15 @@ impl Work<'_> {
         } else {
             Vec::new()
         };
-        let digest = cache::digest(&signed, &keys);
+        let root = match format {
+            Some(Format::X509) => backends::sigstore_root_id(),
+            _ => None,
+        };
+        let context: Vec<&[u8]> = match &root {
+            Some(root) => vec![root.as_slice()],
+            None => keys.iter().map(|dir| dir.as_slice()).collect(),
+        };
+        let digest = cache::digest(&signed, &context);
         if let Some(verdict) = self
             .known
             .verdict(at, &digest)
