@@ -3,7 +3,7 @@
 //! authenticated paths from the anchor (DESIGN section 6).
 //!
 //! Memory does not grow with the range beyond a compact walk (about 45 bytes a commit)
-//! and 20 bytes a commit of verdict state: signatures are checked and judged in bounded
+//! and 52 bytes a commit of verdict state (a cached line's digest included): signatures are checked and judged in bounded
 //! chunks, and each report goes to the caller's sink as soon as it is made.
 
 pub mod backends;
