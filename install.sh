@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 if ! command -v cargo >/dev/null 2>&1; then
-  echo "install.sh: cargo is needed (a Rust toolchain, 1.88 or newer)" >&2
+  echo "install.sh: cargo is needed (a Rust toolchain, 1.89 or newer)" >&2
   exit 2
 fi
 cargo install --locked --path . --root "${GITSEAL_INSTALL_ROOT:-$HOME/.cargo}"

@@ -52,21 +52,42 @@ seeds_range_arg() {
 }
 
 seeds_verdict_cache() {
+  # Line format 2 (src/verify/cache.rs): id, digest of the signed bytes, format, key, time,
+  # time source, state, detail; key and detail percent-encoded.
   local d=$C/verdict_cache version
   version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -1)
-  local h="gitseal-verdicts $version" a=4b825dc642cb6eb9a060e54bf8d69288fbee4904
-  local b=262c0549c0d6c3e7dd5a9d3d3ab3f4f1b52e0a9c
+  local h="gitseal-verdicts 2 $version" a=4b825dc642cb6eb9a060e54bf8d69288fbee4904
+  local b=262c0549c0d6c3e7dd5a9d3d3ab3f4f1b52e0a9c o=0101010101010101010101010101010101010101
+  local da=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+  local db=60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752
+  local dx=fd61a03af4f77d870fc21e05e7e80678095c92d808cfb3b5c279ee04c74aca13
+  local ssh=SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8
+  local fpr=F7173B3C7C685CD9ECC4191B74E445BA0E15C957
   {
     printf '%s\n' "$h"
-    printf '%s\tssh\tSHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8\t1700000000\tcommitter\tok\t\n' "$a"
-    printf '%s\topenpgp\tb7227189f4a1a8e5\t1700000001\tcommitter\tbad-signature\tBAD signature from alice\n' "$b"
-    printf '0101010101010101010101010101010101010101\tx509\thttps://accounts.google.com alice@example.org\t1700000002\ttlog\tok\t\n'
-    printf '0101010101010101010101010101010101010101\tx509\t-\t0\ttsa\tunlogged\tno entry in the log\n'
+    printf '%s\t%s\tssh\t%s\t1700000000\tcommitter\tok\t\n' "$a" "$da" "$ssh"
+    printf '%s\t%s\topenpgp\t%s\t1700000001\tcommitter\tbad-signature\tBAD%%20signature%%20from%%20alice\n' "$b" "$db" "$fpr"
+    printf '%s\t%s\tx509\thttps://accounts.google.com%%20alice@example.org\t1700000002\ttlog\tok\t\n' "$o" "$dx"
+    printf '%s\t%s\tx509\thttps://issuer%%20alice@example.org\t1700000003\ttsa\tok\t\n' "$o" "$dx"
   } > "$d/file"
-  printf '%s\n%s\tssh\t-\t5\tcommitter\tunsigned\t' "$h" "$a" > "$d/cut-short"
-  printf 'gitseal-verdicts 0.0.0\n%s\tssh\t-\t5\tcommitter\tok\t\n' "$a" > "$d/other-version"
-  for kind in malformed wrong-namespace unknown-signer not-yet-valid expired revoked untrusted; do
-    printf '%s\n%s\tssh\tSHA256:k\t-9\tcommitter\t%s\tdetail\n' "$h" "$a" "$kind" > "$d/$kind"
+  printf '%s\n%s\t%s\tssh\t-\t5\tcommitter\tmalformed\t' "$h" "$a" "$da" > "$d/cut-short"
+  printf 'gitseal-verdicts 2 0.0.0\n%s\t%s\tssh\t%s\t5\tcommitter\tok\t\n' "$a" "$da" "$ssh" > "$d/other-version"
+  # The older line format (no digest, key unescaped): never read.
+  printf 'gitseal-verdicts %s\n%s\tssh\t%s\t5\tcommitter\tok\t\n' "$version" "$a" "$ssh" > "$d/format-1"
+  # A certificate issuer that tried to plant a line (issue 12, V1): encoded, one line.
+  printf '%s\n%s\t%s\tx509\thttps://evil%%0A%s%%09ssh%%09%s%%20m@x\t9\ttlog\tok\t\n' \
+    "$h" "$o" "$dx" "$a" "$ssh" > "$d/planted"
+  # Two lines for one commit that disagree: neither is believed.
+  printf '%s\n%s\t%s\tssh\t%s\t5\tcommitter\tok\t\n%s\t%s\tssh\t%s\t5\tcommitter\tok\t\n' \
+    "$h" "$a" "$da" "$ssh" "$a" "$db" "$ssh" > "$d/conflict"
+  for kind in malformed wrong-namespace bad-signature; do
+    printf '%s\n%s\t%s\tssh\t%s\t-9\tcommitter\t%s\tdetail%%0Awith%%09tab\n' "$h" "$a" "$da" "$ssh" "$kind" > "$d/ssh-$kind"
+  done
+  for kind in unknown-signer not-yet-valid expired revoked; do
+    printf '%s\n%s\t%s\topenpgp\t%s\t5\tcommitter\t%s\tdetail\n' "$h" "$b" "$db" "$fpr" "$kind" > "$d/openpgp-$kind"
+  done
+  for kind in untrusted unlogged; do
+    printf '%s\n%s\t%s\tx509\thttps://i%%20s\t5\ttlog\t%s\tdetail\n' "$h" "$o" "$dx" "$kind" > "$d/x509-$kind"
   done
 }
 

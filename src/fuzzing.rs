@@ -412,10 +412,13 @@ pub fn range_arg(data: &[u8]) {
 }
 
 /// The verdict cache (`<git dir>/gitseal/verdicts`): gitseal writes it, but a crash, a
-/// full disk or another program can leave anything in it. Every line through the line
-/// parser, then the whole file through the reader a range uses, with and without the
-/// current header, for a range of the commits the file names.
-/// Asserts: a line that parses formats back to a line that parses the same.
+/// full disk, another program or anyone who can write the git directory can leave
+/// anything in it. Every line through the line parser, then the whole file through the
+/// reader a range uses, with and without the current header, for a range of the commits
+/// the file names.
+/// Asserts: a line that parses is exactly the line gitseal writes for what it says (one
+/// spelling per verdict, so nothing in a field can carry another field or line); the
+/// reader gives a commit's verdict only for the digest its line was keyed by.
 pub fn verdict_cache(data: &[u8]) {
     use crate::verify::cache::{HEADER, format_line, parse_line, read_known};
     let mut ids = vec![gix::ObjectId::from_bytes_or_panic(&[1; 20])];
@@ -431,13 +434,9 @@ pub fn verdict_cache(data: &[u8]) {
         let Ok(line) = std::str::from_utf8(line) else {
             continue;
         };
-        if let Some((id, verdict)) = parse_line(line) {
-            let again = format_line(&id, &verdict);
-            assert_eq!(
-                parse_line(&again),
-                Some((id, verdict)),
-                "format_line wrote {again:?}"
-            );
+        if let Some(parsed) = parse_line(line) {
+            let again = format_line(&parsed.id, &parsed.digest, &parsed.verdict);
+            assert_eq!(again.as_deref(), Some(line), "read {parsed:?}");
         }
     }
     let range = crate::git::Range::from_ids(&ids);
@@ -446,7 +445,15 @@ pub fn verdict_cache(data: &[u8]) {
     for file in [data, &with_header[..]] {
         let known = read_known(file, &range);
         for at in 0..range.len() {
-            assert_eq!(known.has(at), known.verdict(at).is_some());
+            match known.digest(at) {
+                Some(digest) => {
+                    assert!(known.has(at) && known.verdict(at, digest).is_some());
+                    let mut other = *digest;
+                    other[0] ^= 1;
+                    assert!(known.verdict(at, &other).is_none());
+                }
+                None => assert!(!known.has(at)),
+            }
         }
     }
 }

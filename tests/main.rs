@@ -9,6 +9,7 @@ mod adversarial_output;
 mod adversarial_push;
 mod adversarial_signing;
 mod adversarial_sigstore;
+mod adversarial_store;
 mod allowed_signers;
 mod cli;
 mod credential_store;

@@ -1,6 +1,11 @@
 //! Reading git objects with gix: commits, tags and trees, a range walker, and the signed
 //! payloads as git extracts them. Everything goes through [`Reader`], which also sees a
 //! pre-receive hook's quarantine area (gix does not read `GIT_QUARANTINE_PATH`).
+//!
+//! gitseal reads exactly the objects git stores (issue 12, V2): gix would hand out the
+//! object a `refs/replace/<id>` ref names instead of `<id>` itself, so every object handle
+//! here ignores replacements ([`Repo::local`]); git's `info/grafts` file is not read by
+//! gix at all, and parents come from the commit objects' own bytes (`walk.rs`).
 
 mod range;
 mod refs;
@@ -29,6 +34,8 @@ pub enum GitError {
     MalformedCommit(ObjectId),
     #[error("unknown revision `{0}`")]
     UnknownRevision(String),
+    #[error("`{0}` is not a full object id ({1} hex digits)")]
+    NotFullId(String, usize),
     #[error("cannot list references: {0}")]
     References(String),
     #[error("too many commits to walk at once")]
@@ -48,9 +55,19 @@ impl Repo {
         Self::open_in(std::path::Path::new("."), quarantine)
     }
 
+    /// This thread's handle on the repository, reading objects as git stores them.
+    fn local(&self) -> gix::Repository {
+        let mut repo = self.repo.to_thread_local();
+        // Replace refs are anyone's to push (no rule need cover them), and with them gix
+        // would read another object's bytes under a pushed id: the hook would judge one
+        // commit while git stores another.
+        repo.objects.ignore_replacements = true;
+        repo
+    }
+
     /// A reader for this thread.
     pub fn reader(&self) -> Result<Reader, GitError> {
-        let repo = self.repo.to_thread_local();
+        let repo = self.local();
         let quarantine = match &self.quarantine {
             Some(dir) => Some(
                 gix::odb::at(dir, repo.object_hash()).map_err(|e| GitError::Open(e.to_string()))?,
@@ -66,7 +83,7 @@ impl Repo {
 
     /// The repository's shared git directory (where gitseal keeps its cache).
     pub fn common_dir(&self) -> PathBuf {
-        self.repo.to_thread_local().common_dir().to_path_buf()
+        self.local().common_dir().to_path_buf()
     }
 }
 

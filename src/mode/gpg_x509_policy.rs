@@ -29,7 +29,7 @@ pub fn judge(payload: &[u8], object_id: Option<&str>, verdict: &Verdict) -> Opti
     let repo = Repo::open(None).ok()?;
     let mut reader = repo.reader().ok()?;
     let anchor = reader.config_string("gitseal.anchor")?;
-    let anchor = reader.resolve(&anchor).ok()?;
+    let anchor = reader.anchor(&anchor).ok()?;
     let (base, kind) = if payload.starts_with(b"tree ") {
         let parent = header(payload, "parent")?;
         let merges = payload

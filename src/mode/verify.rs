@@ -41,10 +41,7 @@ pub fn run(args: &VerifyArgs) -> Result<Status, AppError> {
         .clone()
         .or_else(|| reader.config_string("gitseal.anchor"))
     {
-        Some(spec) => Some(reader.resolve(&spec).map_err(|e| {
-            AppError::usage(format!("anchor: {e}"))
-                .with_hint("the anchor must name a commit of this repository")
-        })?),
+        Some(spec) => Some(reader.anchor(&spec).map_err(anchor_error)?),
         None => None,
     };
     let fixed_policy = match &args.policy {
@@ -146,6 +143,18 @@ fn warn_shadowed(
         seen.push(policy);
     }
     Ok(())
+}
+
+/// Why the anchor given cannot be used, and what to do.
+fn anchor_error(e: GitError) -> AppError {
+    let hint = match e {
+        GitError::NotFullId(..) => {
+            "give the full id of a commit you checked: `git rev-parse --verify 'REV^{commit}'` \
+             prints it (a name or an abbreviation could be a ref anyone who pushes can create)"
+        }
+        _ => "the anchor must be the full id of a commit of this repository",
+    };
+    AppError::usage(format!("anchor: {e}")).with_hint(hint)
 }
 
 /// The trusted root's note (it could not be refreshed), once the verification that

@@ -11,15 +11,50 @@ pub struct Certificates<'a> {
     pub openpgp: Option<&'a crate::openpgp::keyring::Keyring>,
 }
 
-/// Whether a verdict is fixed by the commit id (and so may be cached by it). SSH verdicts
-/// depend on the signature and payload only; OpenPGP verdicts also on the certificates in
-/// the parents' `.gitseal/keys`, which the id fixes too (the parents are part of the
-/// commit). A Sigstore signature without a log proof may find one when the log can be
-/// reached, so that verdict is not kept.
+/// Whether a verdict may be cached: only when it is a pure function of the bytes its cache
+/// line is keyed by (`cache::digest`: payload, signature, and for OpenPGP the ids of the
+/// `.gitseal/keys` trees used), so that a line, however it came to be written (a rejected
+/// push included), says nothing a fresh check of the same bytes would not. Decided per
+/// format and per failure kind:
+/// - SSH: good, bad signature, malformed, wrong namespace. The room reads only the payload
+///   and the signature (the time is the committer's, inside the payload) and names no
+///   signer trust: the policy does that every run.
+/// - OpenPGP: good and every failure the room makes from the certificates it is given
+///   (bad signature, malformed, unknown signer, not yet valid, expired, revoked): the
+///   certificates are the blobs of the keys trees in the digest, the time is the
+///   signature's own, and no outside trust database is read.
+/// - Sigstore: good only, judged at a log or timestamp time. A good verdict rests on
+///   proofs that are offline and fixed by the bytes (the certificate chain, the SET or
+///   inclusion proof, the TSA token). A failure is not: a log out of reach (unlogged), a
+///   trusted root refreshed since (untrusted), an online lookup that may succeed later; and
+///   failing signatures are the ones whose certificate text an attacker chose, which the
+///   cache has no reason to hold (issue 12, V1). Failures are cheap to find again.
+/// - Anything without a time, and every other kind (unsigned, unlogged...): not cached.
 pub fn cacheable(verdict: &Verdict) -> bool {
-    match verdict.format {
-        Format::X509 => !matches!(&verdict.outcome, Err(f) if f.kind == FailureKind::Unlogged),
-        Format::OpenPgp | Format::Ssh => true,
+    use FailureKind as K;
+    let Some(time) = verdict.time else {
+        return false;
+    };
+    let committer = time.source == TimeSource::Committer;
+    match (verdict.format, &verdict.outcome) {
+        (Format::Ssh | Format::OpenPgp, Ok(_)) => committer && verdict.key.is_some(),
+        (Format::Ssh, Err(f)) => {
+            committer && matches!(f.kind, K::BadSignature | K::Malformed | K::WrongNamespace)
+        }
+        (Format::OpenPgp, Err(f)) => {
+            committer
+                && matches!(
+                    f.kind,
+                    K::BadSignature
+                        | K::Malformed
+                        | K::UnknownSigner
+                        | K::NotYetValid
+                        | K::Expired
+                        | K::Revoked
+                )
+        }
+        (Format::X509, Ok(_)) => !committer && verdict.key.is_some(),
+        (Format::X509, Err(_)) => false,
     }
 }
 
@@ -47,6 +82,21 @@ fn sigstore() -> Result<&'static SigstoreContext, &'static str> {
         })
         .as_ref()
         .map_err(String::as_str)
+}
+
+/// SHA-256 of the Sigstore trusted root this process checks with (its serialization), or
+/// `None` when none can be loaded. A good Sigstore verdict holds under the root it was
+/// checked against, so its cache line is keyed by this too: after the root changes (a CA
+/// or log key removed by a TUF update, another `gitseal.trustedRoot`), the signature is
+/// checked again.
+pub fn sigstore_root_id() -> Option<[u8; 32]> {
+    use sha2::{Digest, Sha256};
+    static ID: std::sync::OnceLock<Option<[u8; 32]>> = std::sync::OnceLock::new();
+    *ID.get_or_init(|| {
+        let (trust, _, _) = sigstore().ok()?;
+        let json = serde_json::to_vec(trust.root()).ok()?;
+        Some(Sha256::digest(json).into())
+    })
 }
 
 /// The note for people when the Sigstore trusted root was needed and could not be

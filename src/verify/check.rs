@@ -7,7 +7,7 @@
 //! commits and trees as deltas against newer objects, so neighbours share delta bases and
 //! each is inflated about once (docs/benchmarks.md, finding 2).
 
-use super::cache::Known;
+use super::cache::{self, Digest, Known};
 use super::{POLICY_DIR, VerifyError, backends};
 use crate::git::{GitError, Range, Reader, Repo, parse_commit, signed};
 use crate::signature::{Format, Verdict};
@@ -29,8 +29,9 @@ const CHUNK_MIN: usize = 128;
 /// One commit's signature verdict and `.gitseal` tree.
 pub struct Checked {
     pub verdict: Verdict,
-    /// Checked now, not taken from the cache.
-    pub fresh: bool,
+    /// Checked now, not taken from the cache, and a cache line may be keyed by this digest
+    /// of its signed bytes (`None`: taken from the cache, or no signature was checked).
+    pub cache_key: Option<Digest>,
     pub gitseal_dir: Option<ObjectId>,
 }
 
@@ -171,22 +172,70 @@ impl Work<'_> {
     ) -> Result<Vec<Checked>, GitError> {
         let mut out = Vec::with_capacity(hi - lo);
         for at in (lo..hi).rev() {
-            let (verdict, fresh) = match self.known.verdict(at) {
-                Some(verdict) => (verdict, false),
-                None => (
-                    signature_verdict(reader, self.range.id(at), keyrings)?,
-                    true,
-                ),
-            };
+            let (verdict, cache_key) = self.commit_verdict(reader, keyrings, at)?;
             let gitseal_dir = reader.lookup_path(self.range.tree(at), POLICY_DIR)?;
             out.push(Checked {
                 verdict,
-                fresh,
+                cache_key,
                 gitseal_dir,
             });
         }
         out.reverse();
         Ok(out)
+    }
+
+    /// The verdict on commit `at`'s signature: the cache's when it holds a line computed
+    /// from the very bytes read now (its digest), else checked now, with the digest its
+    /// cache line is to be keyed by. The commit is read either way: a line is only ever
+    /// believed for the bytes the object store holds.
+    fn commit_verdict(
+        &self,
+        reader: &mut Reader,
+        keyrings: &mut KeyringCache,
+        at: usize,
+    ) -> Result<(Verdict, Option<Digest>), GitError> {
+        let id = self.range.id(at);
+        let raw = reader.commit_bytes(id)?;
+        let time = signed::header_time(&raw, "committer").unwrap_or(0);
+        let signed = match signed::split_commit(&raw, reader.hash_kind()) {
+            Ok(Some(signed)) => signed,
+            // No signature was checked: nothing to remember, and nothing costly to redo.
+            Ok(None) => return Ok((backends::unsigned(time), None)),
+            Err(e) => return Ok((backends::malformed(time, &e.to_string()), None)),
+        };
+        let format = Format::from_armor(&signed.signature);
+        // What the room is given besides the signed bytes, which the cache key covers too.
+        let keys = if format == Some(Format::OpenPgp) {
+            let parents = parse_commit(id, &raw)?.parents;
+            let mut trees = Vec::with_capacity(parents.len());
+            for parent in parents {
+                trees.push(reader.commit(parent)?.tree);
+            }
+            keys_dirs(reader, &trees)?
+        } else {
+            Vec::new()
+        };
+        let root = match format {
+            Some(Format::X509) => backends::sigstore_root_id(),
+            _ => None,
+        };
+        let context: Vec<&[u8]> = match &root {
+            Some(root) => vec![root.as_slice()],
+            None => keys.iter().map(|dir| dir.as_slice()).collect(),
+        };
+        let digest = cache::digest(&signed, &context);
+        if let Some(verdict) = self
+            .known
+            .verdict(at, &digest)
+            .filter(|v| Some(v.format) == format)
+        {
+            return Ok((verdict, None));
+        }
+        let keyring = match format {
+            Some(Format::OpenPgp) => Some(keyrings.for_dirs(reader, &keys)?),
+            _ => None,
+        };
+        Ok((room_verdict(id, &signed, time, keyring), Some(digest)))
     }
 }
 
@@ -198,23 +247,17 @@ pub struct KeyringCache {
 }
 
 impl KeyringCache {
-    /// The certificates in `.gitseal/keys/*.asc` of each of these trees.
-    fn for_trees(
+    /// The certificates in the `.gitseal/keys` trees `dirs` (files `*.asc`, `*.gpg`,
+    /// `*.pgp`), built once per list of trees.
+    fn for_dirs(
         &mut self,
         reader: &mut Reader,
-        trees: &[ObjectId],
+        dirs: &[ObjectId],
     ) -> Result<&crate::openpgp::keyring::Keyring, GitError> {
-        let mut dirs = Vec::new();
-        for tree in trees {
-            if let Some(dir) = reader.lookup_path(*tree, KEYS_DIR)? {
-                dirs.push((dir, *tree));
-            }
-        }
-        let key: Vec<ObjectId> = dirs.iter().map(|(dir, _)| *dir).collect();
-        if !self.built.contains_key(&key) {
+        if !self.built.contains_key(dirs) {
             let mut keyring = crate::openpgp::keyring::Keyring::new();
-            for (_, tree) in &dirs {
-                for (name, data) in reader.read_dir(*tree, KEYS_DIR)? {
+            for dir in dirs {
+                for (name, data) in reader.read_dir(*dir, "")? {
                     if super::keys::is_certificate_file(&name) {
                         // A damaged certificate file leaves its keys unknown: signatures by
                         // them then fail as by an unknown signer, with that reason. Blocks
@@ -224,10 +267,22 @@ impl KeyringCache {
                     }
                 }
             }
-            self.built.insert(key.clone(), keyring);
+            self.built.insert(dirs.to_vec(), keyring);
         }
-        Ok(&self.built[&key])
+        Ok(&self.built[dirs])
     }
+}
+
+/// The `.gitseal/keys` entries of each of these trees that have one, in order: what an
+/// OpenPGP verdict is computed from besides the signed bytes, and so part of its cache key.
+fn keys_dirs(reader: &mut Reader, trees: &[ObjectId]) -> Result<Vec<ObjectId>, GitError> {
+    let mut dirs = Vec::with_capacity(trees.len());
+    for tree in trees {
+        if let Some(dir) = reader.lookup_path(*tree, KEYS_DIR)? {
+            dirs.push(dir);
+        }
+    }
+    Ok(dirs)
 }
 
 /// Asks the signature's room for a verdict on object `id`; OpenPGP gets the certificates of
@@ -240,43 +295,25 @@ pub fn object_verdict(
     time: i64,
     trees: impl FnOnce(&mut Reader) -> Result<Vec<ObjectId>, GitError>,
 ) -> Result<Verdict, GitError> {
-    let openpgp = if Format::from_armor(&signed.signature) == Some(Format::OpenPgp) {
+    let keyring = if Format::from_armor(&signed.signature) == Some(Format::OpenPgp) {
         let trees = trees(reader)?;
-        Some(keyrings.for_trees(reader, &trees)?)
+        let dirs = keys_dirs(reader, &trees)?;
+        Some(keyrings.for_dirs(reader, &dirs)?)
     } else {
         None
     };
+    Ok(room_verdict(id, signed, time, keyring))
+}
+
+/// The room's verdict on a signed object, OpenPGP with the certificates given.
+fn room_verdict(
+    id: ObjectId,
+    signed: &signed::Signed,
+    time: i64,
+    openpgp: Option<&crate::openpgp::keyring::Keyring>,
+) -> Verdict {
     let certs = backends::Certificates { openpgp };
     // The id finds gitsign's online-mode entries in the log.
     let id = id.to_string();
-    Ok(backends::verify(
-        &signed.payload,
-        &signed.signature,
-        time,
-        Some(&id),
-        &certs,
-    ))
-}
-
-/// Reads a commit and asks its signature's room for a verdict; OpenPGP certificates come
-/// from the parents' trees, whose policies judge it.
-fn signature_verdict(
-    reader: &mut Reader,
-    id: ObjectId,
-    keyrings: &mut KeyringCache,
-) -> Result<Verdict, GitError> {
-    let raw = reader.commit_bytes(id)?;
-    let time = signed::header_time(&raw, "committer").unwrap_or(0);
-    match signed::split_commit(&raw, reader.hash_kind()) {
-        Ok(Some(signed)) => object_verdict(reader, keyrings, id, &signed, time, |reader| {
-            let parents = parse_commit(id, &raw)?.parents;
-            let mut trees = Vec::with_capacity(parents.len());
-            for parent in parents {
-                trees.push(reader.commit(parent)?.tree);
-            }
-            Ok(trees)
-        }),
-        Ok(None) => Ok(backends::unsigned(time)),
-        Err(e) => Ok(backends::malformed(time, &e.to_string())),
-    }
+    backends::verify(&signed.payload, &signed.signature, time, Some(&id), &certs)
 }

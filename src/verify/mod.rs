@@ -3,7 +3,7 @@
 //! authenticated paths from the anchor (DESIGN section 6).
 //!
 //! Memory does not grow with the range beyond a compact walk (about 45 bytes a commit)
-//! and 20 bytes a commit of verdict state: signatures are checked and judged in bounded
+//! and 52 bytes a commit of verdict state (a cached line's digest included): signatures are checked and judged in bounded
 //! chunks, and each report goes to the caller's sink as soon as it is made.
 
 pub mod backends;
@@ -274,11 +274,11 @@ impl<'r> Walker<'r> {
         } = self;
         let total = range.len();
         check::run(repo, range, &known, *jobs, |lo, checked| {
+            // Only what was checked now; `append` writes only cacheable verdicts.
             let fresh = checked
                 .iter()
                 .enumerate()
-                .filter(|(_, c)| c.fresh && backends::cacheable(&c.verdict))
-                .map(|(k, c)| (range.id(lo + k), &c.verdict));
+                .filter_map(|(k, c)| Some((range.id(lo + k), c.cache_key?, &c.verdict)));
             // A cache that cannot be written only costs the next run time.
             let _ = cache.append(fresh);
             let count = checked.len();
