@@ -303,6 +303,43 @@ fn policy_change_by_a_signer_not_in_policy_changes_fails_and_so_does_what_follow
     );
 }
 
+/// A policy change by the right signer that leaves no policy able to judge (it does not
+/// parse) is refused itself, with the reason, instead of passing and failing every child
+/// after it: no later commit could mend it, the broken policy would judge that one too.
+#[test]
+fn a_policy_change_to_a_policy_that_cannot_judge_is_refused() {
+    let env = TestEnv::new();
+    let (alice, bob) = (key(&env, "alice"), key(&env, "bob"));
+    let (repo, anchor) = anchored(&env, &alice, &two_principals(&alice, &bob));
+    write_policy(
+        &repo,
+        &format!("{}\nunknown_key = 1\n", two_principals(&alice, &bob)),
+    );
+    let broken = commit(&repo, Some(&alice), "typo in the policy", None);
+    let (code, doc) = verify_json(&repo, &anchor, &["HEAD"]);
+    assert_eq!(code, 1, "{doc:#}");
+    assert_eq!(result(&doc, &broken)["principal"], "alice");
+    let why = reasons(&doc, &broken);
+    assert_eq!(why.len(), 1, "{doc:#}");
+    assert!(
+        why[0].starts_with("changes .gitseal/ to a policy that cannot judge: ")
+            && why[0].contains("unknown_key"),
+        "{why:?}"
+    );
+
+    // The honest change beside it passes.
+    repo.git(&["reset", "-q", "--hard", &anchor]).success();
+    write_policy(
+        &repo,
+        &policy_text("", &[who("alice", &alice), who("bob", &bob)], DEFAULT_RULES)
+            .replace("version = 1", "version = 1\n# reviewed"),
+    );
+    let fixed = commit(&repo, Some(&alice), "policy comment", None);
+    let (code, doc) = verify_json(&repo, &anchor, &["HEAD"]);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_passes(&doc, &fixed, "alice");
+}
+
 #[test]
 fn legitimate_policy_change_then_the_new_principal_passes() {
     let env = TestEnv::new();

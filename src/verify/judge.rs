@@ -239,6 +239,14 @@ impl Judge {
         if let Some(current) = also.current {
             by_current(current, &subject(changes_policy), verdict, &mut combined);
         }
+        // A policy change must leave a policy that can judge: one that does not parse (or
+        // names revocations that can never match) would fail every child, and no commit
+        // could mend it, since the broken policy would judge that one too.
+        if changes_policy && let Err(message) = self.policy_of(dir)? {
+            combined.reasons.push(format!(
+                "changes .gitseal/ to a policy that cannot judge: {message}"
+            ));
+        }
         Ok(combined)
     }
 
