@@ -38,7 +38,7 @@ pub struct Store {
 impl Store {
     fn refused(&self, path: &Path, why: &str) -> String {
         format!(
-            "{} {} {why}; gitseal neither uses nor changes it ({})",
+            "{} {} {why}; it is neither used nor changed ({})",
             self.name,
             path.display(),
             self.remedy

@@ -21,11 +21,11 @@ const ISSUER: &str = "https://issuer.gitseal.test";
 const HOSTILE_EMAIL: &str = "mallory@example.org\nok   000000000000 alice x509 \
     https://issuer.gitseal.test alice@example.org\n::error title=gitseal::all good \
     ##[notice]fine\x1b[2J\x1b]0;pwned\x07";
-/// How people are shown it.
-const SHOWN_EMAIL: &str = r"mallory@example.org\nok   000000000000 alice x509 https://issuer.gitseal.test alice@example.org\n::error title=gitseal::all good ##\x5bnotice]fine\x1b[2J\x1b]0;pwned\x07";
+/// Since issue 12's L2 such an identity is no identity: the certificate is refused, and
+/// its text reaches people only inside the reason, escaped.
+const REFUSED: &str = r#"certificate does not name one signer: its e-mail SAN e-mail "mallory@example.org\nok   000000000000 alice x509 https://issuer.gitseal.test alice@example.org\n::error title=gitseal::all good ##\x5bnotice]fine"#;
 /// The issuer extension is UTF-8: a bidi override and a C1 CSI as well.
 const HOSTILE_ISSUER: &str = "https://issuer.gitseal.test\u{202e}\u{9b}31m\r\n::warning::x";
-const SHOWN_ISSUER: &str = r"https://issuer.gitseal.test\u{202e}\u{009b}31m\r\n::warning::x";
 
 /// Characters no line gitseal writes may carry raw: C0 (but the line feed), DEL, C1,
 /// the bidi controls, the line and paragraph separators.
@@ -158,18 +158,9 @@ fn text_report_shows_a_certificate_identity_escaped_on_its_own_line() {
             short(&k.honest)
         )
     );
-    // The forged `ok` line is inside mallory's, escaped.
-    assert_eq!(
-        lines[1],
-        format!(
-            "FAIL {} - x509 {SHOWN_ISSUER} {SHOWN_EMAIL}",
-            short(&k.hostile)
-        )
-    );
-    assert!(
-        lines[2].starts_with("     ")
-            && lines[2].contains(&format!("{SHOWN_ISSUER} {SHOWN_EMAIL}"))
-    );
+    // The forged `ok` line is inside mallory's reason, escaped.
+    assert_eq!(lines[1], format!("FAIL {} - x509 -", short(&k.hostile)));
+    assert!(lines[2].starts_with(&format!("     {REFUSED}")), "{text}");
     assert_eq!(lines[3], "2 commits, 1 passed, 1 failed");
     assert_eq!(lines.iter().filter(|l| l.starts_with("ok ")).count(), 1);
 }
@@ -204,14 +195,15 @@ fn json_report_keeps_the_identity_exact_and_its_bytes_inert() {
             .cloned()
             .expect("in the report")
     };
-    // A machine gets the value exactly, the terminal no raw control.
-    assert_eq!(
-        result(&k.hostile)["signature"]["key"],
-        format!("{HOSTILE_ISSUER} {HOSTILE_EMAIL}")
-    );
+    // No identity is taken from the refused certificate; the reason says why.
+    assert_eq!(result(&k.hostile)["signature"]["key"], Value::Null);
+    let reason = result(&k.hostile)["reasons"][0]
+        .as_str()
+        .expect("a reason")
+        .to_string();
     assert!(
-        text.contains(r"\u202e") && text.contains(r"\u009b"),
-        "{text}"
+        reason.starts_with("certificate does not name one signer: its e-mail SAN e-mail"),
+        "{reason}"
     );
     assert_eq!(
         result(&k.honest)["signature"]["key"],
@@ -247,7 +239,7 @@ fn github_annotations_carry_no_command_of_the_signers() {
     assert_eq!(lines.len(), 2, "{text}");
     assert!(
         lines[0].starts_with(&format!("::error title=gitseal::commit {}: ", k.hostile))
-            && lines[0].contains(&format!("{SHOWN_ISSUER} {SHOWN_EMAIL}")),
+            && lines[0].contains(REFUSED),
         "{text}"
     );
     // The honest commit has no annotation; the summary is as before.
@@ -343,7 +335,7 @@ fn pre_receive_lines_escape_pushed_ref_names_and_policy_names() {
     assert_eq!(honest.code, 0, "{}", honest.describe());
     assert_eq!(
         honest.stderr,
-        "gitseal: refs/heads/main: 1 new commit(s) verified\n"
+        "gitseal: refs/heads/main: 1 commit(s) the server held already verified\n"
     );
 
     // A ref name git accepts (a bidi override, a C1 CSI; an ESC from a hand-written line)
@@ -421,14 +413,7 @@ fn verify_commit_text_shows_the_identity_escaped() {
     let hostile = check(&k.hostile, &mallory());
     let text = hostile.stdout();
     assert_inert(&text, &[]);
-    assert!(
-        text.contains(&format!("\n  identity     {SHOWN_EMAIL}\n")),
-        "{text}"
-    );
-    assert!(
-        text.contains(&format!("\n  issuer       {SHOWN_ISSUER}\n")),
-        "{text}"
-    );
+    assert!(text.contains(REFUSED), "{text}");
     assert!(!text.lines().any(|l| l.starts_with("ok ")), "{text}");
     // The JSON document holds the exact values.
     let json = gitseal_in(
@@ -446,7 +431,11 @@ fn verify_commit_text_shows_the_identity_escaped() {
     );
     assert_inert(&json.stdout(), &[]);
     let doc: Value = serde_json::from_slice(&json.stdout).expect("JSON");
-    assert_eq!(doc["objects"][0]["certificate"]["identity"], HOSTILE_EMAIL);
+    assert_eq!(doc["objects"][0]["certificate"], Value::Null, "{doc:#}");
+    assert_eq!(
+        doc["objects"][0]["failure"]["reason"], "certificate-identity",
+        "{doc:#}"
+    );
 }
 
 #[test]
@@ -464,18 +453,13 @@ fn show_prints_the_identity_escaped() {
         .stdout();
     assert_inert(&hostile, &[]);
     assert!(
-        hostile.contains(&format!("\n  identity     {SHOWN_EMAIL}\n")),
-        "{hostile}"
-    );
-    assert!(
-        hostile.contains(&format!("\n  issuer       {SHOWN_ISSUER}\n")),
+        hostile.contains(&format!("\n  unreadable   {REFUSED}")),
         "{hostile}"
     );
     let json = gitseal_in(&k.repo, &["show", "--format", "json", &k.hostile]).success();
     assert_inert(&json.stdout(), &[]);
     let doc: Value = serde_json::from_slice(&json.stdout).expect("JSON");
-    assert_eq!(doc["signature"]["identity"], HOSTILE_EMAIL);
-    assert_eq!(doc["signature"]["issuer"], HOSTILE_ISSUER);
+    assert_eq!(doc["signature"]["identity"], Value::Null, "{doc:#}");
 }
 
 #[test]
@@ -496,7 +480,7 @@ fn gpg_x509_dialect_text_shows_the_identity_escaped() {
     assert!(
         hostile
             .stderr
-            .contains(&format!("signature from [{SHOWN_EMAIL}]({SHOWN_ISSUER})")),
+            .contains(&format!("gitseal: Can't check signature: {REFUSED}")),
         "{}",
         hostile.stderr
     );

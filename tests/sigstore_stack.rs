@@ -231,6 +231,20 @@ fn plain_git_shows_who_the_policy_allows() {
         "{raw:?}"
     );
 
+    // An anchor that cannot be used (an abbreviation a pusher could shadow with a ref)
+    // never shows a better letter than a usable one: U, saying why.
+    repo.git(&["config", "gitseal.anchor", &anchor[..7]])
+        .success();
+    assert_eq!(letters(&repo, &by_alice), "U|undefined");
+    let run = repo.git(&["verify-commit", &by_alice]).success();
+    assert!(
+        run.stderr_lines().join("\n").contains(
+            "No policy applied, so this signer is not known to be allowed: gitseal.anchor:"
+        ),
+        "{}",
+        run.describe()
+    );
+
     // Without an anchor, no policy is consulted.
     repo.git(&["config", "--unset", "gitseal.anchor"]).success();
     assert_eq!(letters(&repo, &by_mallory), "G|fully");

@@ -20,8 +20,8 @@ pub struct PolicyView {
     pub principal: Option<String>,
     /// Why not, when it does not.
     pub reasons: Vec<String>,
-    /// The commit whose policy was used.
-    pub policy_commit: String,
+    /// The commit whose policy was used; `None` when the configured anchor is unusable.
+    pub policy_commit: Option<String>,
 }
 
 /// The policy's view of a good verdict, or `None` when no policy applies here.
@@ -29,7 +29,18 @@ pub fn judge(payload: &[u8], object_id: Option<&str>, verdict: &Verdict) -> Opti
     let repo = Repo::open(None).ok()?;
     let mut reader = repo.reader().ok()?;
     let anchor = reader.config_string("gitseal.anchor")?;
-    let anchor = reader.anchor(&anchor).ok()?;
+    let anchor = match reader.anchor(&anchor) {
+        Ok(anchor) => anchor,
+        // A configured anchor that cannot be used (an abbreviation, a name) must not make
+        // git show a better letter than with a usable one: the signer is not known allowed.
+        Err(e) => {
+            return Some(PolicyView {
+                principal: None,
+                reasons: vec![format!("gitseal.anchor: {e}")],
+                policy_commit: None,
+            });
+        }
+    };
     let (base, kind) = if payload.starts_with(b"tree ") {
         let parent = header(payload, "parent")?;
         let merges = payload
@@ -72,7 +83,7 @@ pub fn judge(payload: &[u8], object_id: Option<&str>, verdict: &Verdict) -> Opti
             .then_some(finding.principal)
             .flatten(),
         reasons: finding.reasons,
-        policy_commit: base.to_string(),
+        policy_commit: Some(base.to_string()),
     })
 }
 

@@ -46,14 +46,29 @@ pub fn logged_in(
     );
 }
 
+/// A note of gitseal's own, line by line: its lines are gitseal's (the login's link on a
+/// line of its own, for people to copy), each escaped, since they quote outside text.
 pub fn note(note: &str, w: &mut dyn Write) {
-    let _ = writeln!(w, "gitseal: note: {}", text(note));
+    for (n, line) in note.split('\n').enumerate() {
+        let _ = match n {
+            0 => writeln!(w, "gitseal: note: {}", text(line)),
+            _ => writeln!(w, "{}", text(line)),
+        };
+    }
 }
 
 /// What the repository's policy said of a good signature (`git verify-commit` in a
 /// repository with a policy and an anchor).
 pub fn policy(view: &crate::mode::gpg_x509_policy::PolicyView, w: &mut dyn Write) {
-    let short = &view.policy_commit[..view.policy_commit.len().min(12)];
+    let Some(commit) = &view.policy_commit else {
+        let _ = writeln!(
+            w,
+            "gitseal: No policy applied, so this signer is not known to be allowed: {}",
+            text(&view.reasons.join("; "))
+        );
+        return;
+    };
+    let short = &commit[..commit.len().min(12)];
     let _ = match &view.principal {
         Some(principal) => writeln!(
             w,
