@@ -44,8 +44,9 @@ pub struct Current {
 /// More distinct policies at the tips than this are all taken as current (stricter).
 const MAX_GROUPS: usize = 64;
 
-/// How much earlier than the anchor (seconds) a tip may be dated and still be taken for a
-/// descendant of it: a day, as the range walk allows committer clocks.
+/// How much earlier than the anchor (seconds) a tip without a policy may be dated and still
+/// be walked as a possible descendant of it: a day, as the range walk allows committer
+/// clocks.
 const CLOCK_SKEW: i64 = 86_400;
 
 impl Walker<'_> {
@@ -67,12 +68,18 @@ impl Walker<'_> {
                 server_tips,
             });
         };
-        // Tips dated well before the anchor are its history (tags of old releases): proving
-        // that by walking would cost the whole history before the anchor on every push.
+        // Tips dated well before the anchor and holding no policy are its history (tags of
+        // releases from before gitseal): proving that by walking would cost the whole
+        // history before the anchor on every push, and a tip without a policy holds no
+        // current one. A tip with a policy is walked whatever its date, which is only its
+        // committer's claim: main's tip dated before the anchor (a clock behind, a rebase
+        // keeping author dates) must not drop main's policy from the current ones.
         let anchor_time = self.judge.reader.commit(anchor)?.committer_time;
         let mut recent = Vec::with_capacity(server_tips.len());
         for &tip in &server_tips {
-            if self.judge.reader.commit(tip)?.committer_time >= anchor_time - CLOCK_SKEW {
+            if self.judge.reader.commit(tip)?.committer_time >= anchor_time - CLOCK_SKEW
+                || self.judge.commit_dir(tip)? != Dir::default()
+            {
                 recent.push(tip);
             }
         }

@@ -1,0 +1,138 @@
+//! Issue 12, second round: attacks on the merged fixes of `gitseal verify --pre-receive`,
+//! by a determined pusher and by a hostile or careless signer. Each attack is refused
+//! with its reason asserted, beside the honest flow it imitates, accepted; all through a
+//! real bare server and `git push` (`crate::pre_receive`'s helpers).
+//!
+//! The cast: alice is a maintainer and the policy signer; bob a principal allowed only on
+//! refs no rule covers; carol a principal who joins a branch's policy. The rules: main and
+//! release/* need @maintainers, `v*` tags need @maintainers.
+
+use crate::pre_receive::{Server, assert_rejected, c, push, server};
+use crate::support::{Key, Repo, Run, TestEnv};
+use crate::verify_policy::{MAIN, Who, commit, key, new_repo, policy_text, short, who};
+
+const DAY: i64 = 86_400;
+/// The committer date of every anchor here (the test environment's fixed time).
+const ANCHOR_TIME: i64 = 1_700_000_000;
+
+/// main and release/* need @maintainers.
+const BRANCHES: &str = "\n[[rules]]\nrefs = [\"refs/heads/main\", \"refs/heads/release/*\"]\n\
+     commits = [\"@maintainers\"]\n";
+/// `v*` tags need @maintainers.
+const TAGS: &str = "\n[[rules]]\nrefs = [\"refs/tags/v*\"]\ntags = [\"@maintainers\"]\n";
+
+/// A policy: `people` the principals, alice the only maintainer and policy signer, then
+/// `rules` (`[[rules]]` tables, first match wins).
+fn policy(people: &[Who<'_>], rules: &[&str]) -> String {
+    let mut tail = "\n[groups]\nmaintainers = [\"alice\"]\n".to_string();
+    for rule in rules {
+        tail.push_str(rule);
+    }
+    tail.push_str("\n[policy_changes]\nsigners = [\"alice\"]\n");
+    policy_text("", people, &tail)
+}
+
+/// The push was accepted and the server's `refname` is `id`.
+#[track_caller]
+fn assert_accepted(out: &Run, server: &Server<'_>, refname: &str, id: &str) {
+    assert_eq!(out.code, 0, "push refused\n{}", out.describe());
+    assert_eq!(
+        server.rev(refname).as_deref(),
+        Some(id),
+        "{}",
+        out.describe()
+    );
+}
+
+/// alice writes the policy `text` on the current branch and commits it.
+fn policy_commit(client: &Repo<'_>, alice: &Key, text: &str) -> String {
+    crate::verify_policy::write_policy(client, text);
+    c(client, Some(alice), "policy change")
+}
+
+// ---- The current policies: which tips hold them ----
+
+/// A maintainer whose committer clock is two days behind (or who rebased with
+/// `--committer-date-is-author-date`) pushes main's tip dated before the anchor. Tips
+/// dated well before the anchor were taken for its history and left out of the server's
+/// current policies: with main's tip left out, the anchor's policy (no tag rule) was all
+/// that was current, and bob's lightweight release tag on the anchor passed.
+#[test]
+fn a_main_tip_dated_before_the_anchor_keeps_the_current_policy() {
+    let env = TestEnv::new();
+    let (alice, bob) = (key(&env, "alice"), key(&env, "bob"));
+    let people = [who("alice", &alice), who("bob", &bob)];
+    let client = new_repo(&env, "work", &alice);
+    // History from before gitseal was adopted, years before the anchor.
+    commit(
+        &client,
+        Some(&alice),
+        "old history",
+        Some(ANCHOR_TIME - 700 * DAY),
+    );
+    crate::verify_policy::write_policy(&client, &policy(&people, &[BRANCHES]));
+    let anchor = commit(&client, Some(&alice), "anchor", None);
+    let server = server(&client, &anchor);
+    policy_commit(&client, &alice, &policy(&people, &[BRANCHES, TAGS]));
+    push(&client, &["main"]).success();
+
+    // The honest part: the skewed commit is a maintainer's fast-forward of main.
+    let skewed = commit(
+        &client,
+        Some(&alice),
+        "a clock two days behind",
+        Some(ANCHOR_TIME - 2 * DAY),
+    );
+    assert_accepted(&push(&client, &["main"]), &server, MAIN, &skewed);
+
+    client.git(&["tag", "v2.0", &anchor]).success();
+    let out = push(&client, &["v2.0"]);
+    assert_rejected(
+        &out,
+        "refs/tags/v2.0",
+        &[
+            "rejected refs/tags/v2.0: the rule has a tags list, so the ref must point to a signed annotated tag",
+        ],
+    );
+    assert_eq!(server.rev("refs/tags/v2.0"), None);
+
+    let signing_key = format!("user.signingKey={}", bob.private.display());
+    client
+        .git(&[
+            "-c",
+            &signing_key,
+            "tag",
+            "-s",
+            "-m",
+            "bob's",
+            "v2.1",
+            &anchor,
+        ])
+        .success();
+    let out = push(&client, &["v2.1"]);
+    assert_rejected(
+        &out,
+        "refs/tags/v2.1",
+        &[&format!(
+            "by the current policy at {}: signer bob not allowed by rule refs/tags/v*",
+            short(&skewed)
+        )],
+    );
+
+    // alice's signed release tag on the same commit is what the rule asks for.
+    let signing_key = format!("user.signingKey={}", alice.private.display());
+    client
+        .git(&[
+            "-c",
+            &signing_key,
+            "tag",
+            "-s",
+            "-m",
+            "alice's",
+            "v1.0",
+            &anchor,
+        ])
+        .success();
+    let v1 = client.git_out(&["rev-parse", "refs/tags/v1.0"]);
+    assert_accepted(&push(&client, &["v1.0"]), &server, "refs/tags/v1.0", &v1);
+}
