@@ -9,15 +9,18 @@
 
 use crate::pre_receive::{Server, assert_rejected, c, push, server};
 use crate::support::{Key, Repo, Run, TestEnv};
-use crate::verify_policy::{MAIN, Who, commit, key, new_repo, policy_text, short, who};
+use crate::verify_policy::{MAIN, Who, anchored, commit, key, new_repo, policy_text, short, who};
 
 const DAY: i64 = 86_400;
 /// The committer date of every anchor here (the test environment's fixed time).
 const ANCHOR_TIME: i64 = 1_700_000_000;
+const BRANCH_RULE: &str = "refs/heads/main,refs/heads/release/*";
 
 /// main and release/* need @maintainers.
 const BRANCHES: &str = "\n[[rules]]\nrefs = [\"refs/heads/main\", \"refs/heads/release/*\"]\n\
      commits = [\"@maintainers\"]\n";
+/// Only main needs @maintainers (a policy from before the release rule).
+const MAIN_ONLY: &str = "\n[[rules]]\nrefs = [\"refs/heads/main\"]\ncommits = [\"@maintainers\"]\n";
 /// `v*` tags need @maintainers.
 const TAGS: &str = "\n[[rules]]\nrefs = [\"refs/tags/v*\"]\ntags = [\"@maintainers\"]\n";
 
@@ -135,4 +138,55 @@ fn a_main_tip_dated_before_the_anchor_keeps_the_current_policy() {
         .success();
     let v1 = client.git_out(&["rev-parse", "refs/tags/v1.0"]);
     assert_accepted(&push(&client, &["v1.0"]), &server, "refs/tags/v1.0", &v1);
+}
+
+/// Two branches each changed the policy since they forked, so both policies are current:
+/// main's has the release rule, the legacy line's (which added carol) does not. bob's
+/// commit on the legacy line is history a current tip reaches, and was judged for a
+/// release only by its parent's policy, the legacy one, without the release rule.
+#[test]
+fn history_of_one_current_policy_is_judged_by_the_others_rules() {
+    let env = TestEnv::new();
+    let (alice, bob, carol) = (key(&env, "alice"), key(&env, "bob"), key(&env, "carol"));
+    let two = [who("alice", &alice), who("bob", &bob)];
+    let three = [who("alice", &alice), who("bob", &bob), who("carol", &carol)];
+    let (client, anchor) = anchored(&env, &alice, &policy(&two, &[MAIN_ONLY]));
+    let server = server(&client, &anchor);
+    let main_change = policy_commit(&client, &alice, &policy(&two, &[BRANCHES]));
+    push(&client, &["main"]).success();
+    client
+        .git(&["checkout", "-q", "-b", "legacy/1.x", &anchor])
+        .success();
+    let legacy_change = policy_commit(&client, &alice, &policy(&three, &[MAIN_ONLY]));
+    push(&client, &["legacy/1.x"]).success();
+    let by_bob = c(&client, Some(&bob), "bob on the legacy line");
+    push(&client, &["legacy/1.x"]).success();
+
+    let out = push(&client, &["legacy/1.x:refs/heads/release/evil"]);
+    assert_rejected(
+        &out,
+        "refs/heads/release/evil",
+        &[&format!(
+            "refs/heads/release/evil: commit {by_bob}: by the current policy at {}: signer bob not allowed by rule {BRANCH_RULE}",
+            short(&main_change)
+        )],
+    );
+    assert_eq!(server.rev("refs/heads/release/evil"), None);
+
+    // Releases of either line by a maintainer.
+    assert_accepted(
+        &push(
+            &client,
+            &[&format!("{legacy_change}:refs/heads/release/1.9")],
+        ),
+        &server,
+        "refs/heads/release/1.9",
+        &legacy_change,
+    );
+    assert_accepted(
+        &push(&client, &["main:refs/heads/release/2.0"]),
+        &server,
+        "refs/heads/release/2.0",
+        &main_change,
+    );
 }

@@ -27,6 +27,9 @@ pub struct CurrentPolicy {
     pub policy: Found,
     /// A commit at a ref's tip whose tree holds it, to name it in reasons.
     pub commit: ObjectId,
+    /// The ref tips (or the anchor) that hold it: history they reach is on the way this
+    /// policy came to be, and was judged under its lineage; other history is not.
+    pub tips: Vec<ObjectId>,
 }
 
 /// The server's current policies and the tips they were read from.
@@ -34,9 +37,6 @@ pub struct CurrentPolicy {
 pub struct Current {
     /// Empty with `--policy FILE` (which judges everything already).
     pub policies: Vec<CurrentPolicy>,
-    /// The ref tips (or the anchor) that hold a current policy: history they reach is on
-    /// the way the current policies came to be.
-    pub tips: Vec<ObjectId>,
     /// Every ref tip, peeled to its commit: what the server holds already.
     pub server_tips: Vec<ObjectId>,
 }
@@ -64,7 +64,6 @@ impl Walker<'_> {
         let Some(anchor) = anchor else {
             return Ok(Current {
                 policies: Vec::new(),
-                tips: server_tips.clone(),
                 server_tips,
             });
         };
@@ -112,28 +111,19 @@ impl Walker<'_> {
         };
         let mut policies = Vec::new();
         for (dir, _) in groups.iter().zip(&current).filter(|(_, current)| **current) {
-            let commit = candidates
+            let tips: Vec<ObjectId> = candidates
                 .iter()
-                .find(|(_, d)| d == dir)
-                .map_or(anchor, |(tip, _)| *tip);
+                .filter(|(_, d)| d == dir)
+                .map(|(tip, _)| *tip)
+                .collect();
             policies.push(CurrentPolicy {
                 policy: self.judge.policy_in(*dir)?,
-                commit,
+                commit: tips.first().copied().unwrap_or(anchor),
+                tips,
             });
         }
-        let tips = candidates
-            .iter()
-            .filter(|(_, dir)| {
-                groups
-                    .iter()
-                    .position(|g| g == dir)
-                    .is_some_and(|g| current[g])
-            })
-            .map(|(tip, _)| *tip)
-            .collect();
         Ok(Current {
             policies,
-            tips,
             server_tips,
         })
     }

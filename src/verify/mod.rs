@@ -85,24 +85,26 @@ struct Push<'a> {
     now: Option<i64>,
     /// The commits no ref of the server reaches.
     new: IdIndex<'a>,
-    /// The commits no tip holding a current policy reaches.
-    off_current: IdIndex<'a>,
+    /// For each current policy, the commits none of its tips reaches: history that came
+    /// to be under another policy's lineage (or none), which this one has not judged.
+    off_current: Vec<IdIndex<'a>>,
     current: &'a [CurrentPolicy],
 }
 
 impl Push<'_> {
     /// Whether a commit is new to the server, and what it is judged by besides its
-    /// parents' policies.
-    fn also(&self, id: &ObjectId) -> (bool, Also<'_>) {
+    /// parents' policies; `outside` is filled with whether each current policy's tips
+    /// leave the commit out.
+    fn also<'s>(&'s self, id: &ObjectId, outside: &'s mut Vec<bool>) -> (bool, Also<'s>) {
         let new = self.new.find(id).is_some();
-        let current = if new || self.off_current.find(id).is_some() {
-            Some(ByCurrent {
-                policies: self.current,
-                in_full: new,
-            })
-        } else {
-            None
-        };
+        outside.clear();
+        outside.extend(self.off_current.iter().map(|off| off.find(id).is_some()));
+        let outside: &'s [bool] = outside;
+        let current = (new || outside.contains(&true)).then_some(ByCurrent {
+            policies: self.current,
+            in_full: new,
+            outside,
+        });
         let now = if new { self.now } else { None };
         (new, Also { now, current })
     }
@@ -193,12 +195,14 @@ impl<'r> Walker<'r> {
         let with_anchor = |tips: &[ObjectId]| -> Vec<ObjectId> {
             tips.iter().copied().chain(self.judge.anchor).collect()
         };
-        let (server, trusted) = (
-            with_anchor(&current.server_tips),
-            with_anchor(&current.tips),
-        );
-        let new = self.judge.reader.walk(&[tip], &server)?;
-        let off_current = self.judge.reader.walk(&[tip], &trusted)?;
+        let new = self
+            .judge
+            .reader
+            .walk(&[tip], &with_anchor(&current.server_tips))?;
+        let mut off_current = Vec::with_capacity(current.policies.len());
+        for at in &current.policies {
+            off_current.push(self.judge.reader.walk(&[tip], &with_anchor(&at.tips))?);
+        }
         let ends: Vec<ObjectId> = std::iter::once(tip).chain(hidden.iter().copied()).collect();
         let mut revocations = self.judge.end_policies(&ends)?;
         for at in &current.policies {
@@ -215,7 +219,7 @@ impl<'r> Walker<'r> {
             push: Some(Push {
                 now: self.now,
                 new: new.index_by_id(),
-                off_current: off_current.index_by_id(),
+                off_current: off_current.iter().map(Range::index_by_id).collect(),
                 current: &current.policies,
             }),
         };
@@ -273,6 +277,7 @@ impl<'r> Walker<'r> {
             ..
         } = self;
         let total = range.len();
+        let mut outside = Vec::new();
         check::run(repo, range, &known, *jobs, |lo, checked| {
             // Only what was checked now; `append` writes only cacheable verdicts.
             let fresh = checked
@@ -300,7 +305,7 @@ impl<'r> Walker<'r> {
                             current: None,
                         },
                     ),
-                    Some(push) => push.also(&id),
+                    Some(push) => push.also(&id, &mut outside),
                 };
                 let finding = judge.judge_commit(&of, at, &checked.verdict, dir, also)?;
                 states[at] = NodeState::new(finding.reasons.is_empty(), dir);
@@ -392,6 +397,7 @@ impl<'r> Walker<'r> {
                 let current = ByCurrent {
                     policies: current,
                     in_full: true,
+                    outside: &[],
                 };
                 judge::by_current(current, &subject, &verdict, &mut finding);
                 if !judged {
