@@ -27,7 +27,13 @@ const TAGS: &str = "\n[[rules]]\nrefs = [\"refs/tags/v*\"]\ntags = [\"@maintaine
 /// A policy: `people` the principals, alice the only maintainer and policy signer, then
 /// `rules` (`[[rules]]` tables, first match wins).
 fn policy(people: &[Who<'_>], rules: &[&str]) -> String {
-    let mut tail = "\n[groups]\nmaintainers = [\"alice\"]\n".to_string();
+    policy_of(people, &["alice"], rules)
+}
+
+/// [`policy`] with `maintainers`.
+fn policy_of(people: &[Who<'_>], maintainers: &[&str], rules: &[&str]) -> String {
+    let names: Vec<String> = maintainers.iter().map(|m| format!("\"{m}\"")).collect();
+    let mut tail = format!("\n[groups]\nmaintainers = [{}]\n", names.join(", "));
     for rule in rules {
         tail.push_str(rule);
     }
@@ -138,6 +144,70 @@ fn a_main_tip_dated_before_the_anchor_keeps_the_current_policy() {
         .success();
     let v1 = client.git_out(&["rev-parse", "refs/tags/v1.0"]);
     assert_accepted(&push(&client, &["v1.0"]), &server, "refs/tags/v1.0", &v1);
+}
+
+/// More distinct policies at the server's tips than one bit mask holds (64) were all
+/// taken as current, and every tip as holding one: bob points branches at 64 old policy
+/// versions, then a branch of his own on the anchor (whose policy has no release rule)
+/// was trusted history, naming it a release was judged by the anchor's policy alone, and
+/// carol, whom the newest version makes a maintainer, could no longer push to main, the
+/// old versions being current too.
+#[test]
+fn many_old_policies_at_the_tips_do_not_make_every_tip_current() {
+    let env = TestEnv::new();
+    let (alice, bob, carol) = (key(&env, "alice"), key(&env, "bob"), key(&env, "carol"));
+    let two = [who("alice", &alice), who("bob", &bob)];
+    let three = [who("alice", &alice), who("bob", &bob), who("carol", &carol)];
+    let (client, anchor) = anchored(&env, &alice, &policy(&two, &[MAIN_ONLY]));
+    let server = server(&client, &anchor);
+    // 64 versions of the policy with the release rule, each its own `.gitseal` tree; the
+    // 65th adds carol.
+    let mut versions = Vec::new();
+    for n in 1..=64 {
+        let text = format!("{}# version {n}\n", policy(&two, &[BRANCHES]));
+        versions.push(policy_commit(&client, &alice, &text));
+    }
+    let newest = policy_commit(
+        &client,
+        &alice,
+        &policy_of(&three, &["alice", "carol"], &[BRANCHES]),
+    );
+    push(&client, &["main"]).success();
+    let refspecs: Vec<String> = versions
+        .iter()
+        .enumerate()
+        .map(|(n, id)| format!("{id}:refs/heads/bob/{n}"))
+        .collect();
+    let refspecs: Vec<&str> = refspecs.iter().map(String::as_str).collect();
+    push(&client, &refspecs).success();
+
+    client
+        .git(&["checkout", "-q", "-b", "old", &anchor])
+        .success();
+    let by_bob = c(&client, Some(&bob), "bob on the anchor");
+    push(&client, &["old"]).success();
+
+    let out = push(&client, &["old:refs/heads/release/evil"]);
+    assert_rejected(
+        &out,
+        "refs/heads/release/evil",
+        &[&format!(
+            "refs/heads/release/evil: commit {by_bob}: by the current policy at {}: signer bob not allowed by rule {BRANCH_RULE}",
+            short(&newest)
+        )],
+    );
+    assert_eq!(server.rev("refs/heads/release/evil"), None);
+
+    // carol, a maintainer now, on main; a release branch at main's tip.
+    client.git(&["checkout", "-q", "main"]).success();
+    let by_carol = c(&client, Some(&carol), "carol on main");
+    assert_accepted(&push(&client, &["main"]), &server, MAIN, &by_carol);
+    assert_accepted(
+        &push(&client, &["main:refs/heads/release/1.0"]),
+        &server,
+        "refs/heads/release/1.0",
+        &by_carol,
+    );
 }
 
 /// Two branches each changed the policy since they forked, so both policies are current:

@@ -41,8 +41,18 @@ pub struct Current {
     pub server_tips: Vec<ObjectId>,
 }
 
-/// More distinct policies at the tips than this are all taken as current (stricter).
-const MAX_GROUPS: usize = 64;
+/// Which groups of tips reach a commit: none, exactly one (its index + 1), or several.
+const NO_GROUP: u32 = 0;
+const SEVERAL_GROUPS: u32 = u32::MAX;
+
+/// The groups reaching a commit through a child reaching it with `a` and another with `b`.
+fn join(a: u32, b: u32) -> u32 {
+    match (a, b) {
+        (NO_GROUP, other) | (other, NO_GROUP) => other,
+        _ if a == b => a,
+        _ => SEVERAL_GROUPS,
+    }
+}
 
 /// How much earlier than the anchor (seconds) a tip without a policy may be dated and still
 /// be walked as a possible descendant of it: a day, as the range walk allows committer
@@ -104,8 +114,10 @@ impl Walker<'_> {
                 groups.push(*dir);
             }
         }
-        let current = if groups.len() == 1 || groups.len() > MAX_GROUPS {
-            vec![true; groups.len()]
+        // However many groups there are: taking them all as current would also trust every
+        // tip's history, a branch on old history included.
+        let current = if groups.len() == 1 {
+            vec![true]
         } else {
             self.unsuperseded(anchor, &candidates, &groups)?
         };
@@ -140,28 +152,35 @@ impl Walker<'_> {
         let tips: Vec<ObjectId> = candidates.iter().map(|(tip, _)| *tip).collect();
         let range = self.judge.reader.walk(&tips, &[anchor])?;
         let index = range.index_by_id();
-        let bit = |dir: &Dir| 1u64 << groups.iter().position(|g| g == dir).unwrap_or(0);
+        let group_of = |dir: &Dir| {
+            groups
+                .iter()
+                .position(|g| g == dir)
+                .and_then(|g| u32::try_from(g + 1).ok())
+                .filter(|&g| g != SEVERAL_GROUPS)
+                .unwrap_or(SEVERAL_GROUPS)
+        };
         // Which groups' tips reach each commit: children come after parents in the range.
-        let mut reach = vec![0u64; range.len()];
+        let mut reach = vec![NO_GROUP; range.len()];
         for (tip, dir) in candidates {
             if let Some(at) = index.find(tip) {
-                reach[at] |= bit(dir);
+                reach[at] = join(reach[at], group_of(dir));
             }
         }
         for at in (0..range.len()).rev() {
-            let mask = reach[at];
+            let by = reach[at];
             for parent in range.parents(at) {
                 if let Parent::Local(p) = parent {
-                    reach[p] |= mask;
+                    reach[p] = join(reach[p], by);
                 }
             }
         }
         let mut current = vec![false; groups.len()];
-        for (at, &mask) in reach.iter().enumerate() {
-            if mask.count_ones() != 1 {
+        for (at, &by) in reach.iter().enumerate() {
+            if by == NO_GROUP || by == SEVERAL_GROUPS {
                 continue;
             }
-            let group = mask.trailing_zeros() as usize;
+            let group = by as usize - 1;
             if current[group] {
                 continue;
             }
@@ -185,5 +204,24 @@ impl Walker<'_> {
             current.fill(true);
         }
         Ok(current)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_groups_reaching_a_commit_are_none_one_or_several() {
+        assert_eq!(join(NO_GROUP, NO_GROUP), NO_GROUP);
+        assert_eq!(join(NO_GROUP, 3), 3);
+        assert_eq!(join(3, NO_GROUP), 3);
+        assert_eq!(join(3, 3), 3);
+        assert_eq!(join(3, 4), SEVERAL_GROUPS);
+        assert_eq!(join(SEVERAL_GROUPS, 3), SEVERAL_GROUPS);
+        assert_eq!(join(NO_GROUP, SEVERAL_GROUPS), SEVERAL_GROUPS);
+        // Beyond what one bit mask of 64 groups could hold.
+        assert_eq!(join(NO_GROUP, 65), 65);
+        assert_eq!(join(65, 66), SEVERAL_GROUPS);
     }
 }
