@@ -8,7 +8,7 @@
 //! release/* need @maintainers, `v*` tags need @maintainers.
 
 use crate::pre_receive::{Server, assert_rejected, c, push, server};
-use crate::support::{Key, Repo, Run, TestEnv};
+use crate::support::{Key, Repo, Run, TestEnv, run};
 use crate::verify_policy::{MAIN, Who, anchored, commit, key, new_repo, policy_text, short, who};
 
 const DAY: i64 = 86_400;
@@ -39,6 +39,16 @@ fn policy_of(people: &[Who<'_>], maintainers: &[&str], rules: &[&str]) -> String
     }
     tail.push_str("\n[policy_changes]\nsigners = [\"alice\"]\n");
     policy_text("", people, &tail)
+}
+
+/// `git --git-dir=<server> <args>`, which must succeed.
+fn on_server(server: &Server<'_>, args: &[&str]) {
+    run(server
+        .env
+        .git(server.env.root())
+        .arg(format!("--git-dir={}", server.dir.display()))
+        .args(args))
+    .success();
 }
 
 /// The push was accepted and the server's `refname` is `id`.
@@ -258,5 +268,101 @@ fn history_of_one_current_policy_is_judged_by_the_others_rules() {
         &server,
         "refs/heads/release/2.0",
         &main_change,
+    );
+}
+
+// ---- Refs git keeps where gix does not look ----
+
+/// A bare server whose refs are kept in reftable (`git init --ref-format=reftable`, the
+/// default planned for git 3.0), holding the client's main, with the hook.
+fn reftable_server<'e>(client: &Repo<'e>, anchor: &str) -> Server<'e> {
+    let env = client.env;
+    let dir = env.path("server.git");
+    run(env
+        .git(env.root())
+        .args([
+            "init",
+            "-q",
+            "--bare",
+            "-b",
+            "main",
+            "--ref-format=reftable",
+        ])
+        .arg(&dir))
+    .success();
+    client
+        .git(&["remote", "add", "origin", dir.to_str().expect("UTF-8 path")])
+        .success();
+    client.git(&["push", "-q", "origin", "main"]).success();
+    run(env.git(&dir).args(["config", "gitseal.anchor", anchor])).success();
+    let server = Server { env, dir };
+    server.install_hook();
+    server
+}
+
+/// gix reads refs from `refs/` and `packed-refs` only: on a reftable server it saw no ref
+/// at all, so the current policy was the anchor's (no tag rule) and no symbolic ref was
+/// followed (a push to the alias `master` was judged as an unruled branch).
+#[test]
+fn a_reftable_server_is_judged_by_its_refs() {
+    let env = TestEnv::new();
+    let (alice, bob) = (key(&env, "alice"), key(&env, "bob"));
+    let people = [who("alice", &alice), who("bob", &bob)];
+    let (client, anchor) = anchored(&env, &alice, &policy(&people, &[BRANCHES]));
+    let server = reftable_server(&client, &anchor);
+    let change = policy_commit(&client, &alice, &policy(&people, &[BRANCHES, TAGS]));
+    let out = push(&client, &["main"]);
+    assert_accepted(&out, &server, MAIN, &change);
+
+    client.git(&["tag", "v2.0", &anchor]).success();
+    let out = push(&client, &["v2.0"]);
+    assert_rejected(
+        &out,
+        "refs/tags/v2.0",
+        &["the rule has a tags list, so the ref must point to a signed annotated tag"],
+    );
+    assert_eq!(server.rev("refs/tags/v2.0"), None);
+
+    on_server(&server, &["symbolic-ref", "refs/heads/master", MAIN]);
+    client
+        .git(&["checkout", "-q", "-b", "topic", &change])
+        .success();
+    let by_bob = c(&client, Some(&bob), "bob through master");
+    let out = push(&client, &["topic:refs/heads/master"]);
+    assert_rejected(
+        &out,
+        "refs/heads/master",
+        &[
+            "refs/heads/master is a symbolic ref: judged as refs/heads/main, which git writes",
+            &format!(
+                "refs/heads/master: commit {by_bob} (rule {BRANCH_RULE}): signer bob not allowed by rule {BRANCH_RULE}"
+            ),
+        ],
+    );
+    assert_eq!(server.rev(MAIN).as_deref(), Some(change.as_str()));
+
+    // alice's signed tag, and her commit through the alias.
+    let signing_key = format!("user.signingKey={}", alice.private.display());
+    client
+        .git(&[
+            "-c",
+            &signing_key,
+            "tag",
+            "-s",
+            "-m",
+            "alice's",
+            "v1.0",
+            &anchor,
+        ])
+        .success();
+    let v1 = client.git_out(&["rev-parse", "refs/tags/v1.0"]);
+    assert_accepted(&push(&client, &["v1.0"]), &server, "refs/tags/v1.0", &v1);
+    client.git(&["checkout", "-q", "main"]).success();
+    let by_alice = c(&client, Some(&alice), "alice through master");
+    assert_accepted(
+        &push(&client, &["main:refs/heads/master"]),
+        &server,
+        MAIN,
+        &by_alice,
     );
 }

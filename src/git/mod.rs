@@ -250,6 +250,13 @@ impl Reader {
 
     /// The commit ids every reference points at (peeled), for "not reachable from any ref".
     pub fn ref_tips(&mut self) -> Result<Vec<ObjectId>, GitError> {
+        if self.refs_elsewhere() {
+            let targets = self.ref_ids_by_git()?;
+            return Ok(targets
+                .into_iter()
+                .filter_map(|id| self.peel_to_commit(id).ok())
+                .collect());
+        }
         let platform = self
             .repo
             .references()
