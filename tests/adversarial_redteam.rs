@@ -366,3 +366,62 @@ fn a_reftable_server_is_judged_by_its_refs() {
         &by_alice,
     );
 }
+
+// ---- History before the anchor ----
+
+/// History before the anchor was never judged by any policy: a new ref pointing into it
+/// was judged by nothing (no commit between the anchor and it), so bob could publish an
+/// old, unsigned version as `release/2.0`.
+#[test]
+fn a_new_ref_into_history_before_the_anchor_is_refused() {
+    let env = TestEnv::new();
+    let (alice, bob) = (key(&env, "alice"), key(&env, "bob"));
+    let people = [who("alice", &alice), who("bob", &bob)];
+    let client = new_repo(&env, "work", &alice);
+    let old = commit(
+        &client,
+        None,
+        "old unsigned history",
+        Some(ANCHOR_TIME - DAY),
+    );
+    crate::verify_policy::write_policy(&client, &policy(&people, &[BRANCHES, TAGS]));
+    let anchor = commit(&client, Some(&alice), "anchor", None);
+    let server = server(&client, &anchor);
+
+    for refname in ["refs/heads/release/2.0", "refs/heads/bob/old"] {
+        let out = push(&client, &[&format!("{old}:{refname}")]);
+        assert_rejected(
+            &out,
+            refname,
+            &[&format!(
+                "rejected {refname}: it would point to {}, which does not descend from the anchor {}: history before the anchor is judged by no policy",
+                short(&old),
+                short(&anchor)
+            )],
+        );
+        assert_eq!(server.rev(refname), None);
+    }
+
+    // The anchor itself is trusted; and alice's signed tag vouches for the old commit.
+    assert_accepted(
+        &push(&client, &[&format!("{anchor}:refs/heads/release/1.0")]),
+        &server,
+        "refs/heads/release/1.0",
+        &anchor,
+    );
+    let signing_key = format!("user.signingKey={}", alice.private.display());
+    client
+        .git(&[
+            "-c",
+            &signing_key,
+            "tag",
+            "-s",
+            "-m",
+            "old release",
+            "v0.9",
+            &old,
+        ])
+        .success();
+    let v09 = client.git_out(&["rev-parse", "refs/tags/v0.9"]);
+    assert_accepted(&push(&client, &["v0.9"]), &server, "refs/tags/v0.9", &v09);
+}

@@ -16,6 +16,8 @@
 //!   satisfy a `tags` list.
 //! - A ref to a tree or a blob is judged on its own line: only a signed tag may point to
 //!   one, and not under a rule for commits.
+//! - History before the anchor was judged by no policy: a ref may point into it only
+//!   through a signed tag, which is judged.
 
 use super::current::Current;
 use super::{CommitReport, VerifyError, Walker};
@@ -191,6 +193,21 @@ fn decide_one(
                 "the rule has a tags list, so the ref must point to a signed annotated tag".into(),
             );
         }
+    }
+    if new_kind != Kind::Tag
+        && decision.refusal.is_none()
+        && decision.new_commits + decision.known_commits == 0
+        && let Some(anchor) = walker.judge.anchor
+        && walker.judge.known(commit)?.is_none()
+    {
+        // Nothing was judged, and the commit is not on an authenticated path: it is the
+        // anchor's history, which no policy ever judged (only a signed tag, judged above,
+        // can stand for it).
+        decision.refusal = Some(format!(
+            "it would point to {}, which does not descend from the anchor {}: history before the anchor is judged by no policy",
+            super::short(&commit),
+            super::short(&anchor)
+        ));
     }
     Ok(())
 }
