@@ -7,9 +7,12 @@
 //! refs no rule covers; carol a principal who joins a branch's policy. The rules: main and
 //! release/* need @maintainers, `v*` tags need @maintainers.
 
+use crate::adversarial_openpgp::{Person, commit_as, now, signing_subkey, write};
+use crate::openpgp_gnupg::{GnuPg, openpgp_repo};
 use crate::pre_receive::{Server, assert_rejected, c, push, server};
-use crate::support::{Key, Repo, Run, TestEnv, run};
+use crate::support::{Key, Repo, Run, TestEnv, run, run_stdin};
 use crate::verify_policy::{MAIN, Who, anchored, commit, key, new_repo, policy_text, short, who};
+use sequoia_openpgp::serialize::SerializeInto;
 
 const DAY: i64 = 86_400;
 /// The committer date of every anchor here (the test environment's fixed time).
@@ -424,4 +427,169 @@ fn a_new_ref_into_history_before_the_anchor_is_refused() {
         .success();
     let v09 = client.git_out(&["rev-parse", "refs/tags/v0.9"]);
     assert_accepted(&push(&client, &["v0.9"]), &server, "refs/tags/v0.9", &v09);
+}
+
+// ---- OpenPGP certificates of the current policy ----
+
+/// alice's OpenPGP policy: she is the only principal, main and release/* need her, `v*`
+/// tags need her, she changes the policy.
+fn openpgp_policy(fpr: &str) -> String {
+    format!(
+        "version = 1\n\n[principals.alice]\nopenpgp = [\"{fpr}\"]\n\n\
+         [[rules]]\nrefs = [\"refs/heads/main\", \"refs/heads/release/*\"]\ncommits = [\"alice\"]\n\n\
+         [[rules]]\nrefs = [\"refs/tags/v*\"]\ntags = [\"alice\"]\n\n\
+         [policy_changes]\nsigners = [\"alice\"]\n"
+    )
+}
+
+/// alice (a primary key that signs, and a signing subkey), her repository with her
+/// policy and certificate, and the thief's copy of her secret keys; returns the anchor.
+fn openpgp_world<'e>(env: &'e TestEnv) -> (Person<'e>, String, GnuPg<'e>, Repo<'e>, String) {
+    let t = now();
+    let alice = Person::made_at(env, "alice", Some(t - 10 * DAY));
+    let subkey = signing_subkey(&alice, t - 9 * DAY);
+    let thief = GnuPg::other(env, "gnupg-thief");
+    thief.import(&alice.gnupg.export_secret(&alice.fpr));
+    let repo = openpgp_repo(env, "work", &alice.gpg, &alice.fpr);
+    write(&repo, ".gitseal/policy.toml", openpgp_policy(&alice.fpr));
+    write(
+        &repo,
+        ".gitseal/keys/alice.asc",
+        alice.gnupg.export_armored(&alice.fpr),
+    );
+    let anchor = commit_as(
+        &repo,
+        &alice.gpg,
+        &format!("{}!", alice.fpr),
+        "anchor",
+        None,
+    );
+    (alice, subkey, thief, repo, anchor)
+}
+
+/// The subkey is stolen; alice adds its revocation (key compromised) to her certificate
+/// file, as `policy check` tells her to. A commit's certificates come from its parents'
+/// trees, which the pusher picks: the thief's commit on the anchor was checked against
+/// the anchor's copy of the certificate, without the revocation, and judged good by the
+/// current policy too.
+#[test]
+fn a_subkey_revoked_in_the_current_certificate_does_not_sign_on_old_history() {
+    let env = TestEnv::new();
+    let (alice, subkey, thief, repo, anchor) = openpgp_world(&env);
+    let server = server(&repo, &anchor);
+    run_stdin(
+        alice.gnupg.gpg().args([
+            "--command-fd",
+            "0",
+            "--pinentry-mode",
+            "loopback",
+            "--passphrase",
+            "",
+            "--edit-key",
+            &alice.fpr,
+        ]),
+        b"key 1\nrevkey\ny\n1\n\ny\nsave\n",
+    )
+    .success();
+    write(
+        &repo,
+        ".gitseal/keys/alice.asc",
+        alice.gnupg.export_armored(&alice.fpr),
+    );
+    let revocation = commit_as(
+        &repo,
+        &alice.gpg,
+        &format!("{}!", alice.fpr),
+        "alice revokes her stolen subkey",
+        None,
+    );
+    assert_accepted(&push(&repo, &["main"]), &server, MAIN, &revocation);
+
+    repo.git(&["checkout", "-q", "-b", "thief", &anchor])
+        .success();
+    let thief_gpg = thief.wrapper("gpg-thief", None);
+    let stolen = commit_as(&repo, &thief_gpg, &format!("{subkey}!"), "the thief", None);
+    let out = push(&repo, &["thief:refs/heads/release/evil"]);
+    assert_rejected(
+        &out,
+        "refs/heads/release/evil",
+        &[&format!(
+            "refs/heads/release/evil: commit {stolen} (rule {BRANCH_RULE}): by the current policy at {}: the signing key is revoked",
+            short(&revocation)
+        )],
+    );
+    assert_eq!(server.rev("refs/heads/release/evil"), None);
+
+    // alice's own fix on the old line, with her primary key, is a release.
+    repo.git(&["checkout", "-q", "-b", "maint", &anchor])
+        .success();
+    let fix = commit_as(
+        &repo,
+        &alice.gpg,
+        &format!("{}!", alice.fpr),
+        "alice's fix on the old line",
+        None,
+    );
+    assert_accepted(
+        &push(&repo, &["maint:refs/heads/release/1.1"]),
+        &server,
+        "refs/heads/release/1.1",
+        &fix,
+    );
+}
+
+/// alice takes a lost subkey out of her certificate file. A tag's certificates were those
+/// of the tagged commit's tree and the current policies' merged: the tag names an old
+/// commit, whose tree still binds the subkey, so the thief's release tag was alice's.
+#[test]
+fn a_subkey_taken_out_of_the_current_certificate_does_not_sign_tags_on_old_commits() {
+    let env = TestEnv::new();
+    let (alice, subkey, thief, repo, anchor) = openpgp_world(&env);
+    let server = server(&repo, &anchor);
+    let without = alice
+        .cert()
+        .retain_subkeys(|k| k.key().fingerprint().to_hex() != subkey);
+    write(
+        &repo,
+        ".gitseal/keys/alice.asc",
+        without.armored().to_vec().expect("serializes"),
+    );
+    let removal = commit_as(
+        &repo,
+        &alice.gpg,
+        &format!("{}!", alice.fpr),
+        "alice drops her lost subkey",
+        None,
+    );
+    assert_accepted(&push(&repo, &["main"]), &server, MAIN, &removal);
+
+    let thief_gpg = thief.wrapper("gpg-thief", None);
+    repo.git_with(
+        &[
+            ("gpg.program", &thief_gpg.display().to_string()),
+            ("user.signingKey", &format!("{subkey}!")),
+        ],
+        &["tag", "-s", "-m", "the thief's release", "v9.9", &anchor],
+    )
+    .success();
+    let forged = repo.git_out(&["rev-parse", "refs/tags/v9.9"]);
+    let out = push(&repo, &["v9.9"]);
+    assert_rejected(
+        &out,
+        "refs/tags/v9.9",
+        &[&format!(
+            "refs/tags/v9.9: tag {forged} (rule refs/tags/v*): by the current policy at {}: no certificate for OpenPGP key {}",
+            short(&removal),
+            &subkey[24..]
+        )],
+    );
+    assert_eq!(server.rev("refs/tags/v9.9"), None);
+
+    repo.git_with(
+        &[("user.signingKey", &format!("{}!", alice.fpr))],
+        &["tag", "-s", "-m", "alice's release", "v1.0", &anchor],
+    )
+    .success();
+    let v1 = repo.git_out(&["rev-parse", "refs/tags/v1.0"]);
+    assert_accepted(&push(&repo, &["v1.0"]), &server, "refs/tags/v1.0", &v1);
 }

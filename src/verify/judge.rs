@@ -75,6 +75,10 @@ pub struct ByCurrent<'a> {
     /// Not in full: whether each policy's tips leave the object out (its history, which
     /// the policy's own lineage judged, needs no second look; another's does).
     pub outside: &'a [bool],
+    /// The object's verdict as each policy's own certificates see it (OpenPGP: its
+    /// `.gitseal/keys`), where that can differ from the verdict judged by the object's
+    /// own policies; empty: that verdict for all.
+    pub verdicts: &'a [Verdict],
 }
 
 /// The judging state of one walker: policies, directories and the commits authenticated
@@ -389,6 +393,7 @@ pub fn by_current(
         if !current.in_full && !current.outside.get(k).copied().unwrap_or(true) {
             continue;
         }
+        let verdict = current.verdicts.get(k).unwrap_or(verdict);
         let policy = match &at.policy {
             Ok(policy) => policy,
             Err(message) => {

@@ -104,6 +104,7 @@ impl Push<'_> {
             policies: self.current,
             in_full: new,
             outside,
+            verdicts: &[],
         });
         let now = if new { self.now } else { None };
         (new, Also { now, current })
@@ -278,6 +279,7 @@ impl<'r> Walker<'r> {
         } = self;
         let total = range.len();
         let mut outside = Vec::new();
+        let mut keyrings = KeyringCache::default();
         check::run(repo, range, &known, *jobs, |lo, checked| {
             // Only what was checked now; `append` writes only cacheable verdicts.
             let fresh = checked
@@ -306,6 +308,21 @@ impl<'r> Walker<'r> {
                         },
                     ),
                     Some(push) => push.also(&id, &mut outside),
+                };
+                // An object new to the server meets each current policy with that policy's
+                // certificates, not only those of the parents the pusher picked.
+                let by_keys = match also.current {
+                    Some(by) if by.in_full => {
+                        check::commit_by_keys_of(&mut judge.reader, &mut keyrings, id, by.policies)?
+                    }
+                    _ => Vec::new(),
+                };
+                let also = Also {
+                    current: also.current.map(|by| ByCurrent {
+                        verdicts: &by_keys,
+                        ..by
+                    }),
+                    ..also
                 };
                 let finding = judge.judge_commit(&of, at, &checked.verdict, dir, also)?;
                 states[at] = NodeState::new(finding.reasons.is_empty(), dir);
@@ -356,15 +373,26 @@ impl<'r> Walker<'r> {
                 trees.push(tree);
             }
         }
-        let verdict = match signed::split_tag(&raw) {
+        let mut keyrings = KeyringCache::default();
+        let (verdict, by_keys) = match signed::split_tag(&raw) {
             Ok(Some(signed)) => {
-                let mut keyrings = KeyringCache::default();
-                check::object_verdict(reader, &mut keyrings, tag, &signed, tagger_time, |_| {
-                    Ok(trees)
-                })?
+                let verdict = check::object_verdict(
+                    reader,
+                    &mut keyrings,
+                    tag,
+                    &signed,
+                    tagger_time,
+                    |_| Ok(trees),
+                )?;
+                // The current policies judge with their own certificates alone: the tagged
+                // commit, which the pusher picks, may be old enough to bind a key that the
+                // current certificates revoke or no longer hold.
+                let by_keys =
+                    check::by_keys_of(reader, &mut keyrings, tag, &signed, tagger_time, current)?;
+                (verdict, by_keys)
             }
-            Ok(None) => backends::unsigned(tagger_time),
-            Err(e) => backends::malformed(tagger_time, &e.to_string()),
+            Ok(None) => (backends::unsigned(tagger_time), Vec::new()),
+            Err(e) => (backends::malformed(tagger_time, &e.to_string()), Vec::new()),
         };
         let id = tag.to_string();
         let subject = Subject {
@@ -398,6 +426,7 @@ impl<'r> Walker<'r> {
                     policies: current,
                     in_full: true,
                     outside: &[],
+                    verdicts: &by_keys,
                 };
                 judge::by_current(current, &subject, &verdict, &mut finding);
                 if !judged {
