@@ -429,6 +429,115 @@ fn a_new_ref_into_history_before_the_anchor_is_refused() {
     assert_accepted(&push(&client, &["v0.9"]), &server, "refs/tags/v0.9", &v09);
 }
 
+// ---- What git checks out against what gitseal reads ----
+
+/// `tree`'s entries, with a second `.gitseal` entry (the tree `second`) right after the
+/// first, written as git would never write them (`git fsck`: duplicateEntries).
+fn with_second_gitseal(repo: &Repo<'_>, tree: &str, second: &str) -> String {
+    let mut raw = Vec::new();
+    for line in repo.git_out(&["ls-tree", tree]).lines() {
+        let (meta, name) = line.split_once('\t').expect("mode type id<TAB>name");
+        let fields: Vec<&str> = meta.split(' ').collect();
+        let [mode, _, id] = fields[..] else {
+            panic!("ls-tree line {line:?}")
+        };
+        let mut entry = |id: &str| {
+            raw.extend_from_slice(mode.trim_start_matches('0').as_bytes());
+            raw.push(b' ');
+            raw.extend_from_slice(name.as_bytes());
+            raw.push(0);
+            raw.extend(
+                (0..20).map(|i| u8::from_str_radix(&id[2 * i..2 * i + 2], 16).expect("hex")),
+            );
+        };
+        entry(id);
+        if name == ".gitseal" {
+            entry(second);
+        }
+    }
+    repo.git_stdin(
+        &["hash-object", "-t", "tree", "-w", "--literally", "--stdin"],
+        &raw,
+    )
+    .success()
+    .stdout()
+    .trim()
+    .to_string()
+}
+
+/// A root tree with two entries named `.gitseal`: gitseal read the first (the policy as it
+/// was: no policy change, no policy signer needed), while `git checkout` writes the second
+/// (`git show HEAD:.gitseal/policy.toml` shows the first). bob planted a policy making him
+/// a maintainer on his own branch; whoever next commits from a checkout of it commits that
+/// policy, and when alice does (merging or building on his work) it is her signed policy
+/// change, which the hook accepts.
+#[test]
+fn a_tree_with_two_gitseal_entries_is_refused() {
+    let env = TestEnv::new();
+    let (alice, bob) = (key(&env, "alice"), key(&env, "bob"));
+    let people = [who("alice", &alice), who("bob", &bob)];
+    let (client, anchor) = anchored(&env, &alice, &policy(&people, &[BRANCHES]));
+    let server = server(&client, &anchor);
+    client.git(&["checkout", "-q", "-b", "feature"]).success();
+    let honest = c(&client, Some(&bob), "bob's feature");
+    assert_accepted(
+        &push(&client, &["feature"]),
+        &server,
+        "refs/heads/feature",
+        &honest,
+    );
+
+    let planted = policy_of(&people, &["alice", "bob"], &[BRANCHES]);
+    let blob = client
+        .git_stdin(&["hash-object", "-w", "--stdin"], planted.as_bytes())
+        .success()
+        .stdout()
+        .trim()
+        .to_string();
+    let evil_dir = client
+        .git_stdin(
+            &["mktree"],
+            format!("100644 blob {blob}\tpolicy.toml\n").as_bytes(),
+        )
+        .success()
+        .stdout()
+        .trim()
+        .to_string();
+    let root = with_second_gitseal(&client, "HEAD^{tree}", &evil_dir);
+    let signing_key = format!("user.signingKey={}", bob.private.display());
+    let smuggled = client.git_out(&[
+        "-c",
+        &signing_key,
+        "commit-tree",
+        "-S",
+        "-p",
+        "HEAD",
+        "-m",
+        "bob's second policy",
+        &root,
+    ]);
+    client
+        .git(&["update-ref", "refs/heads/feature", &smuggled])
+        .success();
+    client.git(&["checkout", "-q", "-f", "feature"]).success();
+    let checked_out =
+        std::fs::read_to_string(client.dir.join(".gitseal/policy.toml")).expect("policy");
+    assert_eq!(checked_out, planted, "git checks out the second entry");
+
+    let out = push(&client, &["feature"]);
+    assert_rejected(
+        &out,
+        "refs/heads/feature",
+        &[&format!(
+            "rejected refs/heads/feature: tree {root} has more than one entry named `.gitseal`"
+        )],
+    );
+    assert_eq!(
+        server.rev("refs/heads/feature").as_deref(),
+        Some(honest.as_str())
+    );
+}
+
 // ---- OpenPGP certificates of the current policy ----
 
 /// alice's OpenPGP policy: she is the only principal, main and release/* need her, `v*`

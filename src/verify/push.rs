@@ -88,7 +88,13 @@ pub fn decide(walker: &mut Walker<'_>, updates: &[Update]) -> Result<Vec<Decisio
     let mut decisions = Vec::with_capacity(updates.len());
     for update in updates {
         let mut decision = Decision::new(update);
-        decide_one(walker, &current, &mut decision)?;
+        match decide_one(walker, &current, &mut decision) {
+            // A malformed tree in what this line brings is this line's refusal.
+            Err(VerifyError::Git(e @ crate::git::GitError::DuplicateEntry { .. })) => {
+                decision.refusal = Some(e.to_string());
+            }
+            other => other?,
+        }
         decisions.push(decision);
     }
     Ok(decisions)
