@@ -538,6 +538,58 @@ fn a_tree_with_two_gitseal_entries_is_refused() {
     );
 }
 
+/// gitseal reads objects as stored and ignores replace refs, but git on the server, and
+/// every mirror clone (which copies `refs/replace/*`), shows the replacement in the
+/// replaced object's place: bob's `refs/replace/<main's tip>` made `git log main`, `git
+/// archive main` and a mirror's checkout of main show his commit under alice's id.
+#[test]
+fn a_replace_ref_is_refused_and_may_be_deleted() {
+    let env = TestEnv::new();
+    let (alice, bob) = (key(&env, "alice"), key(&env, "bob"));
+    let people = [who("alice", &alice), who("bob", &bob)];
+    let (client, anchor) = anchored(&env, &alice, &policy(&people, &[BRANCHES]));
+    let server = server(&client, &anchor);
+    let tip = c(&client, Some(&alice), "alice's work");
+    assert_accepted(&push(&client, &["main"]), &server, MAIN, &tip);
+    client
+        .git(&["checkout", "-q", "-b", "evil", &anchor])
+        .success();
+    let by_bob = c(&client, Some(&bob), "bob's build script");
+    assert_accepted(
+        &push(&client, &["evil"]),
+        &server,
+        "refs/heads/evil",
+        &by_bob,
+    );
+    let replace = format!("refs/replace/{tip}");
+
+    let out = push(&client, &[&format!("evil:{replace}")]);
+    assert_rejected(
+        &out,
+        &replace,
+        &[&format!(
+            "rejected {replace}: a replace ref makes git show another object in place of {}",
+            short(&tip)
+        )],
+    );
+    assert_eq!(server.rev(&replace), None);
+    let shown = run(server
+        .env
+        .git(server.env.root())
+        .arg(format!("--git-dir={}", server.dir.display()))
+        .args(["log", "-1", "--format=%s", MAIN]))
+    .success()
+    .stdout();
+    assert_eq!(shown.trim(), "alice's work");
+
+    // One made on the server before (by an administrator, or before the hook) may be
+    // deleted by a push: that only shows the stored object again.
+    on_server(&server, &["update-ref", &replace, &by_bob]);
+    let out = push(&client, &[&format!(":{replace}")]);
+    assert_eq!(out.code, 0, "{}", out.describe());
+    assert_eq!(server.rev(&replace), None);
+}
+
 // ---- OpenPGP certificates of the current policy ----
 
 /// alice's OpenPGP policy: she is the only principal, main and release/* need her, `v*`

@@ -16,6 +16,8 @@
 //!   satisfy a `tags` list.
 //! - A ref to a tree or a blob is judged on its own line: only a signed tag may point to
 //!   one, and not under a rule for commits.
+//! - `refs/replace/*` may be deleted, never written: git (not gitseal) shows a replacement
+//!   in the replaced object's place, on the server and in mirror clones.
 //! - History before the anchor was judged by no policy: a ref may point into it only
 //!   through a signed tag, which is judged.
 
@@ -121,6 +123,13 @@ fn decide_one(
         }
     };
     let refname = decision.written.clone();
+    if let Some(replaced) = refname.strip_prefix("refs/replace/") {
+        // Deleting a replacement only shows the stored object again.
+        if !new.is_null() {
+            decision.refusal = Some(replace_refusal(replaced));
+        }
+        return Ok(());
+    }
     if let Some((at, message)) = current.policies.iter().find_map(|at| {
         at.policy
             .as_ref()
@@ -251,6 +260,21 @@ fn not_a_commit(
     let report = judge_tag(walker, current, decision.update.new, &refname, None)?;
     decision.tag = Some(report);
     Ok(())
+}
+
+/// Why a push to `refs/replace/<replaced>` is refused. gitseal reads objects as stored,
+/// but git does not: on the server (`git log`, `git archive`, web views reading through
+/// git) and in every mirror clone, which copies `refs/replace/*`, the replacement shows in
+/// the replaced object's place, under its id, judged by no rule of the refs holding it.
+fn replace_refusal(replaced: &str) -> String {
+    let shown = if replaced.len() > 12 && replaced.bytes().all(|b| b.is_ascii_hexdigit()) {
+        &replaced[..12]
+    } else {
+        replaced
+    };
+    format!(
+        "a replace ref makes git show another object in place of {shown} (git log and git archive on the server, mirror clones), judged by no rule of the refs that hold it; replace refs are kept local (git replace), not pushed"
+    )
 }
 
 /// Judges a tag object, and that its name is the ref's.
