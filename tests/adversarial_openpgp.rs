@@ -18,7 +18,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 const DAY: i64 = 86_400;
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .expect("clock after 1970")
@@ -26,10 +26,10 @@ fn now() -> i64 {
 }
 
 /// One person: their own GnuPG home, their key, and a `gpg` that signs as them.
-struct Person<'e> {
-    gnupg: GnuPg<'e>,
-    fpr: String,
-    gpg: PathBuf,
+pub(crate) struct Person<'e> {
+    pub(crate) gnupg: GnuPg<'e>,
+    pub(crate) fpr: String,
+    pub(crate) gpg: PathBuf,
 }
 
 impl<'e> Person<'e> {
@@ -38,7 +38,7 @@ impl<'e> Person<'e> {
     }
 
     /// A person whose key gpg made at `at` (Unix seconds), so it can sign in the past.
-    fn made_at(env: &'e TestEnv, name: &str, at: Option<i64>) -> Self {
+    pub(crate) fn made_at(env: &'e TestEnv, name: &str, at: Option<i64>) -> Self {
         let gnupg = GnuPg::other(env, &format!("gnupg-{name}"));
         let uid = format!("{name} <{name}@example.org>");
         let fpr = gnupg.gen_key_full(&uid, "ed25519", "sign", "never", at, "");
@@ -50,7 +50,7 @@ impl<'e> Person<'e> {
         &self.fpr[24..]
     }
 
-    fn cert(&self) -> Cert {
+    pub(crate) fn cert(&self) -> Cert {
         Cert::from_bytes(&self.gnupg.export(&self.fpr)).expect("gpg's export parses")
     }
 }
@@ -69,7 +69,7 @@ fn bare_primary(cert: &Cert) -> Vec<u8> {
         .expect("serializes")
 }
 
-fn armored_keys(binary: &[u8]) -> Vec<u8> {
+pub(crate) fn armored_keys(binary: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     let mut writer = armor::Writer::new(&mut out, armor::Kind::PublicKey).expect("armor");
     writer.write_all(binary).expect("writes");
@@ -77,7 +77,7 @@ fn armored_keys(binary: &[u8]) -> Vec<u8> {
     out
 }
 
-fn write(repo: &Repo<'_>, path: &str, contents: impl AsRef<[u8]>) {
+pub(crate) fn write(repo: &Repo<'_>, path: &str, contents: impl AsRef<[u8]>) {
     let path = repo.dir.join(path);
     std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
     std::fs::write(path, contents).expect("write");
@@ -85,7 +85,13 @@ fn write(repo: &Repo<'_>, path: &str, contents: impl AsRef<[u8]>) {
 
 /// Stages everything and commits, signed by `who` with `key` (a fingerprint, `!` for
 /// exactly that key) through `gpg`, at `date` (Unix seconds) or the fixed test time.
-fn commit_as(repo: &Repo<'_>, gpg: &Path, key: &str, message: &str, date: Option<i64>) -> String {
+pub(crate) fn commit_as(
+    repo: &Repo<'_>,
+    gpg: &Path,
+    key: &str,
+    message: &str,
+    date: Option<i64>,
+) -> String {
     let name: String = message
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
@@ -109,7 +115,7 @@ fn commit_as(repo: &Repo<'_>, gpg: &Path, key: &str, message: &str, date: Option
 
 /// A policy: each principal with its OpenPGP fingerprint, main open to `committers`,
 /// `.gitseal/` changed by `policy_signers`, then `tail`.
-fn policy(
+pub(crate) fn policy(
     principals: &[(&str, &str)],
     committers: &str,
     policy_signers: &str,
@@ -681,7 +687,7 @@ fn a_back_dated_signature_is_judged_at_the_committer_time_against_a_revocation()
 // R2: a revocation entry that names a subkey.
 
 /// alice with a signing subkey made at `at`; returns the subkey's fingerprint.
-fn signing_subkey(alice: &Person<'_>, at: i64) -> String {
+pub(crate) fn signing_subkey(alice: &Person<'_>, at: i64) -> String {
     run(alice.gnupg.gpg().args([
         "--pinentry-mode",
         "loopback",

@@ -419,9 +419,11 @@ fn v1_concurrent_pushes_keep_every_verdict() {
 
 // --------------------------------------------------------------- V2: replace refs, grafts
 
-/// bob's commit N sits on his own branch; he pushes `refs/replace/N` naming alice's commit
-/// Y, then moves main to N. git stores N on main: the hook must judge N, not Y. Alice's
-/// own push of Y to main is accepted beside it.
+/// bob's commit N sits on his own branch; `refs/replace/N` names alice's commit Y, then bob
+/// moves main to N. git stores N on main: the hook must judge N, not Y. Alice's own push of
+/// Y to main is accepted beside it. A push of the replace ref itself is refused (git on the
+/// server and mirror clones would show Y in N's place: adversarial_redteam), so here it is
+/// one made on the server before the hook, or by an administrator.
 #[test]
 fn v2_a_replace_ref_does_not_change_what_the_hook_judges() {
     let env = TestEnv::new();
@@ -437,8 +439,14 @@ fn v2_a_replace_ref_does_not_change_what_the_hook_judges() {
     let n = c(&client, Some(&cast.bob), "bob's takeover");
     push(&client, &["tmp/bob"]).success();
 
-    // The replace ref itself adds no commit: accepted, and harmless once ignored.
-    push(&client, &[&format!("{y}:refs/replace/{n}")]).success();
+    let out = push(&client, &[&format!("{y}:refs/replace/{n}")]);
+    assert_rejected(&out, &format!("refs/replace/{n}"), &["a replace ref"]);
+    run(server
+        .env
+        .git(server.env.root())
+        .arg(format!("--git-dir={}", server.dir.display()))
+        .args(["update-ref", &format!("refs/replace/{n}"), &y]))
+    .success();
     assert_eq!(
         server.rev(&format!("refs/replace/{n}")).as_deref(),
         Some(y.as_str())

@@ -7,6 +7,7 @@ mod support;
 mod adversarial_openpgp;
 mod adversarial_output;
 mod adversarial_push;
+mod adversarial_redteam;
 mod adversarial_signing;
 mod adversarial_sigstore;
 mod adversarial_store;

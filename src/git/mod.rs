@@ -40,6 +40,10 @@ pub enum GitError {
     References(String),
     #[error("too many commits to walk at once")]
     TooManyCommits,
+    #[error(
+        "tree {tree} has more than one entry named `{name}` (git fsck: duplicateEntries): git checks out one, gitseal would judge by another"
+    )]
+    DuplicateEntry { tree: ObjectId, name: String },
 }
 
 /// An opened repository; cheap to share between threads (each makes its own [`Reader`]).
@@ -150,7 +154,9 @@ impl Reader {
         parse_commit(id, &raw)
     }
 
-    /// The object at `path` (slash-separated) inside `tree`, if any.
+    /// The object at `path` (slash-separated) inside `tree`, if any. A tree naming a
+    /// component twice is an error: git would check out one entry (the last) and show
+    /// another (the first), so which one is the policy would depend on who reads it.
     pub fn lookup_path(
         &mut self,
         tree: ObjectId,
@@ -163,13 +169,19 @@ impl Reader {
                 return Ok(None);
             }
             let kind = self.repo.object_hash();
-            let found = gix::objs::TreeRefIter::from_bytes(&data, kind)
+            let mut found = gix::objs::TreeRefIter::from_bytes(&data, kind)
                 .filter_map(Result::ok)
-                .find(|entry| entry.filename == component.as_bytes())
+                .filter(|entry| entry.filename == component.as_bytes())
                 .map(|entry| entry.oid.to_owned());
-            match found {
-                Some(id) => current = id,
-                None => return Ok(None),
+            match (found.next(), found.next()) {
+                (Some(id), None) => current = id,
+                (None, _) => return Ok(None),
+                (Some(_), Some(_)) => {
+                    return Err(GitError::DuplicateEntry {
+                        tree: current,
+                        name: component.to_string(),
+                    });
+                }
             }
         }
         Ok(Some(current))
@@ -250,6 +262,13 @@ impl Reader {
 
     /// The commit ids every reference points at (peeled), for "not reachable from any ref".
     pub fn ref_tips(&mut self) -> Result<Vec<ObjectId>, GitError> {
+        if self.refs_elsewhere() {
+            let targets = self.ref_ids_by_git()?;
+            return Ok(targets
+                .into_iter()
+                .filter_map(|id| self.peel_to_commit(id).ok())
+                .collect());
+        }
         let platform = self
             .repo
             .references()

@@ -2,6 +2,12 @@
 //! for a pushed name (a server-side symbolic ref is written through to its target), what
 //! a pushed object is once its tags are peeled, and opening a repository by its path (a
 //! test or tool judging a server it is not inside).
+//!
+//! gix reads refs kept as files (loose refs and `packed-refs`) and no other ref storage:
+//! in a repository whose refs are in reftable (`extensions.refStorage`, the default
+//! planned for git 3.0) it finds none, and the hook would take the server for empty (the
+//! anchor's policy as the only current one, no symbolic ref to follow). There the refs
+//! are read by asking git itself, which keeps them.
 
 use super::{GitError, Reader, Repo, tag_target};
 use gix::hash::ObjectId;
@@ -41,6 +47,9 @@ impl Reader {
 
     /// The target of `refname` if it is a symbolic ref of exactly that name.
     fn symbolic_target(&self, refname: &str) -> Result<Option<String>, GitError> {
+        if self.refs_elsewhere() {
+            return self.symbolic_target_by_git(refname);
+        }
         // A name gix cannot take is no ref of this repository (git checked the pushed
         // names before running the hook).
         let Ok(partial) = <&gix::refs::PartialNameRef>::try_from(refname) else {
@@ -57,6 +66,68 @@ impl Reader {
                 gix::refs::TargetRef::Symbolic(target) => Some(target.as_bstr().to_string()),
                 gix::refs::TargetRef::Object(_) => None,
             }))
+    }
+
+    /// Whether the refs are kept where gix does not read them (a `extensions.refStorage`
+    /// other than `files`).
+    pub(super) fn refs_elsewhere(&self) -> bool {
+        self.config_string("extensions.refStorage")
+            .is_some_and(|storage| !storage.eq_ignore_ascii_case("files"))
+    }
+
+    /// Every ref's object id, as `git for-each-ref` lists them (symbolic refs give their
+    /// target's).
+    pub(super) fn ref_ids_by_git(&self) -> Result<Vec<ObjectId>, GitError> {
+        let out = self.git_refs(&["for-each-ref", "--format=%(objectname)"], &[0])?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.lines()
+            .map(|line| {
+                ObjectId::from_hex(line.trim().as_bytes()).map_err(|_| {
+                    GitError::References(format!(
+                        "git for-each-ref printed `{}`, not an object id",
+                        line.escape_debug()
+                    ))
+                })
+            })
+            .collect()
+    }
+
+    /// [`Reader::symbolic_target`], asking `git symbolic-ref` (which follows the chain to
+    /// its end, as git does when it writes through it).
+    fn symbolic_target_by_git(&self, refname: &str) -> Result<Option<String>, GitError> {
+        // git checked the pushed names before running the hook; a name that could be read
+        // as an option is none of them.
+        if refname.starts_with('-') {
+            return Ok(None);
+        }
+        let out = self.git_refs(&["symbolic-ref", "-q", refname], &[0, 1])?;
+        if out.status.code() == Some(1) {
+            return Ok(None);
+        }
+        let target = String::from_utf8_lossy(&out.stdout).trim_end().to_string();
+        Ok(Some(target).filter(|t| !t.is_empty()))
+    }
+
+    /// Runs git on this repository's refs (all of them: `GIT_NAMESPACE` does not narrow
+    /// what gix lists either), which must exit with one of `codes`.
+    fn git_refs(&self, args: &[&str], codes: &[i32]) -> Result<std::process::Output, GitError> {
+        let out = std::process::Command::new("git")
+            .arg("--git-dir")
+            .arg(self.repo.git_dir())
+            .args(args)
+            .env_remove("GIT_NAMESPACE")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| GitError::References(format!("cannot run git to read the refs: {e}")))?;
+        if !out.status.code().is_some_and(|code| codes.contains(&code)) {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            return Err(GitError::References(format!(
+                "git {} failed: {}",
+                args[0],
+                stderr.lines().next().unwrap_or("").trim().escape_debug()
+            )));
+        }
+        Ok(out)
     }
 
     /// The object `id` names once tags are followed (itself if it is no tag), and its

@@ -8,6 +8,7 @@
 //! each is inflated about once (docs/benchmarks.md, finding 2).
 
 use super::cache::{self, Digest, Known};
+use super::current::CurrentPolicy;
 use super::{POLICY_DIR, VerifyError, backends};
 use crate::git::{GitError, Range, Reader, Repo, parse_commit, signed};
 use crate::signature::{Format, Verdict};
@@ -303,6 +304,45 @@ pub fn object_verdict(
         None
     };
     Ok(room_verdict(id, signed, time, keyring))
+}
+
+/// The verdict on a signed object as each of `policies` sees it with its own certificates
+/// (the `.gitseal/keys` beside it), one per policy, for OpenPGP; empty for other formats,
+/// whose verdict does not depend on a tree.
+pub fn by_keys_of(
+    reader: &mut Reader,
+    keyrings: &mut KeyringCache,
+    id: ObjectId,
+    signed: &signed::Signed,
+    time: i64,
+    policies: &[CurrentPolicy],
+) -> Result<Vec<Verdict>, GitError> {
+    if Format::from_armor(&signed.signature) != Some(Format::OpenPgp) {
+        return Ok(Vec::new());
+    }
+    let mut verdicts = Vec::with_capacity(policies.len());
+    for at in policies {
+        let tree = reader.commit(at.commit)?.tree;
+        verdicts.push(object_verdict(reader, keyrings, id, signed, time, |_| {
+            Ok(vec![tree])
+        })?);
+    }
+    Ok(verdicts)
+}
+
+/// [`by_keys_of`] for commit `id`.
+pub fn commit_by_keys_of(
+    reader: &mut Reader,
+    keyrings: &mut KeyringCache,
+    id: ObjectId,
+    policies: &[CurrentPolicy],
+) -> Result<Vec<Verdict>, GitError> {
+    let raw = reader.commit_bytes(id)?;
+    let time = signed::header_time(&raw, "committer").unwrap_or(0);
+    match signed::split_commit(&raw, reader.hash_kind()) {
+        Ok(Some(signed)) => by_keys_of(reader, keyrings, id, &signed, time, policies),
+        _ => Ok(Vec::new()),
+    }
 }
 
 /// The room's verdict on a signed object, OpenPGP with the certificates given.

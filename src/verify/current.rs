@@ -27,6 +27,9 @@ pub struct CurrentPolicy {
     pub policy: Found,
     /// A commit at a ref's tip whose tree holds it, to name it in reasons.
     pub commit: ObjectId,
+    /// The ref tips (or the anchor) that hold it: history they reach is on the way this
+    /// policy came to be, and was judged under its lineage; other history is not.
+    pub tips: Vec<ObjectId>,
 }
 
 /// The server's current policies and the tips they were read from.
@@ -34,18 +37,26 @@ pub struct CurrentPolicy {
 pub struct Current {
     /// Empty with `--policy FILE` (which judges everything already).
     pub policies: Vec<CurrentPolicy>,
-    /// The ref tips (or the anchor) that hold a current policy: history they reach is on
-    /// the way the current policies came to be.
-    pub tips: Vec<ObjectId>,
     /// Every ref tip, peeled to its commit: what the server holds already.
     pub server_tips: Vec<ObjectId>,
 }
 
-/// More distinct policies at the tips than this are all taken as current (stricter).
-const MAX_GROUPS: usize = 64;
+/// Which groups of tips reach a commit: none, exactly one (its index + 1), or several.
+const NO_GROUP: u32 = 0;
+const SEVERAL_GROUPS: u32 = u32::MAX;
 
-/// How much earlier than the anchor (seconds) a tip may be dated and still be taken for a
-/// descendant of it: a day, as the range walk allows committer clocks.
+/// The groups reaching a commit through a child reaching it with `a` and another with `b`.
+fn join(a: u32, b: u32) -> u32 {
+    match (a, b) {
+        (NO_GROUP, other) | (other, NO_GROUP) => other,
+        _ if a == b => a,
+        _ => SEVERAL_GROUPS,
+    }
+}
+
+/// How much earlier than the anchor (seconds) a tip without a policy may be dated and still
+/// be walked as a possible descendant of it: a day, as the range walk allows committer
+/// clocks.
 const CLOCK_SKEW: i64 = 86_400;
 
 impl Walker<'_> {
@@ -63,16 +74,21 @@ impl Walker<'_> {
         let Some(anchor) = anchor else {
             return Ok(Current {
                 policies: Vec::new(),
-                tips: server_tips.clone(),
                 server_tips,
             });
         };
-        // Tips dated well before the anchor are its history (tags of old releases): proving
-        // that by walking would cost the whole history before the anchor on every push.
+        // Tips dated well before the anchor and holding no policy are its history (tags of
+        // releases from before gitseal): proving that by walking would cost the whole
+        // history before the anchor on every push, and a tip without a policy holds no
+        // current one. A tip with a policy is walked whatever its date, which is only its
+        // committer's claim: main's tip dated before the anchor (a clock behind, a rebase
+        // keeping author dates) must not drop main's policy from the current ones.
         let anchor_time = self.judge.reader.commit(anchor)?.committer_time;
         let mut recent = Vec::with_capacity(server_tips.len());
         for &tip in &server_tips {
-            if self.judge.reader.commit(tip)?.committer_time >= anchor_time - CLOCK_SKEW {
+            if self.judge.reader.commit(tip)?.committer_time >= anchor_time - CLOCK_SKEW
+                || self.judge.commit_dir(tip)? != Dir::default()
+            {
                 recent.push(tip);
             }
         }
@@ -98,35 +114,28 @@ impl Walker<'_> {
                 groups.push(*dir);
             }
         }
-        let current = if groups.len() == 1 || groups.len() > MAX_GROUPS {
-            vec![true; groups.len()]
+        // However many groups there are: taking them all as current would also trust every
+        // tip's history, a branch on old history included.
+        let current = if groups.len() == 1 {
+            vec![true]
         } else {
             self.unsuperseded(anchor, &candidates, &groups)?
         };
         let mut policies = Vec::new();
         for (dir, _) in groups.iter().zip(&current).filter(|(_, current)| **current) {
-            let commit = candidates
+            let tips: Vec<ObjectId> = candidates
                 .iter()
-                .find(|(_, d)| d == dir)
-                .map_or(anchor, |(tip, _)| *tip);
+                .filter(|(_, d)| d == dir)
+                .map(|(tip, _)| *tip)
+                .collect();
             policies.push(CurrentPolicy {
                 policy: self.judge.policy_in(*dir)?,
-                commit,
+                commit: tips.first().copied().unwrap_or(anchor),
+                tips,
             });
         }
-        let tips = candidates
-            .iter()
-            .filter(|(_, dir)| {
-                groups
-                    .iter()
-                    .position(|g| g == dir)
-                    .is_some_and(|g| current[g])
-            })
-            .map(|(tip, _)| *tip)
-            .collect();
         Ok(Current {
             policies,
-            tips,
             server_tips,
         })
     }
@@ -143,28 +152,35 @@ impl Walker<'_> {
         let tips: Vec<ObjectId> = candidates.iter().map(|(tip, _)| *tip).collect();
         let range = self.judge.reader.walk(&tips, &[anchor])?;
         let index = range.index_by_id();
-        let bit = |dir: &Dir| 1u64 << groups.iter().position(|g| g == dir).unwrap_or(0);
+        let group_of = |dir: &Dir| {
+            groups
+                .iter()
+                .position(|g| g == dir)
+                .and_then(|g| u32::try_from(g + 1).ok())
+                .filter(|&g| g != SEVERAL_GROUPS)
+                .unwrap_or(SEVERAL_GROUPS)
+        };
         // Which groups' tips reach each commit: children come after parents in the range.
-        let mut reach = vec![0u64; range.len()];
+        let mut reach = vec![NO_GROUP; range.len()];
         for (tip, dir) in candidates {
             if let Some(at) = index.find(tip) {
-                reach[at] |= bit(dir);
+                reach[at] = join(reach[at], group_of(dir));
             }
         }
         for at in (0..range.len()).rev() {
-            let mask = reach[at];
+            let by = reach[at];
             for parent in range.parents(at) {
                 if let Parent::Local(p) = parent {
-                    reach[p] |= mask;
+                    reach[p] = join(reach[p], by);
                 }
             }
         }
         let mut current = vec![false; groups.len()];
-        for (at, &mask) in reach.iter().enumerate() {
-            if mask.count_ones() != 1 {
+        for (at, &by) in reach.iter().enumerate() {
+            if by == NO_GROUP || by == SEVERAL_GROUPS {
                 continue;
             }
-            let group = mask.trailing_zeros() as usize;
+            let group = by as usize - 1;
             if current[group] {
                 continue;
             }
@@ -188,5 +204,24 @@ impl Walker<'_> {
             current.fill(true);
         }
         Ok(current)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_groups_reaching_a_commit_are_none_one_or_several() {
+        assert_eq!(join(NO_GROUP, NO_GROUP), NO_GROUP);
+        assert_eq!(join(NO_GROUP, 3), 3);
+        assert_eq!(join(3, NO_GROUP), 3);
+        assert_eq!(join(3, 3), 3);
+        assert_eq!(join(3, 4), SEVERAL_GROUPS);
+        assert_eq!(join(SEVERAL_GROUPS, 3), SEVERAL_GROUPS);
+        assert_eq!(join(NO_GROUP, SEVERAL_GROUPS), SEVERAL_GROUPS);
+        // Beyond what one bit mask of 64 groups could hold.
+        assert_eq!(join(NO_GROUP, 65), 65);
+        assert_eq!(join(65, 66), SEVERAL_GROUPS);
     }
 }

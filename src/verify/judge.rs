@@ -72,6 +72,13 @@ pub struct ByCurrent<'a> {
     /// only where the ref's rule lists who may sign this kind of object (history already
     /// on the server, which earlier policies admitted).
     pub in_full: bool,
+    /// Not in full: whether each policy's tips leave the object out (its history, which
+    /// the policy's own lineage judged, needs no second look; another's does).
+    pub outside: &'a [bool],
+    /// The object's verdict as each policy's own certificates see it (OpenPGP: its
+    /// `.gitseal/keys`), where that can differ from the verdict judged by the object's
+    /// own policies; empty: that verdict for all.
+    pub verdicts: &'a [Verdict],
 }
 
 /// The judging state of one walker: policies, directories and the commits authenticated
@@ -382,7 +389,11 @@ pub fn by_current(
     verdict: &Verdict,
     combined: &mut Finding,
 ) {
-    for at in current.policies {
+    for (k, at) in current.policies.iter().enumerate() {
+        if !current.in_full && !current.outside.get(k).copied().unwrap_or(true) {
+            continue;
+        }
+        let verdict = current.verdicts.get(k).unwrap_or(verdict);
         let policy = match &at.policy {
             Ok(policy) => policy,
             Err(message) => {

@@ -85,24 +85,27 @@ struct Push<'a> {
     now: Option<i64>,
     /// The commits no ref of the server reaches.
     new: IdIndex<'a>,
-    /// The commits no tip holding a current policy reaches.
-    off_current: IdIndex<'a>,
+    /// For each current policy, the commits none of its tips reaches: history that came
+    /// to be under another policy's lineage (or none), which this one has not judged.
+    off_current: Vec<IdIndex<'a>>,
     current: &'a [CurrentPolicy],
 }
 
 impl Push<'_> {
     /// Whether a commit is new to the server, and what it is judged by besides its
-    /// parents' policies.
-    fn also(&self, id: &ObjectId) -> (bool, Also<'_>) {
+    /// parents' policies; `outside` is filled with whether each current policy's tips
+    /// leave the commit out.
+    fn also<'s>(&'s self, id: &ObjectId, outside: &'s mut Vec<bool>) -> (bool, Also<'s>) {
         let new = self.new.find(id).is_some();
-        let current = if new || self.off_current.find(id).is_some() {
-            Some(ByCurrent {
-                policies: self.current,
-                in_full: new,
-            })
-        } else {
-            None
-        };
+        outside.clear();
+        outside.extend(self.off_current.iter().map(|off| off.find(id).is_some()));
+        let outside: &'s [bool] = outside;
+        let current = (new || outside.contains(&true)).then_some(ByCurrent {
+            policies: self.current,
+            in_full: new,
+            outside,
+            verdicts: &[],
+        });
         let now = if new { self.now } else { None };
         (new, Also { now, current })
     }
@@ -193,12 +196,14 @@ impl<'r> Walker<'r> {
         let with_anchor = |tips: &[ObjectId]| -> Vec<ObjectId> {
             tips.iter().copied().chain(self.judge.anchor).collect()
         };
-        let (server, trusted) = (
-            with_anchor(&current.server_tips),
-            with_anchor(&current.tips),
-        );
-        let new = self.judge.reader.walk(&[tip], &server)?;
-        let off_current = self.judge.reader.walk(&[tip], &trusted)?;
+        let new = self
+            .judge
+            .reader
+            .walk(&[tip], &with_anchor(&current.server_tips))?;
+        let mut off_current = Vec::with_capacity(current.policies.len());
+        for at in &current.policies {
+            off_current.push(self.judge.reader.walk(&[tip], &with_anchor(&at.tips))?);
+        }
         let ends: Vec<ObjectId> = std::iter::once(tip).chain(hidden.iter().copied()).collect();
         let mut revocations = self.judge.end_policies(&ends)?;
         for at in &current.policies {
@@ -215,7 +220,7 @@ impl<'r> Walker<'r> {
             push: Some(Push {
                 now: self.now,
                 new: new.index_by_id(),
-                off_current: off_current.index_by_id(),
+                off_current: off_current.iter().map(Range::index_by_id).collect(),
                 current: &current.policies,
             }),
         };
@@ -273,6 +278,8 @@ impl<'r> Walker<'r> {
             ..
         } = self;
         let total = range.len();
+        let mut outside = Vec::new();
+        let mut keyrings = KeyringCache::default();
         check::run(repo, range, &known, *jobs, |lo, checked| {
             // Only what was checked now; `append` writes only cacheable verdicts.
             let fresh = checked
@@ -300,7 +307,22 @@ impl<'r> Walker<'r> {
                             current: None,
                         },
                     ),
-                    Some(push) => push.also(&id),
+                    Some(push) => push.also(&id, &mut outside),
+                };
+                // An object new to the server meets each current policy with that policy's
+                // certificates, not only those of the parents the pusher picked.
+                let by_keys = match also.current {
+                    Some(by) if by.in_full => {
+                        check::commit_by_keys_of(&mut judge.reader, &mut keyrings, id, by.policies)?
+                    }
+                    _ => Vec::new(),
+                };
+                let also = Also {
+                    current: also.current.map(|by| ByCurrent {
+                        verdicts: &by_keys,
+                        ..by
+                    }),
+                    ..also
                 };
                 let finding = judge.judge_commit(&of, at, &checked.verdict, dir, also)?;
                 states[at] = NodeState::new(finding.reasons.is_empty(), dir);
@@ -351,15 +373,26 @@ impl<'r> Walker<'r> {
                 trees.push(tree);
             }
         }
-        let verdict = match signed::split_tag(&raw) {
+        let mut keyrings = KeyringCache::default();
+        let (verdict, by_keys) = match signed::split_tag(&raw) {
             Ok(Some(signed)) => {
-                let mut keyrings = KeyringCache::default();
-                check::object_verdict(reader, &mut keyrings, tag, &signed, tagger_time, |_| {
-                    Ok(trees)
-                })?
+                let verdict = check::object_verdict(
+                    reader,
+                    &mut keyrings,
+                    tag,
+                    &signed,
+                    tagger_time,
+                    |_| Ok(trees),
+                )?;
+                // The current policies judge with their own certificates alone: the tagged
+                // commit, which the pusher picks, may be old enough to bind a key that the
+                // current certificates revoke or no longer hold.
+                let by_keys =
+                    check::by_keys_of(reader, &mut keyrings, tag, &signed, tagger_time, current)?;
+                (verdict, by_keys)
             }
-            Ok(None) => backends::unsigned(tagger_time),
-            Err(e) => backends::malformed(tagger_time, &e.to_string()),
+            Ok(None) => (backends::unsigned(tagger_time), Vec::new()),
+            Err(e) => (backends::malformed(tagger_time, &e.to_string()), Vec::new()),
         };
         let id = tag.to_string();
         let subject = Subject {
@@ -392,6 +425,8 @@ impl<'r> Walker<'r> {
                 let current = ByCurrent {
                     policies: current,
                     in_full: true,
+                    outside: &[],
+                    verdicts: &by_keys,
                 };
                 judge::by_current(current, &subject, &verdict, &mut finding);
                 if !judged {

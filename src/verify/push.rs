@@ -16,6 +16,10 @@
 //!   satisfy a `tags` list.
 //! - A ref to a tree or a blob is judged on its own line: only a signed tag may point to
 //!   one, and not under a rule for commits.
+//! - `refs/replace/*` may be deleted, never written: git (not gitseal) shows a replacement
+//!   in the replaced object's place, on the server and in mirror clones.
+//! - History before the anchor was judged by no policy: a ref may point into it only
+//!   through a signed tag, which is judged.
 
 use super::current::Current;
 use super::{CommitReport, VerifyError, Walker};
@@ -86,7 +90,13 @@ pub fn decide(walker: &mut Walker<'_>, updates: &[Update]) -> Result<Vec<Decisio
     let mut decisions = Vec::with_capacity(updates.len());
     for update in updates {
         let mut decision = Decision::new(update);
-        decide_one(walker, &current, &mut decision)?;
+        match decide_one(walker, &current, &mut decision) {
+            // A malformed tree in what this line brings is this line's refusal.
+            Err(VerifyError::Git(e @ crate::git::GitError::DuplicateEntry { .. })) => {
+                decision.refusal = Some(e.to_string());
+            }
+            other => other?,
+        }
         decisions.push(decision);
     }
     Ok(decisions)
@@ -113,6 +123,13 @@ fn decide_one(
         }
     };
     let refname = decision.written.clone();
+    if let Some(replaced) = refname.strip_prefix("refs/replace/") {
+        // Deleting a replacement only shows the stored object again.
+        if !new.is_null() {
+            decision.refusal = Some(replace_refusal(replaced));
+        }
+        return Ok(());
+    }
     if let Some((at, message)) = current.policies.iter().find_map(|at| {
         at.policy
             .as_ref()
@@ -192,6 +209,21 @@ fn decide_one(
             );
         }
     }
+    if new_kind != Kind::Tag
+        && decision.refusal.is_none()
+        && decision.new_commits + decision.known_commits == 0
+        && let Some(anchor) = walker.judge.anchor
+        && walker.judge.known(commit)?.is_none()
+    {
+        // Nothing was judged, and the commit is not on an authenticated path: it is the
+        // anchor's history, which no policy ever judged (only a signed tag, judged above,
+        // can stand for it).
+        decision.refusal = Some(format!(
+            "it would point to {}, which does not descend from the anchor {}: history before the anchor is judged by no policy",
+            super::short(&commit),
+            super::short(&anchor)
+        ));
+    }
     Ok(())
 }
 
@@ -228,6 +260,21 @@ fn not_a_commit(
     let report = judge_tag(walker, current, decision.update.new, &refname, None)?;
     decision.tag = Some(report);
     Ok(())
+}
+
+/// Why a push to `refs/replace/<replaced>` is refused. gitseal reads objects as stored,
+/// but git does not: on the server (`git log`, `git archive`, web views reading through
+/// git) and in every mirror clone, which copies `refs/replace/*`, the replacement shows in
+/// the replaced object's place, under its id, judged by no rule of the refs holding it.
+fn replace_refusal(replaced: &str) -> String {
+    let shown = if replaced.len() > 12 && replaced.bytes().all(|b| b.is_ascii_hexdigit()) {
+        &replaced[..12]
+    } else {
+        replaced
+    };
+    format!(
+        "a replace ref makes git show another object in place of {shown} (git log and git archive on the server, mirror clones), judged by no rule of the refs that hold it; replace refs are kept local (git replace), not pushed"
+    )
 }
 
 /// Judges a tag object, and that its name is the ref's.
