@@ -273,6 +273,7 @@ pub const KEYS: &[&str] = &[
     "gitseal.interactive",
     "gitseal.issuer",
     "gitseal.openpgpKeyring",
+    "gitseal.policyRef",
     "gitseal.redirectURL",
     "gitseal.rekor",
     "gitseal.rekorMode",

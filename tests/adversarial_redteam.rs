@@ -223,10 +223,10 @@ fn many_old_policies_at_the_tips_do_not_make_every_tip_current() {
     );
 }
 
-/// Two branches each changed the policy since they forked, so both policies are current:
-/// main's has the release rule, the legacy line's (which added carol) does not. bob's
-/// commit on the legacy line is history a current tip reaches, and was judged for a
-/// release only by its parent's policy, the legacy one, without the release rule.
+/// Two branches each changed the policy since they forked: main's has the release rule,
+/// the legacy line's (which added carol) does not. The server's policy is main's (its
+/// policy ref), so bob's commit on the legacy line, judged for a release by its parent's
+/// legacy policy only, is judged by main's release rule too.
 #[test]
 fn history_of_one_current_policy_is_judged_by_the_others_rules() {
     let env = TestEnv::new();
@@ -271,6 +271,84 @@ fn history_of_one_current_policy_is_judged_by_the_others_rules() {
         &server,
         "refs/heads/release/2.0",
         &main_change,
+    );
+}
+
+/// A policy signer's draft branch (a fork after main's last policy change, dropping the
+/// release rule) does not become the server's policy: the policy ref does (main, the
+/// branch HEAD names, or `gitseal.policyRef`). Before, whichever tips looked newest
+/// decided, so alice's draft let bob's branch on the anchor become a release.
+#[test]
+fn a_policy_draft_branch_does_not_supersede_mains_policy() {
+    let env = TestEnv::new();
+    let (alice, bob) = (key(&env, "alice"), key(&env, "bob"));
+    let people = [who("alice", &alice), who("bob", &bob)];
+    let (client, anchor) = anchored(&env, &alice, &policy(&people, &[MAIN_ONLY]));
+    let server = server(&client, &anchor);
+    policy_commit(&client, &alice, &policy(&people, &[BRANCHES]));
+    push(&client, &["main"]).success();
+    client.git(&["checkout", "-q", "-b", "tmp/draft"]).success();
+    policy_commit(
+        &client,
+        &alice,
+        &format!("{}# draft\n", policy(&people, &[MAIN_ONLY])),
+    );
+    push(&client, &["tmp/draft"]).success();
+    client.git(&["checkout", "-q", "main"]).success();
+    let tip = c(&client, Some(&alice), "more work on main");
+    push(&client, &["main"]).success();
+    client
+        .git(&["checkout", "-q", "-b", "old", &anchor])
+        .success();
+    let by_bob = c(&client, Some(&bob), "bob on the anchor");
+    let out = push(&client, &["old:refs/heads/release/evil"]);
+    assert_rejected(
+        &out,
+        "refs/heads/release/evil",
+        &[&format!(
+            "refs/heads/release/evil: commit {by_bob}: by the current policy at {}: signer bob not allowed by rule {BRANCH_RULE}",
+            short(&tip)
+        )],
+    );
+    assert_eq!(server.rev("refs/heads/release/evil"), None);
+
+    // The server may name another policy ref; the draft then decides, as configured.
+    on_server(
+        &server,
+        &["config", "gitseal.policyRef", "refs/heads/tmp/draft"],
+    );
+    assert_accepted(
+        &push(&client, &["old:refs/heads/release/evil"]),
+        &server,
+        "refs/heads/release/evil",
+        &by_bob,
+    );
+}
+
+/// A server whose policy ref is not authenticated (main pushed before the hook, with a
+/// commit nobody signed) has no policy it can trust: every push is refused, saying why,
+/// rather than judged by an older policy.
+#[test]
+fn an_unauthenticated_policy_ref_refuses_pushes_saying_why() {
+    let env = TestEnv::new();
+    let (alice, bob) = (key(&env, "alice"), key(&env, "bob"));
+    let people = [who("alice", &alice), who("bob", &bob)];
+    let (client, anchor) = anchored(&env, &alice, &policy(&people, &[BRANCHES]));
+    let unsigned = c(&client, None, "before the hook");
+    let server = crate::pre_receive::server_with(&client, &anchor, &["main"], true);
+    assert_eq!(
+        server.rev("refs/heads/main").as_deref(),
+        Some(unsigned.as_str())
+    );
+    c(&client, Some(&alice), "alice");
+    let out = push(&client, &["main:refs/heads/topic"]);
+    assert_rejected(
+        &out,
+        "refs/heads/topic",
+        &[&format!(
+            "rejected refs/heads/topic: the server's current policy at {} cannot be read: the policy ref refs/heads/main is not authenticated from the anchor",
+            short(&unsigned)
+        )],
     );
 }
 

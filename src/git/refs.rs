@@ -68,6 +68,47 @@ impl Reader {
             }))
     }
 
+    /// The commit the ref of exactly this full name points at (tags peeled), if the ref
+    /// exists.
+    pub fn ref_commit(&mut self, refname: &str) -> Result<Option<ObjectId>, GitError> {
+        let id = if self.refs_elsewhere() {
+            if refname.starts_with('-') {
+                return Ok(None);
+            }
+            let out = self.git_refs(&["rev-parse", "-q", "--verify", refname], &[0, 1])?;
+            if out.status.code() == Some(1) {
+                return Ok(None);
+            }
+            let text = String::from_utf8_lossy(&out.stdout);
+            ObjectId::from_hex(text.trim().as_bytes()).map_err(|_| {
+                GitError::References(format!(
+                    "git rev-parse printed `{}`, not an object id",
+                    text.trim().escape_debug()
+                ))
+            })?
+        } else {
+            let Ok(partial) = <&gix::refs::PartialNameRef>::try_from(refname) else {
+                return Ok(None);
+            };
+            let found = self
+                .repo
+                .try_find_reference(partial)
+                .map_err(|e| GitError::References(e.to_string()))?;
+            // gix also tries `refs/<name>`, `refs/heads/<name>`...: only the exact name.
+            let Some(mut reference) =
+                found.filter(|reference| reference.name().as_bstr() == refname.as_bytes())
+            else {
+                return Ok(None);
+            };
+            match reference.peel_to_id() {
+                Ok(id) => id.detach(),
+                // A symbolic ref to a branch not born yet.
+                Err(_) => return Ok(None),
+            }
+        };
+        self.peel_to_commit(id).map(Some)
+    }
+
     /// Whether the refs are kept where gix does not read them (a `extensions.refStorage`
     /// other than `files`).
     pub(super) fn refs_elsewhere(&self) -> bool {

@@ -178,9 +178,8 @@ impl<'r> Walker<'r> {
     /// with whether the commit is new to the server.
     ///
     /// Commits new to the server must also be valid now and satisfy the server's current
-    /// policies in full; commits the server holds already but that no current tip reaches
-    /// (history of a branch whose policy has been moved on from) must satisfy the current
-    /// policies' rule for the ref. Revocations of the current policies apply to all.
+    /// policy in full; commits the server holds already but that the policy ref does not
+    /// reach must satisfy the current policy's rule for the ref. Revocations of the current policies apply to all.
     pub fn judge_push(
         &mut self,
         tip: ObjectId,

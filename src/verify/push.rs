@@ -9,8 +9,9 @@
 //! - Whatever the ref will point to is judged for the ref's rule from the anchor, each
 //!   commit by its parents' policies: a new ref promises its rule for history the server
 //!   already holds, too (judged under other refs' rules until now). Commits new to the
-//!   server must also be valid now and satisfy the server's current policies; history that
-//!   no tip of a current policy reaches must satisfy their rule for the ref.
+//!   server must also be valid now and satisfy the server's current policy (its policy
+//!   ref's, verify::current); history the policy ref does not reach must satisfy its rule
+//!   for the ref.
 //! - An annotated tag is judged itself, by the current policies and the tagged commit's
 //!   policy; under `refs/tags/NAME` it must carry `tag NAME`. A lightweight tag cannot
 //!   satisfy a `tags` list.
