@@ -61,8 +61,9 @@ pub fn init(args: &PolicyInitArgs, out: &mut dyn Write) -> Result<Status, AppErr
             .filter(|e| !e.is_empty())
             .map(str::to_string)
             .ok_or_else(|| {
-                AppError::usage("user.email is not set: cannot name your principal")
-                    .with_hint("pass --name NAME, or: git config --global user.email you@example.org")
+                AppError::usage("user.email is not set: cannot name your principal").with_hint(
+                    "pass --name NAME, or: git config --global user.email you@example.org",
+                )
             })?,
     };
     edit::check_name("principal", &name)?;
@@ -229,8 +230,7 @@ pub fn add_rule(args: &AddRuleArgs, out: &mut dyn Write) -> Result<Status, AppEr
         allow_delete: args.allow_delete,
     };
     let (new_text, index) = edit::add_rule(&current, &name, &rule, args.first)?;
-    let policy =
-        file::parse(&new_text, &name).map_err(|e| AppError::operational(e.to_string()))?;
+    let policy = file::parse(&new_text, &name).map_err(|e| AppError::operational(e.to_string()))?;
     if let Some(shadow) = edit::never_applies(&policy, index) {
         let error = AppError::usage(format!(
             "the new rule would never apply: {}",
@@ -298,12 +298,11 @@ fn side(spec: &str) -> Result<(Policy, Vec<Certificate>), AppError> {
         Some((reader, commit))
     });
     match (path.is_file(), revision) {
-        (true, Some(_)) => Err(AppError::usage(format!(
-            "`{spec}` is both a file and a revision"
-        ))
-        .with_hint(format!(
-            "write ./{spec} for the file, or {spec}^{{commit}} for the revision"
-        ))),
+        (true, Some(_)) => Err(
+            AppError::usage(format!("`{spec}` is both a file and a revision")).with_hint(format!(
+                "write ./{spec} for the file, or {spec}^{{commit}} for the revision"
+            )),
+        ),
         (true, None) => {
             let text = std::fs::read_to_string(path).map_err(|e| {
                 AppError::operational(format!("cannot read {spec}: {}", io_reason(&e)))
@@ -387,7 +386,10 @@ fn certificates(files: &[(String, Vec<u8>)]) -> Vec<Certificate> {
             out.push(Certificate {
                 file: name.clone(),
                 primary: cert.fingerprint().to_hex(),
-                keys: cert.keys().map(|k| k.key().fingerprint().to_hex()).collect(),
+                keys: cert
+                    .keys()
+                    .map(|k| k.key().fingerprint().to_hex())
+                    .collect(),
             });
         }
     }
@@ -404,7 +406,9 @@ fn target(file: Option<&Path>) -> Result<PathBuf, AppError> {
         .args(["rev-parse", "--show-toplevel"])
         .output()
         .map_err(|e| AppError::operational(format!("cannot run git: {e}")))?;
-    let top = String::from_utf8_lossy(&output.stdout).trim_end().to_string();
+    let top = String::from_utf8_lossy(&output.stdout)
+        .trim_end()
+        .to_string();
     if !output.status.success() || top.is_empty() {
         return Err(
             AppError::usage("not in a git work tree: no .gitseal/policy.toml to work on")
@@ -528,7 +532,10 @@ fn own_ssh_key(git: &crate::config::GitConfig) -> Result<String, AppError> {
         .with_hint("run gitseal setup --format ssh, or git config user.signingKey ~/.ssh/id_ed25519.pub"));
     };
     ssh_key_arg(value).map_err(|e| {
-        let message = format!("user.signingKey: {}", e.message.trim_start_matches("--ssh: "));
+        let message = format!(
+            "user.signingKey: {}",
+            e.message.trim_start_matches("--ssh: ")
+        );
         let error = AppError::usage(message);
         match e.hint {
             Some(hint) => error.with_hint(hint),
@@ -560,10 +567,14 @@ fn ssh_key_arg(value: &str) -> Result<String, AppError> {
             crate::ssh::public_key::PublicKeyError::Read(reason) => {
                 format!("cannot read {}: {reason}", path.display())
             }
-            other => format!("{} is not an SSH key in OpenSSH format ({other})", path.display()),
+            other => format!(
+                "{} is not an SSH key in OpenSSH format ({other})",
+                path.display()
+            ),
         };
-        AppError::usage(format!("--ssh: {reason}"))
-            .with_hint("give a public key file (~/.ssh/id_ed25519.pub) or its line: ssh-ed25519 AAAA...")
+        AppError::usage(format!("--ssh: {reason}")).with_hint(
+            "give a public key file (~/.ssh/id_ed25519.pub) or its line: ssh-ed25519 AAAA...",
+        )
     })?;
     Ok(key_line(found.key, &found.comment))
 }
@@ -607,9 +618,8 @@ fn own_openpgp_cert(
                 io_reason(&e)
             ))
         })?;
-        let cert = Cert::from_bytes(&data).map_err(|_| {
-            AppError::usage(format!("{} is not an OpenPGP key", path.display()))
-        })?;
+        let cert = Cert::from_bytes(&data)
+            .map_err(|_| AppError::usage(format!("{} is not an OpenPGP key", path.display())))?;
         return cert_file(cert);
     }
     let keyring = super::gpg::gnupg_keyring(settings)?;
@@ -757,7 +767,8 @@ fn certificate_from_file(file: &Path, fingerprint: &str) -> Result<CertFile, App
         "--cert: {} holds no certificate {fingerprint} (it holds {})",
         file.display(),
         held.join(", ")
-    )))
+    ))
+    .with_hint("name one of the certificates it holds by its primary fingerprint"))
 }
 
 /// Without `--cert`, the certificate must be in the keys directory already: a principal

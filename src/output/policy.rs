@@ -1,4 +1,4 @@
-//! What `gitseal policy check | describe | export-allowed-signers` writes, and the
+//! What `gitseal policy check | describe | export-allowed-signers | diff` writes, and the
 //! warnings about rules that cannot apply (also written by `gitseal verify`). A policy's
 //! names, patterns, identities and reasons are text from the repository: escaped
 //! (escape::text) in what people read, refused where a file format would read them.
@@ -233,7 +233,11 @@ pub fn diff(out: &mut dyn Write, old: &str, new: &str, changes: &[Change]) {
     let _ = writeln!(
         out,
         "{}",
-        text(&format!("policy diff {} -> {}: {count}", shown(old), shown(new)))
+        text(&format!(
+            "policy diff {} -> {}: {count}",
+            shown(old),
+            shown(new)
+        ))
     );
     for change in changes {
         let _ = writeln!(out, "{}", text(&diff_line(change)));
@@ -250,8 +254,28 @@ pub fn shown(value: &str) -> String {
             c.is_ascii_alphanumeric()
                 || matches!(
                     c,
-                    '.' | '_' | '-' | '+' | '@' | '/' | '*' | '?' | '[' | ']' | ':' | '=' | '^'
-                        | '$' | '~' | '{' | '}' | '(' | ')' | '|' | '%' | '&' | '!'
+                    '.' | '_'
+                        | '-'
+                        | '+'
+                        | '@'
+                        | '/'
+                        | '*'
+                        | '?'
+                        | '['
+                        | ']'
+                        | ':'
+                        | '='
+                        | '^'
+                        | '$'
+                        | '~'
+                        | '{'
+                        | '}'
+                        | '('
+                        | ')'
+                        | '|'
+                        | '%'
+                        | '&'
+                        | '!'
                 )
         });
     if plain {
@@ -325,9 +349,19 @@ fn diff_line(change: &Change) -> String {
             let creds = if credentials.is_empty() {
                 "no credentials".to_string()
             } else {
-                credentials.iter().map(cred_shown).collect::<Vec<_>>().join(", ")
+                credentials
+                    .iter()
+                    .map(cred_shown)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
-            format!("{} principal {} ({creds})", sign(*s), shown(name))
+            match s {
+                Sign::Plus => format!(
+                    "+ principal {} ({creds}): may sign wherever any principal may",
+                    shown(name)
+                ),
+                Sign::Minus => format!("- principal {} ({creds})", shown(name)),
+            }
         }
         Change::Credential {
             sign: s,
@@ -358,7 +392,11 @@ fn diff_line(change: &Change) -> String {
             "{} group @{} ({})",
             sign(*s),
             shown(group),
-            members.iter().map(|m| shown(m)).collect::<Vec<_>>().join(", ")
+            members
+                .iter()
+                .map(|m| shown(m))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         Change::Member {
             sign: s,
@@ -369,6 +407,7 @@ fn diff_line(change: &Change) -> String {
             sign: s,
             index,
             rule,
+            never_applies,
         } => {
             let merges = match (&rule.merges, &rule.commits) {
                 (Some(list), _) => list_shown(Some(list)),
@@ -376,13 +415,18 @@ fn diff_line(change: &Change) -> String {
                 (None, None) => "any principal".to_string(),
             };
             format!(
-                "{} rule rules[{index}] {}: commits {}; merges {merges}; tags {}; force push {}; delete {}",
+                "{} rule rules[{index}] {}: commits {}; merges {merges}; tags {}; force push {}; delete {}{}",
                 sign(*s),
                 refs_shown(&rule.refs),
                 list_shown(rule.commits.as_deref()),
                 list_shown(rule.tags.as_deref()),
                 yes_no(rule.allow_force_push),
-                yes_no(rule.allow_delete)
+                yes_no(rule.allow_delete),
+                if *never_applies {
+                    " (never applies: an earlier rule matches every ref it does)"
+                } else {
+                    ""
+                }
             )
         }
         Change::Reordered { old, new } => {
@@ -399,11 +443,9 @@ fn diff_line(change: &Change) -> String {
                 order(new)
             )
         }
-        Change::Flag { refs, flag, new } => format!(
-            "~ rule {}: {flag} {} -> {new}",
-            refs_shown(refs),
-            !new
-        ),
+        Change::Flag { refs, flag, new } => {
+            format!("~ rule {}: {flag} {} -> {new}", refs_shown(refs), !new)
+        }
         Change::Access {
             sign: s,
             principal,
@@ -482,7 +524,11 @@ fn diff_line(change: &Change) -> String {
             "{} certificate {} in {}{}",
             sign(*s),
             shown(primary),
-            files.iter().map(|f| shown(f)).collect::<Vec<_>>().join(", "),
+            files
+                .iter()
+                .map(|f| shown(f))
+                .collect::<Vec<_>>()
+                .join(", "),
             if keys.is_empty() {
                 String::new()
             } else {

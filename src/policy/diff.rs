@@ -119,6 +119,8 @@ pub enum Change {
         /// Its place among the rules of the side it is on.
         index: usize,
         rule: RuleView,
+        /// Every ref it matches is matched by an earlier rule of its side.
+        never_applies: bool,
     },
     /// The rules both sides have are tried in another order (first match wins).
     Reordered {
@@ -235,7 +237,8 @@ fn principals(old: &Policy, new: &Policy, changes: &mut Vec<Change>) {
         p.principals.iter().map(|p| (p.name.clone(), p)).collect()
     }
     let (a, b) = (by_name(old), by_name(new));
-    let creds = |p: &super::Principal| -> BTreeSet<Cred> { p.credentials.iter().map(cred).collect() };
+    let creds =
+        |p: &super::Principal| -> BTreeSet<Cred> { p.credentials.iter().map(cred).collect() };
     let names: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
     for name in names {
         match (a.get(name), b.get(name)) {
@@ -347,6 +350,16 @@ fn view(rule: &Rule) -> RuleView {
 
 fn rules(old: &Policy, new: &Policy, changes: &mut Vec<Change>) {
     let (a, b) = (keyed(&old.rules), keyed(&new.rules));
+    let shadowed = |policy: &Policy| -> BTreeSet<usize> {
+        super::shadow::shadows(&policy.rules)
+            .into_iter()
+            .filter_map(|s| match s {
+                super::shadow::Shadow::Whole { rule, .. } => Some(rule),
+                _ => None,
+            })
+            .collect()
+    };
+    let (shadowed_a, shadowed_b) = (shadowed(old), shadowed(new));
     let in_a = |k: &RuleKey| a.iter().any(|(key, _)| key == k);
     let in_b = |k: &RuleKey| b.iter().any(|(key, _)| key == k);
     for (index, (key, rule)) in b.iter().enumerate() {
@@ -355,6 +368,7 @@ fn rules(old: &Policy, new: &Policy, changes: &mut Vec<Change>) {
                 sign: Sign::Plus,
                 index,
                 rule: view(rule),
+                never_applies: shadowed_b.contains(&index),
             });
         }
     }
@@ -364,6 +378,7 @@ fn rules(old: &Policy, new: &Policy, changes: &mut Vec<Change>) {
                 sign: Sign::Minus,
                 index,
                 rule: view(rule),
+                never_applies: shadowed_a.contains(&index),
             });
         }
     }
@@ -432,7 +447,13 @@ fn open(list: Option<&[SignerRef]>) -> bool {
 }
 
 /// Who gains or loses each right of the rules both sides have, and of `[policy_changes]`.
+/// A principal on one side only gains (or loses) every right open to any principal with
+/// it; its `+ principal` line says so once, instead of a line per open right.
 fn access(old: &Policy, new: &Policy, changes: &mut Vec<Change>) {
+    let on_both = |name: &str| {
+        old.principals.iter().any(|p| p.name == name)
+            && new.principals.iter().any(|p| p.name == name)
+    };
     let everyone: BTreeSet<&String> = old
         .principals
         .iter()
@@ -451,6 +472,9 @@ fn access(old: &Policy, new: &Policy, changes: &mut Vec<Change>) {
                 (Some(via), None) => (Sign::Minus, via),
                 _ => continue,
             };
+            if matches!(via, Via::NoList | Via::Anyone) && !on_both(name) {
+                continue;
+            }
             changes.push(Change::Access {
                 sign,
                 principal: (*name).clone(),
@@ -472,12 +496,7 @@ fn access(old: &Policy, new: &Policy, changes: &mut Vec<Change>) {
             continue;
         };
         for right in [Right::Commits, Right::Merges, Right::Tags] {
-            compare(
-                right,
-                Some(&y.refs),
-                list_for(x, right),
-                list_for(y, right),
-            );
+            compare(right, Some(&y.refs), list_for(x, right), list_for(y, right));
         }
     }
     // No [policy_changes]: nobody may change the policy (an empty list, not an open one).
@@ -708,7 +727,10 @@ mod tests {
     #[test]
     fn opening_a_rule_to_anyone_is_said_as_such() {
         let old = base("", "");
-        let new = old.replace("commits = [\"@maintainers\"]", "commits = [\"*\"]\nallow_force_push = true");
+        let new = old.replace(
+            "commits = [\"@maintainers\"]",
+            "commits = [\"*\"]\nallow_force_push = true",
+        );
         let found = changes(&old, &new);
         let main = Some(vec!["refs/heads/main".to_string()]);
         assert!(found.contains(&Change::Flag {
@@ -743,7 +765,15 @@ mod tests {
             "ab".repeat(20)
         );
         let found = changes(&old, &new);
-        assert!(found.iter().any(|c| matches!(c, Change::Rule { sign: Sign::Plus, index: 0, .. })));
+        assert!(found.iter().any(|c| matches!(
+            c,
+            Change::Rule {
+                sign: Sign::Plus,
+                index: 0,
+                never_applies: false,
+                ..
+            }
+        )));
         assert!(found.contains(&Change::Access {
             sign: Sign::Plus,
             principal: "bob".into(),
@@ -769,7 +799,11 @@ mod tests {
             "[[rules]]\nrefs = [\"refs/heads/main\"]\ncommits = [\"@maintainers\"]\n[[rules]]\nrefs = [\"refs/tags/*\"]\n",
         );
         assert_ne!(swapped, new);
-        assert!(changes(&new, &swapped).iter().any(|c| matches!(c, Change::Reordered { .. })));
+        assert!(
+            changes(&new, &swapped)
+                .iter()
+                .any(|c| matches!(c, Change::Reordered { .. }))
+        );
     }
 
     #[test]

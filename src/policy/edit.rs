@@ -37,8 +37,14 @@ pub enum NewCredential {
     Ssh(String),
     /// An OpenPGP primary fingerprint, upper-case hex.
     OpenPgp(String),
-    Sigstore { issuer: String, subject: String },
-    SigstoreRegex { issuer: String, pattern: String },
+    Sigstore {
+        issuer: String,
+        subject: String,
+    },
+    SigstoreRegex {
+        issuer: String,
+        pattern: String,
+    },
 }
 
 impl NewCredential {
@@ -215,8 +221,7 @@ pub fn check_credential(credential: &NewCredential) -> Result<(), EditError> {
         }
         NewCredential::Sigstore { issuer, subject } => {
             check_issuer(issuer)?;
-            if subject.is_empty() || subject.chars().any(|c| c.is_whitespace() || c.is_control())
-            {
+            if subject.is_empty() || subject.chars().any(|c| c.is_whitespace() || c.is_control()) {
                 return Err(EditError::new(format!(
                     "--sigstore: subject `{subject}` is not an e-mail address or URI"
                 ))
@@ -258,9 +263,8 @@ fn check_issuer(issuer: &str) -> Result<(), EditError> {
         Ok(())
     } else {
         Err(
-            EditError::new(format!("--sigstore: issuer `{issuer}` is not a URL")).hint(
-                "the issuer is the OIDC provider's URL, e.g. https://github.com/login/oauth",
-            ),
+            EditError::new(format!("--sigstore: issuer `{issuer}` is not a URL"))
+                .hint("the issuer is the OIDC provider's URL, e.g. https://github.com/login/oauth"),
         )
     }
 }
@@ -290,11 +294,7 @@ pub fn add_principal(
     check_credential(credential)?;
     let policy = current(text, file_name)?;
     for principal in &policy.principals {
-        if principal
-            .credentials
-            .iter()
-            .any(|c| credential.same_as(c))
-        {
+        if principal.credentials.iter().any(|c| credential.same_as(c)) {
             let whose = if principal.name == name {
                 "already has it".to_string()
             } else {
@@ -312,9 +312,9 @@ pub fn add_principal(
     let principals = doc
         .entry("principals")
         .or_insert_with(|| implicit_table().into());
-    let principals = principals.as_table_like_mut().ok_or_else(|| {
-        EditError::new(format!("{file_name}: `principals` is not a table"))
-    })?;
+    let principals = principals
+        .as_table_like_mut()
+        .ok_or_else(|| EditError::new(format!("{file_name}: `principals` is not a table")))?;
     if exists {
         let principal = principals
             .get_mut(name)
@@ -459,7 +459,9 @@ pub fn add_rule(
             return Err(EditError::new(format!(
                 "--refs: `{pattern}` is not a full ref name or pattern"
             ))
-            .hint(format!("write refs/heads/{pattern} for a branch, refs/tags/{pattern} for tags")));
+            .hint(format!(
+                "write refs/heads/{pattern} for a branch, refs/tags/{pattern} for tags"
+            )));
         }
         if pattern.chars().any(|c| c.is_control() || c.is_whitespace()) {
             return Err(EditError::new(format!(
@@ -533,9 +535,8 @@ pub fn never_applies(policy: &Policy, index: usize) -> Option<super::shadow::Sha
     super::shadow::shadows(&policy.rules)
         .into_iter()
         .find(|shadow| match shadow {
-            super::shadow::Shadow::Whole { rule, .. } | super::shadow::Shadow::NoRef { rule, .. } => {
-                *rule == index
-            }
+            super::shadow::Shadow::Whole { rule, .. }
+            | super::shadow::Shadow::NoRef { rule, .. } => *rule == index,
             _ => false,
         })
 }
@@ -549,9 +550,11 @@ fn check_signer(policy: &Policy, flag: &str, who: &str) -> Result<(), EditError>
         if policy.groups.contains_key(group) {
             return Ok(());
         }
-        return Err(EditError::new(format!("{flag}: no group named `{group}`")).hint(format!(
-            "add a member first: gitseal policy add-principal NAME --ssh KEY --group {group}"
-        )));
+        return Err(
+            EditError::new(format!("{flag}: no group named `{group}`")).hint(format!(
+                "add a member first: gitseal policy add-principal NAME --ssh KEY --group {group}"
+            )),
+        );
     }
     if policy.principals.iter().any(|p| p.name == who) {
         return Ok(());
@@ -574,7 +577,8 @@ fn strings(list: &[String]) -> Item {
 /// The policy as it is: an edit starts from a file that reads.
 fn current(text: &str, file_name: &str) -> Result<Policy, EditError> {
     file::parse(text, file_name).map_err(|e| {
-        EditError::new(e.to_string()).hint("fix the policy first (gitseal policy check --file FILE)")
+        EditError::new(e.to_string())
+            .hint("fix the policy first (gitseal policy check --file FILE)")
     })
 }
 
@@ -632,12 +636,17 @@ mod tests {
             policy.policy_changes.as_deref(),
             Some(&[SignerRef::Principal("alice@example.org".into())][..])
         );
-        assert!(text.contains("[principals.\"alice@example.org\"]"), "{text}");
+        assert!(
+            text.contains("[principals.\"alice@example.org\"]"),
+            "{text}"
+        );
     }
 
     #[test]
     fn names_an_allowed_signers_file_would_misread_are_refused() {
-        for name in ["a b", "a,b", "*", "!a", "#a", "a\"b", "@team", "a\nb", "ålice", ""] {
+        for name in [
+            "a b", "a,b", "*", "!a", "#a", "a\"b", "@team", "a\nb", "ålice", "",
+        ] {
             let e = initial(name, &alice(), "main").expect_err(name);
             assert!(e.message.starts_with("principal name"), "{e:?}");
             assert!(e.hint.is_some());
@@ -653,17 +662,33 @@ mod tests {
 
     #[test]
     fn a_key_that_does_not_parse_is_refused_before_any_edit() {
-        let e = initial("alice", &NewCredential::Ssh("ssh-ed25519 AAAAnotakey".into()), "main")
-            .unwrap_err();
-        assert!(e.message.starts_with("--ssh: not an OpenSSH public key"), "{e:?}");
-        let e = initial("alice", &NewCredential::OpenPgp("74E445BA0E15C957".into()), "main")
-            .unwrap_err();
+        let e = initial(
+            "alice",
+            &NewCredential::Ssh("ssh-ed25519 AAAAnotakey".into()),
+            "main",
+        )
+        .unwrap_err();
+        assert!(
+            e.message.starts_with("--ssh: not an OpenSSH public key"),
+            "{e:?}"
+        );
+        let e = initial(
+            "alice",
+            &NewCredential::OpenPgp("74E445BA0E15C957".into()),
+            "main",
+        )
+        .unwrap_err();
         assert!(e.message.contains("is not a fingerprint"), "{e:?}");
         let unanchored = NewCredential::SigstoreRegex {
             issuer: "https://token.actions.githubusercontent.com".into(),
             pattern: "https://github\\.com/acme/.*".into(),
         };
-        assert!(initial("ci", &unanchored, "main").unwrap_err().message.contains("anchored"));
+        assert!(
+            initial("ci", &unanchored, "main")
+                .unwrap_err()
+                .message
+                .contains("anchored")
+        );
     }
 
     const EXISTING: &str = "# Our policy: reviewed by the security team.
@@ -697,7 +722,9 @@ signers = [\"alice\"]
         // Everything that was there is there, in order; bob comes after alice.
         let mut at = 0;
         for line in EXISTING.lines().filter(|l| !l.is_empty()) {
-            let found = text[at..].find(line).unwrap_or_else(|| panic!("lost {line:?}:\n{text}"));
+            let found = text[at..]
+                .find(line)
+                .unwrap_or_else(|| panic!("lost {line:?}:\n{text}"));
             at += found + line.len();
         }
         let alice = text.find("[principals.alice]").unwrap();
@@ -750,7 +777,10 @@ signers = [\"alice\"]
         assert_eq!(index, 0);
         let policy = file::parse(&text, "p").unwrap();
         assert_eq!(policy.rules[0].refs, ["refs/heads/release/*"]);
-        assert!(text.find("refs/heads/release/*") < text.find("refs/heads/main"), "{text}");
+        assert!(
+            text.find("refs/heads/release/*") < text.find("refs/heads/main"),
+            "{text}"
+        );
 
         let unknown = NewRule {
             commits: Some(vec!["carol".into()]),
@@ -796,13 +826,17 @@ signers = [\"alice\"]
             Some(crate::policy::shadow::Shadow::Whole { rule: 1, .. })
         ));
         let (text, index) = add_rule(EXISTING, "p", &shadowed, true).unwrap();
-        assert_eq!(never_applies(&file::parse(&text, "p").unwrap(), index), None);
+        assert_eq!(
+            never_applies(&file::parse(&text, "p").unwrap(), index),
+            None
+        );
     }
 
     #[test]
     fn an_existing_policy_that_does_not_read_is_not_edited() {
         let broken = "version = 1\n[principals.alice]\nemail = \"a\"\n";
-        let e = add_principal(broken, "p", "bob", &NewCredential::Ssh(BOB.into()), &[]).unwrap_err();
+        let e =
+            add_principal(broken, "p", "bob", &NewCredential::Ssh(BOB.into()), &[]).unwrap_err();
         assert!(e.message.starts_with("p:3:"), "{e:?}");
         assert!(e.hint.unwrap().contains("policy check"));
     }
@@ -812,7 +846,8 @@ signers = [\"alice\"]
         let text = format!(
             "version = 1\nprincipals = {{ alice = {{ ssh = [\"{ALICE}\"] }} }}\nrules = [{{ refs = [\"refs/heads/main\"], commits = [\"alice\"] }}]\n"
         );
-        let (text, _) = add_principal(&text, "p", "bob", &NewCredential::Ssh(BOB.into()), &[]).unwrap();
+        let (text, _) =
+            add_principal(&text, "p", "bob", &NewCredential::Ssh(BOB.into()), &[]).unwrap();
         let rule = NewRule {
             refs: vec!["refs/heads/dev".into()],
             commits: Some(vec!["bob".into()]),
@@ -828,7 +863,9 @@ signers = [\"alice\"]
     fn sigstore_credentials_are_inline_tables() {
         let ci = NewCredential::SigstoreRegex {
             issuer: "https://token.actions.githubusercontent.com".into(),
-            pattern: r"^https://github\.com/acme/app/\.github/workflows/release\.yml@refs/tags/v.*$".into(),
+            pattern:
+                r"^https://github\.com/acme/app/\.github/workflows/release\.yml@refs/tags/v.*$"
+                    .into(),
         };
         let (text, _) = add_principal(EXISTING, "p", "release-ci", &ci, &[]).unwrap();
         assert!(
