@@ -644,6 +644,30 @@ mod tests {
         assert!(described.lines().all(|l| !l.trim_start().starts_with("::")));
     }
 
+    /// A diff line says one thing: names that could read as two names, a group, the
+    /// fixed words or another line are quoted, and what a terminal acts on is escaped.
+    #[test]
+    fn diff_lines_quote_names_that_are_not_plain() {
+        assert_eq!(shown("alice@example.org"), "alice@example.org");
+        assert_eq!(shown("refs/heads/release/*"), "refs/heads/release/*");
+        assert_eq!(shown("bob, mallory"), "\"bob, mallory\"");
+        assert_eq!(shown("@admins"), "\"@admins\"");
+        assert_eq!(shown("any principal"), "\"any principal\"");
+        assert_eq!(shown(""), "\"\"");
+        assert_eq!(shown("a\nb"), "\"a\\nb\"");
+        let changes = [Change::Member {
+            sign: Sign::Plus,
+            group: "ops".into(),
+            member: "tim\u{202e}eve".into(),
+        }];
+        let mut out = Vec::new();
+        diff(&mut out, "HEAD~1", "::x", &changes);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "policy diff HEAD~1 -> ::x: 1 difference\n+ member \"tim\\u{202e}eve\" of @ops\n"
+        );
+    }
+
     #[test]
     fn export_refuses_names_that_are_patterns_or_fields() {
         for name in [
