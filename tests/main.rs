@@ -25,6 +25,7 @@ mod openpgp_push;
 mod openpgp_sign;
 mod openpgp_verify;
 mod passphrase;
+mod policy_cli;
 mod pre_receive;
 mod revocation;
 mod setup;

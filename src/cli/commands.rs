@@ -171,6 +171,141 @@ pub enum PolicyCommand {
     Describe(PolicySource),
     /// Print an allowed_signers file with the policy's SSH keys (for plain git)
     ExportAllowedSigners(PolicySource),
+    /// Write a first policy naming you, from your configured signing key
+    Init(PolicyInitArgs),
+    /// Add a principal to the policy file, or a credential to one
+    AddPrincipal(AddPrincipalArgs),
+    /// Add a rule saying who may sign commits, merges or tags on some refs
+    AddRule(AddRuleArgs),
+    /// Show who gains or loses what between two policies
+    Diff(PolicyDiffArgs),
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+The policy names you as its one principal, with the key git signs with: user.signingKey
+for the ssh format (a key file, or `key::` and the key), the OpenPGP key gpg would use
+(user.signingKey, else your committer identity; its certificate is written to the keys
+directory beside the policy), or your Sigstore identity (--identity and --issuer, else the
+certificate `gitseal login` cached). Its rules: only the group maintainers (you) may sign
+on the branch HEAD names, which may not be force-pushed or deleted; tags v* are signed by
+maintainers; only you may change .gitseal/. Commit the policy signed, then set the anchor:
+git config gitseal.anchor \"$(git rev-parse HEAD)\".")]
+pub struct PolicyInitArgs {
+    /// The policy file to write (default: .gitseal/policy.toml at the top of the work tree)
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Your principal's name (default: user.email)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Which of your keys to name (default: gitseal.format, else gpg.format)
+    #[arg(long, value_enum)]
+    pub format: Option<SetupFormat>,
+    /// Your Sigstore identity: the certificate's e-mail address or URI (with --issuer)
+    #[arg(long, value_name = "IDENTITY", requires = "issuer")]
+    pub identity: Option<String>,
+    /// The OIDC issuer that vouches for --identity (e.g. https://github.com/login/oauth)
+    #[arg(long, value_name = "URL", requires = "identity")]
+    pub issuer: Option<String>,
+    /// The branch to protect (default: the branch HEAD names)
+    #[arg(long, value_name = "BRANCH")]
+    pub branch: Option<String>,
+    /// Replace an existing policy (and certificate file)
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// The one credential `policy add-principal` adds.
+#[derive(Debug, clap::Args)]
+#[group(required = true, multiple = false)]
+pub struct CredentialArgs {
+    /// An SSH public key: a key file, or the key itself (`ssh-ed25519 AAAA...`)
+    #[arg(long, value_name = "KEY")]
+    pub ssh: Option<String>,
+    /// An OpenPGP certificate's primary fingerprint (its certificate from --cert, or
+    /// already in the keys directory)
+    #[arg(long, value_name = "FINGERPRINT")]
+    pub openpgp: Option<String>,
+    /// A Sigstore identity: the OIDC issuer's URL and the certificate's e-mail or URI
+    #[arg(long, num_args = 2, value_names = ["ISSUER", "SUBJECT"])]
+    pub sigstore: Option<Vec<String>>,
+    /// A Sigstore identity by pattern: the issuer's URL and a regular expression anchored
+    /// with ^ and $ (e.g. a CI workflow's URI)
+    #[arg(long, num_args = 2, value_names = ["ISSUER", "REGEX"])]
+    pub sigstore_regex: Option<Vec<String>>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AddPrincipalArgs {
+    /// The principal's name: letters, digits and . _ - + @ (not first)
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    #[command(flatten)]
+    pub credential: CredentialArgs,
+    /// The certificate file for --openpgp: the certificate with that fingerprint is
+    /// written (public parts only) to the keys directory beside the policy
+    #[arg(long, value_name = "FILE", requires = "openpgp")]
+    pub cert: Option<PathBuf>,
+    /// Also make the principal a member of this group (created if absent)
+    #[arg(long, value_name = "GROUP")]
+    pub group: Vec<String>,
+    /// The policy file to change (default: .gitseal/policy.toml at the top of the work tree)
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Replace a certificate file of the keys directory that holds something else
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+WHO is a principal's name, @GROUP, or * (any principal). A list left out allows any
+principal; --merges defaults to --commits. Rules are tried in order and the first whose refs
+match decides: a rule is added last unless --first is given, and one that could never apply
+is refused.")]
+pub struct AddRuleArgs {
+    /// Full ref names or glob patterns (refs/heads/main, refs/tags/v*)
+    #[arg(long, value_name = "PATTERN", num_args = 1.., required = true)]
+    pub refs: Vec<String>,
+    /// Who may sign commits on these refs
+    #[arg(long, value_name = "WHO", num_args = 1..)]
+    pub commits: Option<Vec<String>>,
+    /// Who may sign merge commits (default: as --commits)
+    #[arg(long, value_name = "WHO", num_args = 1..)]
+    pub merges: Option<Vec<String>>,
+    /// Who may sign annotated tags
+    #[arg(long, value_name = "WHO", num_args = 1..)]
+    pub tags: Option<Vec<String>>,
+    /// Allow pushes that are not fast-forwards
+    #[arg(long)]
+    pub allow_force_push: bool,
+    /// Allow deleting these refs
+    #[arg(long)]
+    pub allow_delete: bool,
+    /// Try this rule before the others
+    #[arg(long)]
+    pub first: bool,
+    /// The policy file to change (default: .gitseal/policy.toml at the top of the work tree)
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+OLD and NEW are each a revision (its .gitseal/policy.toml and .gitseal/keys) or a policy
+file (with the keys directory beside it); a revision without a policy is an empty one.
+Lines start with + (gained, added), - (lost, removed) or ~ (changed). Names that are not
+plain (blanks, quotes, commas, a leading @, anything beyond ASCII) are shown quoted.")]
+pub struct PolicyDiffArgs {
+    /// The policy before: a revision or a file
+    #[arg(value_name = "OLD")]
+    pub old: String,
+    /// The policy after: a revision or a file
+    #[arg(value_name = "NEW")]
+    pub new: String,
+    /// Exit with 1 when the policies differ
+    #[arg(long)]
+    pub exit_code: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -6,6 +6,7 @@ pub mod gpg;
 mod gpg_x509;
 pub mod gpg_x509_policy;
 pub mod login;
+pub mod policy_edit;
 pub mod setup;
 pub mod show;
 pub mod ssh_keygen;

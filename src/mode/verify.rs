@@ -309,6 +309,12 @@ pub fn policy(command: &PolicyCommand) -> Result<Status, AppError> {
             let (policy, _) = load(source)?;
             output::policy::allowed_signers(&mut out, &policy).map_err(AppError::operational)?;
         }
+        PolicyCommand::Init(args) => return super::policy_edit::init(args, &mut out),
+        PolicyCommand::AddPrincipal(args) => {
+            return super::policy_edit::add_principal(args, &mut out);
+        }
+        PolicyCommand::AddRule(args) => return super::policy_edit::add_rule(args, &mut out),
+        PolicyCommand::Diff(args) => return super::policy_edit::diff(args, &mut out),
     }
     Ok(Status::Success)
 }

@@ -1,9 +1,10 @@
-//! What `gitseal policy check | describe | export-allowed-signers` writes, and the
+//! What `gitseal policy check | describe | export-allowed-signers | diff` writes, and the
 //! warnings about rules that cannot apply (also written by `gitseal verify`). A policy's
 //! names, patterns, identities and reasons are text from the repository: escaped
 //! (escape::text) in what people read, refused where a file format would read them.
 
 use super::escape::text;
+use crate::policy::diff::{Change, Cred, Right, Sign, Via};
 use crate::policy::shadow::Shadow;
 use crate::policy::{Credential, Policy, RevokedForm, SignerRef, SigstoreIdentity};
 use std::io::Write;
@@ -219,6 +220,339 @@ pub fn allowed_signers(out: &mut dyn Write, policy: &Policy) -> Result<(), Strin
     Ok(())
 }
 
+/// `policy diff`: a heading naming both sides, then one line per difference (`+` added
+/// or gained, `-` removed or lost, `~` changed), in [`crate::policy::diff::diff`]'s order.
+/// Every name, pattern, key and reason is shown by [`shown`] (quoted unless plain) and
+/// each line escaped, so that a line says exactly one thing whatever the policy holds.
+pub fn diff(out: &mut dyn Write, old: &str, new: &str, changes: &[Change]) {
+    let count = match changes.len() {
+        0 => "no differences".to_string(),
+        1 => "1 difference".to_string(),
+        n => format!("{n} differences"),
+    };
+    let _ = writeln!(
+        out,
+        "{}",
+        text(&format!(
+            "policy diff {} -> {}: {count}",
+            shown(old),
+            shown(new)
+        ))
+    );
+    for change in changes {
+        let _ = writeln!(out, "{}", text(&diff_line(change)));
+    }
+}
+
+/// Outside text as a diff line shows it: as it is when plain (ASCII letters, digits and
+/// the punctuation of names, ref patterns, URLs and keys), else as a JSON string, so that
+/// `a, b` cannot pass for two names, `@x` for a group, nor `any principal` for the phrase.
+pub fn shown(value: &str) -> String {
+    let plain = !value.is_empty()
+        && !value.starts_with('@')
+        && value.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(
+                    c,
+                    '.' | '_'
+                        | '-'
+                        | '+'
+                        | '@'
+                        | '/'
+                        | '*'
+                        | '?'
+                        | '['
+                        | ']'
+                        | ':'
+                        | '='
+                        | '^'
+                        | '$'
+                        | '~'
+                        | '{'
+                        | '}'
+                        | '('
+                        | ')'
+                        | '|'
+                        | '%'
+                        | '&'
+                        | '!'
+                )
+        });
+    if plain {
+        value.to_string()
+    } else {
+        serde_json::to_string(value).unwrap_or_else(|_| format!("{value:?}"))
+    }
+}
+
+fn sign(sign: Sign) -> char {
+    match sign {
+        Sign::Plus => '+',
+        Sign::Minus => '-',
+    }
+}
+
+fn refs_shown(refs: &[String]) -> String {
+    refs.iter().map(|r| shown(r)).collect::<Vec<_>>().join(",")
+}
+
+fn cred_shown(c: &Cred) -> String {
+    match &c.issuer {
+        Some(issuer) => format!("{} {} from {}", c.kind, shown(&c.value), shown(issuer)),
+        None => format!("{} {}", c.kind, shown(&c.value)),
+    }
+}
+
+fn time_shown(t: Option<i64>) -> String {
+    t.map_or("none".to_string(), crate::policy::rfc3339)
+}
+
+fn list_shown(list: Option<&[SignerRef]>) -> String {
+    match list {
+        None => "any principal".to_string(),
+        Some([]) => "nobody".to_string(),
+        Some(list) => list
+            .iter()
+            .map(|entry| match entry {
+                SignerRef::Anyone => "*".to_string(),
+                SignerRef::Principal(name) => shown(name),
+                SignerRef::Group(group) => format!("@{}", shown(group)),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+fn right_shown(right: Right, refs: Option<&[String]>) -> String {
+    match (right, refs) {
+        (Right::PolicyChanges, _) | (_, None) => "change .gitseal/ (policy_changes)".to_string(),
+        (right, Some(refs)) => format!("sign {} on {}", right.name(), refs_shown(refs)),
+    }
+}
+
+fn via_shown(via: &Via) -> String {
+    match via {
+        Via::NoList => "the rule has no list: any principal".to_string(),
+        Via::Anyone => "through *".to_string(),
+        Via::Name => "by name".to_string(),
+        Via::Group(group) => format!("through @{}", shown(group)),
+    }
+}
+
+fn diff_line(change: &Change) -> String {
+    match change {
+        Change::Principal {
+            sign: s,
+            name,
+            credentials,
+        } => {
+            let creds = if credentials.is_empty() {
+                "no credentials".to_string()
+            } else {
+                credentials
+                    .iter()
+                    .map(cred_shown)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            match s {
+                Sign::Plus => format!(
+                    "+ principal {} ({creds}): may sign wherever any principal may",
+                    shown(name)
+                ),
+                Sign::Minus => format!("- principal {} ({creds})", shown(name)),
+            }
+        }
+        Change::Credential {
+            sign: s,
+            principal,
+            credential,
+        } => format!(
+            "{} credential of {}: {}",
+            sign(*s),
+            shown(principal),
+            cred_shown(credential)
+        ),
+        Change::Window {
+            principal,
+            field,
+            old,
+            new,
+        } => format!(
+            "~ principal {} {field}: {} -> {}",
+            shown(principal),
+            time_shown(*old),
+            time_shown(*new)
+        ),
+        Change::Group {
+            sign: s,
+            group,
+            members,
+        } => format!(
+            "{} group @{} ({})",
+            sign(*s),
+            shown(group),
+            members
+                .iter()
+                .map(|m| shown(m))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Change::Member {
+            sign: s,
+            group,
+            member,
+        } => format!("{} member {} of @{}", sign(*s), shown(member), shown(group)),
+        Change::Rule {
+            sign: s,
+            index,
+            rule,
+            never_applies,
+        } => {
+            let merges = match (&rule.merges, &rule.commits) {
+                (Some(list), _) => list_shown(Some(list)),
+                (None, Some(_)) => "as commits".to_string(),
+                (None, None) => "any principal".to_string(),
+            };
+            format!(
+                "{} rule rules[{index}] {}: commits {}; merges {merges}; tags {}; force push {}; delete {}{}",
+                sign(*s),
+                refs_shown(&rule.refs),
+                list_shown(rule.commits.as_deref()),
+                list_shown(rule.tags.as_deref()),
+                yes_no(rule.allow_force_push),
+                yes_no(rule.allow_delete),
+                if *never_applies {
+                    " (never applies: an earlier rule matches every ref it does)"
+                } else {
+                    ""
+                }
+            )
+        }
+        Change::Reordered { old, new } => {
+            let order = |rules: &[Vec<String>]| {
+                rules
+                    .iter()
+                    .map(|r| format!("[{}]", refs_shown(r)))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            format!(
+                "~ rule order (the first match wins): {} -> {}",
+                order(old),
+                order(new)
+            )
+        }
+        Change::Flag { refs, flag, new } => {
+            format!("~ rule {}: {flag} {} -> {new}", refs_shown(refs), !new)
+        }
+        Change::Access {
+            sign: s,
+            principal,
+            right,
+            refs,
+            via,
+        } => match s {
+            Sign::Plus => format!(
+                "+ {} may {} ({})",
+                shown(principal),
+                right_shown(*right, refs.as_deref()),
+                via_shown(via)
+            ),
+            Sign::Minus => format!(
+                "- {} may no longer {} (was {})",
+                shown(principal),
+                right_shown(*right, refs.as_deref()),
+                via_shown(via)
+            ),
+        },
+        Change::AnyPrincipal {
+            sign: s,
+            right,
+            refs,
+        } => match s {
+            Sign::Plus => format!(
+                "+ any principal, also those added later, may {}",
+                right_shown(*right, refs.as_deref())
+            ),
+            Sign::Minus => format!(
+                "- no longer any principal may {}",
+                right_shown(*right, refs.as_deref())
+            ),
+        },
+        Change::Revoked {
+            sign: s,
+            key,
+            form,
+            after,
+            reason,
+        } => format!(
+            "{} revoked {form} {} ({}){}",
+            sign(*s),
+            shown(key),
+            after.map_or("all history".to_string(), |a| format!(
+                "since {}",
+                crate::policy::rfc3339(a)
+            )),
+            if reason.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", shown(reason))
+            }
+        ),
+        Change::RevokedWhen { key, old, new } => {
+            let when = |t: &Option<i64>| {
+                t.map_or("all history".to_string(), |a| {
+                    format!("since {}", crate::policy::rfc3339(a))
+                })
+            };
+            format!("~ revoked {}: {} -> {}", shown(key), when(old), when(new))
+        }
+        Change::RevokedReason { key, old, new } => format!(
+            "~ revoked {} reason: {} -> {}",
+            shown(key),
+            shown(old),
+            shown(new)
+        ),
+        Change::Goodlist { sign: s, id } => format!("{} goodlist {}", sign(*s), shown(id)),
+        Change::Certificate {
+            sign: s,
+            primary,
+            files,
+            keys,
+        } => format!(
+            "{} certificate {} in {}{}",
+            sign(*s),
+            shown(primary),
+            files
+                .iter()
+                .map(|f| shown(f))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if keys.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (subkeys {})",
+                    keys.iter().map(|k| shown(k)).collect::<Vec<_>>().join(", ")
+                )
+            }
+        ),
+        Change::CertificateKey {
+            sign: s,
+            primary,
+            key,
+        } => match s {
+            Sign::Plus => format!("+ certificate {} binds key {}", shown(primary), shown(key)),
+            Sign::Minus => format!(
+                "- certificate {} no longer binds key {}",
+                shown(primary),
+                shown(key)
+            ),
+        },
+    }
+}
+
 /// allowed_signers wants `YYYYMMDDHHMMSSZ`.
 fn ssh_time(unix: i64) -> String {
     chrono::DateTime::from_timestamp(unix, 0)
@@ -308,6 +642,30 @@ mod tests {
         assert!(described.contains(r"\x3a:error::lost\r\n"), "{described}");
         assert!(!described.contains('\x1b') && !described.contains('\r'));
         assert!(described.lines().all(|l| !l.trim_start().starts_with("::")));
+    }
+
+    /// A diff line says one thing: names that could read as two names, a group, the
+    /// fixed words or another line are quoted, and what a terminal acts on is escaped.
+    #[test]
+    fn diff_lines_quote_names_that_are_not_plain() {
+        assert_eq!(shown("alice@example.org"), "alice@example.org");
+        assert_eq!(shown("refs/heads/release/*"), "refs/heads/release/*");
+        assert_eq!(shown("bob, mallory"), "\"bob, mallory\"");
+        assert_eq!(shown("@admins"), "\"@admins\"");
+        assert_eq!(shown("any principal"), "\"any principal\"");
+        assert_eq!(shown(""), "\"\"");
+        assert_eq!(shown("a\nb"), "\"a\\nb\"");
+        let changes = [Change::Member {
+            sign: Sign::Plus,
+            group: "ops".into(),
+            member: "tim\u{202e}eve".into(),
+        }];
+        let mut out = Vec::new();
+        diff(&mut out, "HEAD~1", "::x", &changes);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "policy diff HEAD~1 -> ::x: 1 difference\n+ member \"tim\\u{202e}eve\" of @ops\n"
+        );
     }
 
     #[test]

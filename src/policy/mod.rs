@@ -2,6 +2,8 @@
 //! Pure: no I/O, no crypto, no clock. The rooms say who signed ([`Verdict`]); this says
 //! whether that signer may sign this commit on this ref.
 
+pub mod diff;
+pub mod edit;
 pub mod file;
 pub mod shadow;
 
