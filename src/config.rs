@@ -186,7 +186,8 @@ impl Settings {
     }
 
     /// The signing format: env `GITSEAL_FORMAT` (no git config read), `gitseal.format`,
-    /// `gpg.format`, else x509.
+    /// `gpg.format`, else OpenPGP, as in git: git calls `gpg.program` only for the openpgp
+    /// format, its default, and gitsign users set `gpg.format=x509` (DESIGN.md section 1).
     pub fn format(&self) -> Result<(Format, FormatSource), AppError> {
         if let Some(value) = &self.format_env {
             return Ok((parse_format(value, "GITSEAL_FORMAT")?, FormatSource::Env));
@@ -200,7 +201,7 @@ impl Settings {
         } else if let Some(value) = git.get("gpg.format") {
             Ok((parse_format(value, "gpg.format")?, FormatSource::GpgFormat))
         } else {
-            Ok((Format::X509, FormatSource::Default))
+            Ok((Format::OpenPgp, FormatSource::Default))
         }
     }
 
@@ -675,7 +676,7 @@ mod tests {
         let (s, _) = settings(&[], b"gpg.format\nopenpgp\0", None);
         assert_eq!(s.format().unwrap().0, Format::OpenPgp);
         let (s, _) = settings(&[], b"", None);
-        assert_eq!(s.format().unwrap(), (Format::X509, FormatSource::Default));
+        assert_eq!(s.format().unwrap(), (Format::OpenPgp, FormatSource::Default));
         let (s, _) = settings(&[], b"gpg.format\nOpenPGP\0", None);
         assert!(s.format().is_err());
     }

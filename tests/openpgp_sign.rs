@@ -319,7 +319,7 @@ fn a_secret_key_file_signs_without_gnupg() {
 }
 
 #[test]
-fn signing_format_follows_env_then_config_else_x509() {
+fn signing_format_follows_env_then_config_else_openpgp() {
     let env = TestEnv::new();
     let g = GnuPg::main(&env);
     g.gen_key(
@@ -336,9 +336,14 @@ fn signing_format_follows_env_then_config_else_x509() {
             PAYLOAD,
         )
     };
-    let x509 = sign("");
+    // Nothing set: OpenPGP, git's own default (git calls gpg.program only for openpgp).
+    let unset = sign("");
+    assert_eq!(unset.code, 0, "{}", unset.describe());
+    let sig = env.write("unset.sig", &unset.stdout);
+    assert!(g.verify(&sig, PAYLOAD).success().stdout().contains("GOODSIG"));
+    let x509 = sign("[gpg]\n\tformat = x509\n");
     assert_eq!(x509.code, 2);
-    assert!(x509.stderr.contains("x509"), "{}", x509.stderr);
+    assert!(x509.stderr.contains("OIDC"), "{}", x509.stderr);
     assert_eq!(sign("[gpg]\n\tformat = openpgp\n").code, 0);
     assert_eq!(
         sign("[gpg]\n\tformat = openpgp\n[gitseal]\n\tformat = x509\n").code,

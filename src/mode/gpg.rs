@@ -661,6 +661,7 @@ fn key_description(cert: &Cert, key: &PublicKey) -> String {
     let bits = key.mpis().bits().unwrap_or(0);
     let algo = match u8::from(key.pk_algo()) {
         1..=3 => "RSA",
+        17 => "DSA",
         19 => "ECDSA",
         22 => "EDDSA",
         _ => "OpenPGP",

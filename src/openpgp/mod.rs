@@ -85,11 +85,29 @@ impl OpenPgpError {
     }
 }
 
-/// The policy signatures are judged by: sequoia's standard policy, but accepting SHA-1
-/// everywhere, because gpg 2.2 does and "nothing changes" is the contract.
+/// The policy signatures are judged by: sequoia's standard policy, but accepting what
+/// gpg 2.2 accepts, because "nothing changes" is the contract: SHA-1 and RIPEMD-160
+/// everywhere, and every key size gpg verifies and signs with (the DSA-1024 and RSA-1024
+/// keys of older certificates, git's own test key among them, and ElGamal subkeys, which
+/// the standard policy rejects since 2014 and 2025). MD5 stays rejected, as in gpg.
 pub fn policy() -> StandardPolicy<'static> {
+    use sequoia_openpgp::policy::AsymmetricAlgorithm;
     let mut policy = StandardPolicy::new();
     policy.accept_hash(HashAlgorithm::SHA1);
+    policy.accept_hash(HashAlgorithm::RipeMD);
+    for algo in [
+        AsymmetricAlgorithm::RSA1024,
+        AsymmetricAlgorithm::DSA1024,
+        AsymmetricAlgorithm::DSA2048,
+        AsymmetricAlgorithm::DSA3072,
+        AsymmetricAlgorithm::DSA4096,
+        AsymmetricAlgorithm::ElGamal1024,
+        AsymmetricAlgorithm::ElGamal2048,
+        AsymmetricAlgorithm::ElGamal3072,
+        AsymmetricAlgorithm::ElGamal4096,
+    ] {
+        policy.accept_asymmetric_algo(algo);
+    }
     policy
 }
 
