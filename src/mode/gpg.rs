@@ -50,10 +50,10 @@ pub(super) struct StatusOut(Option<StatusFd>);
 
 impl StatusOut {
     pub(super) fn write(&self, line: StatusLine) {
-        let text = line.line();
+        let bytes = line.bytes();
         let _ = match self.0 {
-            Some(StatusFd::Stdout) => std::io::stdout().lock().write_all(text.as_bytes()),
-            Some(StatusFd::Stderr) => std::io::stderr().lock().write_all(text.as_bytes()),
+            Some(StatusFd::Stdout) => std::io::stdout().lock().write_all(&bytes),
+            Some(StatusFd::Stderr) => std::io::stderr().lock().write_all(&bytes),
             None => Ok(()),
         };
     }
@@ -105,25 +105,16 @@ fn verify_cmd(status: StatusOut, signature_file: &Path) -> Result<Status, AppErr
         let _ = gpg_text::verification(report, &mut text);
         worst = worse(worst, report.outcome);
     }
-    match worst {
-        Outcome::Good | Outcome::ExpiredKey | Outcome::RevokedKey => Ok(Status::Success),
-        Outcome::Bad | Outcome::ExpiredSignature => Ok(Status::CheckFailed),
-        Outcome::MissingKey => Err(AppError::operational(
-            "can't check signature: no public key",
-        )
-        .with_hint(
-            "import the signer's certificate into GnuPG, or name a keyring file in git config gitseal.openpgpKeyring",
-        )),
-        Outcome::UnsupportedAlgorithm => Err(AppError::operational(
-            "can't check signature: unsupported algorithm",
-        )),
-        Outcome::WrongKeyUsage => Err(AppError::operational(
-            "can't check signature: wrong key usage",
-        )),
-        Outcome::TimeConflict => Err(AppError::operational(
-            "can't check signature: time conflict (the key is newer than the signature)",
-        )),
-    }
+    // gpg's text has said what happened ("Can't check signature: No public key"), and
+    // git shows it as it is: nothing is added, only gpg's exit code.
+    Ok(match worst {
+        Outcome::Good | Outcome::ExpiredKey | Outcome::RevokedKey => Status::Success,
+        Outcome::Bad | Outcome::ExpiredSignature => Status::CheckFailed,
+        Outcome::MissingKey
+        | Outcome::UnsupportedAlgorithm
+        | Outcome::WrongKeyUsage
+        | Outcome::TimeConflict => Status::CannotCheck,
+    })
 }
 
 /// The reports for every signature in `signature`; an unreadable signature is gpg's
@@ -240,6 +231,7 @@ fn write_status(status: &StatusOut, r: &SigReport) {
     if r.outcome == Outcome::Bad {
         return;
     }
+    write_extras(status, &r.extras);
     status.write(StatusLine::ValidSig {
         fingerprint: r.fingerprint.clone().unwrap_or_default(),
         timestamp: r.created,
@@ -257,6 +249,39 @@ fn write_status(status: &StatusOut, r: &SigReport) {
         && let Some(level) = r.validity
     {
         status.write(StatusLine::Trust(level));
+    }
+}
+
+/// What gpg writes between GOODSIG (or EXPSIG, EXPKEYSIG, REVKEYSIG) and VALIDSIG: the
+/// policy URLs, preferred keyservers and notations of the hashed area (GnuPG
+/// `g10/mainproc.c: check_sig_and_print`).
+fn write_extras(status: &StatusOut, extras: &verify::Extras) {
+    for (url, _) in &extras.policy_urls {
+        status.write(StatusLine::PolicyUrl { url: url.clone() });
+    }
+    for (url, critical) in &extras.keyservers {
+        if url.len() <= 256 {
+            status.write(StatusLine::SigSubpacket {
+                tag: 24,
+                critical: *critical,
+                data: url.clone(),
+            });
+        }
+    }
+    for notation in &extras.notations {
+        status.write(StatusLine::NotationName {
+            name: notation.name.clone(),
+        });
+        if notation.critical || notation.human_readable {
+            status.write(StatusLine::NotationFlags {
+                critical: notation.critical,
+                human_readable: notation.human_readable,
+            });
+        }
+        status.write(StatusLine::NotationData {
+            data: gpg_text::notation_value(notation),
+            binary: !notation.human_readable && !notation.value.is_empty(),
+        });
     }
 }
 
