@@ -676,7 +676,10 @@ mod tests {
         let (s, _) = settings(&[], b"gpg.format\nopenpgp\0", None);
         assert_eq!(s.format().unwrap().0, Format::OpenPgp);
         let (s, _) = settings(&[], b"", None);
-        assert_eq!(s.format().unwrap(), (Format::OpenPgp, FormatSource::Default));
+        assert_eq!(
+            s.format().unwrap(),
+            (Format::OpenPgp, FormatSource::Default)
+        );
         let (s, _) = settings(&[], b"gpg.format\nOpenPGP\0", None);
         assert!(s.format().is_err());
     }

@@ -15,6 +15,7 @@ mod fuzz_smoke;
 mod git_ssh;
 mod hostile;
 mod openpgp_gnupg;
+mod openpgp_gpg_text;
 mod openpgp_push;
 mod openpgp_sign;
 mod openpgp_verify;

@@ -340,7 +340,12 @@ fn signing_format_follows_env_then_config_else_openpgp() {
     let unset = sign("");
     assert_eq!(unset.code, 0, "{}", unset.describe());
     let sig = env.write("unset.sig", &unset.stdout);
-    assert!(g.verify(&sig, PAYLOAD).success().stdout().contains("GOODSIG"));
+    assert!(
+        g.verify(&sig, PAYLOAD)
+            .success()
+            .stdout()
+            .contains("GOODSIG")
+    );
     let x509 = sign("[gpg]\n\tformat = x509\n");
     assert_eq!(x509.code, 2);
     assert!(x509.stderr.contains("OIDC"), "{}", x509.stderr);

@@ -427,17 +427,30 @@ fn describe_signer(
     };
     let text =
         |u: &sequoia_openpgp::packet::UserID| String::from_utf8_lossy(u.value()).into_owned();
-    report.uid = valid
-        .primary_userid()
-        .ok()
-        .map(|u| text(u.userid()))
-        .or_else(|| valid.userids().next().map(|u| text(u.userid())));
-    // gpg lists them in keyblock order, which the certificate no longer knows (sequoia
-    // sorts them); the keyring remembered it.
-    let mut others: Vec<&sequoia_openpgp::packet::UserID> = valid
+    let usable: Vec<_> = valid
         .userids()
+        .filter(|u| !matches!(u.revocation_status(), RevocationStatus::Revoked(_)))
+        .collect();
+    // gpg's primary user id (GnuPG `g10/getkey.c: merge_selfsigs_main`): of those whose
+    // self-signature says primary, the one signed last, else of all the one signed last;
+    // a tie goes to the longer, then the greater user id (`cmp_user_ids`).
+    let rank = |u: &&sequoia_openpgp::cert::amalgamation::ValidUserIDAmalgamation<'_>| {
+        let sig = u.binding_signature();
+        (
+            sig.primary_userid().unwrap_or(false),
+            sig.signature_creation_time(),
+            u.userid().value().len(),
+            u.userid().value().to_vec(),
+        )
+    };
+    let primary = usable.iter().max_by_key(rank).map(|u| u.userid().clone());
+    report.uid = primary.as_ref().map(text);
+    // gpg lists the others in keyblock order, which the certificate no longer knows
+    // (sequoia sorts them); the keyring remembered it.
+    let mut others: Vec<&sequoia_openpgp::packet::UserID> = usable
+        .iter()
         .map(|u| u.userid())
-        .filter(|u| Some(text(u)) != report.uid)
+        .filter(|u| Some(*u) != primary.as_ref())
         .collect();
     others.sort_by_key(|u| found.keyblock_position(u.value()));
     report.other_uids = others.into_iter().map(text).collect();
@@ -484,8 +497,25 @@ fn gpg_handles_critical(sp: &Subpacket) -> bool {
         SubpacketValue::Unknown { tag, body } if u8::from(*tag) == 38 => body.first() == Some(&0),
         _ => matches!(
             u8::from(sp.tag()),
-            2 | 3 | 4 | 5 | 6 | 7 | 9 | 11 | 12 | 16 | 21 | 22 | 24 | 25 | 26 | 27 | 29 | 30
-                | 32 | 33
+            2 | 3
+                | 4
+                | 5
+                | 6
+                | 7
+                | 9
+                | 11
+                | 12
+                | 16
+                | 21
+                | 22
+                | 24
+                | 25
+                | 26
+                | 27
+                | 29
+                | 30
+                | 32
+                | 33
         ),
     }
 }

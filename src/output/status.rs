@@ -78,11 +78,18 @@ pub enum StatusLine {
     PolicyUrl { url: Vec<u8> },
     /// `SIG_SUBPACKET <type> <flags> <len> <data>`: gpg writes it for a preferred keyserver
     /// (type 24; flags: 1 hashed, 2 critical), and not for data over 256 octets.
-    SigSubpacket { tag: u8, critical: bool, data: Vec<u8> },
+    SigSubpacket {
+        tag: u8,
+        critical: bool,
+        data: Vec<u8>,
+    },
     /// `NOTATION_NAME <name>`.
     NotationName { name: String },
     /// `NOTATION_FLAGS <critical> <human readable>`, written when either is set.
-    NotationFlags { critical: bool, human_readable: bool },
+    NotationFlags {
+        critical: bool,
+        human_readable: bool,
+    },
     /// `NOTATION_DATA <data>`: a human-readable value in lines of 50 octets, binary data in
     /// lines of 250, each a `NOTATION_DATA` line of its own.
     NotationData { data: Vec<u8>, binary: bool },
