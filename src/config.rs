@@ -325,6 +325,12 @@ impl Settings {
         })
     }
 
+    /// Where the gpg dialect keeps sequoia's signature verification cache
+    /// (`openpgp::sigcache`): `openpgp-signatures` in gitseal's cache directory.
+    pub fn openpgp_signature_cache(&self) -> Option<PathBuf> {
+        self.cache_dir().map(|d| d.join("openpgp-signatures"))
+    }
+
     /// gitseal's cache directory: `GITSEAL_CACHE_DIR`, `$XDG_CACHE_HOME/gitseal`,
     /// `~/.cache/gitseal`.
     fn cache_dir(&self) -> Option<PathBuf> {

@@ -17,6 +17,7 @@ mod hostile;
 mod openpgp_gnupg;
 mod openpgp_gpg_text;
 mod openpgp_push;
+mod openpgp_sigcache;
 mod openpgp_sign;
 mod openpgp_verify;
 mod passphrase;

@@ -82,6 +82,8 @@ fn verify_cmd(status: StatusOut, signature_file: &Path) -> Result<Status, AppErr
         return super::gpg_x509::verify(&status, &signature, &payload, &settings);
     }
     let now = SystemTime::now();
+    // Certificates of RSA and DSA keys were checked by earlier runs: sequoia remembers.
+    let cache = super::gpg_sigcache::SignatureCache::open(&settings, &signature);
     let mut keyring = gnupg_keyring(&settings)?;
     let trustdb = gnupg_trustdb(&settings)?;
     let mut reports = check(&status, &signature, &payload, &keyring, &trustdb, now)?;
@@ -95,6 +97,10 @@ fn verify_cmd(status: StatusOut, signature_file: &Path) -> Result<Status, AppErr
             .add_configured(read_keyring(&path)?)
             .map_err(room_error)?;
         reports = check(&status, &signature, &payload, &keyring, &trustdb, now)?;
+    }
+
+    if let Some(cache) = cache {
+        cache.save();
     }
 
     let stderr = std::io::stderr();

@@ -5,6 +5,8 @@
 //! - [`keyring`], [`keybox`]: certificates from GnuPG's keyring and configured files.
 //! - [`trustdb`]: ownertrust and validity by the pgp trust model.
 //! - [`normalize`]: non-minimal MPIs in signatures, made minimal as gpg reads them.
+//! - [`fast_rsa`]: RSA data signatures checked by aws-lc; [`sigcache`]: sequoia's
+//!   signature verification cache, carried across gpg-dialect processes.
 //! - [`select`]: which key `-u <spec>` names. [`sign`]: making the signature, with a key
 //!   file or through [`agent`] (gpg-agent), which names keys by [`keygrip`].
 //!
@@ -12,11 +14,13 @@
 //! time as a parameter.
 
 pub mod agent;
+pub mod fast_rsa;
 pub mod keybox;
 pub mod keygrip;
 pub mod keyring;
 pub mod normalize;
 pub mod select;
+pub mod sigcache;
 pub mod sign;
 pub mod trustdb;
 pub mod verify;

@@ -174,6 +174,23 @@ pub fn verify_detached(
         .collect())
 }
 
+/// Whether a detached signature holds a signature whose check is slow enough for the
+/// certificate's binding signatures to be worth remembering across processes
+/// ([`super::sigcache`]): RSA and DSA, and anything unreadable is not.
+pub fn slow_to_check(signature: &[u8]) -> bool {
+    use sequoia_openpgp::types::PublicKeyAlgorithm as A;
+    signature.len() <= MAX_SIGNATURE_BYTES
+        && read_signatures(signature).is_ok_and(|sigs| {
+            #[allow(deprecated)]
+            sigs.iter().any(|s| {
+                matches!(
+                    s.pk_algo(),
+                    A::RSAEncryptSign | A::RSASign | A::DSA | A::ElGamalEncryptSign
+                )
+            })
+        })
+}
+
 /// The signature packets of a detached signature (armored or binary), their MPIs made
 /// minimal first as gpg reads them ([`super::normalize`]).
 fn read_signatures(data: &[u8]) -> Result<Vec<Signature>, OpenPgpError> {
@@ -307,7 +324,10 @@ fn check_one(sig: &Signature, payload: &[u8], ctx: &Context<'_>) -> SigReport {
     };
     let verifies: Vec<bool> = candidates
         .iter()
-        .map(|(_, key, _)| sig.verify_message(key, payload.as_ref()).is_ok())
+        .map(|(_, key, _)| {
+            super::fast_rsa::verifies(sig, key, payload.as_ref())
+                || sig.verify_message(key, payload.as_ref()).is_ok()
+        })
         .collect();
     let pick = (0..candidates.len())
         .find(|&i| verifies[i] && candidates[i].2 == Usage::Signing)
