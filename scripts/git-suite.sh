@@ -105,9 +105,22 @@ build_dir() {
 	printf '%s/%s\n' "$GIT_CACHE" "${version//[^A-Za-z0-9.+-]/_}"
 }
 
+# What building git needs beyond a C compiler: installed when missing and we may (root).
+build_deps() {
+	local missing=() p
+	for p in make gcc zlib1g-dev libexpat1-dev dpkg-dev; do
+		dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+	done
+	[ ${#missing[@]} = 0 ] && return 0
+	say "installing what building git needs: ${missing[*]}"
+	as_root apt-get update -qq >/dev/null
+	DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
 build_git() {
 	local dsc=$1 dir=$2 start
 	mkdir -p "$GIT_CACHE"
+	[ -f "$dir/.gitseal-built" ] || build_deps
 	(
 		flock 9
 		[ -f "$dir/.gitseal-built" ] && exit 0

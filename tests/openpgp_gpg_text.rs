@@ -400,3 +400,42 @@ fn an_untrusted_key_with_a_policy_url_keeps_gpgs_blank_line() {
         .expect("policy line");
     assert_eq!(said.text[policy + 1], "", "{:?}", said.text);
 }
+
+#[test]
+fn rsa_and_dsa_signatures_of_every_size_and_digest_say_what_gpg_says() {
+    let env = TestEnv::new();
+    let g = GnuPg::main(&env);
+    // RSA goes through aws-lc where it can (1024 to 8192 bits; SHA-1 and SHA-2 but
+    // SHA-224, SHA-384 from 2048 bits), through sequoia otherwise; DSA through sequoia.
+    let keys = [
+        (
+            "rsa1024",
+            vec!["SHA1", "SHA224", "SHA256", "SHA384", "SHA512", "RIPEMD160"],
+        ),
+        ("rsa2048", vec!["SHA1", "SHA256", "SHA384", "SHA512"]),
+        ("rsa3072", vec!["SHA512"]),
+        ("dsa1024", vec!["SHA1"]),
+        ("dsa2048", vec!["SHA256"]),
+    ];
+    for (algo, digests) in keys {
+        let fpr = g.gen_key(
+            &format!("K {algo} <{algo}@example.com>"),
+            algo,
+            "sign",
+            "never",
+        );
+        for digest in digests {
+            let sig = gpg_sign(
+                &g,
+                &env,
+                &format!("{algo}-{digest}.sig"),
+                &["--digest-algo", digest, "-bsau", &fpr],
+                PAYLOAD,
+            );
+            let said = same_as_gpg(&g, &env, &sig, PAYLOAD);
+            assert_eq!(said.code, 0, "{algo} {digest}: {said:?}");
+            let said = same_as_gpg(&g, &env, &sig, b"other data");
+            assert_eq!(said.code, 1, "{algo} {digest}: {said:?}");
+        }
+    }
+}
