@@ -91,6 +91,9 @@ fn status_lines_and_key_choice_match_gpg() {
     let p256 = g.gen_key("P <p256@example.com>", "nistp256", "sign", "never");
     let p384 = g.gen_key("Q <p384@example.com>", "nistp384", "sign", "never");
     let p521 = g.gen_key("R <p521@example.com>", "nistp521", "sign", "never");
+    // DSA: keygrip over p, q, g, y; SHA-1 for a 160-bit q (DSA-1024), SHA-256 for 256.
+    let dsa1024 = g.gen_key("D <dsa1024@example.com>", "dsa1024", "sign", "never");
+    let dsa2048 = g.gen_key("E <dsa2048@example.com>", "dsa2048", "sign", "never");
 
     let specs = [
         "eris@example.com".to_string(),
@@ -108,6 +111,9 @@ fn status_lines_and_key_choice_match_gpg() {
         // P-521 through the agent needs its keygrip, whose `b` has a leading zero octet.
         p521.clone(),
         "p521@example.com".to_string(),
+        dsa1024.clone(),
+        dsa2048.clone(),
+        "dsa2048@example.com".to_string(),
     ];
     for spec in &specs {
         let theirs = run_stdin(g.gpg().args(["--status-fd=2", "-bsau", spec]), PAYLOAD).success();
@@ -385,6 +391,8 @@ fn keygrips_match_gpgs() {
         ("C <bp384@example.com>", "brainpoolP384r1"),
         ("D <bp512@example.com>", "brainpoolP512r1"),
         ("S <rsa@example.com>", "rsa2048"),
+        ("T <dsa@example.com>", "dsa2048"),
+        ("U <dsa1024@example.com>", "dsa1024"),
     ] {
         let fpr = g.gen_key(uid, algo, "sign", "never");
         let cert = sequoia_openpgp::Cert::from_bytes(&g.export(&fpr)).expect("certificate");
