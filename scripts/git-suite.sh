@@ -143,7 +143,7 @@ if [ "$if_built" = 1 ]; then
 	dir=${dsc:+$(build_dir "$dsc")}
 	if [ -z "$dsc" ] || [ ! -f "$dir/.gitseal-built" ]; then
 		echo "git-suite: SKIPPED: no cached build of Debian's git under $GIT_CACHE."
-		echo "git-suite: git's signing tests did NOT run; run scripts/git-suite.sh once to download and build git (about 10 minutes on 2 cores), then CI runs them every time."
+		echo "git-suite: git's signing tests did NOT run; run scripts/git-suite.sh once to download and build git (about 3 minutes of CPU on 2 cores), after which CI runs them every time."
 		exit 0
 	fi
 else

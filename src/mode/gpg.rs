@@ -19,7 +19,7 @@ use crate::output::status::StatusLine;
 use crate::prompt::PassphraseSource;
 use crate::signature::{Format, Trust};
 use sequoia_openpgp::cert::Cert;
-use sequoia_openpgp::packet::{Key, key};
+use sequoia_openpgp::packet::{Key, Signature, key};
 use sequoia_openpgp::parse::Parse;
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -82,11 +82,12 @@ fn verify_cmd(status: StatusOut, signature_file: &Path) -> Result<Status, AppErr
         return super::gpg_x509::verify(&status, &signature, &payload, &settings);
     }
     let now = SystemTime::now();
+    let signatures = parse(&status, &signature)?;
     // Certificates of RSA and DSA keys were checked by earlier runs: sequoia remembers.
-    let cache = super::gpg_sigcache::SignatureCache::open(&settings, &signature);
+    let cache = super::gpg_sigcache::SignatureCache::open(&settings, &signatures);
     let mut keyring = gnupg_keyring(&settings)?;
     let trustdb = gnupg_trustdb(&settings)?;
-    let mut reports = check(&status, &signature, &payload, &keyring, &trustdb, now)?;
+    let mut reports = check(&signatures, &payload, &keyring, &trustdb, now);
     // gitseal.openpgpKeyring (and with it git config) only when GnuPG's keyring leaves
     // the answer open: the key is missing or expired there, or not fully valid, which a
     // configured copy would change (docs/openpgp.md, "Speed").
@@ -96,7 +97,7 @@ fn verify_cmd(status: StatusOut, signature_file: &Path) -> Result<Status, AppErr
         keyring
             .add_configured(read_keyring(&path)?)
             .map_err(room_error)?;
-        reports = check(&status, &signature, &payload, &keyring, &trustdb, now)?;
+        reports = check(&signatures, &payload, &keyring, &trustdb, now);
     }
 
     if let Some(cache) = cache {
@@ -123,37 +124,35 @@ fn verify_cmd(status: StatusOut, signature_file: &Path) -> Result<Status, AppErr
     })
 }
 
-/// The reports for every signature in `signature`; an unreadable signature is gpg's
-/// `NODATA` and an error.
+/// The signatures in `signature`; an unreadable signature is gpg's `NODATA` and an error.
+fn parse(status: &StatusOut, signature: &[u8]) -> Result<Vec<Signature>, AppError> {
+    verify::parse_detached(signature).map_err(|error| match error {
+        OpenPgpError::NoSignature
+        | OpenPgpError::Malformed(_)
+        | OpenPgpError::TooLarge
+        | OpenPgpError::TooManyPackets => {
+            status.write(StatusLine::NoData { what: 3 });
+            AppError::operational(format!("verify signatures failed: {error}"))
+        }
+        other => room_error(other),
+    })
+}
+
+/// The reports for every signature.
 fn check(
-    status: &StatusOut,
-    signature: &[u8],
+    signatures: &[Signature],
     payload: &[u8],
     keyring: &Keyring,
     trustdb: &TrustDb,
     now: SystemTime,
-) -> Result<Vec<SigReport>, AppError> {
+) -> Vec<SigReport> {
     let context = verify::Context {
         keyring,
         trustdb,
         now,
         or_later_signature: false,
     };
-    match verify::verify_detached(signature, payload, &context) {
-        Ok(reports) => Ok(reports),
-        Err(
-            error @ (OpenPgpError::NoSignature
-            | OpenPgpError::Malformed(_)
-            | OpenPgpError::TooLarge
-            | OpenPgpError::TooManyPackets),
-        ) => {
-            status.write(StatusLine::NoData { what: 3 });
-            Err(AppError::operational(format!(
-                "verify signatures failed: {error}"
-            )))
-        }
-        Err(other) => Err(room_error(other)),
-    }
+    verify::verify_parsed(signatures, payload, &context)
 }
 
 /// Whether a certificate from `gitseal.openpgpKeyring` could change this report: it

@@ -7,6 +7,7 @@
 
 use crate::config::Settings;
 use crate::openpgp::sigcache;
+use sequoia_openpgp::packet::Signature;
 use std::io::{Read, Write};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -21,8 +22,8 @@ pub(super) struct SignatureCache {
 impl SignatureCache {
     /// Restores the cache for a verification of `signature`, if it is one that the cache
     /// speeds up; `None` otherwise.
-    pub(super) fn open(settings: &Settings, signature: &[u8]) -> Option<Self> {
-        if !crate::openpgp::verify::slow_to_check(signature) {
+    pub(super) fn open(settings: &Settings, signatures: &[Signature]) -> Option<Self> {
+        if !crate::openpgp::verify::slow_to_check(signatures) {
             return None;
         }
         let path = settings.openpgp_signature_cache()?;

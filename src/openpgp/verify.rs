@@ -161,6 +161,12 @@ pub fn verify_detached(
     payload: &[u8],
     ctx: &Context<'_>,
 ) -> Result<Vec<SigReport>, OpenPgpError> {
+    Ok(verify_parsed(&parse_detached(signature)?, payload, ctx))
+}
+
+/// The signatures of a detached signature (armored or binary), as [`verify_detached`]
+/// reads them: bounded, MPIs made minimal, at least one.
+pub fn parse_detached(signature: &[u8]) -> Result<Vec<Signature>, OpenPgpError> {
     if signature.len() > MAX_SIGNATURE_BYTES {
         return Err(OpenPgpError::TooLarge);
     }
@@ -168,27 +174,33 @@ pub fn verify_detached(
     if signatures.is_empty() {
         return Err(OpenPgpError::NoSignature);
     }
-    Ok(signatures
-        .iter()
-        .map(|sig| check_one(sig, payload, ctx))
-        .collect())
+    Ok(signatures)
 }
 
-/// Whether a detached signature holds a signature whose check is slow enough for the
-/// certificate's binding signatures to be worth remembering across processes
-/// ([`super::sigcache`]): RSA and DSA, and anything unreadable is not.
-pub fn slow_to_check(signature: &[u8]) -> bool {
+/// [`verify_detached`] of signatures already read by [`parse_detached`].
+pub fn verify_parsed(
+    signatures: &[Signature],
+    payload: &[u8],
+    ctx: &Context<'_>,
+) -> Vec<SigReport> {
+    signatures
+        .iter()
+        .map(|sig| check_one(sig, payload, ctx))
+        .collect()
+}
+
+/// Whether signatures are by keys whose checks are slow enough for the certificate's
+/// binding signatures to be worth remembering across processes ([`super::sigcache`]):
+/// RSA and DSA.
+pub fn slow_to_check(signatures: &[Signature]) -> bool {
     use sequoia_openpgp::types::PublicKeyAlgorithm as A;
-    signature.len() <= MAX_SIGNATURE_BYTES
-        && read_signatures(signature).is_ok_and(|sigs| {
-            #[allow(deprecated)]
-            sigs.iter().any(|s| {
-                matches!(
-                    s.pk_algo(),
-                    A::RSAEncryptSign | A::RSASign | A::DSA | A::ElGamalEncryptSign
-                )
-            })
-        })
+    #[allow(deprecated)]
+    signatures.iter().any(|s| {
+        matches!(
+            s.pk_algo(),
+            A::RSAEncryptSign | A::RSASign | A::DSA | A::ElGamalEncryptSign
+        )
+    })
 }
 
 /// The signature packets of a detached signature (armored or binary), their MPIs made
