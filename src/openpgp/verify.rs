@@ -639,3 +639,19 @@ pub fn verdict(report: &SigReport, time: SignatureTime) -> Verdict {
         outcome,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::canonical_text;
+
+    #[test]
+    fn text_is_made_canonical_as_gpg_does() {
+        assert_eq!(canonical_text(b"a\nb\n"), b"a\r\nb\r\n");
+        assert_eq!(canonical_text(b"a\r\nb"), b"a\r\nb");
+        assert_eq!(canonical_text(b"a\r\r\nb\r"), b"a\r\nb");
+        assert_eq!(canonical_text(b"lone\rcr\n"), b"lone\rcr\r\n");
+        assert_eq!(canonical_text(b"spaces  \n"), b"spaces  \r\n");
+        assert_eq!(canonical_text(b""), b"");
+        assert_eq!(canonical_text(b"\n\n"), b"\r\n\r\n");
+    }
+}

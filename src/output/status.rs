@@ -360,6 +360,56 @@ mod tests {
     }
 
     #[test]
+    fn outside_data_is_escaped_and_wrapped_as_gpg_writes_it() {
+        let data = |data: &[u8], binary| StatusLine::NotationData {
+            data: data.to_vec(),
+            binary,
+        };
+        assert_eq!(
+            data(b"hello world", false).bytes(),
+            b"[GNUPG:] NOTATION_DATA hello%20world\n"
+        );
+        // 50 octets a line; the 51st starts the next.
+        let long = [b'a'; 60];
+        let expected = format!(
+            "[GNUPG:] NOTATION_DATA {}\n[GNUPG:] NOTATION_DATA {}\n",
+            "a".repeat(50),
+            "a".repeat(10)
+        );
+        assert_eq!(data(&long, false).bytes(), expected.as_bytes());
+        // An escaped 51st octet still ends the first line.
+        let mut edge = vec![b'a'; 50];
+        edge.extend_from_slice(b" b");
+        let expected = format!(
+            "[GNUPG:] NOTATION_DATA {}%20\n[GNUPG:] NOTATION_DATA b\n",
+            "a".repeat(50)
+        );
+        assert_eq!(data(&edge, false).bytes(), expected.as_bytes());
+        // Binary data goes out octet for octet, in lines of 250.
+        assert_eq!(
+            data(&[0xff, 0x00, b'%'], true).bytes(),
+            b"[GNUPG:] NOTATION_DATA \xff%00%25\n"
+        );
+        assert_eq!(
+            StatusLine::SigSubpacket {
+                tag: 24,
+                critical: false,
+                data: b"hkps://ks.example".to_vec()
+            }
+            .bytes(),
+            b"[GNUPG:] SIG_SUBPACKET 24 1 17 hkps://ks.example\n"
+        );
+        // A line break in outside data cannot start a status line of its own.
+        assert_eq!(
+            StatusLine::PolicyUrl {
+                url: b"x\n[GNUPG:] GOODSIG".to_vec()
+            }
+            .bytes(),
+            b"[GNUPG:] POLICY_URL x%0A[GNUPG:]%20GOODSIG\n"
+        );
+    }
+
+    #[test]
     fn free_text_cannot_start_a_new_line() {
         let line = StatusLine::GoodSig {
             key_id: "C84C7C266AEAAF6E".into(),
