@@ -228,3 +228,34 @@ fn a_planted_entry_is_refused_unless_the_user_alone_could_write_it() {
         "an entry in the user's own file is honoured"
     );
 }
+
+#[test]
+fn signing_through_the_agent_with_an_rsa_key_remembers_the_certificate_too() {
+    let env = TestEnv::new();
+    let gnupg = GnuPg::main(&env);
+    let fpr = gnupg.gen_key("Rsa Signer <rsa@example.com>", "rsa2048", "sign", "never");
+    let sign = || run_stdin(env.gitseal().args(["--status-fd=2", "-bsau", &fpr]), SIGNED).success();
+    let first = sign();
+    let file = cache_file(&env);
+    let kept = std::fs::read(&file).expect("the certificate's checks were kept");
+    assert_eq!(mode(&file), 0o600);
+    // The second signature finds them and adds nothing; gpg verifies both.
+    let second = sign();
+    assert_eq!(std::fs::read(&file).expect("cache"), kept);
+    for (i, signed) in [first, second].iter().enumerate() {
+        let sig = env.write(&format!("signed{i}.sig"), &signed.stdout);
+        let check = gnupg.verify(&sig, SIGNED);
+        assert_eq!(check.code, 0, "{}", check.describe());
+    }
+
+    // An Ed25519 key leaves no cache behind: its checks cost less than reading one.
+    let other = TestEnv::new();
+    let g2 = GnuPg::main(&other);
+    let ed = g2.gen_key("Ed Signer <ed@example.com>", "ed25519", "sign", "never");
+    run_stdin(
+        other.gitseal().args(["--status-fd=2", "-bsau", &ed]),
+        SIGNED,
+    )
+    .success();
+    assert!(!cache_file(&other).exists());
+}

@@ -527,6 +527,8 @@ fn sign_with_agent(
     now: SystemTime,
 ) -> Result<Made, AppError> {
     let spec = KeySpec::parse(spec_text);
+    // Certificates of RSA and DSA keys checked by earlier runs (see `verify_cmd`).
+    let cache = super::gpg_sigcache::SignatureCache::open_for_signing(settings);
     let mut keyring = gnupg_keyring(settings)?;
     let mut agent: Option<Agent> = None;
     let mut chosen = choose_agent_key(settings, &mut agent, keyring.matching(&spec), &spec, now)?;
@@ -556,6 +558,9 @@ fn sign_with_agent(
         key: public,
         silent,
     } = chosen;
+    if let Some(cache) = cache {
+        cache.save_for(cert.primary_key().key().pk_algo());
+    }
     let grip = Keygrip::of(public.mpis()).ok_or_else(|| {
         AppError::operational(format!(
             "gpg-agent signing with {} keys is not supported",

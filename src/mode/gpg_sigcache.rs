@@ -32,6 +32,23 @@ impl SignatureCache {
         Some(Self { path, previous })
     }
 
+    /// Restores the cache for choosing a signing key, whose certificate is checked as for
+    /// a verification; whether it was worth it is known only once the key is chosen
+    /// ([`Self::save_for`]). Without a cache file this costs one failed open.
+    pub(super) fn open_for_signing(settings: &Settings) -> Option<Self> {
+        let path = settings.openpgp_signature_cache()?;
+        let previous = read_private(&path).unwrap_or_default();
+        sigcache::restore(&previous);
+        Some(Self { path, previous })
+    }
+
+    /// [`Self::save`] if signing with `algo` is one the cache speeds up.
+    pub(super) fn save_for(self, algo: sequoia_openpgp::types::PublicKeyAlgorithm) {
+        if sigcache::slow_algorithm(algo) {
+            self.save();
+        }
+    }
+
     /// Writes back what this process added (owner-only, renamed into place).
     pub(super) fn save(self) {
         if let Some(contents) = sigcache::updated(&self.previous) {

@@ -25,6 +25,19 @@ pub const MAX_ENTRIES: usize = 4096;
 
 const ENTRY: usize = 32;
 
+/// Whether checks by keys of this algorithm are slow enough to be worth remembering across
+/// processes: RSA and DSA (milliseconds each with sequoia's pure-Rust backend); an EdDSA
+/// or ECDSA check costs less than reading the cache.
+// RSASign, DSA and ElGamalEncryptSign are deprecated for new keys; old ones are here.
+#[allow(deprecated)]
+pub fn slow_algorithm(algo: sequoia_openpgp::types::PublicKeyAlgorithm) -> bool {
+    use sequoia_openpgp::types::PublicKeyAlgorithm as A;
+    matches!(
+        algo,
+        A::RSAEncryptSign | A::RSASign | A::DSA | A::ElGamalEncryptSign
+    )
+}
+
 /// The entries of a cache file (none if it is not one).
 fn entries(file: &[u8]) -> Vec<Vec<u8>> {
     match file.strip_prefix(MAGIC) {

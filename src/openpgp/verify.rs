@@ -193,14 +193,9 @@ pub fn verify_parsed(
 /// binding signatures to be worth remembering across processes ([`super::sigcache`]):
 /// RSA and DSA.
 pub fn slow_to_check(signatures: &[Signature]) -> bool {
-    use sequoia_openpgp::types::PublicKeyAlgorithm as A;
-    #[allow(deprecated)]
-    signatures.iter().any(|s| {
-        matches!(
-            s.pk_algo(),
-            A::RSAEncryptSign | A::RSASign | A::DSA | A::ElGamalEncryptSign
-        )
-    })
+    signatures
+        .iter()
+        .any(|s| super::sigcache::slow_algorithm(s.pk_algo()))
 }
 
 /// The signature packets of a detached signature (armored or binary), their MPIs made
