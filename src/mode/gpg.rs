@@ -84,9 +84,12 @@ fn verify_cmd(status: StatusOut, signature_file: &Path) -> Result<Status, AppErr
     let now = SystemTime::now();
     let signatures = parse(&status, &signature)?;
     // Certificates of RSA and DSA keys were checked by earlier runs: sequoia remembers.
-    let cache = super::gpg_sigcache::SignatureCache::open(&settings, &signatures);
+    let mut cache = super::gpg_sigcache::SignatureCache::open(&settings, &signatures);
     let mut keyring = gnupg_keyring(&settings)?;
     let trustdb = gnupg_trustdb(&settings)?;
+    if let Some(cache) = &mut cache {
+        cache.ready();
+    }
     let mut reports = check(&signatures, &payload, &keyring, &trustdb, now);
     // gitseal.openpgpKeyring (and with it git config) only when GnuPG's keyring leaves
     // the answer open: the key is missing or expired there, or not fully valid, which a
@@ -528,8 +531,11 @@ fn sign_with_agent(
 ) -> Result<Made, AppError> {
     let spec = KeySpec::parse(spec_text);
     // Certificates of RSA and DSA keys checked by earlier runs (see `verify_cmd`).
-    let cache = super::gpg_sigcache::SignatureCache::open_for_signing(settings);
+    let mut cache = super::gpg_sigcache::SignatureCache::open_for_signing(settings);
     let mut keyring = gnupg_keyring(settings)?;
+    if let Some(cache) = &mut cache {
+        cache.ready();
+    }
     let mut agent: Option<Agent> = None;
     let mut chosen = choose_agent_key(settings, &mut agent, keyring.matching(&spec), &spec, now)?;
     if chosen.is_none()

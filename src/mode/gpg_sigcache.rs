@@ -17,6 +17,7 @@ pub(super) struct SignatureCache {
     path: PathBuf,
     /// The file's contents as read (empty if there was none, or it was not trusted).
     previous: Vec<u8>,
+    restoring: sigcache::Restoring,
 }
 
 impl SignatureCache {
@@ -26,20 +27,31 @@ impl SignatureCache {
         if !crate::openpgp::verify::slow_to_check(signatures) {
             return None;
         }
-        let path = settings.openpgp_signature_cache()?;
+        Some(Self::start(settings.openpgp_signature_cache()?))
+    }
+
+    /// Reads the file and starts restoring it (see [`Self::ready`]).
+    fn start(path: PathBuf) -> Self {
         let previous = read_private(&path).unwrap_or_default();
-        sigcache::restore(&previous);
-        Some(Self { path, previous })
+        let restoring = sigcache::restore(&previous);
+        Self {
+            path,
+            previous,
+            restoring,
+        }
+    }
+
+    /// Waits until sequoia has the entries: before the first certificate is checked. The
+    /// keyring is read meanwhile.
+    pub(super) fn ready(&mut self) {
+        self.restoring.wait();
     }
 
     /// Restores the cache for choosing a signing key, whose certificate is checked as for
     /// a verification; whether it was worth it is known only once the key is chosen
     /// ([`Self::save_for`]). Without a cache file this costs one failed open.
     pub(super) fn open_for_signing(settings: &Settings) -> Option<Self> {
-        let path = settings.openpgp_signature_cache()?;
-        let previous = read_private(&path).unwrap_or_default();
-        sigcache::restore(&previous);
-        Some(Self { path, previous })
+        Some(Self::start(settings.openpgp_signature_cache()?))
     }
 
     /// [`Self::save`] if signing with `algo` is one the cache speeds up.
@@ -50,7 +62,8 @@ impl SignatureCache {
     }
 
     /// Writes back what this process added (owner-only, renamed into place).
-    pub(super) fn save(self) {
+    pub(super) fn save(mut self) {
+        self.ready();
         if let Some(contents) = sigcache::updated(&self.previous) {
             let _ = write_private(&self.path, &contents);
         }

@@ -48,21 +48,32 @@ fn entries(file: &[u8]) -> Vec<Vec<u8>> {
     }
 }
 
-/// Loads the entries of `file` into sequoia's cache and waits until it has them (sequoia
-/// sorts them on a thread of its own). Returns how many were loaded.
-pub fn restore(file: &[u8]) -> usize {
+/// Starts loading the entries of `file` into sequoia's cache: sequoia sorts them on a
+/// thread of its own, so the caller can read its keyring meanwhile and must
+/// [`Restoring::wait`] before it checks a signature.
+pub fn restore(file: &[u8]) -> Restoring {
     let entries = entries(file);
-    let count = entries.len();
-    if count == 0 {
-        return 0;
+    if entries.is_empty() {
+        return Restoring(None);
     }
     let (done, finished) = std::sync::mpsc::channel();
     SignatureVerificationCache::restore(entries.into_iter(), move || {
         let _ = done.send(());
     });
-    // A sender dropped without sending (sequoia's thread died) ends the wait too.
-    let _ = finished.recv();
-    count
+    Restoring(Some(finished))
+}
+
+/// A [`restore`] under way.
+pub struct Restoring(Option<std::sync::mpsc::Receiver<()>>);
+
+impl Restoring {
+    /// Waits until sequoia has the entries (a sender dropped without sending, if sequoia's
+    /// thread died, ends the wait too: checks then happen without the cache).
+    pub fn wait(&mut self) {
+        if let Some(finished) = self.0.take() {
+            let _ = finished.recv();
+        }
+    }
 }
 
 /// The new contents of the cache file: what `previous` held, then what this process found
