@@ -186,7 +186,8 @@ impl Settings {
     }
 
     /// The signing format: env `GITSEAL_FORMAT` (no git config read), `gitseal.format`,
-    /// `gpg.format`, else x509.
+    /// `gpg.format`, else OpenPGP, as in git: git calls `gpg.program` only for the openpgp
+    /// format, its default, and gitsign users set `gpg.format=x509` (DESIGN.md section 1).
     pub fn format(&self) -> Result<(Format, FormatSource), AppError> {
         if let Some(value) = &self.format_env {
             return Ok((parse_format(value, "GITSEAL_FORMAT")?, FormatSource::Env));
@@ -200,7 +201,7 @@ impl Settings {
         } else if let Some(value) = git.get("gpg.format") {
             Ok((parse_format(value, "gpg.format")?, FormatSource::GpgFormat))
         } else {
-            Ok((Format::X509, FormatSource::Default))
+            Ok((Format::OpenPgp, FormatSource::Default))
         }
     }
 
@@ -372,6 +373,12 @@ impl Settings {
                 timeout,
             },
         })
+    }
+
+    /// Where the gpg dialect keeps sequoia's signature verification cache
+    /// (`openpgp::sigcache`): `openpgp-signatures` in gitseal's cache directory.
+    pub fn openpgp_signature_cache(&self) -> Option<PathBuf> {
+        self.cache_dir().map(|d| d.join("openpgp-signatures"))
     }
 
     /// gitseal's cache directory: `GITSEAL_CACHE_DIR`, `$XDG_CACHE_HOME/gitseal`,
@@ -708,7 +715,10 @@ mod tests {
         let (s, _) = settings(&[], b"gpg.format\nopenpgp\0", None);
         assert_eq!(s.format().unwrap().0, Format::OpenPgp);
         let (s, _) = settings(&[], b"", None);
-        assert_eq!(s.format().unwrap(), (Format::X509, FormatSource::Default));
+        assert_eq!(
+            s.format().unwrap(),
+            (Format::OpenPgp, FormatSource::Default)
+        );
         let (s, _) = settings(&[], b"gpg.format\nOpenPGP\0", None);
         assert!(s.format().is_err());
     }

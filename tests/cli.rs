@@ -82,13 +82,14 @@ fn gpg_dialect_x509_without_a_token_fails_in_one_line_and_broken_x509_is_errsig(
     // git's signing argv for openpgp and x509, payload on stdin.
     let sign = run_stdin(
         env.gitseal()
+            .env("GIT_CONFIG_PARAMETERS", "'gpg.format'='x509'")
             .args(["--status-fd=2", "-bsau", "A U Thor <a@example.com>"]),
         b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n\nmsg\n",
     )
     .exit(2)
     .no_panic();
-    // x509 is the default format: keyless signing, which without any OIDC token
-    // source fails in one line, before any network is asked.
+    // The x509 format (as gitsign users set it): keyless signing, which without any OIDC
+    // token source fails in one line, before any network is asked.
     assert!(sign.stdout.is_empty(), "{}", sign.describe());
     let errors: Vec<&str> = sign
         .stderr

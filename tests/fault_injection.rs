@@ -476,6 +476,7 @@ fn a_repository_owned_by_someone_else_cannot_redirect_the_services() {
         let global = |key: &str, value: &str| {
             run(env.command("git").args(["config", "--global", key, value])).success();
         };
+        global("gpg.format", "x509");
         global("gitseal.trustedRoot", &root.display().to_string());
         global("gitseal.timeout", &TIMEOUT.to_string());
         global(&format!("{prefix}.fulcio"), &services.fulcio_url());

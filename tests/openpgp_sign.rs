@@ -91,6 +91,9 @@ fn status_lines_and_key_choice_match_gpg() {
     let p256 = g.gen_key("P <p256@example.com>", "nistp256", "sign", "never");
     let p384 = g.gen_key("Q <p384@example.com>", "nistp384", "sign", "never");
     let p521 = g.gen_key("R <p521@example.com>", "nistp521", "sign", "never");
+    // DSA: keygrip over p, q, g, y; SHA-1 for a 160-bit q (DSA-1024), SHA-256 for 256.
+    let dsa1024 = g.gen_key("D <dsa1024@example.com>", "dsa1024", "sign", "never");
+    let dsa2048 = g.gen_key("E <dsa2048@example.com>", "dsa2048", "sign", "never");
 
     let specs = [
         "eris@example.com".to_string(),
@@ -108,6 +111,9 @@ fn status_lines_and_key_choice_match_gpg() {
         // P-521 through the agent needs its keygrip, whose `b` has a leading zero octet.
         p521.clone(),
         "p521@example.com".to_string(),
+        dsa1024.clone(),
+        dsa2048.clone(),
+        "dsa2048@example.com".to_string(),
     ];
     for spec in &specs {
         let theirs = run_stdin(g.gpg().args(["--status-fd=2", "-bsau", spec]), PAYLOAD).success();
@@ -319,7 +325,7 @@ fn a_secret_key_file_signs_without_gnupg() {
 }
 
 #[test]
-fn signing_format_follows_env_then_config_else_x509() {
+fn signing_format_follows_env_then_config_else_openpgp() {
     let env = TestEnv::new();
     let g = GnuPg::main(&env);
     g.gen_key(
@@ -336,9 +342,19 @@ fn signing_format_follows_env_then_config_else_x509() {
             PAYLOAD,
         )
     };
-    let x509 = sign("");
+    // Nothing set: OpenPGP, git's own default (git calls gpg.program only for openpgp).
+    let unset = sign("");
+    assert_eq!(unset.code, 0, "{}", unset.describe());
+    let sig = env.write("unset.sig", &unset.stdout);
+    assert!(
+        g.verify(&sig, PAYLOAD)
+            .success()
+            .stdout()
+            .contains("GOODSIG")
+    );
+    let x509 = sign("[gpg]\n\tformat = x509\n");
     assert_eq!(x509.code, 2);
-    assert!(x509.stderr.contains("x509"), "{}", x509.stderr);
+    assert!(x509.stderr.contains("OIDC"), "{}", x509.stderr);
     assert_eq!(sign("[gpg]\n\tformat = openpgp\n").code, 0);
     assert_eq!(
         sign("[gpg]\n\tformat = openpgp\n[gitseal]\n\tformat = x509\n").code,
@@ -375,6 +391,8 @@ fn keygrips_match_gpgs() {
         ("C <bp384@example.com>", "brainpoolP384r1"),
         ("D <bp512@example.com>", "brainpoolP512r1"),
         ("S <rsa@example.com>", "rsa2048"),
+        ("T <dsa@example.com>", "dsa2048"),
+        ("U <dsa1024@example.com>", "dsa1024"),
     ] {
         let fpr = g.gen_key(uid, algo, "sign", "never");
         let cert = sequoia_openpgp::Cert::from_bytes(&g.export(&fpr)).expect("certificate");

@@ -19,7 +19,7 @@ use crate::output::status::StatusLine;
 use crate::prompt::PassphraseSource;
 use crate::signature::{Format, Trust};
 use sequoia_openpgp::cert::Cert;
-use sequoia_openpgp::packet::{Key, key};
+use sequoia_openpgp::packet::{Key, Signature, key};
 use sequoia_openpgp::parse::Parse;
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -50,10 +50,10 @@ pub(super) struct StatusOut(Option<StatusFd>);
 
 impl StatusOut {
     pub(super) fn write(&self, line: StatusLine) {
-        let text = line.line();
+        let bytes = line.bytes();
         let _ = match self.0 {
-            Some(StatusFd::Stdout) => std::io::stdout().lock().write_all(text.as_bytes()),
-            Some(StatusFd::Stderr) => std::io::stderr().lock().write_all(text.as_bytes()),
+            Some(StatusFd::Stdout) => std::io::stdout().lock().write_all(&bytes),
+            Some(StatusFd::Stderr) => std::io::stderr().lock().write_all(&bytes),
             None => Ok(()),
         };
     }
@@ -82,9 +82,15 @@ fn verify_cmd(status: StatusOut, signature_file: &Path) -> Result<Status, AppErr
         return super::gpg_x509::verify(&status, &signature, &payload, &settings);
     }
     let now = SystemTime::now();
+    let signatures = parse(&status, &signature)?;
+    // Certificates of RSA and DSA keys were checked by earlier runs: sequoia remembers.
+    let mut cache = super::gpg_sigcache::SignatureCache::open(&settings, &signatures);
     let mut keyring = gnupg_keyring(&settings)?;
     let trustdb = gnupg_trustdb(&settings)?;
-    let mut reports = check(&status, &signature, &payload, &keyring, &trustdb, now)?;
+    if let Some(cache) = &mut cache {
+        cache.ready();
+    }
+    let mut reports = check(&signatures, &payload, &keyring, &trustdb, now);
     // gitseal.openpgpKeyring (and with it git config) only when GnuPG's keyring leaves
     // the answer open: the key is missing or expired there, or not fully valid, which a
     // configured copy would change (docs/openpgp.md, "Speed").
@@ -94,7 +100,11 @@ fn verify_cmd(status: StatusOut, signature_file: &Path) -> Result<Status, AppErr
         keyring
             .add_configured(read_keyring(&path)?)
             .map_err(room_error)?;
-        reports = check(&status, &signature, &payload, &keyring, &trustdb, now)?;
+        reports = check(&signatures, &payload, &keyring, &trustdb, now);
+    }
+
+    if let Some(cache) = cache {
+        cache.save();
     }
 
     let stderr = std::io::stderr();
@@ -105,58 +115,47 @@ fn verify_cmd(status: StatusOut, signature_file: &Path) -> Result<Status, AppErr
         let _ = gpg_text::verification(report, &mut text);
         worst = worse(worst, report.outcome);
     }
-    match worst {
-        Outcome::Good | Outcome::ExpiredKey | Outcome::RevokedKey => Ok(Status::Success),
-        Outcome::Bad | Outcome::ExpiredSignature => Ok(Status::CheckFailed),
-        Outcome::MissingKey => Err(AppError::operational(
-            "can't check signature: no public key",
-        )
-        .with_hint(
-            "import the signer's certificate into GnuPG, or name a keyring file in git config gitseal.openpgpKeyring",
-        )),
-        Outcome::UnsupportedAlgorithm => Err(AppError::operational(
-            "can't check signature: unsupported algorithm",
-        )),
-        Outcome::WrongKeyUsage => Err(AppError::operational(
-            "can't check signature: wrong key usage",
-        )),
-        Outcome::TimeConflict => Err(AppError::operational(
-            "can't check signature: time conflict (the key is newer than the signature)",
-        )),
-    }
+    // gpg's text has said what happened ("Can't check signature: No public key"), and
+    // git shows it as it is: nothing is added, only gpg's exit code.
+    Ok(match worst {
+        Outcome::Good | Outcome::ExpiredKey | Outcome::RevokedKey => Status::Success,
+        Outcome::Bad | Outcome::ExpiredSignature => Status::CheckFailed,
+        Outcome::MissingKey
+        | Outcome::UnsupportedAlgorithm
+        | Outcome::WrongKeyUsage
+        | Outcome::TimeConflict => Status::CannotCheck,
+    })
 }
 
-/// The reports for every signature in `signature`; an unreadable signature is gpg's
-/// `NODATA` and an error.
+/// The signatures in `signature`; an unreadable signature is gpg's `NODATA` and an error.
+fn parse(status: &StatusOut, signature: &[u8]) -> Result<Vec<Signature>, AppError> {
+    verify::parse_detached(signature).map_err(|error| match error {
+        OpenPgpError::NoSignature
+        | OpenPgpError::Malformed(_)
+        | OpenPgpError::TooLarge
+        | OpenPgpError::TooManyPackets => {
+            status.write(StatusLine::NoData { what: 3 });
+            AppError::operational(format!("verify signatures failed: {error}"))
+        }
+        other => room_error(other),
+    })
+}
+
+/// The reports for every signature.
 fn check(
-    status: &StatusOut,
-    signature: &[u8],
+    signatures: &[Signature],
     payload: &[u8],
     keyring: &Keyring,
     trustdb: &TrustDb,
     now: SystemTime,
-) -> Result<Vec<SigReport>, AppError> {
+) -> Vec<SigReport> {
     let context = verify::Context {
         keyring,
         trustdb,
         now,
         or_later_signature: false,
     };
-    match verify::verify_detached(signature, payload, &context) {
-        Ok(reports) => Ok(reports),
-        Err(
-            error @ (OpenPgpError::NoSignature
-            | OpenPgpError::Malformed(_)
-            | OpenPgpError::TooLarge
-            | OpenPgpError::TooManyPackets),
-        ) => {
-            status.write(StatusLine::NoData { what: 3 });
-            Err(AppError::operational(format!(
-                "verify signatures failed: {error}"
-            )))
-        }
-        Err(other) => Err(room_error(other)),
-    }
+    verify::verify_parsed(signatures, payload, &context)
 }
 
 /// Whether a certificate from `gitseal.openpgpKeyring` could change this report: it
@@ -240,6 +239,7 @@ fn write_status(status: &StatusOut, r: &SigReport) {
     if r.outcome == Outcome::Bad {
         return;
     }
+    write_extras(status, &r.extras);
     status.write(StatusLine::ValidSig {
         fingerprint: r.fingerprint.clone().unwrap_or_default(),
         timestamp: r.created,
@@ -257,6 +257,39 @@ fn write_status(status: &StatusOut, r: &SigReport) {
         && let Some(level) = r.validity
     {
         status.write(StatusLine::Trust(level));
+    }
+}
+
+/// What gpg writes between GOODSIG (or EXPSIG, EXPKEYSIG, REVKEYSIG) and VALIDSIG: the
+/// policy URLs, preferred keyservers and notations of the hashed area (GnuPG
+/// `g10/mainproc.c: check_sig_and_print`).
+fn write_extras(status: &StatusOut, extras: &verify::Extras) {
+    for (url, _) in &extras.policy_urls {
+        status.write(StatusLine::PolicyUrl { url: url.clone() });
+    }
+    for (url, critical) in &extras.keyservers {
+        if url.len() <= 256 {
+            status.write(StatusLine::SigSubpacket {
+                tag: 24,
+                critical: *critical,
+                data: url.clone(),
+            });
+        }
+    }
+    for notation in &extras.notations {
+        status.write(StatusLine::NotationName {
+            name: notation.name.clone(),
+        });
+        if notation.critical || notation.human_readable {
+            status.write(StatusLine::NotationFlags {
+                critical: notation.critical,
+                human_readable: notation.human_readable,
+            });
+        }
+        status.write(StatusLine::NotationData {
+            data: gpg_text::notation_value(notation),
+            binary: !notation.human_readable && !notation.value.is_empty(),
+        });
     }
 }
 
@@ -497,7 +530,12 @@ fn sign_with_agent(
     now: SystemTime,
 ) -> Result<Made, AppError> {
     let spec = KeySpec::parse(spec_text);
+    // Certificates of RSA and DSA keys checked by earlier runs (see `verify_cmd`).
+    let mut cache = super::gpg_sigcache::SignatureCache::open_for_signing(settings);
     let mut keyring = gnupg_keyring(settings)?;
+    if let Some(cache) = &mut cache {
+        cache.ready();
+    }
     let mut agent: Option<Agent> = None;
     let mut chosen = choose_agent_key(settings, &mut agent, keyring.matching(&spec), &spec, now)?;
     if chosen.is_none()
@@ -526,6 +564,9 @@ fn sign_with_agent(
         key: public,
         silent,
     } = chosen;
+    if let Some(cache) = cache {
+        cache.save_for(cert.primary_key().key().pk_algo());
+    }
     let grip = Keygrip::of(public.mpis()).ok_or_else(|| {
         AppError::operational(format!(
             "gpg-agent signing with {} keys is not supported",
@@ -661,6 +702,7 @@ fn key_description(cert: &Cert, key: &PublicKey) -> String {
     let bits = key.mpis().bits().unwrap_or(0);
     let algo = match u8::from(key.pk_algo()) {
         1..=3 => "RSA",
+        17 => "DSA",
         19 => "ECDSA",
         22 => "EDDSA",
         _ => "OpenPGP",

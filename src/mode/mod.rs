@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod gpg;
+mod gpg_sigcache;
 mod gpg_x509;
 pub mod gpg_x509_policy;
 pub mod login;

@@ -3,6 +3,9 @@
 //!
 //! - RSA: SHA-1 over the modulus n as a libgcrypt MPI (a leading zero byte when the high
 //!   bit is set, which for RSA moduli is always).
+//! - DSA: SHA-1 over `(1:p<len>:<p>)(1:q..)(1:g..)(1:y..)`, libgcrypt's generic keygrip
+//!   over the key's elements `pqgy`, each as the S-expression holds it: gpg builds it with
+//!   `%m`, a two's-complement MPI, so a value whose high bit is set gets a leading zero.
 //! - ECC: SHA-1 over the S-expression fragments `(1:p<len>:<p>)(1:a..)(1:b..)(1:g..)(1:n..)`
 //!   of the curve's parameters and `(1:q<len>:<q>)` of the public point; the cofactor is
 //!   not hashed, and the 0x40 prefix of Ed25519's native point encoding is dropped
@@ -40,9 +43,9 @@ impl fmt::Debug for Keygrip {
 }
 
 impl Keygrip {
-    /// The keygrip of a public key, or `None` for algorithms not handled here (DSA,
-    /// ElGamal, Curve25519 for encryption, v6 native keys): gitseal cannot ask gpg-agent
-    /// to sign with those, and says so.
+    /// The keygrip of a public key, or `None` for algorithms not handled here (ElGamal and
+    /// Curve25519, which encrypt only, v6 native keys): gitseal cannot ask gpg-agent to
+    /// sign with those, and says so.
     pub fn of(key: &PublicKey) -> Option<Keygrip> {
         let mut hash = Sha1::new();
         match key {
@@ -52,6 +55,16 @@ impl Keygrip {
                     hash.update([0u8]);
                 }
                 hash.update(n);
+            }
+            PublicKey::DSA { p, q, g, y } => {
+                for (name, value) in [("p", p), ("q", q), ("g", g), ("y", y)] {
+                    let value = value.value();
+                    if value.first().is_some_and(|b| b & 0x80 != 0) {
+                        sexp_part_signed(&mut hash, name, value);
+                    } else {
+                        sexp_part(&mut hash, name, value);
+                    }
+                }
             }
             PublicKey::EdDSA { curve, q } | PublicKey::ECDSA { curve, q } => {
                 let params = curve_params(curve)?;
@@ -75,6 +88,15 @@ impl Keygrip {
 
 fn sexp_part(hash: &mut Sha1, name: &str, value: &[u8]) {
     hash.update(format!("(1:{name}{}:", value.len()).as_bytes());
+    hash.update(value);
+    hash.update(b")");
+}
+
+/// [`sexp_part`] of a value with a leading zero octet, as `%m` writes a positive MPI
+/// whose high bit is set.
+fn sexp_part_signed(hash: &mut Sha1, name: &str, value: &[u8]) {
+    hash.update(format!("(1:{name}{}:", value.len() + 1).as_bytes());
+    hash.update([0u8]);
     hash.update(value);
     hash.update(b")");
 }

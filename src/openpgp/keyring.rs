@@ -14,9 +14,10 @@ use super::OpenPgpError;
 use super::keybox::{self, Keybox};
 use super::select::KeySpec;
 use sequoia_openpgp::cert::{Cert, CertParser};
-use sequoia_openpgp::parse::Parse;
-use sequoia_openpgp::{Fingerprint, KeyHandle};
-use std::sync::OnceLock;
+use sequoia_openpgp::parse::{PacketParser, PacketParserResult, Parse};
+use sequoia_openpgp::{Fingerprint, KeyHandle, Packet};
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 /// Where a certificate came from. Certificates from a keyring file the user configured
 /// for gitseal are trusted by that configuration, as SSH's allowed_signers are.
@@ -31,6 +32,22 @@ pub enum Origin {
 pub struct Found {
     pub cert: Cert,
     pub origin: Origin,
+    /// Its user ids in the order of the keyblock they were read from: gpg lists them in
+    /// that order, and a parsed certificate keeps them sorted instead.
+    pub uid_order: UidOrder,
+}
+
+/// User ids in keyblock order (shared: one copy per keyblock however often it is found).
+pub type UidOrder = Arc<[Vec<u8>]>;
+
+impl Found {
+    /// Where a user id stands in its keyblock; one the keyblock does not hold sorts last.
+    pub fn keyblock_position(&self, uid: &[u8]) -> usize {
+        self.uid_order
+            .iter()
+            .position(|u| u.as_slice() == uid)
+            .unwrap_or(usize::MAX)
+    }
 }
 
 /// A keybox and the certificates parsed from it so far (each keyblock at most once, and
@@ -38,7 +55,7 @@ pub struct Found {
 #[derive(Debug)]
 struct IndexedKeybox {
     keybox: Keybox,
-    parsed: Vec<OnceLock<Option<Cert>>>,
+    parsed: Vec<OnceLock<Option<(Cert, UidOrder)>>>,
 }
 
 impl IndexedKeybox {
@@ -47,21 +64,26 @@ impl IndexedKeybox {
         Self { keybox, parsed }
     }
 
-    /// The certificate in blob `index` (`None` if its keyblock does not parse).
-    fn cert(&self, index: usize) -> Option<&Cert> {
+    /// The certificate in blob `index` (`None` if its keyblock does not parse), and its
+    /// user ids in keyblock order, which the blob's index lists.
+    fn cert(&self, index: usize) -> Option<&(Cert, UidOrder)> {
         self.parsed[index]
             .get_or_init(|| {
-                Cert::from_bytes(self.keybox.keyblock(&self.keybox.blobs()[index]))
+                let blob = &self.keybox.blobs()[index];
+                let cert = Cert::from_bytes(self.keybox.keyblock(blob))
                     .ok()
-                    .and_then(bound_only)
+                    .and_then(bound_only)?;
+                let order = self.keybox.uids(blob).map(<[u8]>::to_vec).collect();
+                Some((cert, order))
             })
             .as_ref()
     }
 
     fn found(&self, index: usize) -> Option<Found> {
-        self.cert(index).map(|cert| Found {
+        self.cert(index).map(|(cert, uid_order)| Found {
             cert: cert.clone(),
             origin: Origin::GnuPg,
+            uid_order: uid_order.clone(),
         })
     }
 }
@@ -108,10 +130,19 @@ impl Keyring {
         }
         let parser =
             CertParser::from_bytes(data).map_err(|e| OpenPgpError::Keyring(e.to_string()))?;
+        let mut orders = uid_orders(data);
         // A keyring with one damaged keyblock is still usable, as in gpg; a block with
         // nothing its primary key signed is no certificate, and is dropped as gpg does.
         for cert in parser.flatten().filter_map(bound_only) {
-            self.certs.push(Found { cert, origin });
+            let uid_order = orders
+                .remove(&cert.fingerprint())
+                .unwrap_or_default()
+                .into();
+            self.certs.push(Found {
+                cert,
+                origin,
+                uid_order,
+            });
         }
         Ok(())
     }
@@ -213,6 +244,37 @@ pub fn bound_only(cert: Cert) -> Option<Cert> {
     signed.then_some(cert)
 }
 
+/// The user ids of each keyblock in a packet stream, in stream order, by the primary
+/// key's fingerprint (a second pass over the packets, without any cryptography: the
+/// certificate parser sorts them).
+fn uid_orders(data: &[u8]) -> HashMap<Fingerprint, Vec<Vec<u8>>> {
+    let mut orders: HashMap<Fingerprint, Vec<Vec<u8>>> = HashMap::new();
+    let Ok(mut ppr) = PacketParser::from_bytes(data) else {
+        return orders;
+    };
+    let mut primary: Option<Fingerprint> = None;
+    while let PacketParserResult::Some(pp) = ppr {
+        match &pp.packet {
+            Packet::PublicKey(key) => primary = Some(key.fingerprint()),
+            Packet::SecretKey(key) => primary = Some(key.fingerprint()),
+            Packet::UserID(uid) => {
+                if let Some(fpr) = &primary {
+                    let uids = orders.entry(fpr.clone()).or_default();
+                    if !uids.iter().any(|u| u.as_slice() == uid.value()) {
+                        uids.push(uid.value().to_vec());
+                    }
+                }
+            }
+            _ => {}
+        }
+        ppr = match pp.recurse() {
+            Ok((_, next)) => next,
+            Err(_) => break,
+        };
+    }
+    orders
+}
+
 /// The same certificate from two sources is one certificate: merged (each copy holding
 /// only what the primary key bound, [`bound_only`]), and configured if either copy is.
 /// Copies that cannot be merged stay apart rather than one being lost.
@@ -229,6 +291,17 @@ fn merge_duplicates(found: Vec<Found>) -> Vec<Found> {
                         existing.origin = Origin::Configured;
                     }
                     existing.cert = merged;
+                    // Keyblock order: the first copy's, then what only the other holds.
+                    let extra: Vec<Vec<u8>> = f
+                        .uid_order
+                        .iter()
+                        .filter(|u| !existing.uid_order.contains(u))
+                        .cloned()
+                        .collect();
+                    if !extra.is_empty() {
+                        existing.uid_order =
+                            existing.uid_order.iter().cloned().chain(extra).collect();
+                    }
                 }
                 Err(_) => out.push(f),
             },
@@ -241,7 +314,6 @@ fn merge_duplicates(found: Vec<Found>) -> Vec<Found> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sequoia_openpgp::Packet;
     use sequoia_openpgp::cert::CertBuilder;
     use sequoia_openpgp::packet::UserID;
     use sequoia_openpgp::serialize::SerializeInto;

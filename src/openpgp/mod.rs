@@ -5,6 +5,8 @@
 //! - [`keyring`], [`keybox`]: certificates from GnuPG's keyring and configured files.
 //! - [`trustdb`]: ownertrust and validity by the pgp trust model.
 //! - [`normalize`]: non-minimal MPIs in signatures, made minimal as gpg reads them.
+//! - [`fast_rsa`]: RSA data signatures checked by aws-lc; [`sigcache`]: sequoia's
+//!   signature verification cache, carried across gpg-dialect processes.
 //! - [`select`]: which key `-u <spec>` names. [`sign`]: making the signature, with a key
 //!   file or through [`agent`] (gpg-agent), which names keys by [`keygrip`].
 //!
@@ -12,11 +14,13 @@
 //! time as a parameter.
 
 pub mod agent;
+pub mod fast_rsa;
 pub mod keybox;
 pub mod keygrip;
 pub mod keyring;
 pub mod normalize;
 pub mod select;
+pub mod sigcache;
 pub mod sign;
 pub mod trustdb;
 pub mod verify;
@@ -85,11 +89,29 @@ impl OpenPgpError {
     }
 }
 
-/// The policy signatures are judged by: sequoia's standard policy, but accepting SHA-1
-/// everywhere, because gpg 2.2 does and "nothing changes" is the contract.
+/// The policy signatures are judged by: sequoia's standard policy, but accepting what
+/// gpg 2.2 accepts, because "nothing changes" is the contract: SHA-1 and RIPEMD-160
+/// everywhere, and every key size gpg verifies and signs with (the DSA-1024 and RSA-1024
+/// keys of older certificates, git's own test key among them, and ElGamal subkeys, which
+/// the standard policy rejects since 2014 and 2025). MD5 stays rejected, as in gpg.
 pub fn policy() -> StandardPolicy<'static> {
+    use sequoia_openpgp::policy::AsymmetricAlgorithm;
     let mut policy = StandardPolicy::new();
     policy.accept_hash(HashAlgorithm::SHA1);
+    policy.accept_hash(HashAlgorithm::RipeMD);
+    for algo in [
+        AsymmetricAlgorithm::RSA1024,
+        AsymmetricAlgorithm::DSA1024,
+        AsymmetricAlgorithm::DSA2048,
+        AsymmetricAlgorithm::DSA3072,
+        AsymmetricAlgorithm::DSA4096,
+        AsymmetricAlgorithm::ElGamal1024,
+        AsymmetricAlgorithm::ElGamal2048,
+        AsymmetricAlgorithm::ElGamal3072,
+        AsymmetricAlgorithm::ElGamal4096,
+    ] {
+        policy.accept_asymmetric_algo(algo);
+    }
     policy
 }
 

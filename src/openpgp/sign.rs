@@ -24,12 +24,29 @@ pub struct Made {
     pub fingerprint: String,
 }
 
-/// The digest gpg 2.2 picks with its default preferences: the first of SHA512, SHA384,
-/// SHA256 that the key can use: SHA-512 for RSA, a hash of the curve's size for ECDSA,
-/// SHA-256 for EdDSA.
+/// The digest gpg 2.2 picks with its default preferences (GnuPG `g10/sign.c: hash_for`):
+/// SHA-512 for RSA, SHA-256 for EdDSA, and for DSA and ECDSA the smallest hash at least as
+/// long as q (`match_dsa_hash`): SHA-1 for the old 160-bit q, SHA-224 up to 224 bits,
+/// SHA-256 up to 256 (P-256, brainpool P-256), SHA-384 up to 384, else SHA-512.
 pub fn hash_for(key: &Key<key::PublicParts, key::UnspecifiedRole>) -> HashAlgorithm {
     use sequoia_openpgp::types::Curve;
+    let match_dsa_hash = |qbits: usize| match qbits.div_ceil(8) {
+        0..=20 => HashAlgorithm::SHA1,
+        21..=28 => HashAlgorithm::SHA224,
+        29..=32 => HashAlgorithm::SHA256,
+        33..=48 => HashAlgorithm::SHA384,
+        _ => HashAlgorithm::SHA512,
+    };
     match key.mpis() {
+        mpi::PublicKey::DSA { q, .. } => match_dsa_hash(q.bits()),
+        mpi::PublicKey::ECDSA {
+            curve: Curve::BrainpoolP384,
+            ..
+        } => HashAlgorithm::SHA384,
+        mpi::PublicKey::ECDSA {
+            curve: Curve::BrainpoolP512,
+            ..
+        } => HashAlgorithm::SHA512,
         mpi::PublicKey::ECDSA {
             curve: Curve::NistP384,
             ..
@@ -130,6 +147,12 @@ impl sequoia_openpgp::crypto::Signer for AgentSigner<'_> {
                 s: get("s")?,
             },
             PublicKeyAlgorithm::ECDSA => mpi::Signature::ECDSA {
+                r: get("r")?,
+                s: get("s")?,
+            },
+            // Deprecated for new keys, but gpg-agent holds old ones and signs with them.
+            #[allow(deprecated)]
+            PublicKeyAlgorithm::DSA => mpi::Signature::DSA {
                 r: get("r")?,
                 s: get("s")?,
             },

@@ -22,9 +22,10 @@ use sequoia_openpgp::armor;
 use sequoia_openpgp::cert::Cert;
 use sequoia_openpgp::cert::amalgamation::ValidAmalgamation;
 use sequoia_openpgp::cert::amalgamation::key::PrimaryKey;
+use sequoia_openpgp::packet::signature::subpacket::{Subpacket, SubpacketValue};
 use sequoia_openpgp::packet::{Key, Packet, Signature, key};
 use sequoia_openpgp::parse::{Dearmor, PacketParserBuilder, PacketParserResult, Parse};
-use sequoia_openpgp::types::RevocationStatus;
+use sequoia_openpgp::types::{RevocationStatus, SignatureType};
 use sequoia_openpgp::{KeyHandle, KeyID};
 use std::borrow::Cow;
 use std::io::Read;
@@ -100,6 +101,35 @@ pub struct SigReport {
     pub by_subkey: bool,
     /// Seconds by which the signing key is newer than the signature (a time conflict).
     pub key_newer_by: i64,
+    /// The signature verifies, but a subpacket gpg does not understand is marked critical
+    /// (hashed or unhashed area, GnuPG `g10/parse-packet.c: can_handle_critical`): gpg
+    /// then calls it BAD, and so does this room.
+    pub unknown_critical: bool,
+    /// What the hashed area says besides the facts above, as gpg reports it for a signature
+    /// that verifies: policy URLs, preferred keyservers and notations, in gpg's order.
+    pub extras: Extras,
+}
+
+/// The hashed subpackets gpg shows for a good signature (GnuPG `g10/keylist.c:
+/// show_policy_url, show_keyserver_url, show_notation`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Extras {
+    /// Signature policy URLs and whether each is critical.
+    pub policy_urls: Vec<(Vec<u8>, bool)>,
+    /// Preferred keyservers and whether each is critical.
+    pub keyservers: Vec<(Vec<u8>, bool)>,
+    /// Notations, last first: gpg builds its list by prepending.
+    pub notations: Vec<Notation>,
+}
+
+/// One notation (RFC 9580 section 5.2.3.24).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notation {
+    pub name: String,
+    pub value: Vec<u8>,
+    pub critical: bool,
+    /// The human-readable flag: the value is text.
+    pub human_readable: bool,
 }
 
 /// The inputs of a verification: certificates, ownertrust, and the time to judge at.
@@ -131,6 +161,12 @@ pub fn verify_detached(
     payload: &[u8],
     ctx: &Context<'_>,
 ) -> Result<Vec<SigReport>, OpenPgpError> {
+    Ok(verify_parsed(&parse_detached(signature)?, payload, ctx))
+}
+
+/// The signatures of a detached signature (armored or binary), as [`verify_detached`]
+/// reads them: bounded, MPIs made minimal, at least one.
+pub fn parse_detached(signature: &[u8]) -> Result<Vec<Signature>, OpenPgpError> {
     if signature.len() > MAX_SIGNATURE_BYTES {
         return Err(OpenPgpError::TooLarge);
     }
@@ -138,10 +174,28 @@ pub fn verify_detached(
     if signatures.is_empty() {
         return Err(OpenPgpError::NoSignature);
     }
-    Ok(signatures
+    Ok(signatures)
+}
+
+/// [`verify_detached`] of signatures already read by [`parse_detached`].
+pub fn verify_parsed(
+    signatures: &[Signature],
+    payload: &[u8],
+    ctx: &Context<'_>,
+) -> Vec<SigReport> {
+    signatures
         .iter()
         .map(|sig| check_one(sig, payload, ctx))
-        .collect())
+        .collect()
+}
+
+/// Whether signatures are by keys whose checks are slow enough for the certificate's
+/// binding signatures to be worth remembering across processes ([`super::sigcache`]):
+/// RSA and DSA.
+pub fn slow_to_check(signatures: &[Signature]) -> bool {
+    signatures
+        .iter()
+        .any(|s| super::sigcache::slow_algorithm(s.pk_algo()))
 }
 
 /// The signature packets of a detached signature (armored or binary), their MPIs made
@@ -225,6 +279,8 @@ fn check_one(sig: &Signature, payload: &[u8], ctx: &Context<'_>) -> SigReport {
         revoked: false,
         by_subkey: false,
         key_newer_by: 0,
+        unknown_critical: false,
+        extras: extras(sig),
     };
     // gpg rejects MD5 data signatures by default (its weak-digest list holds MD5 alone):
     // "Note: signatures using the MD5 algorithm are rejected".
@@ -268,9 +324,17 @@ fn check_one(sig: &Signature, payload: &[u8], ctx: &Context<'_>) -> SigReport {
     // usage then refuses it), else the first found decides what BADSIG names. A key bound
     // by two certificates (one of them without the signing flag, so without the key's
     // back-signature) is judged as the certificate that may sign with it.
+    // gpg hashes a text signature's data as canonical text, whatever its line ends.
+    let payload = match sig.typ() {
+        SignatureType::Text => Cow::Owned(canonical_text(payload)),
+        _ => Cow::Borrowed(payload),
+    };
     let verifies: Vec<bool> = candidates
         .iter()
-        .map(|(_, key, _)| sig.verify_message(key, payload).is_ok())
+        .map(|(_, key, _)| {
+            super::fast_rsa::verifies(sig, key, payload.as_ref())
+                || sig.verify_message(key, payload.as_ref()).is_ok()
+        })
         .collect();
     let pick = (0..candidates.len())
         .find(|&i| verifies[i] && candidates[i].2 == Usage::Signing)
@@ -280,8 +344,9 @@ fn check_one(sig: &Signature, payload: &[u8], ctx: &Context<'_>) -> SigReport {
         return report;
     };
     let good = verifies[pick];
+    report.unknown_critical = good && has_unknown_critical(sig);
     let (found, key, usage) = candidates.swap_remove(pick);
-    describe_signer(&mut report, &found.cert, &key, now, created);
+    describe_signer(&mut report, &found, &key, now, created);
     let (expired_at, revoked) = key_state(&found.cert, &key, now);
     report.revoked = revoked;
     report.key_expired_at = expired_at;
@@ -310,7 +375,7 @@ fn check_one(sig: &Signature, payload: &[u8], ctx: &Context<'_>) -> SigReport {
         // Then the signature's metadata against the key, still before the signature
         // itself (check_signature_metadata_validity): a key cannot sign before it exists.
         Outcome::TimeConflict
-    } else if !good {
+    } else if !good || report.unknown_critical {
         Outcome::Bad
     } else if report.expires.is_some_and(|e| e <= now) {
         Outcome::ExpiredSignature
@@ -369,11 +434,12 @@ fn binding(
 /// another file could have added to the certificate).
 fn describe_signer(
     report: &mut SigReport,
-    cert: &Cert,
+    found: &Found,
     key: &Key<key::PublicParts, key::UnspecifiedRole>,
     now: SystemTime,
     created: Option<SystemTime>,
 ) {
+    let cert = &found.cert;
     report.fingerprint = Some(key.fingerprint().to_hex());
     report.key_id = key.keyid().to_hex();
     report.primary_fingerprint = Some(cert.fingerprint().to_hex());
@@ -388,16 +454,121 @@ fn describe_signer(
     };
     let text =
         |u: &sequoia_openpgp::packet::UserID| String::from_utf8_lossy(u.value()).into_owned();
-    report.uid = valid
-        .primary_userid()
-        .ok()
-        .map(|u| text(u.userid()))
-        .or_else(|| valid.userids().next().map(|u| text(u.userid())));
-    report.other_uids = valid
+    let usable: Vec<_> = valid
         .userids()
-        .map(|u| text(u.userid()))
-        .filter(|u| Some(u) != report.uid.as_ref())
+        .filter(|u| !matches!(u.revocation_status(), RevocationStatus::Revoked(_)))
         .collect();
+    // gpg's primary user id (GnuPG `g10/getkey.c: merge_selfsigs_main`): of those whose
+    // self-signature says primary, the one signed last, else of all the one signed last;
+    // a tie goes to the longer, then the greater user id (`cmp_user_ids`).
+    let rank = |u: &&sequoia_openpgp::cert::amalgamation::ValidUserIDAmalgamation<'_>| {
+        let sig = u.binding_signature();
+        (
+            sig.primary_userid().unwrap_or(false),
+            sig.signature_creation_time(),
+            u.userid().value().len(),
+            u.userid().value().to_vec(),
+        )
+    };
+    let primary = usable.iter().max_by_key(rank).map(|u| u.userid().clone());
+    report.uid = primary.as_ref().map(text);
+    // gpg lists the others in keyblock order, which the certificate no longer knows
+    // (sequoia sorts them); the keyring remembered it.
+    let mut others: Vec<&sequoia_openpgp::packet::UserID> = usable
+        .iter()
+        .map(|u| u.userid())
+        .filter(|u| Some(*u) != primary.as_ref())
+        .collect();
+    others.sort_by_key(|u| found.keyblock_position(u.value()));
+    report.other_uids = others.into_iter().map(text).collect();
+}
+
+/// gpg's canonical form of text-mode data (GnuPG `g10/textfilter.c`, with its default
+/// `--no-rfc2440-text`): every line loses its trailing CR and LF characters and, if it
+/// ended in LF, gets CR LF back. gpg also cuts lines after 19,995 octets, which would
+/// leave the rest of a long line unsigned; that is not copied: such a signature is BAD
+/// here, the safe difference.
+pub fn canonical_text(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + data.len() / 32 + 2);
+    for line in data.split_inclusive(|b| *b == b'\n') {
+        let ends_in_lf = line.last() == Some(&b'\n');
+        let kept = line
+            .iter()
+            .rposition(|b| *b != b'\r' && *b != b'\n')
+            .map_or(0, |last| last + 1);
+        out.extend_from_slice(&line[..kept]);
+        if ends_in_lf {
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+    out
+}
+
+/// Whether a subpacket is marked critical that gpg does not understand, in either area.
+fn has_unknown_critical(sig: &Signature) -> bool {
+    sig.hashed_area()
+        .iter()
+        .chain(sig.unhashed_area().iter())
+        .filter(|sp| sp.critical())
+        .any(|sp| !gpg_handles_critical(sp))
+}
+
+/// GnuPG's `can_handle_critical`: the subpackets it acts on, and of the notations only the
+/// two it knows.
+fn gpg_handles_critical(sp: &Subpacket) -> bool {
+    match sp.value() {
+        SubpacketValue::NotationData(n) => {
+            ["preferred-email-encoding@pgp.com", "pka-address@gnupg.org"].contains(&n.name())
+        }
+        // Key Block (38): only with its first octet zero.
+        SubpacketValue::Unknown { tag, body } if u8::from(*tag) == 38 => body.first() == Some(&0),
+        _ => matches!(
+            u8::from(sp.tag()),
+            2 | 3
+                | 4
+                | 5
+                | 6
+                | 7
+                | 9
+                | 11
+                | 12
+                | 16
+                | 21
+                | 22
+                | 24
+                | 25
+                | 26
+                | 27
+                | 29
+                | 30
+                | 32
+                | 33
+        ),
+    }
+}
+
+/// The policy URLs, preferred keyservers and notations of the hashed area.
+fn extras(sig: &Signature) -> Extras {
+    let mut extras = Extras::default();
+    for sp in sig.hashed_area().iter() {
+        match sp.value() {
+            SubpacketValue::PolicyURI(url) => extras.policy_urls.push((url.clone(), sp.critical())),
+            SubpacketValue::PreferredKeyServer(url) => {
+                extras.keyservers.push((url.clone(), sp.critical()))
+            }
+            SubpacketValue::NotationData(n) => extras.notations.insert(
+                0,
+                Notation {
+                    name: n.name().to_string(),
+                    value: n.value().to_vec(),
+                    critical: sp.critical(),
+                    human_readable: n.flags().human_readable(),
+                },
+            ),
+            _ => {}
+        }
+    }
+    extras
 }
 
 /// When the signing key (or its primary) expired, if it has by `now`, and whether the
@@ -461,5 +632,21 @@ pub fn verdict(report: &SigReport, time: SignatureTime) -> Verdict {
         signer: report.uid.clone(),
         time: Some(time),
         outcome,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::canonical_text;
+
+    #[test]
+    fn text_is_made_canonical_as_gpg_does() {
+        assert_eq!(canonical_text(b"a\nb\n"), b"a\r\nb\r\n");
+        assert_eq!(canonical_text(b"a\r\nb"), b"a\r\nb");
+        assert_eq!(canonical_text(b"a\r\r\nb\r"), b"a\r\nb");
+        assert_eq!(canonical_text(b"lone\rcr\n"), b"lone\rcr\r\n");
+        assert_eq!(canonical_text(b"spaces  \n"), b"spaces  \r\n");
+        assert_eq!(canonical_text(b""), b"");
+        assert_eq!(canonical_text(b"\n\n"), b"\r\n\r\n");
     }
 }

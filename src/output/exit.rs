@@ -20,6 +20,9 @@ pub enum Status {
     Success,
     /// A check did not pass; the reason has already been written.
     CheckFailed,
+    /// A check could not be made (gpg's "Can't check signature", exit 2); the reason has
+    /// already been written, in the dialect's own words.
+    CannotCheck,
 }
 
 /// Maps a finished run to the dialect's exit code.
@@ -27,6 +30,7 @@ pub fn code(dialect: Dialect, result: &Result<Status, AppError>) -> u8 {
     let kind = match result {
         Ok(Status::Success) => return 0,
         Ok(Status::CheckFailed) => ErrorKind::Verification,
+        Ok(Status::CannotCheck) => ErrorKind::Operational,
         Err(error) => error.kind,
     };
     match (dialect, kind) {

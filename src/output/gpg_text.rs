@@ -5,12 +5,16 @@
 //! User ids are the signer's own text: escaped as gpg escapes them (escape::text).
 
 use super::escape;
-use crate::openpgp::verify::{Outcome, SigReport};
+use crate::openpgp::verify::{Extras, Notation, Outcome, SigReport};
 use crate::signature::Trust;
 use std::io::Write;
 
 /// Writes the text for one checked signature.
 pub fn verification(report: &SigReport, w: &mut dyn Write) -> std::io::Result<()> {
+    let w = &mut GpgLog {
+        inner: w,
+        missing_lf: false,
+    };
     writeln!(w, "gpg: Signature made {}", time(report.created))?;
     let using = report.fingerprint.as_deref().unwrap_or(&report.key_id);
     writeln!(
@@ -29,6 +33,10 @@ pub fn verification(report: &SigReport, w: &mut dyn Write) -> std::io::Result<()
     };
     let what = match report.outcome {
         Outcome::MissingKey => {
+            // gpg points at where the key may be found, if the signature says.
+            for (url, _) in &report.extras.keyservers {
+                writeln!(w, "gpg: Key available at: {}", sanitized(url))?;
+            }
             return writeln!(w, "gpg: Can't check signature: No public key");
         }
         Outcome::UnsupportedAlgorithm => {
@@ -53,11 +61,25 @@ pub fn verification(report: &SigReport, w: &mut dyn Write) -> std::io::Result<()
             )?;
             return writeln!(w, "gpg: Can't check signature: Time conflict");
         }
-        Outcome::Bad => "BAD signature",
+        Outcome::Bad => {
+            if report.unknown_critical {
+                writeln!(
+                    w,
+                    "gpg: assuming bad signature from key {} due to an unknown critical bit",
+                    report.key_id
+                )?;
+            }
+            "BAD signature"
+        }
         Outcome::ExpiredSignature => "Expired signature",
         _ => "Good signature",
     };
     writeln!(w, "gpg: {what} from \"{uid}\" [{validity}]")?;
+    if report.outcome == Outcome::Bad {
+        return Ok(());
+    }
+    // The other user ids, and what the signature says besides, only for a signature that
+    // verifies (GnuPG `check_sig_and_print`).
     for other in &report.other_uids {
         writeln!(
             w,
@@ -65,19 +87,22 @@ pub fn verification(report: &SigReport, w: &mut dyn Write) -> std::io::Result<()
             escape::text(other)
         )?;
     }
-    match report.outcome {
-        Outcome::Bad
-        | Outcome::MissingKey
-        | Outcome::UnsupportedAlgorithm
-        | Outcome::WrongKeyUsage
-        | Outcome::TimeConflict => return Ok(()),
-        Outcome::ExpiredSignature => {
-            if let Some(expires) = report.expires {
-                writeln!(w, "gpg: Signature expired {}", time(expires))?;
-            }
-        }
-        _ => {}
+    extras(&report.extras, w)?;
+    trust(report, w)?;
+    // Last, the signature's own expiry (an expired signature's "Signature expired").
+    if let Some(expires) = report.expires {
+        let word = if report.outcome == Outcome::ExpiredSignature {
+            "expired"
+        } else {
+            "expires"
+        };
+        writeln!(w, "gpg: Signature {word} {}", time(expires))?;
     }
+    Ok(())
+}
+
+/// What gpg's `check_signatures_trust` says: revocation, expiry, validity.
+fn trust(report: &SigReport, w: &mut dyn Write) -> std::io::Result<()> {
     if report.revoked {
         writeln!(w, "gpg: WARNING: This key has been revoked by its owner!")?;
         writeln!(
@@ -117,6 +142,119 @@ pub fn verification(report: &SigReport, w: &mut dyn Write) -> std::io::Result<()
             writeln!(w, "gpg:          The signature is probably a FORGERY.")
         }
         Some(Trust::Fully | Trust::Ultimate) => Ok(()),
+    }
+}
+
+/// Policy URLs, preferred keyservers and the standard notations (names without `@`; user
+/// notations only reach the status lines), as gpg's default `--verify-options` show them
+/// (GnuPG `g10/keylist.c`). Outside text: control characters escaped as gpg escapes them.
+fn extras(extras: &Extras, w: &mut GpgLog<'_>) -> std::io::Result<()> {
+    for (url, critical) in &extras.policy_urls {
+        let what = if *critical {
+            "Critical signature policy"
+        } else {
+            "Signature policy"
+        };
+        writeln!(w, "gpg: {what}: {}", sanitized(url))?;
+        // gpg ends this line outside its logger, which then starts its next line with a
+        // newline of its own: a blank line, kept.
+        w.missing_lf = true;
+    }
+    for (url, critical) in &extras.keyservers {
+        let what = if *critical {
+            "Critical preferred keyserver"
+        } else {
+            "Preferred keyserver"
+        };
+        writeln!(w, "gpg: {what}: {}", sanitized(url))?;
+        w.missing_lf = true;
+    }
+    for notation in extras.notations.iter().filter(|n| !n.name.contains('@')) {
+        let what = if notation.critical {
+            "Critical signature notation"
+        } else {
+            "Signature notation"
+        };
+        let name = notation.name.split('\0').next().unwrap_or_default();
+        let value = notation_text(notation);
+        writeln!(
+            w,
+            "gpg: {what}: {}={}",
+            sanitized(name.as_bytes()),
+            sanitized(&value)
+        )?;
+    }
+    Ok(())
+}
+
+/// The value gpg shows for a notation: the text up to any NUL, or for binary data a
+/// description of it (GnuPG `notation_value_to_human_readable_string`).
+fn notation_text(notation: &Notation) -> Vec<u8> {
+    if notation.human_readable {
+        let end = notation
+            .value
+            .iter()
+            .position(|b| *b == 0)
+            .unwrap_or(notation.value.len());
+        return notation.value[..end].to_vec();
+    }
+    let preview: String = notation
+        .value
+        .iter()
+        .take(19)
+        .map(|b| {
+            if b.is_ascii_graphic() || *b == b' ' {
+                *b as char
+            } else {
+                '?'
+            }
+        })
+        .collect();
+    let more = if notation.value.len() > 19 { "..." } else { "" };
+    format!(
+        "[ not human readable ({} bytes: {preview}{more}) ]",
+        notation.value.len()
+    )
+    .into_bytes()
+}
+
+/// `NOTATION_DATA`'s value: binary data as it is, unless empty; otherwise the text gpg
+/// shows.
+pub fn notation_value(notation: &Notation) -> Vec<u8> {
+    if !notation.human_readable && !notation.value.is_empty() {
+        notation.value.clone()
+    } else {
+        notation_text(notation)
+    }
+}
+
+/// Outside text as gpg's log writes it (`es_write_sanitized`): control characters and
+/// DEL as `\n`, `\r`, `\f`, `\v`, `\b`, `\0` or `\xNN`.
+fn sanitized(text: &[u8]) -> String {
+    // gpg's rule for C0 controls and DEL is escape::text's; it also shows C1 and bidi
+    // controls, which gpg passes through to the terminal.
+    escape::text(&String::from_utf8_lossy(text)).to_string()
+}
+
+/// gpg's log stream: after a line gpg ended outside its logger, the logger's next line
+/// starts with a newline of its own (GnuPG `common/logging.c`, `missing_lf`). Lines
+/// written straight to the stream (the fingerprints) do not.
+struct GpgLog<'a> {
+    inner: &'a mut dyn Write,
+    missing_lf: bool,
+}
+
+impl Write for GpgLog<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.missing_lf && buf.starts_with(b"gpg:") {
+            self.missing_lf = false;
+            self.inner.write_all(b"\n")?;
+        }
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 

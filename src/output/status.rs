@@ -74,12 +74,59 @@ pub enum StatusLine {
     NoData { what: u8 },
     /// `FAILURE <location> <code>`.
     Failure { location: &'static str, code: u32 },
+    /// `POLICY_URL <url>`: a signature policy in the hashed area of a good signature.
+    PolicyUrl { url: Vec<u8> },
+    /// `SIG_SUBPACKET <type> <flags> <len> <data>`: gpg writes it for a preferred keyserver
+    /// (type 24; flags: 1 hashed, 2 critical), and not for data over 256 octets.
+    SigSubpacket {
+        tag: u8,
+        critical: bool,
+        data: Vec<u8>,
+    },
+    /// `NOTATION_NAME <name>`.
+    NotationName { name: String },
+    /// `NOTATION_FLAGS <critical> <human readable>`, written when either is set.
+    NotationFlags {
+        critical: bool,
+        human_readable: bool,
+    },
+    /// `NOTATION_DATA <data>`: a human-readable value in lines of 50 octets, binary data in
+    /// lines of 250, each a `NOTATION_DATA` line of its own.
+    NotationData { data: Vec<u8>, binary: bool },
 }
 
 impl StatusLine {
-    /// The whole line as written to the status fd, newline included.
+    /// The whole line as written to the status fd, newline included (outside data that
+    /// is not UTF-8 shown lossily: [`Self::bytes`] is what is written).
     pub fn line(&self) -> String {
         format!("[GNUPG:] {self}\n")
+    }
+
+    /// The octets written to the status fd: outside data goes out as gpg writes it, octet
+    /// for octet, whether or not it is UTF-8.
+    pub fn bytes(&self) -> Vec<u8> {
+        let body = match self {
+            StatusLine::PolicyUrl { url } => buffer("POLICY_URL", "", url, 0),
+            StatusLine::SigSubpacket {
+                tag,
+                critical,
+                data,
+            } => {
+                let flags = if *critical { 3 } else { 1 };
+                buffer(
+                    "SIG_SUBPACKET",
+                    &format!("{tag} {flags} {} ", data.len()),
+                    data,
+                    0,
+                )
+            }
+            StatusLine::NotationName { name } => buffer("NOTATION_NAME", "", name.as_bytes(), 0),
+            StatusLine::NotationData { data, binary } => {
+                buffer("NOTATION_DATA", "", data, if *binary { 250 } else { 50 })
+            }
+            _ => return self.line().into_bytes(),
+        };
+        [b"[GNUPG:] ".as_slice(), &body, b"\n"].concat()
     }
 }
 
@@ -149,8 +196,58 @@ impl fmt::Display for StatusLine {
             StatusLine::InvSgnr { reason, key } => write!(f, "INV_SGNR {reason} {}", escape(key)),
             StatusLine::NoData { what } => write!(f, "NODATA {what}"),
             StatusLine::Failure { location, code } => write!(f, "FAILURE {location} {code}"),
+            StatusLine::PolicyUrl { .. }
+            | StatusLine::SigSubpacket { .. }
+            | StatusLine::NotationName { .. }
+            | StatusLine::NotationData { .. } => {
+                let bytes = self.bytes();
+                let body = &bytes[b"[GNUPG:] ".len()..bytes.len() - 1];
+                f.write_str(&String::from_utf8_lossy(body))
+            }
+            StatusLine::NotationFlags {
+                critical,
+                human_readable,
+            } => write!(
+                f,
+                "NOTATION_FLAGS {} {}",
+                u8::from(*critical),
+                u8::from(*human_readable)
+            ),
         }
     }
+}
+
+/// A status line carrying outside data as gpg writes it (GnuPG `g10/cpr.c:
+/// write_status_text_and_buffer`): `%XX` for `%`, DEL and every octet up to and including
+/// space; with `wrap`, a new line of the same keyword after every `wrap` octets of data.
+/// The keyword of the first line is left to the caller's `[GNUPG:] ` prefix.
+fn buffer(keyword: &str, prefix: &str, data: &[u8], wrap: usize) -> Vec<u8> {
+    let new_line = format!("\n[GNUPG:] {keyword} ");
+    let mut out = format!("{keyword} {prefix}").into_bytes();
+    let mut count = 0;
+    let mut rest = data;
+    while let Some((&byte, tail)) = rest.split_first() {
+        count += 1;
+        let escaped = byte == b'%' || byte <= b' ' || byte == 0x7f;
+        if wrap > 0 && count > wrap && !escaped {
+            // gpg starts a new line before an octet that would pass the width...
+            out.extend_from_slice(new_line.as_bytes());
+            count = 0;
+            continue;
+        }
+        if escaped {
+            out.extend_from_slice(format!("%{byte:02X}").as_bytes());
+        } else {
+            out.push(byte);
+        }
+        rest = tail;
+        // ...but writes an escaped octet first and then breaks the line.
+        if wrap > 0 && count > wrap && !rest.is_empty() {
+            out.extend_from_slice(new_line.as_bytes());
+            count = 0;
+        }
+    }
+    out
 }
 
 /// gpg's word for a trust level in `TRUST_*` lines.
@@ -250,6 +347,56 @@ mod tests {
         assert_eq!(
             StatusLine::NewSig { signers_uid: None }.to_string(),
             "NEWSIG"
+        );
+    }
+
+    #[test]
+    fn outside_data_is_escaped_and_wrapped_as_gpg_writes_it() {
+        let data = |data: &[u8], binary| StatusLine::NotationData {
+            data: data.to_vec(),
+            binary,
+        };
+        assert_eq!(
+            data(b"hello world", false).bytes(),
+            b"[GNUPG:] NOTATION_DATA hello%20world\n"
+        );
+        // 50 octets a line; the 51st starts the next.
+        let long = [b'a'; 60];
+        let expected = format!(
+            "[GNUPG:] NOTATION_DATA {}\n[GNUPG:] NOTATION_DATA {}\n",
+            "a".repeat(50),
+            "a".repeat(10)
+        );
+        assert_eq!(data(&long, false).bytes(), expected.as_bytes());
+        // An escaped 51st octet still ends the first line.
+        let mut edge = vec![b'a'; 50];
+        edge.extend_from_slice(b" b");
+        let expected = format!(
+            "[GNUPG:] NOTATION_DATA {}%20\n[GNUPG:] NOTATION_DATA b\n",
+            "a".repeat(50)
+        );
+        assert_eq!(data(&edge, false).bytes(), expected.as_bytes());
+        // Binary data goes out octet for octet, in lines of 250.
+        assert_eq!(
+            data(&[0xff, 0x00, b'%'], true).bytes(),
+            b"[GNUPG:] NOTATION_DATA \xff%00%25\n"
+        );
+        assert_eq!(
+            StatusLine::SigSubpacket {
+                tag: 24,
+                critical: false,
+                data: b"hkps://ks.example".to_vec()
+            }
+            .bytes(),
+            b"[GNUPG:] SIG_SUBPACKET 24 1 17 hkps://ks.example\n"
+        );
+        // A line break in outside data cannot start a status line of its own.
+        assert_eq!(
+            StatusLine::PolicyUrl {
+                url: b"x\n[GNUPG:] GOODSIG".to_vec()
+            }
+            .bytes(),
+            b"[GNUPG:] POLICY_URL x%0A[GNUPG:]%20GOODSIG\n"
         );
     }
 

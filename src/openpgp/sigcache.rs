@@ -1,0 +1,118 @@
+//! sequoia's signature verification cache, carried from one gpg-dialect process to the
+//! next. git runs one `gpg.program` process per commit, and each used to verify the
+//! signer's certificate again: the binding signatures of its user ids and subkeys, seven
+//! RSA checks for a key with three of each, 85 % of a verification's instructions
+//! (docs/benchmarks.md). sequoia remembers every signature it found good, keyed by the
+//! SHA-512 of the signature's values, the digest it computed over the signed data and the
+//! key's values: an entry speaks for those exact octets and nothing else.
+//!
+//! Whoever can write the file can make sequoia take any signature for good, as whoever
+//! can write the keyring can add keys; the caller therefore reads it only from a
+//! directory and a file that are the user's own and that nobody else can write
+//! (`mode/gpg.rs`), as gpg treats its home directory. This module only turns the file's
+//! octets into entries and back: no I/O.
+//!
+//! The file: [`MAGIC`], then entries of 32 octets, oldest first, at most [`MAX_ENTRIES`].
+
+use sequoia_openpgp::packet::signature::cache::SignatureVerificationCache;
+
+/// The first line of the file.
+pub const MAGIC: &[u8] = b"gitseal openpgp signature cache 1\n";
+
+/// The most entries kept (128 KiB): reading them back must stay cheaper than the RSA
+/// checks they save.
+pub const MAX_ENTRIES: usize = 4096;
+
+const ENTRY: usize = 32;
+
+/// Whether checks by keys of this algorithm are slow enough to be worth remembering across
+/// processes: RSA and DSA (milliseconds each with sequoia's pure-Rust backend); an EdDSA
+/// or ECDSA check costs less than reading the cache.
+// RSASign, DSA and ElGamalEncryptSign are deprecated for new keys; old ones are here.
+#[allow(deprecated)]
+pub fn slow_algorithm(algo: sequoia_openpgp::types::PublicKeyAlgorithm) -> bool {
+    use sequoia_openpgp::types::PublicKeyAlgorithm as A;
+    matches!(
+        algo,
+        A::RSAEncryptSign | A::RSASign | A::DSA | A::ElGamalEncryptSign
+    )
+}
+
+/// The entries of a cache file (none if it is not one).
+fn entries(file: &[u8]) -> Vec<Vec<u8>> {
+    match file.strip_prefix(MAGIC) {
+        Some(body) if body.len() % ENTRY == 0 => {
+            body.chunks_exact(ENTRY).map(<[u8]>::to_vec).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Starts loading the entries of `file` into sequoia's cache: sequoia sorts them on a
+/// thread of its own, so the caller can read its keyring meanwhile and must
+/// [`Restoring::wait`] before it checks a signature.
+pub fn restore(file: &[u8]) -> Restoring {
+    let entries = entries(file);
+    if entries.is_empty() {
+        return Restoring(None);
+    }
+    let (done, finished) = std::sync::mpsc::channel();
+    SignatureVerificationCache::restore(entries.into_iter(), move || {
+        let _ = done.send(());
+    });
+    Restoring(Some(finished))
+}
+
+/// A [`restore`] under way.
+pub struct Restoring(Option<std::sync::mpsc::Receiver<()>>);
+
+impl Restoring {
+    /// Waits until sequoia has the entries (a sender dropped without sending, if sequoia's
+    /// thread died, ends the wait too: checks then happen without the cache).
+    pub fn wait(&mut self) {
+        if let Some(finished) = self.0.take() {
+            let _ = finished.recv();
+        }
+    }
+}
+
+/// The new contents of the cache file: what `previous` held, then what this process found
+/// good, the oldest dropped beyond [`MAX_ENTRIES`]; `None` when nothing was added.
+pub fn updated(previous: &[u8]) -> Option<Vec<u8>> {
+    let mut kept = entries(previous);
+    let mut added = false;
+    for entry in SignatureVerificationCache::dump() {
+        if entry.inserted() && !kept.iter().any(|k| k.as_slice() == entry.value()) {
+            kept.push(entry.value().to_vec());
+            added = true;
+        }
+    }
+    if !added {
+        return None;
+    }
+    let start = kept.len().saturating_sub(MAX_ENTRIES);
+    let mut file = MAGIC.to_vec();
+    for entry in &kept[start..] {
+        file.extend_from_slice(entry);
+    }
+    Some(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_well_formed_files_give_entries() {
+        let mut file = MAGIC.to_vec();
+        file.extend_from_slice(&[7u8; 64]);
+        assert_eq!(entries(&file).len(), 2);
+        file.push(0);
+        assert!(
+            entries(&file).is_empty(),
+            "a torn entry makes the file unreadable"
+        );
+        assert!(entries(b"garbage").is_empty());
+        assert!(entries(&[7u8; 64]).is_empty(), "no magic, no entries");
+    }
+}
