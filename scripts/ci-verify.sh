@@ -22,6 +22,10 @@
 #   GITSEAL_POLICY   judge every commit by this one policy file instead (no anchor)
 #   GITSEAL_FORMAT   text, json or github (default: github on GitHub, text elsewhere)
 #   GITSEAL_REF      the ref whose rule applies, instead of the one worked out here
+#   GITSEAL_CACHE    true: read and write the verdict cache in the git directory; false
+#                    (default): --no-cache, because a runner that keeps its checkout between
+#                    jobs lets a pull request's code write that cache for the next job
+#                    (docs/threat-model.md, "The verdict cache")
 #
 # The branch names, the event file and every variable the forge sets are outside text: a
 # branch may be called `$(touch${IFS}pwned)`. They are read as data, checked (object ids,
@@ -297,6 +301,11 @@ case "$format" in
 esac
 
 args=(verify --ref "$ref" --format "$format")
+case "${GITSEAL_CACHE:-false}" in
+  false) args+=(--no-cache) ;;
+  true) ;;
+  *) fail "GITSEAL_CACHE is $(shown "$GITSEAL_CACHE")" "use true or false" ;;
+esac
 [ -z "${GITSEAL_ANCHOR:-}" ] || args+=(--anchor "$GITSEAL_ANCHOR")
 [ -z "${GITSEAL_POLICY:-}" ] || args+=(--policy "$GITSEAL_POLICY")
 if [ -n "$base" ]; then

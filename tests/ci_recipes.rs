@@ -122,7 +122,9 @@ fn ci_verify(env: &TestEnv, dir: &Path, vars: &Vars) -> Run {
     .expect("PATH");
     require("python3", "python3");
     let mut cmd = env.command(require("bash", "bash"));
-    cmd.current_dir(dir).env("PATH", path).arg(script("ci-verify.sh"));
+    cmd.current_dir(dir)
+        .env("PATH", path)
+        .arg(script("ci-verify.sh"));
     for (name, value) in &vars.0 {
         cmd.env(name, value);
     }
@@ -162,7 +164,14 @@ fn test_merge(repo: &Repo<'_>, base: &str, head: &str, pull_ref: &str) -> String
     repo.git(&["checkout", "-q", "--detach", base]).success();
     repo.git_with(
         &[("commit.gpgSign", "false")],
-        &["merge", "-q", "--no-ff", "-m", "Merge pull request #7", head],
+        &[
+            "merge",
+            "-q",
+            "--no-ff",
+            "-m",
+            "Merge pull request #7",
+            head,
+        ],
     )
     .success();
     let merge = repo.git_out(&["rev-parse", "HEAD"]);
@@ -209,6 +218,46 @@ fn github_push_judges_the_pushed_commits_by_the_pushed_refs_rule() {
     );
     assert!(
         stdout.contains("::notice title=gitseal::1 commits, 0 passed, 1 failed"),
+        "{}",
+        out.describe()
+    );
+}
+
+/// A runner may keep its checkout from one job to the next, and a pull request's code can
+/// write the git directory: the verdict cache there is neither read nor written unless a
+/// job says the directory is its own.
+#[test]
+fn the_verdict_cache_is_left_alone_unless_asked_for() {
+    let env = TestEnv::new();
+    let (alice, bob) = (key(&env, "alice"), key(&env, "bob"));
+    let (repo, anchor) = anchored(&env, &alice, &policy(&alice, &bob, ""));
+    let before = c(&repo, Some(&alice), "one");
+    let after = c(&repo, Some(&bob), "two");
+    let cache = repo.dir.join(".git/gitseal/verdicts");
+    let push = || github_push(&env, "refs/heads/main", &before, &after, &anchor);
+
+    ci_verify(&env, &repo.dir, &push()).success();
+    assert!(!cache.exists(), "the cache was written");
+    // What another job left there is neither read nor replaced.
+    std::fs::create_dir_all(cache.parent().expect("git directory")).expect("cache directory");
+    std::fs::write(&cache, "left by another job\n").expect("plant a cache");
+    ci_verify(&env, &repo.dir, &push()).success();
+    assert_eq!(
+        std::fs::read_to_string(&cache).expect("cache"),
+        "left by another job\n"
+    );
+
+    // Asked for, the cache is gitseal's: it drops the foreign line and writes its own.
+    ci_verify(&env, &repo.dir, &push().set("GITSEAL_CACHE", "true")).success();
+    let kept = std::fs::read_to_string(&cache).expect("cache");
+    assert!(
+        !kept.contains("left by another job") && kept.contains(&after),
+        "{kept}"
+    );
+    let out = ci_verify(&env, &repo.dir, &push().set("GITSEAL_CACHE", "yes")).exit(2);
+    assert!(
+        out.stderr
+            .contains("GITSEAL_CACHE is yes\nhint: use true or false"),
         "{}",
         out.describe()
     );
@@ -359,13 +408,7 @@ fn github_pull_request_with_a_bad_commit_fails_with_an_annotation() {
     let (repo, anchor, base, head, merge) =
         pull_request_repo(&env, &alice, &bob, Some(&mallory), "");
 
-    let vars = github_pull_request(
-        &env,
-        ("main", &base),
-        ("feature", &head),
-        &merge,
-        &anchor,
-    );
+    let vars = github_pull_request(&env, ("main", &base), ("feature", &head), &merge, &anchor);
     let out = ci_verify(&env, &repo.dir, &vars).exit(1);
     let stdout = out.stdout();
     assert!(
@@ -397,13 +440,7 @@ fn github_pull_request_judges_its_own_commits_never_the_test_merge() {
     let (alice, bob) = (key(&env, "alice"), key(&env, "bob"));
     let (repo, anchor, base, head, merge) = pull_request_repo(&env, &alice, &bob, Some(&bob), "");
 
-    let vars = github_pull_request(
-        &env,
-        ("main", &base),
-        ("feature", &head),
-        &merge,
-        &anchor,
-    );
+    let vars = github_pull_request(&env, ("main", &base), ("feature", &head), &merge, &anchor);
     let out = ci_verify(&env, &repo.dir, &vars.set("GITSEAL_FORMAT", "json")).success();
     assert_judged(&out, &[&head], "refs/heads/main");
     assert!(
@@ -431,13 +468,7 @@ fn github_pull_request_is_judged_by_the_rule_of_its_base_branch() {
     repo.git(&["branch", "release/1", &base]).success();
 
     // bob's commit may go to main, not to a release branch.
-    let into_main = github_pull_request(
-        &env,
-        ("main", &base),
-        ("feature", &head),
-        &merge,
-        &anchor,
-    );
+    let into_main = github_pull_request(&env, ("main", &base), ("feature", &head), &merge, &anchor);
     ci_verify(&env, &repo.dir, &into_main).success();
     let into_release = github_pull_request(
         &env,
@@ -462,13 +493,7 @@ fn the_anchor_must_be_a_full_commit_id() {
     let (alice, bob) = (key(&env, "alice"), key(&env, "bob"));
     let (repo, anchor, base, head, merge) = pull_request_repo(&env, &alice, &bob, Some(&bob), "");
     for given in ["main", &anchor[..12]] {
-        let vars = github_pull_request(
-            &env,
-            ("main", &base),
-            ("feature", &head),
-            &merge,
-            given,
-        );
+        let vars = github_pull_request(&env, ("main", &base), ("feature", &head), &merge, given);
         let out = ci_verify(&env, &repo.dir, &vars).exit(2);
         assert!(
             out.stderr.contains("error: anchor: ") && out.stderr.contains("full"),
@@ -628,7 +653,8 @@ fn branch_names_from_the_forge_are_never_run() {
     let out = ci_verify(&env, &repo.dir, &vars).exit(1);
     assert_judged(&out, &[&head], &format!("refs/heads/{target}"));
     assert!(
-        out.stderr.contains(r"by the rule for refs/heads/\$\(touch\$\{IFS\}pwned\)"),
+        out.stderr
+            .contains(r"by the rule for refs/heads/\$\(touch\$\{IFS\}pwned\)"),
         "the name is shown quoted: {}",
         out.describe()
     );
@@ -672,20 +698,22 @@ fn names_git_refuses_are_refused_and_shown_escaped() {
         // From GITHUB_BASE_REF, and from the event when the variable is not set.
         let from_variable =
             github_pull_request(&env, (name, &base), ("feature", &head), &merge, &anchor);
-        let mut from_event = Vars::default();
-        from_event.0 = from_variable
-            .0
-            .iter()
-            .filter(|(n, _)| n != "GITHUB_BASE_REF")
-            .cloned()
-            .collect();
+        let from_event = Vars(
+            from_variable
+                .0
+                .iter()
+                .filter(|(n, _)| n != "GITHUB_BASE_REF")
+                .cloned()
+                .collect(),
+        );
         for vars in [from_variable, from_event] {
             let out = ci_verify(&env, &repo.dir, &vars);
             if name.contains('\u{202e}') {
                 // git takes it as a branch name; it is shown escaped and judged as any name.
                 assert_eq!(out.code, 0, "{}", out.describe());
                 assert!(
-                    out.stderr.contains(r"$'refs/heads/main\342\200\256txt.exe'")
+                    out.stderr
+                        .contains(r"$'refs/heads/main\342\200\256txt.exe'")
                         && !out.stderr.contains('\u{202e}'),
                     "the bidi control is shown escaped: {}",
                     out.describe()
@@ -783,9 +811,8 @@ fn gitlab_merge_request_judges_its_own_commits_never_the_merged_result() {
     let out = ci_verify(&env, &repo.dir, &mr("merged_result", &merge, &head)).success();
     assert_judged(&out, &[&head], "refs/heads/main");
     assert!(
-        out.stderr.contains(&format!(
-            "the forge's test merge {merge} is not judged"
-        )),
+        out.stderr
+            .contains(&format!("the forge's test merge {merge} is not judged")),
         "{}",
         out.describe()
     );
@@ -831,7 +858,9 @@ fn outside_a_known_ci_job_it_says_what_to_do() {
         .set("GITHUB_REF", "refs/heads/main");
     let out = ci_verify(&env, &repo.dir, &vars).exit(2);
     assert!(
-        out.stderr.contains("gitseal: error: the event's before is not text\nhint: GitHub sets GITHUB_EVENT_PATH"),
+        out.stderr.contains(
+            "gitseal: error: the event's before is not text\nhint: GitHub sets GITHUB_EVENT_PATH"
+        ),
         "{}",
         out.describe()
     );
@@ -883,7 +912,10 @@ fn the_action_writes_no_expression_into_a_script() {
     let blocks = run_blocks(&action);
     assert_eq!(blocks.len(), 3, "{blocks:#?}");
     for block in &blocks {
-        assert!(!block.contains("${{"), "an expression in a script:\n{block}");
+        assert!(
+            !block.contains("${{"),
+            "an expression in a script:\n{block}"
+        );
     }
     assert!(
         blocks
@@ -897,6 +929,7 @@ fn the_action_writes_no_expression_into_a_script() {
         ("policy", "GITSEAL_POLICY"),
         ("ref", "GITSEAL_REF"),
         ("format", "GITSEAL_FORMAT"),
+        ("cache", "GITSEAL_CACHE"),
         ("install", "GITSEAL_INSTALL"),
         ("release-url", "GITSEAL_RELEASE_URL"),
     ] {
@@ -995,18 +1028,16 @@ fn release_makes_a_tarball_and_a_debian_package_with_their_sha256() {
     let env = TestEnv::new();
     for file in [name.clone(), format!("gitseal_{}_amd64.deb", version())] {
         // sha256sum -c, as a person checks a download.
-        run(env
-            .command("sha256sum")
-            .current_dir(dir)
-            .args(["--strict", "-c", &format!("{file}.sha256")]))
+        run(env.command("sha256sum").current_dir(dir).args([
+            "--strict",
+            "-c",
+            &format!("{file}.sha256"),
+        ]))
         .success();
     }
-    let listing = run(env
-        .command("tar")
-        .args(["-tzf"])
-        .arg(dir.join(&name)))
-    .success()
-    .stdout();
+    let listing = run(env.command("tar").args(["-tzf"]).arg(dir.join(&name)))
+        .success()
+        .stdout();
     for path in [
         "bin/gitseal",
         "install.sh",
@@ -1035,9 +1066,12 @@ fn release_makes_a_tarball_and_a_debian_package_with_their_sha256() {
         .arg(format!("{top}/share/gitseal/source-digest")))
     .success()
     .stdout();
-    let ours = run(env.command(require("bash", "bash")).arg(script("ci-install.sh")).arg("digest"))
-        .success()
-        .stdout();
+    let ours = run(env
+        .command(require("bash", "bash"))
+        .arg(script("ci-install.sh"))
+        .arg("digest"))
+    .success()
+    .stdout();
     assert_eq!(digest, ours);
     assert_eq!(ours.trim().len(), 64);
 
@@ -1067,8 +1101,9 @@ fn release_makes_a_tarball_and_a_debian_package_with_their_sha256() {
         "./usr/share/doc/gitseal/copyright",
     ] {
         assert!(
-            contents.lines().any(|l| l.ends_with(&format!(" {path}"))
-                && l.contains("root/root")),
+            contents
+                .lines()
+                .any(|l| l.ends_with(&format!(" {path}")) && l.contains("root/root")),
             "{path} is not in the package, owned by root:\n{contents}"
         );
     }
@@ -1235,7 +1270,11 @@ fn ci_install_takes_the_release_built_from_its_source_and_caches_it() {
         }
         run(&mut cmd)
     };
-    let out = ci_install(&[("GITSEAL_RELEASE_URL", &url), ("GITSEAL_INSTALL", "release")]).success();
+    let out = ci_install(&[
+        ("GITSEAL_RELEASE_URL", &url),
+        ("GITSEAL_INSTALL", "release"),
+    ])
+    .success();
     assert!(
         out.stderr.contains(&format!(
             "gitseal {} installed in {} from the release at {url}",
@@ -1254,9 +1293,12 @@ fn ci_install_takes_the_release_built_from_its_source_and_caches_it() {
         "{}",
         out.describe()
     );
-    let key = run(env.command(require("bash", "bash")).arg(script("ci-install.sh")).arg("key"))
-        .success()
-        .stdout();
+    let key = run(env
+        .command(require("bash", "bash"))
+        .arg(script("ci-install.sh"))
+        .arg("key"))
+    .success()
+    .stdout();
     assert!(
         key.starts_with(&format!("gitseal-Linux-x86_64-{}-", version())),
         "{key}"
