@@ -98,8 +98,8 @@ from_release() {
   dir=$(mktemp -d)
   # shellcheck disable=SC2064 # the directory is known now
   trap "rm -rf '$dir'" EXIT
-  if ! curl -fsSL --proto '=https,file' --retry 3 -o "$dir/$name" "$release_url/$name" ||
-    ! curl -fsSL --proto '=https,file' --retry 3 -o "$dir/$name.sha256" "$release_url/$name.sha256"; then
+  if ! curl -fsSL --proto '=https,file' --proto-redir '=https' --retry 3 -o "$dir/$name" "$release_url/$name" ||
+    ! curl -fsSL --proto '=https,file' --proto-redir '=https' --retry 3 -o "$dir/$name.sha256" "$release_url/$name.sha256"; then
     say "no release at $release_url"
     return 1
   fi

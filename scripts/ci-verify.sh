@@ -300,14 +300,15 @@ case "$format" in
   *) fail "GITSEAL_FORMAT is $(shown "$format")" "use text, json or github" ;;
 esac
 
-args=(verify --ref "$ref" --format "$format")
+# Values joined to their flags (--flag=VALUE): a value can never be taken for a flag.
+args=(verify "--ref=$ref" "--format=$format")
 case "${GITSEAL_CACHE:-false}" in
   false) args+=(--no-cache) ;;
   true) ;;
   *) fail "GITSEAL_CACHE is $(shown "$GITSEAL_CACHE")" "use true or false" ;;
 esac
-[ -z "${GITSEAL_ANCHOR:-}" ] || args+=(--anchor "$GITSEAL_ANCHOR")
-[ -z "${GITSEAL_POLICY:-}" ] || args+=(--policy "$GITSEAL_POLICY")
+[ -z "${GITSEAL_ANCHOR:-}" ] || args+=("--anchor=$GITSEAL_ANCHOR")
+[ -z "${GITSEAL_POLICY:-}" ] || args+=("--policy=$GITSEAL_POLICY")
 if [ -n "$base" ]; then
   range="$base..$tip"
 else

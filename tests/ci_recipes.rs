@@ -492,7 +492,9 @@ fn the_anchor_must_be_a_full_commit_id() {
     let env = TestEnv::new();
     let (alice, bob) = (key(&env, "alice"), key(&env, "bob"));
     let (repo, anchor, base, head, merge) = pull_request_repo(&env, &alice, &bob, Some(&bob), "");
-    for given in ["main", &anchor[..12]] {
+    // A name, an abbreviation, and a value that would be a flag if it were not joined to
+    // --anchor=.
+    for given in ["main", &anchor[..12], "--policy=/dev/null"] {
         let vars = github_pull_request(&env, ("main", &base), ("feature", &head), &merge, given);
         let out = ci_verify(&env, &repo.dir, &vars).exit(2);
         assert!(
@@ -1368,4 +1370,151 @@ fn ci_install_takes_the_release_built_from_its_source_and_caches_it() {
         out.describe()
     );
     assert!(!root.join("bin/gitseal").exists());
+}
+
+/// A directory holding a `cargo` that records its arguments and "builds" by copying the
+/// test's gitseal to `--root`/bin, first on PATH: the wiring of a source install, without
+/// six minutes of release build.
+fn cargo_stand_in(env: &TestEnv) -> (PathBuf, PathBuf) {
+    let dir = env.path("cargo-stand-in");
+    let log = env.path("cargo-args");
+    std::fs::create_dir_all(&dir).expect("stand-in directory");
+    let cargo = dir.join("cargo");
+    std::fs::write(
+        &cargo,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" >'{log}'\nroot=\nwhile [ $# -gt 0 ]; do\n  \
+             [ \"$1\" = --root ] && root=$2\n  shift\ndone\nmkdir -p \"$root/bin\"\n\
+             cp '{GITSEAL}' \"$root/bin/gitseal\"\n",
+            log = log.display()
+        ),
+    )
+    .expect("write the stand-in");
+    crate::support::set_mode(&cargo, 0o755);
+    let path = std::env::join_paths(std::iter::once(dir.clone()).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()),
+    )))
+    .expect("PATH");
+    (PathBuf::from(path), log)
+}
+
+/// A PATH with bash and the few programs install.sh needs before it looks for cargo, and
+/// no cargo.
+fn path_without_cargo(env: &TestEnv) -> PathBuf {
+    let dir = env.path("no-cargo");
+    std::fs::create_dir_all(&dir).expect("directory");
+    for program in ["bash", "dirname", "uname"] {
+        std::os::unix::fs::symlink(require(program, "coreutils"), dir.join(program))
+            .expect("link a program");
+    }
+    dir
+}
+
+#[test]
+fn install_sh_without_a_tarball_builds_the_checkout() {
+    let env = TestEnv::new();
+    let root = env.path("root");
+    let (path, log) = cargo_stand_in(&env);
+    let out = run(env
+        .command(require("bash", "bash"))
+        .arg(Path::new(ROOT).join("install.sh"))
+        .env("PATH", &path)
+        .env("GITSEAL_INSTALL_ROOT", &root))
+    .success();
+    let args = std::fs::read_to_string(&log).expect("cargo ran");
+    assert_eq!(
+        args,
+        format!(
+            "install\n--locked\n--path\n{ROOT}\n--root\n{}\n",
+            root.display()
+        )
+    );
+    assert!(
+        out.stdout()
+            .starts_with(&format!("gitseal {}\n", version())),
+        "{}",
+        out.describe()
+    );
+
+    // Without cargo it says what to do instead.
+    let out = run(env
+        .command(require("bash", "bash"))
+        .arg(Path::new(ROOT).join("install.sh"))
+        .env("PATH", path_without_cargo(&env))
+        .env("GITSEAL_INSTALL_ROOT", env.path("root2")))
+    .exit(2);
+    assert_eq!(
+        out.stderr,
+        "install.sh: cargo is needed to build from source (a Rust toolchain, 1.89 or newer)\n\
+         hint: or install a release: ./install.sh gitseal-VERSION-x86_64-linux.tar.gz (docs/install.md)\n"
+    );
+}
+
+#[test]
+fn ci_install_builds_the_source_when_no_release_was_built_from_it() {
+    let env = TestEnv::new();
+    let root = env.path("cache/root");
+    let (path, log) = cargo_stand_in(&env);
+    // No release URL: GitHub's default needs an action path, and this is not one.
+    let out = run(env
+        .command(require("bash", "bash"))
+        .arg(script("ci-install.sh"))
+        .env("PATH", &path)
+        .env("GITSEAL_INSTALL_ROOT", &root))
+    .success();
+    assert!(log.exists(), "cargo did not run\n{}", out.describe());
+    assert!(
+        out.stderr.contains("no release URL (GITSEAL_RELEASE_URL)")
+            && out.stderr.contains(&format!(
+                "gitseal {} installed in {} from a build of {ROOT}",
+                version(),
+                root.display()
+            )),
+        "{}",
+        out.describe()
+    );
+    // The build is cached like a release.
+    std::fs::remove_file(&log).expect("reset the log");
+    let out = run(env
+        .command(require("bash", "bash"))
+        .arg(script("ci-install.sh"))
+        .env("PATH", &path)
+        .env("GITSEAL_INSTALL_ROOT", &root))
+    .success();
+    assert!(!log.exists(), "cargo ran again\n{}", out.describe());
+}
+
+/// On GitHub the action finds the release of its own repository: the runner keeps an action
+/// used as OWNER/REPO@REF in `.../_actions/OWNER/REPO/REF` (the variables that should say so
+/// are empty in composite actions).
+#[test]
+fn ci_install_finds_the_action_repositorys_release_on_github() {
+    let env = TestEnv::new();
+    let server = env.path("server");
+    let releases = server.join("acme/gitseal/releases/download");
+    std::fs::create_dir_all(&releases).expect("release tree");
+    std::os::unix::fs::symlink(release(), releases.join(format!("v{}", version())))
+        .expect("link the release");
+    let root = env.path("root");
+    let out = run(env
+        .command(require("bash", "bash"))
+        .arg(script("ci-install.sh"))
+        .env("GITSEAL_INSTALL_ROOT", &root)
+        .env("GITSEAL_INSTALL", "release")
+        .env("GITHUB_SERVER_URL", format!("file://{}", server.display()))
+        .env(
+            "GITHUB_ACTION_PATH",
+            "/home/runner/work/_actions/acme/gitseal/v0.1.0",
+        ))
+    .success();
+    assert!(
+        out.stderr.contains(&format!(
+            "from the release at file://{}/acme/gitseal/releases/download/v{}",
+            server.display(),
+            version()
+        )),
+        "{}",
+        out.describe()
+    );
+    assert!(root.join("bin/gitseal").is_file());
 }
