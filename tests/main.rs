@@ -12,6 +12,7 @@ mod adversarial_signing;
 mod adversarial_sigstore;
 mod adversarial_store;
 mod allowed_signers;
+mod ci_recipes;
 mod cli;
 mod credential_store;
 mod cross_verify;
