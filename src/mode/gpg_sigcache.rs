@@ -70,6 +70,12 @@ impl SignatureCache {
     }
 }
 
+/// How the cache's directory is named when it cannot be used.
+const STORE: crate::secret::Store = crate::secret::Store {
+    name: "the OpenPGP signature cache",
+    remedy: "remove it, or set GITSEAL_CACHE_DIR to a directory of your own",
+};
+
 /// The user id gitseal runs as (the owner of `/proc/self`), without `unsafe`.
 fn own_uid() -> Option<u32> {
     std::fs::metadata("/proc/self").ok().map(|m| m.uid())
@@ -106,7 +112,7 @@ fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| std::io::Error::other("cache path has no directory"))?;
-    crate::secret::private_dir(dir)?;
+    crate::secret::PrivateDir::create(dir, &STORE).map_err(std::io::Error::other)?;
     let uid = own_uid().ok_or_else(|| std::io::Error::other("unknown user"))?;
     if !private(&std::fs::metadata(dir)?, uid) {
         return Err(std::io::Error::other(
