@@ -110,6 +110,13 @@ pub fn run(args: &VerifyArgs) -> Result<Status, AppError> {
         .finish()
         .map_err(|e| AppError::operational(format!("cannot keep the report: {}", io_reason(&e))))?;
     let _ = out.flush();
+    crate::output::log::event(
+        "verdict",
+        &format!(
+            "{} commits judged, {} failed",
+            summary.commits, summary.failed
+        ),
+    );
     sigstore_note();
     Ok(if summary.failed == 0 {
         Status::Success
