@@ -24,8 +24,7 @@ Run `gitseal setup --format ssh` to configure git to sign with your SSH key.";
     version,
     about = ABOUT,
     long_about = LONG_ABOUT,
-    arg_required_else_help = true,
-    disable_help_subcommand = true
+    arg_required_else_help = true
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -41,6 +40,10 @@ pub enum Command {
     /// Verify the signatures of commits, whatever their format (default: HEAD)
     VerifyCommit(VerifyObjectArgs),
     /// Verify the signatures of annotated tags, whatever their format
+    #[command(mut_arg("objects", |a| a
+        .required(true)
+        .value_name("TAG")
+        .help("Annotated tags to verify")))]
     VerifyTag(VerifyObjectArgs),
     /// Show what is inside an object's signature, without judging it
     Show(ShowArgs),
@@ -60,8 +63,22 @@ pub enum Command {
         /// The shell to complete for
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff) on stdout
-    Man,
+    /// Print a man page (roff) on stdout, or write them all into a directory
+    Man(ManArgs),
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Every subcommand has its page: gitseal-verify-commit(1), gitseal-policy-check(1) and so on.
+`gitseal man --dir share/man/man1` writes them all (gitseal.1 and one per subcommand).")]
+pub struct ManArgs {
+    /// The subcommand whose page to print (e.g. verify-commit, or policy check); none for
+    /// gitseal(1)
+    #[arg(value_name = "COMMAND", conflicts_with = "dir")]
+    pub command: Vec<String>,
+    /// Write every page into this directory instead
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

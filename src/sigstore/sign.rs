@@ -96,6 +96,10 @@ pub struct Made {
 pub enum SignError {
     #[error("{0}")]
     Token(String),
+    /// No token source is configured and no login may start (no terminal, or
+    /// `gitseal.interactive=false`).
+    #[error("{0}")]
+    NoLogin(String),
     #[error("fulcio ({url}): {cause}")]
     Fulcio { url: String, cause: String },
     #[error("rekor ({url}): {cause}")]
@@ -280,7 +284,24 @@ pub fn login(
         ));
     }
     let (runtime, http) = super::network(settings.timeout).map_err(SignError::Local)?;
-    let (credential, cached) = credential(settings, None, &mut None, &runtime, &http, now, notes)?;
+    let (credential, cached) = credential(settings, None, &mut None, &runtime, &http, now, notes)
+        .map_err(|e| match e {
+        // `gitseal login` itself is what the signing message suggests: name the ways
+        // that need no terminal instead.
+        SignError::NoLogin(_) => SignError::NoLogin(format!(
+            "gitseal login found no terminal to log in from{}; without one, give it a token \
+                 for {}: SIGSTORE_ID_TOKEN, GitHub Actions' ambient token (permissions: \
+                 id-token: write), gitseal.tokenProvider filesystem (a token file), or \
+                 gitseal.tokenProvider device (prints a code to approve in a browser elsewhere)",
+            if settings.login_allowed {
+                ""
+            } else {
+                " (gitseal.interactive is false)"
+            },
+            settings.issuer
+        )),
+        other => other,
+    })?;
     let leaf = credential
         .chain
         .first()
