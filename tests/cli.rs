@@ -300,7 +300,7 @@ fn a_shallow_clone_says_to_fetch_the_history() {
     let policy = env.write("policy.toml", "version = 1\n");
     let clone = env.path("clone");
     run(env
-        .git(&env.home().to_path_buf())
+        .git(env.home())
         .args(["clone", "-q", "--depth", "1"])
         .arg(format!("file://{}", origin.display()))
         .arg(&clone))

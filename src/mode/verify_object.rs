@@ -164,7 +164,7 @@ pub fn run(args: &VerifyObjectArgs, kind: Kind) -> Result<Status, AppError> {
             .try_for_each(|r| object::checked_text(r, &mut out)),
         ObjectReportFormat::Json => {
             let doc = json!({
-                "schema": "gitseal.verify-object/v1",
+                "schema": "gitseal.verify-object/v2",
                 "objects": results.iter().map(object::checked_json).collect::<Vec<_>>(),
             });
             object::json_document(&mut out, &doc)

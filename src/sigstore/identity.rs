@@ -115,7 +115,7 @@ impl Workflow {
             .source_repository_uri
             .as_deref()
             .map(repository_of_url);
-        let checks: [(&'static str, &Option<String>, Vec<Option<&str>>); 5] = [
+        let checks: [Claim<'_>; 5] = [
             (
                 "GitHub workflow trigger (1.3.6.1.4.1.57264.1.2, .20)",
                 &self.trigger,
@@ -172,6 +172,9 @@ impl Workflow {
         Ok(())
     }
 }
+
+/// A claim's name, the value asked for, and the certificate's copies of it.
+type Claim<'a> = (&'static str, &'a Option<String>, Vec<Option<&'a str>>);
 
 /// `owner/repository` of a repository URL (`https://github.com/owner/repository`), the
 /// form the deprecated extension and cosign's flag use; the URL itself if it has no path.

@@ -579,7 +579,7 @@ fn credential(
         Some(token) => token,
         None => super::token::interactive(settings, runtime, http, notes)?,
     };
-    require_committer(committer, &token.identity())?;
+    require_committer(committer, token.identity())?;
 
     let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
     let pkcs8 = Zeroizing::new(
