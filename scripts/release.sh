@@ -4,7 +4,7 @@
 #
 #   scripts/release.sh [--binary PATH] [--out DIR]
 #
-#   DIR/gitseal-VERSION-x86_64-linux.tar.gz         bin/gitseal, man pages (`gitseal man`),
+#   DIR/gitseal-VERSION-x86_64-linux.tar.gz         bin/gitseal, man pages (`gitseal man --dir`),
 #                                                    bash, zsh and fish completions
 #                                                    (`gitseal completion`), LICENSE, README,
 #                                                    install.sh, the source digest
@@ -87,24 +87,11 @@ if command -v strip >/dev/null 2>&1; then
 fi
 bin="$stage/bin/gitseal"
 
-# Man pages: `gitseal man` prints the main page; a gitseal that writes one page per
-# subcommand (into the current directory, or with `gitseal man COMMAND`) gets them all.
+# Man pages: `gitseal man --dir` writes gitseal.1 and one page per subcommand
+# (gitseal-verify-commit.1, gitseal-policy-check.1, ...).
 mandir="$stage/share/man/man1"
-mkdir -p "$mandir" "$work/man"
-(cd "$work/man" && "$bin" man >"$work/gitseal.1")
-if [ -s "$work/gitseal.1" ]; then
-  mv "$work/gitseal.1" "$mandir/gitseal.1"
-fi
-for page in "$work"/man/*.1; do
-  [ -f "$page" ] && mv "$page" "$mandir/"
-done
-commands=$("$bin" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z-]*\) .*/\1/p')
-for command in $commands; do
-  page="$mandir/gitseal-$command.1"
-  if [ ! -f "$page" ] && "$bin" man "$command" >"$work/page" 2>/dev/null && head -c 3 "$work/page" | grep -q '^\.TH'; then
-    mv "$work/page" "$page"
-  fi
-done
+mkdir -p "$mandir"
+"$bin" man --dir "$mandir" >/dev/null || fail "gitseal man --dir wrote no man pages" "check \`gitseal man --dir DIR\`"
 [ -f "$mandir/gitseal.1" ] || fail "gitseal man wrote no gitseal.1" "check \`gitseal man\`"
 
 "$bin" completion bash | install -D -m 0644 /dev/stdin "$stage/share/bash-completion/completions/gitseal"

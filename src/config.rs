@@ -168,7 +168,17 @@ impl Settings {
     pub fn git(&self) -> Result<&GitConfig, AppError> {
         self.git
             .get_or_init(|| match self.loader.borrow_mut().take() {
-                Some(load) => load().map_err(|e| e.message),
+                Some(load) => load()
+                    .inspect(|git| {
+                        // The debug log git config names (output::log says when it counts).
+                        let path = ["gitseal.logPath", "gitsign.logPath"]
+                            .iter()
+                            .find_map(|k| git.get(k))
+                            .filter(|v| !v.is_empty())
+                            .map(|v| expand_home(v, self.home.as_ref()));
+                        crate::output::log::configured(path);
+                    })
+                    .map_err(|e| e.message),
                 None => Ok(GitConfig::default()),
             })
             .as_ref()
@@ -273,6 +283,8 @@ pub const KEYS: &[&str] = &[
     "gitseal.fulcio",
     "gitseal.interactive",
     "gitseal.issuer",
+    "gitseal.logPath",
+    "gitseal.matchCommitter",
     "gitseal.openpgpKeyring",
     "gitseal.policyRef",
     "gitseal.redirectURL",
@@ -289,6 +301,8 @@ pub const KEYS: &[&str] = &[
     "gitsign.connectorID",
     "gitsign.fulcio",
     "gitsign.issuer",
+    "gitsign.logPath",
+    "gitsign.matchCommitter",
     "gitsign.redirectURL",
     "gitsign.rekor",
     "gitsign.rekorMode",
@@ -323,6 +337,23 @@ impl Settings {
             .find_map(|k| git.get(k))
             .filter(|v| !v.is_empty())
             .map(str::to_string))
+    }
+
+    /// `gitseal.matchCommitter` (gitsign's `gitsign.matchCommitter`): whether a Sigstore
+    /// signature must name the object's committer (tagger), at signing and verification.
+    /// A git boolean; anything else is an error rather than a silent `false`.
+    pub fn match_committer(&self) -> Result<bool, AppError> {
+        let git = self.git()?;
+        let Some(value) = ["gitseal.matchCommitter", "gitsign.matchCommitter"]
+            .iter()
+            .find_map(|k| git.get(k))
+        else {
+            return Ok(false);
+        };
+        parse_bool(value).ok_or_else(|| {
+            AppError::operational(format!("invalid gitseal.matchCommitter `{value}`"))
+                .with_hint("use true or false")
+        })
     }
 
     /// Trusted root, Rekor and timeout for verifying Sigstore signatures (reads git config).
@@ -592,6 +623,7 @@ impl Settings {
             credential_cache,
             credential_store: store,
             timestamp,
+            match_committer: self.match_committer()?,
         })
     }
 }
@@ -609,12 +641,30 @@ fn parse_format(value: &str, from: &str) -> Result<Format, AppError> {
     }
 }
 
+/// git's booleans (git-config(1) "boolean"), case-insensitive.
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" | "1" => Some(true),
+        "false" | "no" | "off" | "0" | "" => Some(false),
+        _ => None,
+    }
+}
+
 /// git's path interpolation for `~/`.
 fn expand_home(value: &str, home: Option<&PathBuf>) -> PathBuf {
     match (value.strip_prefix("~/"), home) {
         (Some(rest), Some(home)) => home.join(rest),
         _ => PathBuf::from(value),
     }
+}
+
+/// The debug log the environment names: `GITSEAL_LOG`, else gitsign's `GITSIGN_LOG`
+/// (output::log).
+pub fn log_path_in_env() -> Option<PathBuf> {
+    ["GITSEAL_LOG", "GITSIGN_LOG"]
+        .iter()
+        .find_map(|name| process_env(name))
+        .map(|v| expand_home(&v.to_string_lossy(), dirs::home_dir().as_ref()))
 }
 
 fn process_env(name: &str) -> Option<OsString> {
@@ -750,6 +800,24 @@ mod tests {
         assert!(s.format().is_err());
         assert!(s.openpgp_keyring().is_err());
         assert_eq!(failures.get(), 1);
+    }
+
+    #[test]
+    fn match_committer_is_a_git_boolean_ours_first() {
+        let (s, _) = settings(&[], b"", None);
+        assert!(!s.match_committer().unwrap());
+        let (s, _) = settings(&[], b"gitsign.matchcommitter\ntrue\0", None);
+        assert!(s.match_committer().unwrap());
+        let (s, _) = settings(
+            &[],
+            b"gitsign.matchcommitter\ntrue\0gitseal.matchcommitter\nOff\0",
+            None,
+        );
+        assert!(!s.match_committer().unwrap());
+        let (s, _) = settings(&[], b"gitseal.matchcommitter\0", None);
+        assert!(s.match_committer().unwrap(), "a bare key is true");
+        let (s, _) = settings(&[], b"gitseal.matchcommitter\nmaybe\0", None);
+        assert!(s.match_committer().is_err());
     }
 
     #[test]

@@ -521,6 +521,7 @@ pub fn sigstore_verify(data: &[u8]) {
         let expectation = EXPECT.get_or_init(|| Expectation {
             identity: Some(Expect::pattern(r".*@chainguard\.dev").expect("regex")),
             issuer: Some(Expect::Exact("https://accounts.google.com".into())),
+            ..Expectation::default()
         });
         let _ = expectation.check(cert);
     }

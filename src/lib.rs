@@ -33,12 +33,20 @@ use std::process::ExitCode;
 /// Runs gitseal with `args` (without the program name) and returns the exit code.
 /// This is the dispatch function: the one place that maps a dialect to its mode.
 pub fn run(args: Vec<OsString>) -> ExitCode {
+    output::log::begin(config::log_path_in_env(), &args);
     match cli::classify(&args) {
         Ok(Invocation::SshKeygen(command)) => {
+            output::log::event("dialect", "ssh-keygen");
             finish(Dialect::SshKeygen, mode::ssh_keygen::run(command))
         }
-        Ok(Invocation::Gpg(command)) => finish(Dialect::Gpg, mode::gpg::run(command)),
-        Ok(Invocation::Own(cli)) => finish(Dialect::Own, mode::commands::run(cli)),
+        Ok(Invocation::Gpg(command)) => {
+            output::log::event("dialect", "gpg");
+            finish(Dialect::Gpg, mode::gpg::run(command))
+        }
+        Ok(Invocation::Own(cli)) => {
+            output::log::event("dialect", "gitseal");
+            finish(Dialect::Own, mode::commands::run(cli))
+        }
         Ok(Invocation::Info(text)) => {
             output::info(&text);
             finish(Dialect::Own, Ok(Status::Success))

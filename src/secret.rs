@@ -256,6 +256,55 @@ impl PrivateDir {
     }
 }
 
+/// Appends `contents` to the file at `path` with one `write` (O_APPEND: whole, after
+/// whatever another process appended), creating it owner-only (0600). A file that is a
+/// symbolic link, not a regular file, or another user's is refused; one that others can
+/// read is made owner-only first. For the debug log, which names what a run did.
+pub fn append_private(path: &Path, contents: &[u8]) -> Result<(), String> {
+    use rustix::fs::{FileType, Mode, OFlags};
+    let failed = |e: std::io::Error| crate::error::io_reason(&e);
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(failed)?;
+    }
+    let fd = rustix::fs::open(
+        path,
+        OFlags::WRONLY
+            | OFlags::APPEND
+            | OFlags::CREATE
+            | OFlags::NOFOLLOW
+            | OFlags::CLOEXEC
+            | OFlags::NOCTTY
+            | OFlags::NONBLOCK,
+        Mode::RUSR | Mode::WUSR,
+    )
+    .map_err(|e| match e {
+        rustix::io::Errno::LOOP => "it is a symbolic link; gitseal does not follow it".into(),
+        other => failed(other.into()),
+    })?;
+    let stat = rustix::fs::fstat(&fd).map_err(|e| failed(e.into()))?;
+    if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile {
+        return Err("it is not a regular file".into());
+    }
+    if stat.st_uid != me() {
+        return Err(format!(
+            "it belongs to uid {}, not to you (uid {})",
+            stat.st_uid,
+            me()
+        ));
+    }
+    if Mode::from_raw_mode(stat.st_mode).intersects(Mode::RWXG | Mode::RWXO) {
+        rustix::fs::fchmod(&fd, Mode::RUSR | Mode::WUSR).map_err(|e| failed(e.into()))?;
+    }
+    let written = rustix::io::write(&fd, contents).map_err(|e| failed(e.into()))?;
+    if written != contents.len() {
+        return Err(format!(
+            "only {written} of {} bytes written",
+            contents.len()
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

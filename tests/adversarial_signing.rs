@@ -322,6 +322,10 @@ fn every_documented_environment_variable_is_read() {
     // Where the test suite finds third-party data (src/testdata.rs): the tests' variable,
     // which README.md documents for people who run them, not one gitseal reads.
     documented.remove("GITSEAL_SHARED");
+    // The debug log's variables are read apart from these settings (config::
+    // log_path_in_env); tests/debug_log.rs checks them.
+    documented.remove("GITSEAL_LOG");
+    documented.remove("GITSIGN_LOG");
 
     let signing_config = env.write(
         "signing_config.json",

@@ -1129,6 +1129,8 @@ fn release_makes_a_tarball_and_a_debian_package_with_their_sha256() {
         "bin/gitseal",
         "install.sh",
         "share/man/man1/gitseal.1",
+        "share/man/man1/gitseal-verify-commit.1",
+        "share/man/man1/gitseal-policy-check.1",
         "share/bash-completion/completions/gitseal",
         "share/zsh/site-functions/_gitseal",
         "share/fish/vendor_completions.d/gitseal.fish",
@@ -1182,6 +1184,7 @@ fn release_makes_a_tarball_and_a_debian_package_with_their_sha256() {
     for path in [
         "./usr/bin/gitseal",
         "./usr/share/man/man1/gitseal.1.gz",
+        "./usr/share/man/man1/gitseal-verify-tag.1.gz",
         "./usr/share/bash-completion/completions/gitseal",
         "./usr/share/zsh/vendor-completions/_gitseal",
         "./usr/share/fish/vendor_completions.d/gitseal.fish",

@@ -144,3 +144,197 @@ fn unsupported_ssh_keygen_option_is_a_usage_error_with_exit_1() {
     .no_panic();
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
 }
+
+/// Each error names the next step (issue 15): the usage errors people meet first.
+#[test]
+fn gitsigns_verify_habit_points_at_verify_commit() {
+    let env = TestEnv::new();
+    let out = run(env.gitseal().args([
+        "verify",
+        "--certificate-identity",
+        "alice@example.org",
+        "--certificate-oidc-issuer",
+        "https://accounts.google.com",
+        "HEAD",
+    ]))
+    .exit(2)
+    .no_panic();
+    let lines = out.stderr_lines();
+    assert_eq!(lines.len(), 2, "{}", out.describe());
+    assert!(
+        lines[0].contains("--certificate-identity"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        lines[1].starts_with("hint: ")
+            && lines[1].contains("gitseal verify-commit --certificate-identity"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn help_takes_a_command_and_every_subcommand_has_a_man_page() {
+    let env = TestEnv::new();
+    let top = run(env.gitseal().arg("help")).success().stdout();
+    assert!(
+        top.contains("verify-commit") && top.contains("Usage: gitseal"),
+        "{top}"
+    );
+    let tag = run(env.gitseal().args(["help", "verify-tag"]))
+        .success()
+        .stdout();
+    assert!(
+        tag.contains("Usage: gitseal verify-tag") && tag.contains("<TAG>..."),
+        "{tag}"
+    );
+    assert!(
+        !tag.contains("[OBJECT]"),
+        "verify-tag's argument is required: {tag}"
+    );
+    let check = run(env.gitseal().args(["help", "policy", "check"]))
+        .success()
+        .stdout();
+    assert!(check.contains("Usage: gitseal policy check"), "{check}");
+    // One page per subcommand, each with EXIT STATUS, ENVIRONMENT and FILES.
+    let page = run(env.gitseal().args(["man", "verify-commit"]))
+        .success()
+        .stdout();
+    assert!(page.contains("\n.TH gitseal-verify-commit 1"), "{page}");
+    for heading in ["EXIT STATUS", "ENVIRONMENT", "FILES"] {
+        assert!(page.contains(&format!(".SH \"{heading}\"")), "no {heading}");
+    }
+    assert!(page.contains("GITSEAL_LOG"), "{page}");
+    let dir = env.path("man1");
+    run(env.gitseal().arg("man").arg("--dir").arg(&dir)).success();
+    for name in [
+        "gitseal.1",
+        "gitseal-verify.1",
+        "gitseal-policy-check.1",
+        "gitseal-policy-init.1",
+    ] {
+        let text =
+            std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(text.contains(".SH \"FILES\""), "{name}");
+    }
+    let unknown = run(env.gitseal().args(["man", "frobnicate"])).exit(2);
+    assert!(
+        unknown.stderr.contains("no man page for `frobnicate`"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+#[test]
+fn login_without_a_terminal_names_the_ways_that_need_none() {
+    let env = TestEnv::new();
+    let setsid = crate::support::require("setsid", "util-linux");
+    let out = run(env
+        .command(setsid)
+        .arg("-w")
+        .arg(crate::support::GITSEAL)
+        .arg("login")
+        .env("GITSEAL_CREDENTIAL_STORE", "file"))
+    .exit(2)
+    .no_panic();
+    let text = out.stderr.clone();
+    assert_eq!(out.stderr_lines().len(), 1, "{}", out.describe());
+    assert!(text.contains("gitseal login found no terminal"), "{text}");
+    for way in [
+        "SIGSTORE_ID_TOKEN",
+        "id-token: write",
+        "gitseal.tokenProvider device",
+        "gitseal.tokenProvider filesystem",
+    ] {
+        assert!(text.contains(way), "{way} not named: {text}");
+    }
+    assert!(
+        !text.contains("(gitseal login)"),
+        "it does not send you back to itself: {text}"
+    );
+}
+
+#[test]
+fn policy_check_before_the_first_commit_says_there_is_none() {
+    let env = TestEnv::new();
+    let dir = env.path("fresh");
+    std::fs::create_dir_all(&dir).expect("dir");
+    run(env.git(&dir).args(["init", "-q", "-b", "main"])).success();
+    let out = run(env.gitseal().current_dir(&dir).args(["policy", "check"]))
+        .exit(2)
+        .no_panic();
+    let lines = out.stderr_lines();
+    assert!(
+        lines[0].contains("there is no commit yet"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        lines[1].contains("gitseal policy check --file .gitseal/policy.toml"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_shallow_clone_says_to_fetch_the_history() {
+    let env = TestEnv::new();
+    let origin = env.path("origin");
+    std::fs::create_dir_all(&origin).expect("dir");
+    let git = |dir: &std::path::Path, args: &[&str]| {
+        run(env.git(dir).args(args))
+            .success()
+            .stdout()
+            .trim()
+            .to_string()
+    };
+    git(&origin, &["init", "-q", "-b", "main"]);
+    for n in 0..3 {
+        git(
+            &origin,
+            &["commit", "-q", "--allow-empty", "-m", &format!("c{n}")],
+        );
+    }
+    let first = git(&origin, &["rev-list", "--max-parents=0", "HEAD"]);
+    let policy = env.write("policy.toml", "version = 1\n");
+    let clone = env.path("clone");
+    run(env
+        .git(env.home())
+        .args(["clone", "-q", "--depth", "1"])
+        .arg(format!("file://{}", origin.display()))
+        .arg(&clone))
+    .success();
+    assert!(clone.join(".git/shallow").is_file());
+    for args in [
+        vec![
+            "verify".to_string(),
+            "--policy".into(),
+            policy.display().to_string(),
+            format!("{first}..HEAD"),
+        ],
+        vec![
+            "verify".to_string(),
+            "--anchor".into(),
+            first.clone(),
+            "--ref".into(),
+            "refs/heads/main".into(),
+            "HEAD".into(),
+        ],
+    ] {
+        let out = run(env.gitseal().current_dir(&clone).args(&args))
+            .exit(2)
+            .no_panic();
+        assert!(
+            out.stderr
+                .contains("hint: a shallow clone lacks the history"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains("git fetch --unshallow"),
+            "{}",
+            out.stderr
+        );
+    }
+}

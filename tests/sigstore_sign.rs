@@ -241,6 +241,15 @@ fn online_mode_is_found_in_the_log_by_the_commit_id() {
         "{}",
         unreachable.describe()
     );
+    // The host and the cause, not the HTTP client's bare "error sending request".
+    assert!(
+        unreachable
+            .stderr
+            .contains("the log at http://127.0.0.1:9 could not be searched: connection refused"),
+        "{}",
+        unreachable.describe()
+    );
+    assert!(!unreachable.stderr.contains("error sending request"));
 }
 
 /// How a case breaks the world before a commit is attempted.

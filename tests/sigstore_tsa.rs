@@ -111,7 +111,10 @@ fn a_timestamped_commit_embeds_the_token_and_is_judged_at_the_tsa_time() {
     let (code, object) = verify_json(&w.env, &w.dir, &id);
     assert_eq!(code, 0, "{object:#}");
     assert_eq!(object["time_source"], "tsa", "{object:#}");
-    let time = object["time"].as_i64().expect("a time");
+    // RFC 3339, as every JSON time gitseal writes.
+    let time = chrono::DateTime::parse_from_rfc3339(object["time"].as_str().expect("a time"))
+        .expect("RFC 3339")
+        .timestamp();
     assert!(
         (before - 1..=after + 1).contains(&time),
         "{time} {object:#}"
@@ -384,7 +387,12 @@ fn tokens_that_do_not_hold_fail_with_their_own_reason() {
     let (code, object) = verify_json(&env, &repo.dir, &good);
     assert_eq!(code, 0, "{object:#}");
     assert_eq!(object["time_source"], "tsa", "{object:#}");
-    assert_eq!(object["time"], tsa_time, "{object:#}");
+    let stamped = chrono::DateTime::from_timestamp(tsa_time, 0).expect("time");
+    assert_eq!(
+        object["time"],
+        stamped.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "{object:#}"
+    );
     repo.git(&["verify-commit", &good]).success();
 
     let cases: Vec<(&str, &str, MakeToken<'_>)> = vec![

@@ -150,6 +150,13 @@ fn json(run: &Run) -> Value {
 
 fn certificate_id(repo: &VectorRepo, id: &str) -> String {
     let shown = json(&repo.gitseal(&["show", "--format", "json", id]).success());
+    assert_eq!(shown["schema"], "gitseal.show/v1", "{shown:#}");
+    for key in ["not_before", "not_after", "signing_time"] {
+        let text = shown["signature"][key]
+            .as_str()
+            .unwrap_or_else(|| panic!("{key}: {shown:#}"));
+        chrono::DateTime::parse_from_rfc3339(text).unwrap_or_else(|e| panic!("{key} {text}: {e}"));
+    }
     shown["signature"]["certificate_id"]
         .as_str()
         .expect("certificate id")
@@ -223,7 +230,7 @@ fn verify_commit_and_tag_check_identity_and_issuer() {
             .success();
         let doc = json(&good);
         let object = &doc["objects"][0];
-        assert_eq!(doc["schema"], "gitseal.verify-object/v1");
+        assert_eq!(doc["schema"], "gitseal.verify-object/v2");
         assert_eq!(object["verified"], true, "{name}: {doc:#}");
         assert_eq!(object["format"], "x509");
         assert_eq!(object["certificate"]["identity"], identity);
@@ -231,6 +238,17 @@ fn verify_commit_and_tag_check_identity_and_issuer() {
         assert_eq!(object["log"]["index"], index);
         assert_eq!(object["time_source"], "tlog");
         assert_eq!(object["time"], object["log"]["integrated_time"]);
+        // Every time is an RFC 3339 string, as `gitseal verify` writes them.
+        for time in [
+            &object["time"],
+            &object["log"]["integrated_time"],
+            &object["certificate"]["not_before"],
+            &object["certificate"]["not_after"],
+        ] {
+            let text = time.as_str().unwrap_or_else(|| panic!("{name}: {time}"));
+            chrono::DateTime::parse_from_rfc3339(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert!(text.ends_with('Z'), "{text}");
+        }
 
         // The same identity by an anchored expression; a partial one does not match.
         repo.gitseal(&[

@@ -24,8 +24,7 @@ Run `gitseal setup --format ssh` to configure git to sign with your SSH key.";
     version,
     about = ABOUT,
     long_about = LONG_ABOUT,
-    arg_required_else_help = true,
-    disable_help_subcommand = true
+    arg_required_else_help = true
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -41,6 +40,10 @@ pub enum Command {
     /// Verify the signatures of commits, whatever their format (default: HEAD)
     VerifyCommit(VerifyObjectArgs),
     /// Verify the signatures of annotated tags, whatever their format
+    #[command(mut_arg("objects", |a| a
+        .required(true)
+        .value_name("TAG")
+        .help("Annotated tags to verify")))]
     VerifyTag(VerifyObjectArgs),
     /// Show what is inside an object's signature, without judging it
     Show(ShowArgs),
@@ -60,8 +63,22 @@ pub enum Command {
         /// The shell to complete for
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff) on stdout
-    Man,
+    /// Print a man page (roff) on stdout, or write them all into a directory
+    Man(ManArgs),
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Every subcommand has its page: gitseal-verify-commit(1), gitseal-policy-check(1) and so on.
+`gitseal man --dir share/man/man1` writes them all (gitseal.1 and one per subcommand).")]
+pub struct ManArgs {
+    /// The subcommand whose page to print (e.g. verify-commit, or policy check); none for
+    /// gitseal(1)
+    #[arg(value_name = "COMMAND", conflicts_with = "dir")]
+    pub command: Vec<String>,
+    /// Write every page into this directory instead
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -98,7 +115,11 @@ pub struct VerifyArgs {
 Sigstore (x509) signatures need an identity (--certificate-identity or its -regexp form) and
 an issuer (--certificate-oidc-issuer or its -regexp form): a signature only proves who signed
 when you say whom you expect. Regular expressions must match the whole value: they are
-anchored at both ends. SSH signatures are checked against gpg.ssh.allowedSignersFile (and
+anchored at both ends. The --certificate-github-workflow-* flags check the claims Fulcio
+copies from a GitHub Actions token (extensions 1.3.6.1.4.1.57264.1.2-.6 and their successors
+.12, .13, .14, .20): every copy the certificate carries must match, and one must be there.
+With gitseal.matchCommitter true, the certificate's e-mail must also be the committer's
+(tagger's), or its URI the committer's name. SSH signatures are checked against gpg.ssh.allowedSignersFile (and
 gpg.ssh.revocationFile) at the committer time, OpenPGP signatures against GnuPG's keyring,
 as git would.")]
 pub struct VerifyObjectArgs {
@@ -125,6 +146,21 @@ pub struct VerifyObjectArgs {
     /// A regular expression the whole OIDC issuer must match
     #[arg(long, value_name = "REGEX")]
     pub certificate_oidc_issuer_regexp: Option<String>,
+    /// The event that triggered the GitHub workflow that signed (e.g. push)
+    #[arg(long, value_name = "EVENT")]
+    pub certificate_github_workflow_trigger: Option<String>,
+    /// The commit the signing GitHub workflow ran on
+    #[arg(long, value_name = "SHA")]
+    pub certificate_github_workflow_sha: Option<String>,
+    /// The name of the signing GitHub workflow
+    #[arg(long, value_name = "NAME")]
+    pub certificate_github_workflow_name: Option<String>,
+    /// The repository of the signing GitHub workflow (owner/name)
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub certificate_github_workflow_repository: Option<String>,
+    /// The ref the signing GitHub workflow ran on (e.g. refs/heads/main)
+    #[arg(long, value_name = "REF")]
+    pub certificate_github_workflow_ref: Option<String>,
     /// Report format
     #[arg(long, value_enum, default_value = "text")]
     pub format: ObjectReportFormat,

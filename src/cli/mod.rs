@@ -37,7 +37,7 @@ pub fn classify(args: &[OsString]) -> Result<Invocation, (Dialect, AppError)> {
     match commands::Cli::try_parse_from(argv) {
         Ok(cli) => Ok(Invocation::Own(cli)),
         // clap reports `--help` and `--version` as errors; they are answers.
-        Err(e) => match from_clap(e) {
+        Err(e) => match from_clap(e, args) {
             ClapOutcome::Info(text) => Ok(Invocation::Info(text)),
             ClapOutcome::Error(e) => Err((Dialect::Own, e)),
         },
@@ -50,7 +50,7 @@ enum ClapOutcome {
 }
 
 /// Turns clap's multi-line error into our one line plus a hint.
-fn from_clap(error: clap::Error) -> ClapOutcome {
+fn from_clap(error: clap::Error, args: &[OsString]) -> ClapOutcome {
     use clap::error::ErrorKind;
     match error.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
@@ -70,6 +70,23 @@ fn from_clap(error: clap::Error) -> ClapOutcome {
         .unwrap_or("invalid arguments")
         .trim_start_matches("error: ")
         .to_string();
+    // gitsign's habit: `gitsign verify --certificate-identity ...` checks one commit; that
+    // is `gitseal verify-commit`, while `gitseal verify` judges ranges by the policy.
+    let invalid = error
+        .get(clap::error::ContextKind::InvalidArg)
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    if error.kind() == ErrorKind::UnknownArgument
+        && args.first().is_some_and(|a| a == "verify")
+        && invalid.starts_with("--certificate-")
+    {
+        return ClapOutcome::Error(AppError::usage(first).with_hint(
+            "gitseal verify judges commit ranges by the signing policy; to check one commit's \
+             (or tag's) signature against an identity as `gitsign verify` does, use gitseal \
+             verify-commit --certificate-identity ID --certificate-oidc-issuer URL [COMMIT] \
+             (or gitseal verify-tag)",
+        ));
+    }
     let hint = match error.kind() {
         ErrorKind::InvalidSubcommand | ErrorKind::UnknownArgument => {
             "gitseal understands gpg's command line (--status-fd=N -bsau KEY, --verify SIG -), \
@@ -107,6 +124,43 @@ mod tests {
             classify(&argv(&["--help"])),
             Ok(Invocation::Info(_))
         ));
+    }
+
+    #[test]
+    fn gitsigns_verify_habit_is_pointed_at_verify_commit() {
+        let Err((_, error)) = classify(&argv(&["verify", "--certificate-identity", "a@b", "HEAD"]))
+        else {
+            panic!("accepted");
+        };
+        assert!(
+            error.message.contains("--certificate-identity"),
+            "{}",
+            error.message
+        );
+        assert!(
+            error
+                .hint
+                .unwrap()
+                .contains("gitseal verify-commit --certificate-identity")
+        );
+    }
+
+    #[test]
+    fn help_takes_a_command() {
+        for args in [
+            &["help"][..],
+            &["help", "verify-commit"],
+            &["help", "policy", "check"],
+        ] {
+            let Ok(Invocation::Info(text)) = classify(&argv(args)) else {
+                panic!("{args:?} is not help");
+            };
+            assert!(text.contains("Usage: gitseal"), "{args:?}: {text}");
+        }
+        let Ok(Invocation::Info(text)) = classify(&argv(&["help", "verify-tag"])) else {
+            panic!("no help");
+        };
+        assert!(text.contains("<TAG>..."), "{text}");
     }
 
     #[test]

@@ -202,6 +202,30 @@ pub fn header_time(raw: &[u8], header: &str) -> Option<i64> {
         })
 }
 
+/// Who made an object, as its header says: the `committer` of a commit (payloads begin
+/// with `tree`), the `tagger` of a tag (`object`); `(name, email)`. The first such header
+/// before the message; nothing for other objects or an ident without `<email>`.
+pub fn maker(raw: &[u8]) -> Option<(String, String)> {
+    let header = if raw.starts_with(b"tree ") {
+        "committer "
+    } else if raw.starts_with(b"object ") {
+        "tagger "
+    } else {
+        return None;
+    };
+    let ident = raw
+        .split(|b| *b == b'\n')
+        .take_while(|line| !line.is_empty())
+        .find_map(|line| line.strip_prefix(header.as_bytes()))?;
+    let text = String::from_utf8_lossy(ident);
+    let open = text.find('<')?;
+    let close = open + text[open..].find('>')?;
+    Some((
+        text[..open].trim().to_string(),
+        text[open + 1..close].to_string(),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,6 +238,17 @@ U1NIU0lH\n \
 -----END SSH SIGNATURE-----\n\
 \n\
 message\n";
+
+    #[test]
+    fn the_maker_is_the_committer_of_a_commit_and_the_tagger_of_a_tag() {
+        assert_eq!(maker(SIGNED), Some(("C".into(), "c@x".into())));
+        let tag = b"object 4b825dc642cb6eb9a060e54bf8d69288fbee4904\ntype commit\ntag v1\n\
+tagger T Name <t@x> 1700000000 +0000\n\ncommitter M <m@x> 1 +0000\n";
+        assert_eq!(maker(tag), Some(("T Name".into(), "t@x".into())));
+        // A commit's `tagger` line, or a committer in the message, is not its maker.
+        let odd = b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\ntagger M <m@x> 1 +0000\n\ncommitter M <m@x> 1 +0000\n";
+        assert_eq!(maker(odd), None);
+    }
 
     #[test]
     fn commit_payload_is_the_object_without_the_header() {

@@ -43,11 +43,41 @@ pub fn run(cli: Cli) -> Result<Status, AppError> {
             clap_complete::generate(shell, &mut Cli::command(), "gitseal", &mut out);
             Ok(Status::Success)
         }
-        Command::Man => {
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut out)
-                .map_err(|e| AppError::operational(format!("cannot write the man page: {e}")))?;
-            Ok(Status::Success)
-        }
+        Command::Man(args) => man(&args, &mut out),
     }
+}
+
+/// `gitseal man [COMMAND...]` / `gitseal man --dir DIR`.
+fn man(args: &crate::cli::commands::ManArgs, out: &mut dyn Write) -> Result<Status, AppError> {
+    use crate::output::man;
+    let root = Cli::command();
+    if let Some(dir) = &args.dir {
+        let written = man::write_all(&root, dir)
+            .map_err(|e| AppError::operational(format!("cannot write the man pages: {e}")))?;
+        let _ = writeln!(
+            out,
+            "wrote {} man pages to {}",
+            written.len(),
+            dir.display()
+        );
+        return Ok(Status::Success);
+    }
+    let wanted = std::iter::once("gitseal")
+        .chain(args.command.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join("-")
+        + ".1";
+    let Some((_, cmd)) = man::pages(&root)
+        .into_iter()
+        .find(|(name, _)| *name == wanted)
+    else {
+        return Err(
+            AppError::usage(format!("no man page for `{}`", args.command.join(" "))).with_hint(
+                "gitseal --help lists the commands; gitseal man --dir DIR writes every page",
+            ),
+        );
+    };
+    man::render(&cmd, out)
+        .map_err(|e| AppError::operational(format!("cannot write the man page: {e}")))?;
+    Ok(Status::Success)
 }

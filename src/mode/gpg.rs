@@ -50,6 +50,7 @@ pub(super) struct StatusOut(Option<StatusFd>);
 
 impl StatusOut {
     pub(super) fn write(&self, line: StatusLine) {
+        crate::output::log::event("status", line.line().trim_end());
         let bytes = line.bytes();
         let _ = match self.0 {
             Some(StatusFd::Stdout) => std::io::stdout().lock().write_all(&bytes),
@@ -362,6 +363,7 @@ fn sign_cmd(status: StatusOut, spec: String) -> Result<Status, AppError> {
         .map_err(|e| AppError::operational(format!("cannot read the data to sign: {e}")));
     let now = SystemTime::now();
     if settings.format_in_env() && settings.format()?.0 == Format::X509 {
+        crate::output::log::event("sign", "x509 (GITSEAL_FORMAT): keyless Sigstore");
         read?;
         return super::gpg_x509::sign(&status, &settings, &payload);
     }
@@ -376,12 +378,21 @@ fn sign_cmd(status: StatusOut, spec: String) -> Result<Status, AppError> {
         ),
     });
     if settings.format()?.0 == Format::X509 {
+        crate::output::log::event("sign", "x509: keyless Sigstore");
         // The OpenPGP attempt made while git config was read is dropped unseen.
         let _ = attempt?;
         return super::gpg_x509::sign(&status, &settings, &payload);
     }
     require_openpgp(&settings)?;
     let (made, through_agent) = attempt?;
+    crate::output::log::event(
+        "sign",
+        if through_agent {
+            "openpgp: through gpg-agent"
+        } else {
+            "openpgp: with a key file"
+        },
+    );
     let made = made.inspect_err(|_| {
         if through_agent {
             status.write(StatusLine::InvSgnr {

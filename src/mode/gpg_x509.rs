@@ -12,6 +12,7 @@ use crate::output::exit::Status;
 use crate::output::sigstore_text;
 use crate::output::status::StatusLine;
 use crate::signature::Trust;
+use crate::sigstore::identity::{Committer, Expectation};
 use crate::sigstore::trust;
 use crate::sigstore::verify::{Object, Report, verify as check};
 
@@ -40,7 +41,20 @@ pub fn verify(
         payload,
         id: id.as_deref(),
     };
-    let report = check(&object, signature, &root, &config.online);
+    crate::output::log::event("verify", "x509: Sigstore");
+    let mut report = check(&object, signature, &root, &config.online);
+    // gitseal.matchCommitter: the certificate must name the committer (tagger) git passed.
+    if report.outcome.is_ok()
+        && settings.match_committer()?
+        && let Some(cert) = &report.certificate
+    {
+        let (name, email) = crate::git::signed::maker(payload).unwrap_or_default();
+        let expectation = Expectation {
+            committer: Some(Committer { name, email }),
+            ..Expectation::default()
+        };
+        report.outcome = expectation.check(cert);
+    }
     let policy = match &report.outcome {
         Ok(()) => super::gpg_x509_policy::judge(
             payload,
@@ -49,6 +63,14 @@ pub fn verify(
         ),
         Err(_) => None,
     };
+    crate::output::log::event(
+        "verdict",
+        &match (&report.outcome, &report.certificate) {
+            (Ok(()), Some(cert)) => format!("good, {} ({})", cert.identity, cert.issuer),
+            (Ok(()), None) => "good".into(),
+            (Err(e), _) => format!("{}: {e}", e.reason()),
+        },
+    );
     let trust = match &policy {
         Some(view) if view.principal.is_none() => Trust::Undefined,
         _ => Trust::Fully,
@@ -96,6 +118,21 @@ pub fn sign(status: &StatusOut, settings: &Settings, payload: &[u8]) -> Result<S
         timestamp: now,
         fingerprint: made.certificate.fingerprint.clone(),
     });
+    crate::output::log::event(
+        "signed",
+        &format!(
+            "as {} ({}), certificate 0x{} {}, log index {}",
+            made.certificate.identity,
+            made.certificate.issuer,
+            made.certificate.fingerprint,
+            if made.cached {
+                "from the cache"
+            } else {
+                "from Fulcio"
+            },
+            made.log_index.map_or("none".into(), |i| i.to_string())
+        ),
+    );
     sigstore_text::signed(&made, &mut human);
     use std::io::Write;
     std::io::stdout()

@@ -10,13 +10,17 @@ use crate::error::AppError;
 use crate::git::Repo;
 use crate::git::signed;
 use crate::output::exit::Status;
-use crate::output::object;
+use crate::output::object::{self, json_time};
 use crate::signature::Format;
 
 pub fn run(args: &ShowArgs) -> Result<Status, AppError> {
     let spec = &args.object;
     let (id, kind, signed) = read_signed(spec)?;
-    let mut doc = json!({"object": id.to_string(), "type": kind.to_string()});
+    let mut doc = json!({
+        "schema": "gitseal.show/v1",
+        "object": id.to_string(),
+        "type": kind.to_string(),
+    });
     match signed {
         None => doc["format"] = Value::Null,
         Some(signed) => describe(&signed.signature, &mut doc),
@@ -129,9 +133,9 @@ fn x509(signature: &[u8]) -> Result<Value, String> {
         "issuer": cert.issuer,
         "certificate_id": cert.fingerprint,
         "certificate_ca": cert.ca,
-        "not_before": cert.not_before,
-        "not_after": cert.not_after,
-        "signing_time": sig.signing_time,
+        "not_before": json_time(cert.not_before),
+        "not_after": json_time(cert.not_after),
+        "signing_time": sig.signing_time.map(json_time),
         "timestamps": sig.timestamps.len(),
         "certificates_in_bag": 1 + sig.extra_certificates.len(),
     });
@@ -142,7 +146,7 @@ fn x509(signature: &[u8]) -> Result<Value, String> {
         Some(bytes) => match tlog::decode(bytes) {
             Ok(entry) => json!({
                 "index": entry.log_index,
-                "integrated_time": entry.integrated_time,
+                "integrated_time": json_time(entry.integrated_time),
                 "log_id": entry.log_id.map(|id| crate::sigstore::verify::hex(&id.key_id)),
                 "tree_size": entry.inclusion_proof.as_ref().map(|p| p.tree_size),
                 "set": entry.inclusion_promise.is_some(),
@@ -166,8 +170,9 @@ fn ssh(signature: &[u8]) -> Result<Value, String> {
         v["certificate"] = json!({
             "key_id": cert.key_id,
             "principals": cert.principals,
-            "valid_after": cert.valid_after,
-            "valid_before": cert.valid_before,
+            "valid_after": i64::try_from(cert.valid_after).ok().map(json_time),
+            // ssh-keygen's "forever" (all ones) is no end: null.
+            "valid_before": i64::try_from(cert.valid_before).ok().map(json_time),
         });
     }
     Ok(v)
@@ -193,7 +198,7 @@ fn openpgp(signature: &[u8]) -> Result<Value, String> {
                     "key_id": r.key_id,
                     "fingerprint": r.fingerprint,
                     "signer_uid": r.signers_uid,
-                    "created": r.created,
+                    "created": json_time(r.created),
                     "public_key_algorithm": r.pk_algo,
                     "hash_algorithm": r.hash_algo,
                 })

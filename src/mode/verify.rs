@@ -13,16 +13,28 @@ use std::path::PathBuf;
 
 impl From<GitError> for AppError {
     fn from(e: GitError) -> Self {
-        AppError::operational(e.to_string())
+        let missing = matches!(e, GitError::Missing(_));
+        let error = AppError::operational(e.to_string());
+        if missing {
+            error.with_hint(SHALLOW_HINT)
+        } else {
+            error
+        }
     }
 }
+
+/// What to do when history is missing: usually a shallow clone (CI checkouts are one
+/// commit deep by default).
+const SHALLOW_HINT: &str = "a shallow clone lacks the history to verify: fetch it (git fetch \
+     --unshallow, or a deeper fetch such as git fetch --deepen=100; in GitHub Actions, \
+     actions/checkout with fetch-depth: 0)";
 
 impl From<VerifyError> for AppError {
     fn from(e: VerifyError) -> Self {
         match e {
             VerifyError::NoAnchor => AppError::usage("no anchor to verify from")
                 .with_hint("pass --anchor COMMIT, set git config gitseal.anchor, or judge by one file with --policy FILE"),
-            other => AppError::operational(other.to_string()),
+            VerifyError::Git(e) => e.into(),
         }
     }
 }
@@ -35,13 +47,15 @@ pub fn run(args: &VerifyArgs) -> Result<Status, AppError> {
         None
     };
     let repo = Repo::open(quarantine)?;
+    // A shallow clone: revisions and objects before its boundary are not here.
+    let shallow = repo.common_dir().join("shallow").is_file();
     let mut reader = repo.reader()?;
     let anchor = match args
         .anchor
         .clone()
         .or_else(|| reader.config_string("gitseal.anchor"))
     {
-        Some(spec) => Some(reader.anchor(&spec).map_err(anchor_error)?),
+        Some(spec) => Some(reader.anchor(&spec).map_err(|e| anchor_error(e, shallow))?),
         None => None,
     };
     let fixed_policy = match &args.policy {
@@ -89,7 +103,7 @@ pub fn run(args: &VerifyArgs) -> Result<Status, AppError> {
     // All ranges first: a mistyped one fails before anything is reported.
     let mut ranges = Vec::with_capacity(args.ranges.len());
     for range in &args.ranges {
-        ranges.push(parse_range(walker.reader(), range)?);
+        ranges.push(parse_range(walker.reader(), range, shallow)?);
     }
     let tips: Vec<ObjectId> = ranges.iter().flat_map(|(tips, _)| tips.clone()).collect();
     warn_shadowed(&mut walker, &tips, args.policy.as_deref())?;
@@ -110,6 +124,13 @@ pub fn run(args: &VerifyArgs) -> Result<Status, AppError> {
         .finish()
         .map_err(|e| AppError::operational(format!("cannot keep the report: {}", io_reason(&e))))?;
     let _ = out.flush();
+    crate::output::log::event(
+        "verdict",
+        &format!(
+            "{} commits judged, {} failed",
+            summary.commits, summary.failed
+        ),
+    );
     sigstore_note();
     Ok(if summary.failed == 0 {
         Status::Success
@@ -146,12 +167,14 @@ fn warn_shadowed(
 }
 
 /// Why the anchor given cannot be used, and what to do.
-fn anchor_error(e: GitError) -> AppError {
+fn anchor_error(e: GitError, shallow: bool) -> AppError {
     let hint = match e {
         GitError::NotFullId(..) => {
             "give the full id of a commit you checked: `git rev-parse --verify 'REV^{commit}'` \
              prints it (a name or an abbreviation could be a ref anyone who pushes can create)"
         }
+        GitError::Missing(_) => SHALLOW_HINT,
+        GitError::UnknownRevision(_) if shallow => SHALLOW_HINT,
         _ => "the anchor must be the full id of a commit of this repository",
     };
     AppError::usage(format!("anchor: {e}")).with_hint(hint)
@@ -169,11 +192,17 @@ fn sigstore_note() {
 fn parse_range(
     reader: &mut crate::git::Reader,
     range: &str,
+    shallow: bool,
 ) -> Result<(Vec<ObjectId>, Vec<ObjectId>), AppError> {
     let resolve = |reader: &mut crate::git::Reader, spec: &str| {
-        reader
-            .resolve(spec)
-            .map_err(|e| AppError::usage(format!("range `{range}`: {e}")))
+        reader.resolve(spec).map_err(|e| {
+            let error = AppError::usage(format!("range `{range}`: {e}"));
+            if shallow {
+                error.with_hint(SHALLOW_HINT)
+            } else {
+                error
+            }
+        })
     };
     let (tip, hidden) = range_specs(range)?;
     // The hidden end first, as before: its error is the one reported when both are wrong.
@@ -325,7 +354,16 @@ fn load(source: &PolicySource) -> Result<(Policy, String), AppError> {
     }
     let repo = Repo::open(None)?;
     let mut reader = repo.reader()?;
-    let commit = reader.resolve(&source.rev)?;
+    let commit = reader.resolve(&source.rev).map_err(|e| match e {
+        // `policy check` in a repository whose first commit is not made yet.
+        GitError::UnknownRevision(spec) if spec == "HEAD" => AppError::usage(
+            "there is no commit yet (HEAD names none), so no committed policy to read",
+        )
+        .with_hint(format!(
+            "check the policy file itself: gitseal policy check --file {POLICY_FILE}"
+        )),
+        other => other.into(),
+    })?;
     let tree = reader.commit(commit)?.tree;
     let (_, bytes) = reader
         .read_path(tree, POLICY_FILE)?

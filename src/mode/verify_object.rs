@@ -12,7 +12,7 @@ use crate::git::signed::{self, HashKind};
 use crate::output::exit::Status;
 use crate::output::object::{self, Checked};
 use crate::signature::Format;
-use crate::sigstore::identity::{Expect, Expectation};
+use crate::sigstore::identity::{Committer, Expect, Expectation, Workflow};
 use crate::sigstore::verify::Object;
 use crate::sigstore::{trust, verifier};
 
@@ -23,7 +23,7 @@ pub enum Kind {
 }
 
 pub fn run(args: &VerifyObjectArgs, kind: Kind) -> Result<Status, AppError> {
-    let expectation = expectation(args)?;
+    let mut expectation = expectation(args)?;
     let settings = Settings::load();
     let repo = Repo::open(None).map_err(|e| AppError::operational(e.to_string()))?;
     let mut reader = repo
@@ -86,11 +86,17 @@ pub fn run(args: &VerifyObjectArgs, kind: Kind) -> Result<Status, AppError> {
                         )));
                     }
                     if sigstore.is_none() {
-                        sigstore = Some(load_sigstore(&settings)?);
+                        sigstore = Some((load_sigstore(&settings)?, settings.match_committer()?));
                     }
-                    let (root, online) = sigstore.as_ref().ok_or_else(|| {
+                    let ((root, online), match_committer) = sigstore.as_ref().ok_or_else(|| {
                         AppError::operational("the Sigstore trusted root is not loaded")
                     })?;
+                    // gitseal.matchCommitter: this object's committer (tagger), or nobody
+                    // when it names none (then no certificate matches).
+                    expectation.committer = match_committer.then(|| {
+                        let (name, email) = signed::maker(&signed.payload).unwrap_or_default();
+                        Committer { name, email }
+                    });
                     let object = Object {
                         payload: &signed.payload,
                         id: (reader.hash_kind() == HashKind::Sha1).then_some(id_hex.as_str()),
@@ -131,6 +137,17 @@ pub fn run(args: &VerifyObjectArgs, kind: Kind) -> Result<Status, AppError> {
                 ),
             },
         };
+        crate::output::log::event(
+            "verdict",
+            &format!(
+                "{kind_name} {id_hex} ({spec}): {} {}",
+                verdict.format.name(),
+                match &verdict.outcome {
+                    Ok(_) => "good".to_string(),
+                    Err(failure) => format!("{}: {}", failure.kind.name(), failure.detail),
+                }
+            ),
+        );
         results.push(Checked {
             spec: spec.clone(),
             id: id_hex,
@@ -147,7 +164,7 @@ pub fn run(args: &VerifyObjectArgs, kind: Kind) -> Result<Status, AppError> {
             .try_for_each(|r| object::checked_text(r, &mut out)),
         ObjectReportFormat::Json => {
             let doc = json!({
-                "schema": "gitseal.verify-object/v1",
+                "schema": "gitseal.verify-object/v2",
                 "objects": results.iter().map(object::checked_json).collect::<Vec<_>>(),
             });
             object::json_document(&mut out, &doc)
@@ -181,6 +198,14 @@ fn expectation(args: &VerifyObjectArgs) -> Result<Expectation, AppError> {
             &args.certificate_oidc_issuer,
             &args.certificate_oidc_issuer_regexp,
         )?,
+        committer: None,
+        workflow: Workflow {
+            trigger: args.certificate_github_workflow_trigger.clone(),
+            sha: args.certificate_github_workflow_sha.clone(),
+            name: args.certificate_github_workflow_name.clone(),
+            repository: args.certificate_github_workflow_repository.clone(),
+            reference: args.certificate_github_workflow_ref.clone(),
+        },
     })
 }
 

@@ -149,7 +149,11 @@ fn ia5(value: &str) -> der::asn1::Ia5String {
 }
 
 fn expect_identity(identity: Option<Expect>, issuer: Option<Expect>) -> Expectation {
-    Expectation { identity, issuer }
+    Expectation {
+        identity,
+        issuer,
+        ..Expectation::default()
+    }
 }
 
 pub(crate) fn corpus() -> Area {

@@ -46,7 +46,9 @@ pub fn finish(dialect: Dialect, result: Result<Status, AppError>) -> ExitCode {
     if let Err(error) = &result {
         super::render_error(dialect, error, &mut std::io::stderr().lock());
     }
-    ExitCode::from(code(dialect, &result))
+    let code = code(dialect, &result);
+    super::log::finish(code, result.as_ref().err());
+    ExitCode::from(code)
 }
 
 #[cfg(test)]

@@ -4,6 +4,8 @@
 pub mod escape;
 pub mod exit;
 pub mod gpg_text;
+pub mod log;
+pub mod man;
 pub mod object;
 pub mod policy;
 pub mod report;

@@ -10,6 +10,20 @@ use crate::sigstore::verify::Report;
 use serde_json::{Value, json};
 use std::io::Write;
 
+/// A time in every JSON document gitseal writes: an RFC 3339 string in UTC
+/// (`2024-05-01T12:00:00Z`), as `gitseal verify` has always written them.
+pub fn json_time(unix: i64) -> Value {
+    json!(crate::policy::rfc3339(unix))
+}
+
+/// The Unix time of a [`json_time`] value, for text made from a JSON document.
+fn unix_of(value: &Value) -> Option<i64> {
+    value
+        .as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.timestamp())
+}
+
 /// A pretty JSON document and its newline.
 pub fn json_document(out: &mut dyn Write, doc: &Value) -> std::io::Result<()> {
     writeln!(out, "{}", escape::json(&format!("{doc:#}")))
@@ -98,7 +112,7 @@ pub fn checked_json(r: &Checked) -> Value {
         }
     }
     if let Some(time) = &r.verdict.time {
-        v["time"] = json!(time.unix);
+        v["time"] = json_time(time.unix);
         v["time_source"] = json!(crate::verify::cache::source_name(time.source));
     }
     if let Some(report) = &r.sigstore {
@@ -108,14 +122,14 @@ pub fn checked_json(r: &Checked) -> Value {
                 "issuer": cert.issuer,
                 "id": cert.fingerprint,
                 "ca": cert.ca,
-                "not_before": cert.not_before,
-                "not_after": cert.not_after,
+                "not_before": json_time(cert.not_before),
+                "not_after": json_time(cert.not_after),
             });
         }
         v["log"] = match &report.log {
             Some(log) => json!({
                 "index": log.index,
-                "integrated_time": log.integrated_time,
+                "integrated_time": json_time(log.integrated_time),
                 "log_id": log.log_id,
             }),
             None => Value::Null,
@@ -136,7 +150,7 @@ pub fn shown_text(doc: &Value, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "  unreadable   {}", text(problem))?;
     }
     let sig = &doc["signature"];
-    let time = |key: &str| sig[key].as_i64().map(date_time);
+    let time = |key: &str| unix_of(&sig[key]).map(date_time);
     match doc["format"].as_str() {
         Some("x509") if sig.is_object() => {
             writeln!(out, "  identity     {}", field(sig, "identity"))?;
@@ -160,8 +174,7 @@ pub fn shown_text(doc: &Value, out: &mut dyn Write) -> std::io::Result<()> {
                     out,
                     "  log entry    {} at {}",
                     log["index"],
-                    log["integrated_time"]
-                        .as_i64()
+                    unix_of(&log["integrated_time"])
                         .map(date_time)
                         .unwrap_or_default()
                 )?,
@@ -182,7 +195,7 @@ pub fn shown_text(doc: &Value, out: &mut dyn Write) -> std::io::Result<()> {
                 if let Some(fpr) = s["fingerprint"].as_str() {
                     writeln!(out, "  fingerprint  {}", text(fpr))?;
                 }
-                if let Some(at) = s["created"].as_i64() {
+                if let Some(at) = unix_of(&s["created"]) {
                     writeln!(out, "  created      {}", date_time(at))?;
                 }
             }

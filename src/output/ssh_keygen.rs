@@ -22,6 +22,13 @@ pub fn good(
     key_type: &str,
     fingerprint: &str,
 ) {
+    super::log::event(
+        "verdict",
+        &format!(
+            "good {namespace} signature for {} with {key_type} key {fingerprint}",
+            principal.unwrap_or("(no principal)")
+        ),
+    );
     let (namespace, key_type, fingerprint) = (text(namespace), text(key_type), text(fingerprint));
     let _ = match principal {
         Some(p) => writeln!(
@@ -38,11 +45,13 @@ pub fn good(
 
 /// The one stdout line of any failed verification.
 pub fn could_not_verify(out: &mut dyn Write) {
+    super::log::event("verdict", "could not verify");
     let _ = writeln!(out, "Could not verify signature.");
 }
 
 /// A signature that failed its own check, in ssh-keygen's words.
 pub fn signature_error(err: &mut dyn Write, error: &SshSigError) {
+    super::log::event("verdict", &format!("bad signature: {error}"));
     let _ = match error {
         SshSigError::NamespaceMismatch => {
             writeln!(err, "Couldn't verify signature: namespace does not match")
@@ -125,6 +134,7 @@ pub fn signing_file(err: &mut dyn Write, file: &str) {
 }
 
 pub fn wrote_signature(err: &mut dyn Write, sig_file: &str) {
+    super::log::event("signed", &format!("wrote {sig_file}"));
     let _ = writeln!(err, "Write signature to {}", text(sig_file));
 }
 
@@ -134,6 +144,7 @@ pub fn signing_stdin(err: &mut dyn Write) {
 
 /// An armored signature on stdout (`-Y sign` without a file).
 pub fn signature(out: &mut dyn Write, armored: &str) {
+    super::log::event("signed", "signature written to stdout");
     let _ = out.write_all(armored.as_bytes());
 }
 

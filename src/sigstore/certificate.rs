@@ -39,6 +39,9 @@ pub struct CertificateFacts {
     pub not_after: i64,
     /// DER SubjectPublicKeyInfo of the signing key.
     pub public_key: Vec<u8>,
+    /// What Fulcio copied from a CI workload's token (extensions 1.3.6.1.4.1.57264.1.2-.6
+    /// and .9 onwards), read by the Sigstore project's parser: empty for a person.
+    pub claims: sigstore_crypto::FulcioCiClaims,
 }
 
 /// Reads the facts of a certificate (DER). A certificate that does not name exactly one
@@ -66,6 +69,7 @@ pub fn facts(der: &[u8]) -> Result<CertificateFacts, SigstoreError> {
         not_before: info.not_before.as_second(),
         not_after: info.not_after.as_second(),
         public_key,
+        claims: info.ci_claims,
     })
 }
 

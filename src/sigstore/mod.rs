@@ -243,6 +243,19 @@ pub enum SigstoreError {
     IdentityMismatch { expected: String, actual: String },
     #[error("certificate issuer {actual} does not match {expected}")]
     IssuerMismatch { expected: String, actual: String },
+    /// `gitseal.matchCommitter`: the certificate names someone other than the object's
+    /// committer (tagger).
+    #[error(
+        "certificate identity {actual} is not the committer {committer} (gitseal.matchCommitter)"
+    )]
+    CommitterMismatch { committer: String, actual: String },
+    /// A `--certificate-github-workflow-*` claim the certificate does not carry.
+    #[error("certificate {claim} is {actual}, not {expected}")]
+    WorkflowMismatch {
+        claim: &'static str,
+        expected: String,
+        actual: String,
+    },
     /// The certificate does not name its signer as a Fulcio certificate does (exactly one
     /// SAN, of the type its value is, and an OIDC issuer), so no identity can be matched.
     #[error("certificate does not name one signer: {0}")]
@@ -278,6 +291,8 @@ impl SigstoreError {
             SigstoreError::NoLogProof(_) => "no-log-proof",
             SigstoreError::IdentityMismatch { .. } => "identity-mismatch",
             SigstoreError::IssuerMismatch { .. } => "issuer-mismatch",
+            SigstoreError::CommitterMismatch { .. } => "committer-mismatch",
+            SigstoreError::WorkflowMismatch { .. } => "workflow-mismatch",
             SigstoreError::CertificateIdentity(_) => "certificate-identity",
             SigstoreError::TrustRoot(_) => "trust-root",
         }
@@ -297,9 +312,12 @@ impl SigstoreError {
             | SigstoreError::BadSignature(_)
             | SigstoreError::NotYetValid(_)
             | SigstoreError::Expired(_) => FailureKind::BadSignature,
-            SigstoreError::IdentityMismatch { .. } | SigstoreError::IssuerMismatch { .. } => {
-                FailureKind::UnknownSigner
-            }
+            // Signed by someone, but not by the committer the object names: as gitsign
+            // refuses to make such a signature, it is bad for this object (BADSIG).
+            SigstoreError::CommitterMismatch { .. } => FailureKind::BadSignature,
+            SigstoreError::IdentityMismatch { .. }
+            | SigstoreError::IssuerMismatch { .. }
+            | SigstoreError::WorkflowMismatch { .. } => FailureKind::UnknownSigner,
             SigstoreError::NoLogProof(_) => FailureKind::Unlogged,
             SigstoreError::UntrustedChain(_)
             | SigstoreError::Sct(_)

@@ -229,6 +229,9 @@ pub fn sct(leaf: &[u8], issuer_spki: &[u8], trust: &TrustRoot) -> Result<(), Sig
     .map_err(|e| SigstoreError::Sct(format!("SCT does not verify with a trusted CT log: {e}")))
 }
 
+/// The most a Rekor answer may be: a list of entry ids, or an entry with its proofs.
+const MAX_ANSWER_BYTES: usize = 1024 * 1024;
+
 /// Searches Rekor for the entry online-mode gitsign wrote for this object: a hashedrekord
 /// over sha256 of the object id in hex, with the signer's certificate; its proofs are then
 /// checked like an embedded entry's.
@@ -247,28 +250,53 @@ fn search(
             "no log proof is embedded (gitsign online mode) and the log at {url} could not be searched: {why}"
         ))
     };
+    // gitseal's own client, not the Sigstore crate's: that one flattens a failed request
+    // into reqwest's "error sending request for url (...)", which drops the cause
+    // (refused, timed out, TLS, DNS) a person needs to act on.
     let (runtime, http) = super::network(timeout).map_err(unreachable)?;
-    let client = sigstore_rekor::RekorClient::builder(url)
-        .with_http_client(http)
-        .build()
-        .map_err(|e| unreachable(e.to_string()))?;
-    let digest = Sha256Hash::new(Sha256::digest(object_id.as_bytes()).into());
-    let entries = runtime.block_on(async {
-        let uuids = client
-            .search_by_hash(&digest)
-            .await
-            .map_err(|e| unreachable(e.to_string()))?;
-        let mut entries = Vec::new();
-        for uuid in uuids.iter().take(16) {
-            entries.push(
-                client
-                    .get_entry_by_uuid(uuid)
-                    .await
-                    .map_err(|e| unreachable(e.to_string()))?,
-            );
+    let failed = |failure: super::ExchangeFailure| {
+        unreachable(match failure {
+            super::ExchangeFailure::Transport(why) | super::ExchangeFailure::Status(why) => why,
+            super::ExchangeFailure::TooLarge(status) => {
+                format!("HTTP {status} with an answer of more than {MAX_ANSWER_BYTES} bytes")
+            }
+        })
+    };
+    let base = url.trim_end_matches('/');
+    let digest = hex(&Sha256::digest(object_id.as_bytes()));
+    let answer = super::exchange(
+        &runtime,
+        http.post(format!("{base}/api/v1/index/retrieve"))
+            .json(&json!({ "hash": format!("sha256:{digest}") })),
+        timeout,
+        MAX_ANSWER_BYTES,
+    )
+    .map_err(failed)?;
+    let uuids: Vec<String> = serde_json::from_slice(&answer)
+        .map_err(|e| unreachable(format!("the answer is not a list of entries: {e}")))?;
+    let mut entries = Vec::new();
+    for uuid in uuids.iter().take(16) {
+        // An entry id is hex; anything else is not put in a URL.
+        if uuid.is_empty() || !uuid.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(unreachable(
+                "the log named an entry id that is not hex".into(),
+            ));
         }
-        Ok::<_, SigstoreError>(entries)
-    })?;
+        let answer = super::exchange(
+            &runtime,
+            http.get(format!("{base}/api/v1/log/entries/{uuid}")),
+            timeout,
+            MAX_ANSWER_BYTES,
+        )
+        .map_err(failed)?;
+        let found: std::collections::BTreeMap<String, sigstore_rekor::LogEntry> =
+            serde_json::from_slice(&answer)
+                .map_err(|e| unreachable(format!("the answer is not a log entry: {e}")))?;
+        for (uuid, mut entry) in found {
+            entry.uuid = sigstore_types::EntryUuid::new(uuid);
+            entries.push(entry);
+        }
+    }
     let mut last = SigstoreError::NoLogProof(format!(
         "no log proof is embedded (gitsign online mode) and the log at {url} holds no entry for object {object_id}"
     ));

@@ -21,6 +21,7 @@ use zeroize::Zeroizing;
 
 use super::certificate::{CertificateFacts, facts};
 use super::credentials::{self, Credential};
+use super::identity::Committer;
 use super::timestamp::{self, TsaSettings};
 use super::trust::{self, TrustRoot, TrustSettings};
 use super::verify::{Object, verify_parsed};
@@ -72,6 +73,8 @@ pub struct SignSettings {
     pub terminal: bool,
     /// `gitseal.timestampURL`: an RFC 3161 timestamp authority to stamp every signature.
     pub timestamp: Option<TsaSettings>,
+    /// `gitseal.matchCommitter`: sign only as the committer (tagger) of the payload.
+    pub match_committer: bool,
 }
 
 /// A signature made.
@@ -93,12 +96,22 @@ pub struct Made {
 pub enum SignError {
     #[error("{0}")]
     Token(String),
+    /// No token source is configured and no login may start (no terminal, or
+    /// `gitseal.interactive=false`).
+    #[error("{0}")]
+    NoLogin(String),
     #[error("fulcio ({url}): {cause}")]
     Fulcio { url: String, cause: String },
     #[error("rekor ({url}): {cause}")]
     Rekor { url: String, cause: String },
     #[error("timestamp authority ({url}): {cause}")]
     Tsa { url: String, cause: SigstoreError },
+    /// `gitseal.matchCommitter`: the identity signing would certify is not the committer.
+    #[error(
+        "gitseal.matchCommitter: you would sign as {identity}, but the committer is {committer}; \
+         commit as {identity} (git config user.email) or sign in as the committer"
+    )]
+    NotCommitter { identity: String, committer: String },
     #[error("{0}")]
     Local(String),
 }
@@ -112,8 +125,28 @@ pub fn sign(
 ) -> Result<Made, SignError> {
     let (runtime, http) = super::network(settings.timeout).map_err(SignError::Local)?;
 
+    let committer = match settings.match_committer {
+        false => None,
+        true => {
+            let (name, email) = crate::git::signed::maker(payload).ok_or_else(|| {
+                SignError::Local(
+                    "gitseal.matchCommitter: what git asked to sign names no committer or tagger"
+                        .into(),
+                )
+            })?;
+            Some(Committer { name, email })
+        }
+    };
     let mut root = None;
-    let (credential, cached) = credential(settings, &mut root, &runtime, &http, now, notes)?;
+    let (credential, cached) = credential(
+        settings,
+        committer.as_ref(),
+        &mut root,
+        &runtime,
+        &http,
+        now,
+        notes,
+    )?;
     let root = trust_root(&mut root, settings, notes)?;
     let key_pair = KeyPair::from_pkcs8_der(&credential.key)
         .map_err(|e| SignError::Local(format!("signing key: {e}")))?;
@@ -251,7 +284,24 @@ pub fn login(
         ));
     }
     let (runtime, http) = super::network(settings.timeout).map_err(SignError::Local)?;
-    let (credential, cached) = credential(settings, &mut None, &runtime, &http, now, notes)?;
+    let (credential, cached) = credential(settings, None, &mut None, &runtime, &http, now, notes)
+        .map_err(|e| match e {
+        // `gitseal login` itself is what the signing message suggests: name the ways
+        // that need no terminal instead.
+        SignError::NoLogin(_) => SignError::NoLogin(format!(
+            "gitseal login found no terminal to log in from{}; without one, give it a token \
+                 for {}: SIGSTORE_ID_TOKEN, GitHub Actions' ambient token (permissions: \
+                 id-token: write), gitseal.tokenProvider filesystem (a token file), or \
+                 gitseal.tokenProvider device (prints a code to approve in a browser elsewhere)",
+            if settings.login_allowed {
+                ""
+            } else {
+                " (gitseal.interactive is false)"
+            },
+            settings.issuer
+        )),
+        other => other,
+    })?;
     let leaf = credential
         .chain
         .first()
@@ -468,8 +518,22 @@ fn trust_root<'a>(
         .ok_or_else(|| SignError::Local("the trusted root is not loaded".into()))
 }
 
+/// With `gitseal.matchCommitter`, refuses an identity that is not the committer's: checked
+/// on the token's identity before Fulcio is asked, and on a cached certificate's before it
+/// is used.
+fn require_committer(committer: Option<&Committer>, identity: &str) -> Result<(), SignError> {
+    match committer {
+        Some(committer) if !committer.is(identity) => Err(SignError::NotCommitter {
+            identity: identity.to_string(),
+            committer: committer.describe(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 fn credential(
     settings: &SignSettings,
+    committer: Option<&Committer>,
     root: &mut Option<TrustRoot>,
     runtime: &tokio::runtime::Runtime,
     http: &reqwest::Client,
@@ -491,6 +555,7 @@ fn credential(
         };
         match credentials::load(settings.credential_store, dir, wanted, now, 60) {
             Ok(Some(credential)) => {
+                require_committer(committer, &credential.identity)?;
                 // Used only under the trusted root of this run.
                 let root = trust_root(root, settings, notes)?;
                 let chained = match credential.chain.split_first() {
@@ -514,6 +579,7 @@ fn credential(
         Some(token) => token,
         None => super::token::interactive(settings, runtime, http, notes)?,
     };
+    require_committer(committer, token.identity())?;
 
     let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
     let pkcs8 = Zeroizing::new(

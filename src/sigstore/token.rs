@@ -65,7 +65,7 @@ pub fn interactive(
         } else {
             "(gitseal.interactive is false, so no login is started)"
         };
-        return Err(SignError::Token(format!(
+        return Err(SignError::NoLogin(format!(
             "keyless (x509) signing found no OIDC token for {}: set SIGSTORE_ID_TOKEN, run in GitHub Actions, name a gitseal.tokenProvider {how}",
             settings.issuer
         )));

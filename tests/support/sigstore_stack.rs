@@ -442,6 +442,10 @@ pub struct Stack {
     serial: u32,
     /// The instance's timestamp authority, listed in its trusted root.
     pub tsa: Tsa,
+    /// Extensions every certificate issued from now on carries besides Fulcio's own:
+    /// CI claims (1.3.6.1.4.1.57264.1.2-.6 as bare strings, .9 onwards as DER UTF8String,
+    /// see [`Self::workflow_claims`]).
+    pub claims: Vec<Extension>,
 }
 
 impl Default for Stack {
@@ -467,7 +471,30 @@ impl Stack {
             ],
             serial: 100,
             tsa: Tsa::new("gitseal-test-tsa"),
+            claims: Vec::new(),
         }
+    }
+
+    /// The claims Fulcio copies from a GitHub Actions token: each `(number, value)` under
+    /// 1.3.6.1.4.1.57264.1, encoded as Fulcio does (the deprecated .2-.6 as the bare
+    /// string, the others as a DER UTF8String).
+    pub fn workflow_claims(&mut self, claims: &[(u32, &str)]) {
+        self.claims = claims
+            .iter()
+            .map(|(number, value)| {
+                let oid = der::oid::ObjectIdentifier::new(&format!("1.3.6.1.4.1.57264.1.{number}"))
+                    .expect("oid");
+                let bytes = if (2..=6).contains(number) {
+                    value.as_bytes().to_vec()
+                } else {
+                    Utf8StringRef::new(value)
+                        .expect("utf8")
+                        .to_der()
+                        .expect("der")
+                };
+                raw_extension(oid, bytes)
+            })
+            .collect();
     }
 
     /// A `trusted_root.json` that trusts exactly this instance.
@@ -563,6 +590,7 @@ impl Stack {
                     .expect("der"),
             ),
         ];
+        extensions.extend(self.claims.iter().cloned());
         let mut tbs = TbsCertificate {
             version: Version::V3,
             serial_number: SerialNumber::from(self.serial),
