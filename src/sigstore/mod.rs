@@ -7,7 +7,9 @@
 //! against a trusted root ([`trust`]). gitsign's older online mode embeds no log entry:
 //! [`online`] checks what can be checked without the log and says what is missing.
 
+pub mod blob;
 pub mod certificate;
+pub mod checkpoint;
 pub mod cms;
 pub mod cms_build;
 pub mod credentials;
