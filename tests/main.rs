@@ -32,6 +32,7 @@ mod policy_cli;
 mod pre_receive;
 mod revocation;
 mod setup;
+mod sigstore_blob;
 mod sigstore_conformance;
 mod sigstore_interop;
 mod sigstore_sign;

@@ -46,6 +46,8 @@ pub enum Command {
     Show(ShowArgs),
     /// Export a commit's or tag's Sigstore signature as a standard Sigstore bundle (JSON)
     Bundle(BundleArgs),
+    /// Sign release files the Sigstore way: a bundle FILE.sigstore.json beside each
+    SignBlob(SignBlobArgs),
     /// Verify a file's Sigstore bundle (release files, attestations): cosign's verify-blob
     VerifyBlob(VerifyBlobArgs),
     /// Get a Sigstore signing certificate now and cache it for its ten minutes
@@ -163,6 +165,19 @@ pub struct BundleArgs {
     /// Also write the artifact the bundle signs (the DER signed attributes) to this file
     #[arg(long, value_name = "FILE")]
     pub artifact: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Signing uses what signing commits uses: the same login (SIGSTORE_ID_TOKEN, GitHub Actions,
+the cached certificate of `gitseal login`, else the browser), Fulcio, Rekor and timestamp
+authority (gitseal.fulcio, gitseal.rekor, gitseal.timestampURL, gitseal.signingConfig).
+Each bundle is a standard Sigstore bundle (v0.3), verified before it is written; check one
+with `gitseal verify-blob FILE --bundle FILE.sigstore.json` or any Sigstore client.")]
+pub struct SignBlobArgs {
+    /// The files to sign
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -1,7 +1,11 @@
-//! `gitseal verify-blob`: a release file (or its digest) against its Sigstore bundle,
-//! with cosign's identity flags or a managed key.
+//! `gitseal sign-blob`: release files signed with the services commits are signed with,
+//! a Sigstore bundle beside each; `gitseal verify-blob`: a release file (or its digest)
+//! against its Sigstore bundle, with cosign's identity flags or a managed key.
 
-use crate::cli::commands::VerifyBlobArgs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::cli::commands::{SignBlobArgs, VerifyBlobArgs};
 use crate::config::Settings;
 use crate::error::{AppError, io_reason};
 use crate::output::exit::Status;
@@ -108,4 +112,61 @@ fn trust_root(args: &VerifyBlobArgs) -> Result<TrustRoot, AppError> {
         crate::output::sigstore_text::note(&note, &mut std::io::stderr().lock());
     }
     Ok(root)
+}
+
+/// Reads every file first (a missing one stops the run before anything is signed or
+/// logged), signs them with one certificate, then writes each bundle whole (a temporary
+/// file renamed into place) as `FILE.sigstore.json`.
+pub fn sign(args: &SignBlobArgs, out: &mut dyn Write) -> Result<Status, AppError> {
+    let contents = args
+        .files
+        .iter()
+        .map(|path| {
+            std::fs::read(path).map_err(|e| {
+                AppError::operational(format!("cannot read {}: {}", path.display(), io_reason(&e)))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let targets: Vec<PathBuf> = args.files.iter().map(|p| bundle_path(p)).collect();
+    let settings = Settings::load().sigstore_signing()?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let mut err = std::io::stderr();
+    let slices: Vec<&[u8]> = contents.iter().map(|c| c.as_slice()).collect();
+    let signed = crate::sigstore::sign_blob::sign_blobs(&slices, &settings, now, &mut |note| {
+        crate::output::sigstore_text::note(note, &mut err);
+    })
+    .map_err(|e| AppError::operational(e.to_string()))?;
+    for (bundle, target) in signed.bundles.iter().zip(&targets) {
+        write_whole(target, bundle.bundle.as_bytes())?;
+    }
+    crate::output::blob::signed(&signed, &targets, out, &mut std::io::stderr());
+    Ok(Status::Success)
+}
+
+fn bundle_path(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".sigstore.json");
+    PathBuf::from(name)
+}
+
+fn write_whole(target: &Path, bytes: &[u8]) -> Result<(), AppError> {
+    let cannot = |e: &std::io::Error| {
+        AppError::operational(format!(
+            "cannot write {}: {}",
+            target.display(),
+            io_reason(e)
+        ))
+    };
+    let dir = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| cannot(&e))?;
+    temp.write_all(bytes).map_err(|e| cannot(&e))?;
+    temp.as_file().sync_all().map_err(|e| cannot(&e))?;
+    temp.persist(target).map_err(|e| cannot(&e.error))?;
+    Ok(())
 }

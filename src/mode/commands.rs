@@ -29,6 +29,7 @@ pub fn run(cli: Cli) -> Result<Status, AppError> {
             super::show::run(&args)
         }
         Command::Bundle(args) => super::show::bundle(&args, &mut out),
+        Command::SignBlob(args) => super::blob::sign(&args, &mut out),
         Command::VerifyBlob(args) => {
             drop(out);
             super::blob::verify(&args)

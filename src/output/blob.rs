@@ -44,3 +44,32 @@ pub fn verified(artifact: &str, report: &BlobReport, out: &mut dyn Write, err: &
         }
     }
 }
+
+/// After `gitseal sign-blob`: who signed (stderr, as after signing a commit) and which
+/// bundle was written for which file, with its log index (stdout).
+pub fn signed(
+    signed: &crate::sigstore::sign_blob::Signed,
+    targets: &[std::path::PathBuf],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) {
+    let from = if signed.cached {
+        " (cached certificate)"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        err,
+        "gitseal: Signed as [{}]({}){from}",
+        text(&signed.certificate.identity),
+        text(&signed.certificate.issuer)
+    );
+    for (bundle, target) in signed.bundles.iter().zip(targets) {
+        let _ = writeln!(
+            out,
+            "{} (tlog index {})",
+            text(&target.display().to_string()),
+            bundle.log_index
+        );
+    }
+}

@@ -17,6 +17,7 @@ pub mod identity;
 pub mod oidc;
 pub mod online;
 pub mod sign;
+pub mod sign_blob;
 pub mod timestamp;
 pub mod tlog;
 pub mod token;

@@ -216,7 +216,7 @@ pub fn sign(
 
 /// A timestamp over `signature` from the configured TSA, believed only if it is signed by
 /// the authority of `gitseal.timestampCertChain`, or else one of the trusted root's.
-fn stamp(
+pub(super) fn stamp(
     tsa: &TsaSettings,
     signature: &[u8],
     root: &TrustRoot,
@@ -263,7 +263,7 @@ pub fn login(
 /// line ends (Go's `pem.EncodeToMemory`). Rekor logs the bytes it is given, and verifiers
 /// (gitsign's and ours) rebuild the body with exactly that PEM; the Sigstore crate's own
 /// constructor writes CRLF, which no gitsign verifier would match.
-fn hashedrekord(
+pub(super) fn hashedrekord(
     digest: &[u8],
     signature: &[u8],
     leaf: &[u8],
@@ -393,7 +393,7 @@ fn fulcio_chain(answer: &[u8]) -> Result<Vec<Vec<u8>>, String> {
 
 /// Rekor v1's `POST /api/v1/log/entries`: the entry as the log answers it (the map of
 /// its UUID to the entry, as Rekor writes it).
-fn create_entry(
+pub(super) fn create_entry(
     settings: &SignSettings,
     runtime: &tokio::runtime::Runtime,
     http: &reqwest::Client,
@@ -429,7 +429,7 @@ fn create_entry(
     }
 }
 
-fn rekor_error(settings: &SignSettings, cause: String) -> SignError {
+pub(super) fn rekor_error(settings: &SignSettings, cause: String) -> SignError {
     SignError::Rekor {
         url: settings.rekor.clone(),
         cause: first_line(&cause),
@@ -451,7 +451,7 @@ fn first_line(text: &str) -> String {
 /// valid for another minute, else a fresh key certified by Fulcio (then cached).
 /// The trusted root, loaded the first time it is needed (a TUF refresh may ask the
 /// network: not before a token or a cached certificate is known to be there).
-fn trust_root<'a>(
+pub(super) fn trust_root<'a>(
     slot: &'a mut Option<TrustRoot>,
     settings: &SignSettings,
     notes: &mut dyn FnMut(&str),
@@ -468,7 +468,7 @@ fn trust_root<'a>(
         .ok_or_else(|| SignError::Local("the trusted root is not loaded".into()))
 }
 
-fn credential(
+pub(super) fn credential(
     settings: &SignSettings,
     root: &mut Option<TrustRoot>,
     runtime: &tokio::runtime::Runtime,
