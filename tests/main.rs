@@ -35,6 +35,7 @@ mod setup;
 mod sigstore_blob;
 mod sigstore_conformance;
 mod sigstore_interop;
+mod sigstore_rekor_v2;
 mod sigstore_sign;
 mod sigstore_stack;
 mod sigstore_tsa;

@@ -16,6 +16,7 @@ pub mod credentials;
 pub mod identity;
 pub mod oidc;
 pub mod online;
+pub mod rekor_v2;
 pub mod sign;
 pub mod sign_blob;
 pub mod timestamp;

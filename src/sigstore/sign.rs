@@ -42,6 +42,9 @@ pub enum RekorMode {
 pub struct SignSettings {
     pub fulcio: String,
     pub rekor: String,
+    /// `rekor` is a Rekor v2 log (the signing config's choice): entries hashedrekord
+    /// 0.0.2, timed by the timestamp authority, which is then required.
+    pub rekor_v2: bool,
     /// The OIDC issuer interactive flows would use (and the credential cache's scope).
     pub issuer: String,
     pub client_id: String,
@@ -147,17 +150,30 @@ pub fn sign(
 
     let (der, log_index) = match settings.rekor_mode {
         RekorMode::Offline => {
-            let entry = hashedrekord(&Sha256::digest(&attributes.der), &signature, leaf)?;
-            let logged = log(entry)?;
-            let entry = logged
-                .to_bundle_entry(sigstore_types::KindVersion::HashedRekordV001)
-                .map_err(|e| rekor_error(settings, format!("unreadable entry: {e}")))?;
+            let digest = Sha256::digest(&attributes.der);
+            let entry = if settings.rekor_v2 {
+                if stamp.is_none() {
+                    return Err(v2_needs_timestamp(settings));
+                }
+                log_v2(settings, &runtime, &http, &digest, &signature, leaf)?
+            } else {
+                let logged = log(hashedrekord(&digest, &signature, leaf)?)?;
+                logged
+                    .to_bundle_entry(sigstore_types::KindVersion::HashedRekordV001)
+                    .map_err(|e| rekor_error(settings, format!("unreadable entry: {e}")))?
+            };
             let index = entry.log_index.as_i64();
             let proto = tlog::from_bundle_entry(&entry).encode_to_vec();
             let der =
                 cms_build::assemble_stamped(leaf, attributes, &signature, Some(&proto), token)
                     .map_err(|e| SignError::Local(e.to_string()))?;
             (der, Some(index))
+        }
+        RekorMode::Online if settings.rekor_v2 => {
+            return Err(rekor_error(
+                settings,
+                "gitsign's online mode logs in a Rekor v1 log; with a Rekor v2 log use gitseal.rekorMode=offline".into(),
+            ));
         }
         RekorMode::Online => {
             let der = cms_build::assemble_stamped(leaf, attributes, &signature, None, token)
@@ -427,6 +443,31 @@ pub(super) fn create_entry(
         (None, _) => Err(not_rekor(&"no entry in it")),
         (Some(_), Some(_)) => Err(not_rekor(&"more than one entry in it")),
     }
+}
+
+/// Logs a signature over `digest` in the Rekor v2 log of `settings`.
+pub(super) fn log_v2(
+    settings: &SignSettings,
+    runtime: &tokio::runtime::Runtime,
+    http: &reqwest::Client,
+    digest: &[u8],
+    signature: &[u8],
+    leaf: &[u8],
+) -> Result<sigstore_types::TransparencyLogEntry, SignError> {
+    let cert = facts(leaf)?;
+    let details = super::rekor_v2::key_details(&cert.public_key).map_err(SignError::Local)?;
+    let request = super::rekor_v2::request(digest, signature, leaf, details);
+    super::rekor_v2::create_entry(runtime, http, &settings.rekor, &request, settings.timeout)
+        .map_err(|cause| rekor_error(settings, cause))
+}
+
+/// Rekor v2 records no time: without a timestamp nothing would show when the ten-minute
+/// certificate signed.
+pub(super) fn v2_needs_timestamp(settings: &SignSettings) -> SignError {
+    rekor_error(
+        settings,
+        "a Rekor v2 log records no time, so signing to it needs a timestamp authority: set gitseal.timestampURL, or use a signing config that lists one (tsaUrls)".into(),
+    )
 }
 
 pub(super) fn rekor_error(settings: &SignSettings, cause: String) -> SignError {

@@ -16,7 +16,8 @@ use super::blob::{self, Signer, Subject};
 use super::certificate::{CertificateFacts, facts};
 use super::identity::{Expect, Expectation};
 use super::sign::{
-    SignError, SignSettings, create_entry, credential, hashedrekord, rekor_error, stamp, trust_root,
+    SignError, SignSettings, create_entry, credential, hashedrekord, log_v2, rekor_error, stamp,
+    trust_root, v2_needs_timestamp,
 };
 use super::timestamp;
 
@@ -76,15 +77,21 @@ pub fn sign_blobs(
                 settings.timeout,
             )?),
         };
-        let logged = create_entry(
-            settings,
-            &runtime,
-            &http,
-            hashedrekord(&digest, &signature, leaf)?,
-        )?;
-        let entry = logged
+        let entry = if settings.rekor_v2 {
+            if stamped.is_none() {
+                return Err(v2_needs_timestamp(settings));
+            }
+            log_v2(settings, &runtime, &http, &digest, &signature, leaf)?
+        } else {
+            create_entry(
+                settings,
+                &runtime,
+                &http,
+                hashedrekord(&digest, &signature, leaf)?,
+            )?
             .to_bundle_entry(KindVersion::HashedRekordV001)
-            .map_err(|e| rekor_error(settings, format!("unreadable entry: {e}")))?;
+            .map_err(|e| rekor_error(settings, format!("unreadable entry: {e}")))?
+        };
         let log_index = entry.log_index.as_i64();
         let mut material = VerificationMaterial::new(VerificationMaterialContent::Certificate(
             CertificateContent::new(DerCertificate::from(&leaf[..])),
