@@ -244,3 +244,43 @@ fn sigstore_python_verifies_the_bundles_sign_blob_writes() {
     );
     assert_ne!(changed.code, 0, "a changed file must fail");
 }
+
+/// sigstore-python verifies the bundle of a release file logged in the hermetic Rekor v2
+/// log: the hashedrekord 0.0.2 body, the inclusion proof against the C2SP checkpoint
+/// signed by the log's key in the trust root, and the TSA time.
+#[test]
+fn sigstore_python_verifies_rekor_v2_bundles() {
+    use crate::support::sigstore_world::ISSUER;
+    let v2 = crate::sigstore_rekor_v2::world(true);
+    let w = &v2.w;
+    let file = w.dir.join("release.tar.gz");
+    std::fs::write(&file, b"the release\n").expect("write");
+    let mut cmd = w.env.gitseal();
+    cmd.current_dir(&w.dir)
+        .env("SIGSTORE_ID_TOKEN", w.token())
+        .arg("sign-blob")
+        .arg(&file);
+    run(&mut cmd).success();
+    assert_eq!(v2.log.calls(), 1);
+    let bundle = w.dir.join("release.tar.gz.sigstore.json");
+    let root = std::fs::read_to_string(w.env.path("trusted_root.json")).expect("root");
+    let config = client_trust_config(&w.env, &root);
+    let ok = python_verify(
+        &w.env,
+        Some(&config),
+        &bundle,
+        &file,
+        "alice@example.org",
+        ISSUER,
+    );
+    assert_eq!(ok.code, 0, "{}", ok.describe());
+    let wrong = python_verify(
+        &w.env,
+        Some(&config),
+        &bundle,
+        &file,
+        "mallory@example.org",
+        ISSUER,
+    );
+    assert_ne!(wrong.code, 0, "another identity must fail");
+}

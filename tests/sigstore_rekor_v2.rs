@@ -8,15 +8,15 @@ use crate::support::rekor_v2::RekorV2;
 use crate::support::run;
 use crate::support::sigstore_world::{ISSUER, World};
 
-struct V2World {
-    w: World,
-    log: RekorV2,
+pub struct V2World {
+    pub w: World,
+    pub log: RekorV2,
 }
 
 /// The usual world, with the log added to its trusted root and a signing config listing
 /// the v2 log beside the services' v1 log (and, when `tsa`, the services' TSA) in place of
 /// the explicit `gitseal.rekor`.
-fn world(tsa: bool) -> V2World {
+pub fn world(tsa: bool) -> V2World {
     let w = World::new(|_| vec![("gitseal.credentialStore", "file".to_string())]);
     let log = RekorV2::start();
     let root_path = w.env.path("trusted_root.json");
