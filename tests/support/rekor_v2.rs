@@ -9,7 +9,6 @@
 use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
 use base64ct::{Base64, Encoding};
 use sha2::{Digest, Sha256};
-use std::io::Read;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tiny_http::{Header, Method, Response, Server};
