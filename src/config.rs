@@ -493,16 +493,18 @@ impl Settings {
             ],
             &["gitseal.rekor", "gitsign.rekor"],
         )?;
-        let rekor = match (&service, explicit_rekor) {
-            (_, Some(explicit)) => explicit,
-            (Some(config), None) => config
-                .rekor_url(Some(1))
-                .map(|e| e.url.clone())
-                .ok_or_else(|| {
-                    AppError::operational("gitseal.signingConfig names no Rekor v1 log")
-                        .with_hint("set gitseal.rekor to a Rekor v1 URL")
-                })?,
-            (None, None) => verify.online.rekor.clone().unwrap_or_default(),
+        // A signing config's log: the newest API version it lists that gitseal speaks (v2
+        // where the config lists a v2 log, as the public instance's will), never a shard
+        // of gitseal's own choosing. An explicit URL is a Rekor v1 log.
+        let (rekor, rekor_v2) = match (&service, explicit_rekor) {
+            (_, Some(explicit)) => (explicit, false),
+            (Some(config), None) => {
+                let log = crate::sigstore::rekor_v2::choose_log(config)
+                    .map_err(|why| AppError::operational(format!("gitseal.signingConfig: {why}"))
+                        .with_hint("set gitseal.rekor to a Rekor v1 URL, or use a signing config that lists a log (rekorTlogUrls)"))?;
+                (log.url.clone(), log.major_api_version == 2)
+            }
+            (None, None) => (verify.online.rekor.clone().unwrap_or_default(), false),
         };
         let client_id = value(
             &[
@@ -596,6 +598,23 @@ impl Settings {
                 Ok(crate::sigstore::timestamp::TsaSettings { url, cert_chain })
             })
             .transpose()?;
+        // Rekor v2 gives no log time: the signing config's timestamp authority then stamps
+        // every signature, unless gitseal.timestampURL names one.
+        let timestamp = match (timestamp, &service) {
+            (None, Some(config)) if rekor_v2 => Some(crate::sigstore::timestamp::TsaSettings {
+                url: config
+                    .tsa_url()
+                    .map(|e| e.url.clone())
+                    .ok_or_else(|| {
+                        AppError::operational(
+                            "gitseal.signingConfig lists a Rekor v2 log but no timestamp authority, which Rekor v2 signatures need",
+                        )
+                        .with_hint("set gitseal.timestampURL")
+                    })?,
+                cert_chain: None,
+            }),
+            (timestamp, _) => timestamp,
+        };
         let terminal = std::fs::OpenOptions::new()
             .write(true)
             .open("/dev/tty")
@@ -608,6 +627,7 @@ impl Settings {
             terminal,
             fulcio,
             rekor: trim(rekor),
+            rekor_v2,
             issuer,
             client_id,
             token_provider,

@@ -17,6 +17,10 @@ pub const ENV: &str = "GITSEAL_SHARED";
 /// fixtures under `testdata/`, inside the shared folder.
 pub const GITSIGN: &str = "vectors/gitsign-commits";
 
+/// sigstore-conformance's offline bundle-verification cases (one folder each, a `_fail`
+/// suffix for those that must fail), inside the shared folder (`peer-suites/README.md`).
+pub const CONFORMANCE: &str = "peer-suites/sigstore-conformance/bundle-verify";
+
 /// The shared folder: `$GITSEAL_SHARED`, else `../shared` beside the crate.
 pub fn dir() -> PathBuf {
     match std::env::var_os(ENV) {

@@ -161,22 +161,7 @@ fn sigstore_python_verifies_what_gitseal_signed() {
     .to_string();
     let (bundle, artifact) = export(&env, &dir, &id, "own");
 
-    let root: serde_json::Value = serde_json::from_str(&stack.trusted_root()).expect("root");
-    let valid = serde_json::json!({"start": "2020-01-01T00:00:00Z"});
-    let config = serde_json::json!({
-        "mediaType": "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json",
-        "trustedRoot": root,
-        "signingConfig": {
-            "mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
-            "caUrls": [{"url": "http://fulcio.gitseal.test", "majorApiVersion": 1, "validFor": valid, "operator": "gitseal.test"}],
-            "oidcUrls": [{"url": "https://issuer.gitseal.test", "majorApiVersion": 1, "validFor": valid, "operator": "gitseal.test"}],
-            "rekorTlogUrls": [{"url": "http://rekor.gitseal.test", "majorApiVersion": 1, "validFor": valid, "operator": "gitseal.test"}],
-            "rekorTlogConfig": {"selector": "ANY"},
-            "tsaUrls": [],
-            "tsaConfig": {"selector": "ANY"}
-        }
-    });
-    let config_path = env.write("trust-config.json", config.to_string());
+    let config_path = client_trust_config(&env, &stack.trusted_root());
     let ok = python_verify(
         &env,
         Some(&config_path),
@@ -195,4 +180,107 @@ fn sigstore_python_verifies_what_gitseal_signed() {
         "https://other.test",
     );
     assert_ne!(wrong.code, 0, "a wrong issuer must fail");
+}
+
+/// sigstore-python's client trust config for the hermetic instance whose trusted root is
+/// `root` (its signing config is required by the format, and unused offline).
+fn client_trust_config(env: &TestEnv, root: &str) -> PathBuf {
+    let root: serde_json::Value = serde_json::from_str(root).expect("root");
+    let valid = serde_json::json!({"start": "2020-01-01T00:00:00Z"});
+    let config = serde_json::json!({
+        "mediaType": "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json",
+        "trustedRoot": root,
+        "signingConfig": {
+            "mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
+            "caUrls": [{"url": "http://fulcio.gitseal.test", "majorApiVersion": 1, "validFor": valid, "operator": "gitseal.test"}],
+            "oidcUrls": [{"url": "https://issuer.gitseal.test", "majorApiVersion": 1, "validFor": valid, "operator": "gitseal.test"}],
+            "rekorTlogUrls": [{"url": "http://rekor.gitseal.test", "majorApiVersion": 1, "validFor": valid, "operator": "gitseal.test"}],
+            "rekorTlogConfig": {"selector": "ANY"},
+            "tsaUrls": [],
+            "tsaConfig": {"selector": "ANY"}
+        }
+    });
+    env.write("trust-config.json", config.to_string())
+}
+
+/// The bundles `gitseal sign-blob` writes for release files verify with sigstore-python,
+/// timestamped or not, and a changed file does not.
+#[test]
+fn sigstore_python_verifies_the_bundles_sign_blob_writes() {
+    use crate::support::sigstore_world::{ISSUER, World};
+    let w = World::new(|services| {
+        vec![
+            ("gitseal.credentialStore", "file".to_string()),
+            ("gitseal.timestampURL", services.tsa_url()),
+        ]
+    });
+    let file = w.dir.join("release.tar.gz");
+    std::fs::write(&file, b"the release\n").expect("write");
+    let mut cmd = w.env.gitseal();
+    cmd.current_dir(&w.dir)
+        .env("SIGSTORE_ID_TOKEN", w.token())
+        .arg("sign-blob")
+        .arg(&file);
+    run(&mut cmd).success();
+    let bundle = w.dir.join("release.tar.gz.sigstore.json");
+    let config = client_trust_config(&w.env, &w.services.trusted_root());
+    let ok = python_verify(
+        &w.env,
+        Some(&config),
+        &bundle,
+        &file,
+        "alice@example.org",
+        ISSUER,
+    );
+    assert_eq!(ok.code, 0, "{}", ok.describe());
+    std::fs::write(&file, b"the release, patched\n").expect("write");
+    let changed = python_verify(
+        &w.env,
+        Some(&config),
+        &bundle,
+        &file,
+        "alice@example.org",
+        ISSUER,
+    );
+    assert_ne!(changed.code, 0, "a changed file must fail");
+}
+
+/// sigstore-python verifies the bundle of a release file logged in the hermetic Rekor v2
+/// log: the hashedrekord 0.0.2 body, the inclusion proof against the C2SP checkpoint
+/// signed by the log's key in the trust root, and the TSA time.
+#[test]
+fn sigstore_python_verifies_rekor_v2_bundles() {
+    use crate::support::sigstore_world::ISSUER;
+    let v2 = crate::sigstore_rekor_v2::world(true);
+    let w = &v2.w;
+    let file = w.dir.join("release.tar.gz");
+    std::fs::write(&file, b"the release\n").expect("write");
+    let mut cmd = w.env.gitseal();
+    cmd.current_dir(&w.dir)
+        .env("SIGSTORE_ID_TOKEN", w.token())
+        .arg("sign-blob")
+        .arg(&file);
+    run(&mut cmd).success();
+    assert_eq!(v2.log.calls(), 1);
+    let bundle = w.dir.join("release.tar.gz.sigstore.json");
+    let root = std::fs::read_to_string(w.env.path("trusted_root.json")).expect("root");
+    let config = client_trust_config(&w.env, &root);
+    let ok = python_verify(
+        &w.env,
+        Some(&config),
+        &bundle,
+        &file,
+        "alice@example.org",
+        ISSUER,
+    );
+    assert_eq!(ok.code, 0, "{}", ok.describe());
+    let wrong = python_verify(
+        &w.env,
+        Some(&config),
+        &bundle,
+        &file,
+        "mallory@example.org",
+        ISSUER,
+    );
+    assert_ne!(wrong.code, 0, "another identity must fail");
 }

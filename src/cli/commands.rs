@@ -49,6 +49,10 @@ pub enum Command {
     Show(ShowArgs),
     /// Export a commit's or tag's Sigstore signature as a standard Sigstore bundle (JSON)
     Bundle(BundleArgs),
+    /// Sign release files the Sigstore way: a bundle FILE.sigstore.json beside each
+    SignBlob(SignBlobArgs),
+    /// Verify a file's Sigstore bundle (release files, attestations): cosign's verify-blob
+    VerifyBlob(VerifyBlobArgs),
     /// Get a Sigstore signing certificate now and cache it for its ten minutes
     Login,
     /// Remove cached Sigstore signing certificates and keys
@@ -197,6 +201,63 @@ pub struct BundleArgs {
     /// Also write the artifact the bundle signs (the DER signed attributes) to this file
     #[arg(long, value_name = "FILE")]
     pub artifact: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Signing uses what signing commits uses: the same login (SIGSTORE_ID_TOKEN, GitHub Actions,
+the cached certificate of `gitseal login`, else the browser), Fulcio, Rekor and timestamp
+authority (gitseal.fulcio, gitseal.rekor, gitseal.timestampURL, gitseal.signingConfig).
+Each bundle is a standard Sigstore bundle (v0.3), verified before it is written; check one
+with `gitseal verify-blob FILE --bundle FILE.sigstore.json` or any Sigstore client.")]
+pub struct SignBlobArgs {
+    /// The files to sign
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+The bundle is a standard Sigstore bundle (v0.1 to v0.3): a message signature or a DSSE
+envelope (in-toto statement whose subject is the file), logged in Rekor v1 or Rekor v2.
+Say whom you expect with --certificate-identity (or --certificate-identity-regexp) and
+--certificate-oidc-issuer (or --certificate-oidc-issuer-regexp), or give --key for a bundle
+signed with a managed key. Regular expressions must match the whole value. A Rekor v2
+entry's time comes only from an RFC 3161 timestamp in the bundle. Without --trusted-root
+the configured Sigstore root is used (gitseal.trustedRoot, else the public-good root).")]
+pub struct VerifyBlobArgs {
+    /// The signed file, or its digest written sha256:<64 hex digits>
+    #[arg(value_name = "FILE_OR_DIGEST")]
+    pub artifact: String,
+    /// The Sigstore bundle (JSON)
+    #[arg(long, value_name = "FILE")]
+    pub bundle: PathBuf,
+    /// The certificate identity (SAN e-mail or URI) the signature must carry
+    #[arg(
+        long,
+        value_name = "IDENTITY",
+        conflicts_with_all = ["certificate_identity_regexp", "key"]
+    )]
+    pub certificate_identity: Option<String>,
+    /// A regular expression the whole certificate identity must match
+    #[arg(long, value_name = "REGEX", conflicts_with = "key")]
+    pub certificate_identity_regexp: Option<String>,
+    /// The OIDC issuer that must have vouched for the identity
+    #[arg(
+        long,
+        value_name = "URL",
+        conflicts_with_all = ["certificate_oidc_issuer_regexp", "key"]
+    )]
+    pub certificate_oidc_issuer: Option<String>,
+    /// A regular expression the whole OIDC issuer must match
+    #[arg(long, value_name = "REGEX", conflicts_with = "key")]
+    pub certificate_oidc_issuer_regexp: Option<String>,
+    /// A PEM public key the bundle must be signed with (a managed-key bundle)
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// The Sigstore trusted root (trusted_root.json) to verify against
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

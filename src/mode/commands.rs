@@ -29,6 +29,11 @@ pub fn run(cli: Cli) -> Result<Status, AppError> {
             super::show::run(&args)
         }
         Command::Bundle(args) => super::show::bundle(&args, &mut out),
+        Command::SignBlob(args) => super::blob::sign(&args, &mut out),
+        Command::VerifyBlob(args) => {
+            drop(out);
+            super::blob::verify(&args)
+        }
         Command::Login => super::login::login(&mut out),
         Command::Logout => super::login::logout(&mut out),
         Command::Policy(command) => {

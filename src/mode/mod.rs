@@ -1,6 +1,7 @@
 //! The modes: one per dialect. Each takes a parsed command, gathers what the backend needs
 //! (settings, files, the clock, the terminal), calls the room, and hands results to output.
 
+pub mod blob;
 pub mod commands;
 pub mod gpg;
 mod gpg_sigcache;

@@ -12,6 +12,7 @@
 mod headers;
 mod openpgp;
 mod policy;
+mod rekor_v2;
 mod sigstore;
 mod ssh;
 
@@ -169,6 +170,7 @@ fn areas() -> Vec<Area> {
         ssh::corpus(),
         openpgp::corpus(),
         sigstore::corpus(),
+        rekor_v2::corpus(),
         policy::corpus(),
         headers::corpus(),
     ]
@@ -187,6 +189,11 @@ fn negative_corpus_openpgp() {
 #[test]
 fn negative_corpus_sigstore() {
     sigstore::corpus().run();
+}
+
+#[test]
+fn negative_corpus_rekor_v2() {
+    rekor_v2::corpus().run();
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Everything gitseal writes for people and for git goes through here: error lines,
 //! ssh-keygen's result lines, and the exit code policy.
 
+pub mod blob;
 pub mod escape;
 pub mod exit;
 pub mod gpg_text;

@@ -7,14 +7,18 @@
 //! against a trusted root ([`trust`]). gitsign's older online mode embeds no log entry:
 //! [`online`] checks what can be checked without the log and says what is missing.
 
+pub mod blob;
 pub mod certificate;
+pub mod checkpoint;
 pub mod cms;
 pub mod cms_build;
 pub mod credentials;
 pub mod identity;
 pub mod oidc;
 pub mod online;
+pub mod rekor_v2;
 pub mod sign;
+pub mod sign_blob;
 pub mod timestamp;
 pub mod tlog;
 pub mod token;

@@ -43,6 +43,9 @@ pub enum RekorMode {
 pub struct SignSettings {
     pub fulcio: String,
     pub rekor: String,
+    /// `rekor` is a Rekor v2 log (the signing config's choice): entries hashedrekord
+    /// 0.0.2, timed by the timestamp authority, which is then required.
+    pub rekor_v2: bool,
     /// The OIDC issuer interactive flows would use (and the credential cache's scope).
     pub issuer: String,
     pub client_id: String,
@@ -180,17 +183,30 @@ pub fn sign(
 
     let (der, log_index) = match settings.rekor_mode {
         RekorMode::Offline => {
-            let entry = hashedrekord(&Sha256::digest(&attributes.der), &signature, leaf)?;
-            let logged = log(entry)?;
-            let entry = logged
-                .to_bundle_entry(sigstore_types::KindVersion::HashedRekordV001)
-                .map_err(|e| rekor_error(settings, format!("unreadable entry: {e}")))?;
+            let digest = Sha256::digest(&attributes.der);
+            let entry = if settings.rekor_v2 {
+                if stamp.is_none() {
+                    return Err(v2_needs_timestamp(settings));
+                }
+                log_v2(settings, &runtime, &http, &digest, &signature, leaf)?
+            } else {
+                let logged = log(hashedrekord(&digest, &signature, leaf)?)?;
+                logged
+                    .to_bundle_entry(sigstore_types::KindVersion::HashedRekordV001)
+                    .map_err(|e| rekor_error(settings, format!("unreadable entry: {e}")))?
+            };
             let index = entry.log_index.as_i64();
             let proto = tlog::from_bundle_entry(&entry).encode_to_vec();
             let der =
                 cms_build::assemble_stamped(leaf, attributes, &signature, Some(&proto), token)
                     .map_err(|e| SignError::Local(e.to_string()))?;
             (der, Some(index))
+        }
+        RekorMode::Online if settings.rekor_v2 => {
+            return Err(rekor_error(
+                settings,
+                "gitsign's online mode logs in a Rekor v1 log; with a Rekor v2 log use gitseal.rekorMode=offline".into(),
+            ));
         }
         RekorMode::Online => {
             let der = cms_build::assemble_stamped(leaf, attributes, &signature, None, token)
@@ -249,7 +265,7 @@ pub fn sign(
 
 /// A timestamp over `signature` from the configured TSA, believed only if it is signed by
 /// the authority of `gitseal.timestampCertChain`, or else one of the trusted root's.
-fn stamp(
+pub(super) fn stamp(
     tsa: &TsaSettings,
     signature: &[u8],
     root: &TrustRoot,
@@ -313,7 +329,7 @@ pub fn login(
 /// line ends (Go's `pem.EncodeToMemory`). Rekor logs the bytes it is given, and verifiers
 /// (gitsign's and ours) rebuild the body with exactly that PEM; the Sigstore crate's own
 /// constructor writes CRLF, which no gitsign verifier would match.
-fn hashedrekord(
+pub(super) fn hashedrekord(
     digest: &[u8],
     signature: &[u8],
     leaf: &[u8],
@@ -443,7 +459,7 @@ fn fulcio_chain(answer: &[u8]) -> Result<Vec<Vec<u8>>, String> {
 
 /// Rekor v1's `POST /api/v1/log/entries`: the entry as the log answers it (the map of
 /// its UUID to the entry, as Rekor writes it).
-fn create_entry(
+pub(super) fn create_entry(
     settings: &SignSettings,
     runtime: &tokio::runtime::Runtime,
     http: &reqwest::Client,
@@ -479,7 +495,32 @@ fn create_entry(
     }
 }
 
-fn rekor_error(settings: &SignSettings, cause: String) -> SignError {
+/// Logs a signature over `digest` in the Rekor v2 log of `settings`.
+pub(super) fn log_v2(
+    settings: &SignSettings,
+    runtime: &tokio::runtime::Runtime,
+    http: &reqwest::Client,
+    digest: &[u8],
+    signature: &[u8],
+    leaf: &[u8],
+) -> Result<sigstore_types::TransparencyLogEntry, SignError> {
+    let cert = facts(leaf)?;
+    let details = super::rekor_v2::key_details(&cert.public_key).map_err(SignError::Local)?;
+    let request = super::rekor_v2::request(digest, signature, leaf, details);
+    super::rekor_v2::create_entry(runtime, http, &settings.rekor, &request, settings.timeout)
+        .map_err(|cause| rekor_error(settings, cause))
+}
+
+/// Rekor v2 records no time: without a timestamp nothing would show when the ten-minute
+/// certificate signed.
+pub(super) fn v2_needs_timestamp(settings: &SignSettings) -> SignError {
+    rekor_error(
+        settings,
+        "a Rekor v2 log records no time, so signing to it needs a timestamp authority: set gitseal.timestampURL, or use a signing config that lists one (tsaUrls)".into(),
+    )
+}
+
+pub(super) fn rekor_error(settings: &SignSettings, cause: String) -> SignError {
     SignError::Rekor {
         url: settings.rekor.clone(),
         cause: first_line(&cause),
@@ -501,7 +542,7 @@ fn first_line(text: &str) -> String {
 /// valid for another minute, else a fresh key certified by Fulcio (then cached).
 /// The trusted root, loaded the first time it is needed (a TUF refresh may ask the
 /// network: not before a token or a cached certificate is known to be there).
-fn trust_root<'a>(
+pub(super) fn trust_root<'a>(
     slot: &'a mut Option<TrustRoot>,
     settings: &SignSettings,
     notes: &mut dyn FnMut(&str),
@@ -531,7 +572,7 @@ fn require_committer(committer: Option<&Committer>, identity: &str) -> Result<()
     }
 }
 
-fn credential(
+pub(super) fn credential(
     settings: &SignSettings,
     committer: Option<&Committer>,
     root: &mut Option<TrustRoot>,

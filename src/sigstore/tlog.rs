@@ -76,9 +76,10 @@ pub fn decode(bytes: &[u8]) -> Result<TransparencyLogEntry, SigstoreError> {
         .kind_version
         .as_ref()
         .ok_or_else(|| SigstoreError::TlogMalformed("embedded Rekor entry has no kind".into()))?;
-    if (kind.kind.as_str(), kind.version.as_str()) != ("hashedrekord", "0.0.1") {
+    // hashedrekord 0.0.1 (Rekor v1, what gitsign writes) or 0.0.2 (Rekor v2).
+    if kind.kind != "hashedrekord" || !matches!(kind.version.as_str(), "0.0.1" | "0.0.2") {
         return Err(SigstoreError::TlogMalformed(format!(
-            "embedded Rekor entry is {}/{}, gitsign writes hashedrekord/0.0.1",
+            "embedded Rekor entry is {}/{}, not hashedrekord 0.0.1 (Rekor v1) or 0.0.2 (Rekor v2)",
             kind.kind, kind.version
         )));
     }
@@ -88,6 +89,14 @@ pub fn decode(bytes: &[u8]) -> Result<TransparencyLogEntry, SigstoreError> {
         ));
     }
     Ok(entry)
+}
+
+/// Whether a decoded entry is a Rekor v2 one (hashedrekord 0.0.2).
+pub fn is_v2(entry: &TransparencyLogEntry) -> bool {
+    entry
+        .kind_version
+        .as_ref()
+        .is_some_and(|k| k.version == "0.0.2")
 }
 
 /// The hashedrekord 0.0.1 body Rekor logged for this signature, rebuilt byte for byte as
@@ -144,10 +153,13 @@ pub fn bundle_entry(entry: &TransparencyLogEntry, body: &str) -> Value {
     let mut value = json!({
         "logIndex": entry.log_index.to_string(),
         "logId": {"keyId": Base64::encode_string(entry.log_id.as_ref().map_or(&[][..], |id| &id.key_id))},
-        "kindVersion": {"kind": "hashedrekord", "version": "0.0.1"},
-        "integratedTime": entry.integrated_time.to_string(),
+        "kindVersion": {"kind": "hashedrekord", "version": if is_v2(entry) { "0.0.2" } else { "0.0.1" }},
         "canonicalizedBody": Base64::encode_string(body.as_bytes()),
     });
+    // Rekor v2 gives no log time: the field is absent (a zero would read as 1970).
+    if !is_v2(entry) {
+        value["integratedTime"] = json!(entry.integrated_time.to_string());
+    }
     if let Some(promise) = &entry.inclusion_promise {
         value["inclusionPromise"] = json!({
             "signedEntryTimestamp": Base64::encode_string(&promise.signed_entry_timestamp)
@@ -196,7 +208,11 @@ pub fn typed_entry(
     let mut typed = sigstore_types::TransparencyLogEntry::new(
         index(entry.log_index)?,
         TypedLogId::new(LogKeyId::from(key_id)),
-        KindVersion::HashedRekordV001,
+        if is_v2(entry) {
+            KindVersion::HashedRekordV002
+        } else {
+            KindVersion::HashedRekordV001
+        },
         CanonicalizedBody::from(body.as_bytes()),
     );
     // Proto3: a time of 0 is no time (the JSON form reads it so too).

@@ -16,8 +16,8 @@ use sigstore_crypto::VerificationKey;
 use sigstore_trust_root::{
     SIGSTORE_PRODUCTION_TRUSTED_ROOT, SigstoreInstance, TrustedRoot, TufBootstrap, TufConfig,
 };
-use sigstore_types::{Bundle, TransparencyLogEntry};
-use sigstore_verify::{VerificationPolicy, VerificationResult, Verifier};
+use sigstore_types::{Artifact, Bundle, KindVersion, TransparencyLogEntry};
+use sigstore_verify::{Policy, VerificationPolicy, VerificationResult, Verifier};
 
 use super::SigstoreError;
 use crate::secret::{PrivateDir, Store};
@@ -31,7 +31,8 @@ const TUF_CACHE: Store = Store {
 /// A trusted root, ready to verify with.
 pub struct TrustRoot {
     root: TrustedRoot,
-    /// One verifier per Rekor v1 log of the root, each trusting that log's key alone.
+    /// One verifier per Rekor log of the root (v1 and v2), each trusting that log's key
+    /// alone.
     logs: Vec<Log>,
     /// Where it came from, in words (reports and `gitseal show`).
     pub source: String,
@@ -40,15 +41,18 @@ pub struct TrustRoot {
     chains: Mutex<HashSet<[u8; 32]>>,
 }
 
-/// A Rekor v1 log of the root: its entries' SETs and checkpoints are verified by a
+/// A Rekor log of the root: its entries' SETs and checkpoints are verified by a
 /// `sigstore-verify` verifier whose root lists this log and no other. `sigstore-verify`
 /// 0.15.1 (the newest release) accepts a checkpoint signed by *any* trusted log key whose
 /// four-byte hint matches, and never reads the checkpoint's origin: with every other log
 /// left out, the only key that can sign an entry's checkpoint is the key of the log the
 /// entry names.
 struct Log {
-    /// The log id: SHA-256 of the log's DER public key, as Rekor v1 derives it.
+    /// The log id: SHA-256 of the log's DER public key, as Rekor v1 derives it, or (Rekor
+    /// v2) the C2SP key id of its key under its name ([`super::checkpoint::key_id`]).
     id: [u8; 32],
+    /// A Rekor v2 (tile) log: entries hashedrekord 0.0.2, no SET, no log time.
+    rekor_v2: bool,
     /// The host (and port, when the URL has one) of the log's base URL, which Rekor
     /// writes as the origin of its checkpoints (`<host> - <tree id>`).
     host: String,
@@ -63,18 +67,26 @@ impl TrustRoot {
         let mut logs = Vec::new();
         for tlog in &root.tlogs {
             let key = tlog.public_key.raw_bytes.as_bytes();
-            let id: [u8; 32] = Sha256::digest(key).into();
-            // Rekor v2 logs name themselves otherwise (and their entries, hashedrekord
-            // 0.0.2, are refused before they get here): only logs whose id is their key's
-            // hash can have written a gitsign entry.
-            if tlog.log_id.key_id.as_bytes() != id {
-                continue;
-            }
+            let host = url_host(&tlog.base_url);
+            let v1: [u8; 32] = Sha256::digest(key).into();
+            let named = tlog.log_id.key_id.as_bytes();
+            // A log whose id is its key's hash is a Rekor v1 log; one whose id is the C2SP
+            // key id of its key under its host name signs C2SP checkpoints as Rekor v2
+            // does. A log that is neither can have written no entry gitseal would accept.
+            let (id, rekor_v2) = if named == v1 {
+                (v1, false)
+            } else {
+                match super::checkpoint::key_id(&host, key) {
+                    Some(id) if named == id => (id, true),
+                    _ => continue,
+                }
+            };
             let mut alone = root.clone();
             alone.tlogs = vec![tlog.clone()];
             logs.push(Log {
                 id,
-                host: url_host(&tlog.base_url),
+                rekor_v2,
+                host,
                 verifier: Verifier::new(&alone)?,
             });
         }
@@ -155,9 +167,23 @@ impl TrustRoot {
         bundle: &Bundle,
         policy: &VerificationPolicy,
     ) -> Result<VerificationResult, SigstoreError> {
+        self.verify_bundle(Artifact::from_blob(artifact), bundle, policy)
+    }
+
+    /// [`TrustRoot::verify_logged`] for any artifact (its bytes or its digest), any
+    /// policy (a certificate's or a managed key's), and entries of Rekor v1 or v2 logs. A
+    /// Rekor v2 entry must name a v2 log of the root, its checkpoint must carry that
+    /// log's signature under the log's C2SP key id and name the log's host as its origin,
+    /// and its time comes from RFC 3161 timestamps only.
+    pub fn verify_bundle(
+        &self,
+        artifact: Artifact<'_>,
+        bundle: &Bundle,
+        policy: &dyn Policy,
+    ) -> Result<VerificationResult, SigstoreError> {
         let [entry] = bundle.verification_material.tlog_entries.as_slice() else {
             return Err(SigstoreError::TlogMalformed(format!(
-                "{} log entries; gitsign writes one",
+                "{} log entries; a signature is logged once",
                 bundle.verification_material.tlog_entries.len()
             )));
         };
@@ -170,13 +196,32 @@ impl TrustRoot {
                 .any(|t| t.log_id.key_id.as_bytes() == id);
             return Err(SigstoreError::UnknownLog(if listed {
                 format!(
-                    "{} (the trusted root lists it, but its id is not the SHA-256 of its key: not a Rekor v1 log)",
+                    "{} (the trusted root lists it, but its id is neither the SHA-256 of its key (Rekor v1) nor the C2SP key id of its key under its host name (Rekor v2))",
                     hex(id)
                 )
             } else {
                 hex(id)
             }));
         };
+        let v2_entry = entry.kind_version == KindVersion::HashedRekordV002;
+        if v2_entry != log.rekor_v2 {
+            return Err(SigstoreError::TlogMismatch(format!(
+                "a {} entry from log {} ({}), which is a Rekor {} log",
+                if v2_entry {
+                    "Rekor v2 (hashedrekord 0.0.2)"
+                } else {
+                    "Rekor v1"
+                },
+                hex(&log.id),
+                log.host,
+                if log.rekor_v2 { "v2" } else { "v1" }
+            )));
+        }
+        if v2_entry && entry.inclusion_proof.is_none() {
+            return Err(SigstoreError::InclusionProof(
+                "a Rekor v2 entry carries no inclusion proof (Rekor v2 gives no signed entry timestamp: the proof is the only evidence of logging)".into(),
+            ));
+        }
         let result =
             log.verifier.verify(artifact, bundle, policy).map_err(
                 |e| match SigstoreError::from(e) {
@@ -193,7 +238,13 @@ impl TrustRoot {
             .ok_or_else(|| {
                 SigstoreError::Checkpoint("the entry has no signed checkpoint".into())
             })?;
-        if !origin_of(checkpoint.origin(), &log.host) {
+        let origin_ok = if log.rekor_v2 {
+            // A C2SP log's origin is its name, exactly; the key id binds that name.
+            checkpoint.origin().eq_ignore_ascii_case(&log.host)
+        } else {
+            origin_of(checkpoint.origin(), &log.host)
+        };
+        if !origin_ok {
             return Err(SigstoreError::Checkpoint(format!(
                 "the checkpoint signed by log {} names the origin {:?}, not that log's ({}, from its URL in the trusted root)",
                 hex(&log.id),
@@ -436,14 +487,20 @@ mod tests {
         assert!(!origin_of("", ""));
     }
 
-    /// The built-in root's one Rekor v1 log gets a verifier of its own; its Rekor v2 log
-    /// (whose id is not its key's hash) does not.
+    /// The built-in root's Rekor v1 log and its Rekor v2 log (whose id is the C2SP key
+    /// id of its key) each get a verifier of their own.
     #[test]
-    fn each_rekor_v1_log_is_verified_alone() {
+    fn each_log_is_verified_alone() {
         let root = TrustRoot::built_in().expect("built-in root");
         assert!(root.root().tlogs.len() >= 2);
-        assert_eq!(root.logs.len(), 1);
-        assert_eq!(root.logs[0].host, "rekor.sigstore.dev");
+        let v1: Vec<_> = root.logs.iter().filter(|l| !l.rekor_v2).collect();
+        assert_eq!(v1.len(), 1);
+        assert_eq!(v1[0].host, "rekor.sigstore.dev");
+        assert!(
+            root.logs
+                .iter()
+                .any(|l| l.rekor_v2 && l.host == "log2025-1.rekor.sigstore.dev")
+        );
     }
 
     #[test]

@@ -161,12 +161,27 @@ fn with_embedded_entry(
         .tlog_entries
         .first()
         .ok_or_else(|| SigstoreError::TlogMalformed("no log entry".into()))?;
-    let integrated = result
-        .integrated_time()
-        .ok_or_else(|| SigstoreError::IntegratedTime("the log entry has no time".into()))?;
+    // A Rekor v2 entry has no log time: the signature is timed by its RFC 3161 token
+    // (sigstore-verify requires one for v2 entries, and it was checked above).
+    let integrated = match result.integrated_time() {
+        Some(time) => time.as_second(),
+        None if entry.kind_version == sigstore_types::KindVersion::HashedRekordV002 => {
+            report.timestamp.ok_or_else(|| {
+                SigstoreError::Timestamp(
+                    "a Rekor v2 entry gives no log time and the signature carries no timestamp"
+                        .into(),
+                )
+            })?
+        }
+        None => {
+            return Err(SigstoreError::IntegratedTime(
+                "the log entry has no time".into(),
+            ));
+        }
+    };
     report.log = Some(LogProof {
         index: entry.log_index.as_i64(),
-        integrated_time: integrated.as_second(),
+        integrated_time: integrated,
         log_id: hex(entry.log_id.key_id.as_bytes()),
     });
     Ok(())
@@ -323,8 +338,25 @@ pub fn bundle(sig: &CmsSignature) -> Result<sigstore_types::Bundle, SigstoreErro
     ))
 }
 
-/// The hashedrekord body gitsign's offline mode logged for this signature.
+/// The hashedrekord body gitsign's offline mode logged for this signature: 0.0.1 with
+/// the certificate's PEM (Rekor v1), or 0.0.2 with its DER (Rekor v2) when the embedded
+/// entry is a v2 one.
 pub fn rekor_body(sig: &CmsSignature) -> Result<String, SigstoreError> {
+    let v2 = match &sig.tlog_entry {
+        Some(bytes) => tlog::is_v2(&tlog::decode(bytes)?),
+        None => false,
+    };
+    if v2 {
+        let cert = facts(&sig.certificate)?;
+        let details =
+            super::rekor_v2::key_details(&cert.public_key).map_err(SigstoreError::TlogMalformed)?;
+        return Ok(super::rekor_v2::hashedrekord_body(
+            &Sha256::digest(&sig.signed_attrs),
+            &sig.signature,
+            &sig.certificate,
+            details,
+        ));
+    }
     let digest = hex(&Sha256::digest(&sig.signed_attrs));
     Ok(tlog::hashedrekord_body(
         &digest,

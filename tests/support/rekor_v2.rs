@@ -1,0 +1,225 @@
+//! A hermetic Rekor v2 log on loopback (issue 17): `POST /api/v2/log/entries` takes a
+//! hashedrekord 0.0.2 request, appends the entry's leaf to a real RFC 6962 Merkle tree of
+//! every entry so far, and answers with the entry, an inclusion proof, and a C2SP
+//! checkpoint signed with the log's Ed25519 key, as rekor-tiles does. The log's key and
+//! C2SP key id go into the test trust root ([`RekorV2::add_to_root`]). Written from the
+//! specifications (c2sp.org/tlog-checkpoint, signed-note; RFC 6962), not from gitseal's code,
+//! except the key-id helper whose result the production root pins.
+
+use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
+use base64ct::{Base64, Encoding};
+use sha2::{Digest, Sha256};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use tiny_http::{Header, Method, Response, Server};
+
+pub struct RekorV2 {
+    server: Arc<Server>,
+    pub url: String,
+    /// The checkpoint origin: the log's host and port.
+    pub origin: String,
+    spki: Vec<u8>,
+    calls: Arc<AtomicUsize>,
+}
+
+impl Drop for RekorV2 {
+    fn drop(&mut self) {
+        self.server.unblock();
+    }
+}
+
+struct Log {
+    origin: String,
+    key: Ed25519KeyPair,
+    key_id: [u8; 32],
+    leaves: Vec<[u8; 32]>,
+}
+
+impl RekorV2 {
+    pub fn start() -> RekorV2 {
+        let server = Arc::new(Server::http("127.0.0.1:0").expect("bind 127.0.0.1"));
+        let port = server.server_addr().to_ip().map(|a| a.port()).expect("ip");
+        let origin = format!("127.0.0.1:{port}");
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).expect("Ed25519 key");
+        let key = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).expect("Ed25519 key");
+        // SubjectPublicKeyInfo of an Ed25519 key: the fixed RFC 8410 prefix, then the key.
+        let mut spki = vec![
+            0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+        ];
+        spki.extend_from_slice(key.public_key().as_ref());
+        let key_id = gitseal::sigstore::checkpoint::key_id(&origin, &spki).expect("key id");
+        let log = Arc::new(Mutex::new(Log {
+            origin: origin.clone(),
+            key,
+            key_id,
+            leaves: Vec::new(),
+        }));
+        let calls = Arc::new(AtomicUsize::new(0));
+        {
+            let server = server.clone();
+            let calls = calls.clone();
+            std::thread::spawn(move || {
+                for mut request in server.incoming_requests() {
+                    let mut body = Vec::new();
+                    let _ = request.as_reader().read_to_end(&mut body);
+                    let answer = match (request.method(), request.url()) {
+                        (Method::Post, "/api/v2/log/entries") => {
+                            calls.fetch_add(1, Ordering::SeqCst);
+                            let mut log = log.lock().expect("log");
+                            log.append(&body)
+                        }
+                        _ => Err((404, "not found".to_string())),
+                    };
+                    let json = Header::from_bytes("Content-Type", "application/json").expect("h");
+                    let _ = match answer {
+                        Ok(entry) => {
+                            request.respond(Response::from_string(entry).with_header(json))
+                        }
+                        Err((code, why)) => request.respond(
+                            Response::from_string(format!("{{\"message\":\"{why}\"}}"))
+                                .with_status_code(code),
+                        ),
+                    };
+                }
+            });
+        }
+        RekorV2 {
+            server,
+            url: format!("http://{origin}"),
+            origin,
+            spki,
+            calls,
+        }
+    }
+
+    pub fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    /// `root` (a trusted_root.json) with this log added as a Rekor v2 log.
+    pub fn add_to_root(&self, root: &str) -> String {
+        let mut root: serde_json::Value = serde_json::from_str(root).expect("root");
+        let key_id = gitseal::sigstore::checkpoint::key_id(&self.origin, &self.spki).expect("id");
+        root["tlogs"]
+            .as_array_mut()
+            .expect("tlogs")
+            .push(serde_json::json!({
+                "baseUrl": self.url,
+                "hashAlgorithm": "SHA2_256",
+                "publicKey": {
+                    "rawBytes": Base64::encode_string(&self.spki),
+                    "keyDetails": "PKIX_ED25519",
+                    "validFor": {"start": "2020-01-01T00:00:00Z"}
+                },
+                "logId": {"keyId": Base64::encode_string(&key_id)}
+            }));
+        root.to_string()
+    }
+}
+
+impl Log {
+    fn append(&mut self, request: &[u8]) -> Result<String, (u16, String)> {
+        let bad = |why: &str| (400, why.to_string());
+        let request: serde_json::Value =
+            serde_json::from_slice(request).map_err(|_| bad("not JSON"))?;
+        let r = &request["hashedRekordRequestV002"];
+        let digest = r["digest"].as_str().ok_or_else(|| bad("no digest"))?;
+        let signature = &r["signature"];
+        let content = signature["content"]
+            .as_str()
+            .ok_or_else(|| bad("no signature"))?;
+        let verifier = &signature["verifier"];
+        let cert = verifier["x509Certificate"]["rawBytes"]
+            .as_str()
+            .ok_or_else(|| bad("no certificate"))?;
+        let details = verifier["keyDetails"]
+            .as_str()
+            .ok_or_else(|| bad("no key details"))?;
+        // The body in canonical JSON: keys sorted, no spaces.
+        let body = format!(
+            "{{\"apiVersion\":\"0.0.2\",\"kind\":\"hashedrekord\",\"spec\":{{\"hashedRekordV002\":{{\"data\":{{\"algorithm\":\"SHA2_256\",\"digest\":\"{digest}\"}},\"signature\":{{\"content\":\"{content}\",\"verifier\":{{\"keyDetails\":\"{details}\",\"x509Certificate\":{{\"rawBytes\":\"{cert}\"}}}}}}}}}}}}"
+        );
+        let mut leaf = Sha256::new();
+        leaf.update([0u8]);
+        leaf.update(body.as_bytes());
+        let index = self.leaves.len();
+        self.leaves.push(leaf.finalize().into());
+        let size = self.leaves.len();
+        let root = tree_hash(&self.leaves);
+        let proof: Vec<String> = path(index, &self.leaves)
+            .iter()
+            .map(|h| Base64::encode_string(h))
+            .collect();
+        let note_body = format!(
+            "{}\n{size}\n{}\n",
+            self.origin,
+            Base64::encode_string(&root)
+        );
+        let signature = self.key.sign(note_body.as_bytes());
+        let mut blob = self.key_id[..4].to_vec();
+        blob.extend_from_slice(signature.as_ref());
+        let note = format!(
+            "{note_body}\n\u{2014} {} {}\n",
+            self.origin,
+            Base64::encode_string(&blob)
+        );
+        Ok(serde_json::json!({
+            "logIndex": index.to_string(),
+            "logId": {"keyId": Base64::encode_string(&self.key_id)},
+            "kindVersion": {"kind": "hashedrekord", "version": "0.0.2"},
+            "inclusionProof": {
+                "logIndex": index.to_string(),
+                "rootHash": Base64::encode_string(&root),
+                "treeSize": size.to_string(),
+                "hashes": proof,
+                "checkpoint": {"envelope": note}
+            },
+            "canonicalizedBody": Base64::encode_string(body.as_bytes())
+        })
+        .to_string())
+    }
+}
+
+fn node(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update([1u8]);
+    h.update(left);
+    h.update(right);
+    h.finalize().into()
+}
+
+/// RFC 6962 section 2.1: the largest power of two smaller than `n` (n > 1).
+fn split(n: usize) -> usize {
+    let mut k = 1;
+    while k * 2 < n {
+        k *= 2;
+    }
+    k
+}
+
+/// MTH(D[n]) over leaf hashes.
+fn tree_hash(leaves: &[[u8; 32]]) -> [u8; 32] {
+    if leaves.len() == 1 {
+        return leaves[0];
+    }
+    let k = split(leaves.len());
+    node(&tree_hash(&leaves[..k]), &tree_hash(&leaves[k..]))
+}
+
+/// PATH(m, D[n]): the audit path of leaf `m`.
+fn path(m: usize, leaves: &[[u8; 32]]) -> Vec<[u8; 32]> {
+    if leaves.len() <= 1 {
+        return Vec::new();
+    }
+    let k = split(leaves.len());
+    if m < k {
+        let mut p = path(m, &leaves[..k]);
+        p.push(tree_hash(&leaves[k..]));
+        p
+    } else {
+        let mut p = path(m - k, &leaves[k..]);
+        p.push(tree_hash(&leaves[..k]));
+        p
+    }
+}
