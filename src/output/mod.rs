@@ -4,6 +4,7 @@
 pub mod escape;
 pub mod exit;
 pub mod gpg_text;
+pub mod monitor;
 pub mod object;
 pub mod policy;
 pub mod report;
