@@ -4,6 +4,7 @@
 //! a test that needs one and cannot find it fails, saying what to install.
 
 pub mod faulty;
+pub mod rekor_index;
 pub mod sigstore_servers;
 pub mod sigstore_stack;
 pub mod sigstore_world;
