@@ -345,3 +345,55 @@ fn a_log_that_hangs_or_answers_garbage_fails_naming_it() {
         out.describe()
     );
 }
+
+/// Someone signing your commit's content again under a certificate of their own (a
+/// stolen session replaying what you signed) logs the same digest; it is not your
+/// signature, and the monitor says so, beside your own entry, which stays known.
+#[test]
+fn the_same_content_signed_under_another_certificate_is_unknown() {
+    use base64ct::{Base64, Encoding};
+    use p256::ecdsa::signature::Signer;
+    use sha2::{Digest, Sha256};
+    let w = world();
+    sign_commit(&w, "one");
+    let raw = w.git(&["cat-file", "commit", "HEAD"]) + "\n";
+    let signed =
+        gitseal::git::signed::split_commit(raw.as_bytes(), gitseal::git::signed::HashKind::Sha1)
+            .expect("one signature")
+            .expect("signed");
+    let cms = gitseal::sigstore::cms::parse(&signed.signature).expect("cms");
+
+    let (key, cert) = w.services.services.stack.lock().expect("lock").credential(
+        &crate::support::sigstore_world::alice(),
+        crate::support::sigstore_world::now(),
+    );
+    let signature: p256::ecdsa::DerSignature = key.sign(&cms.signed_attrs);
+    let pem = der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, &cert).expect("pem");
+    let digest: String = Sha256::digest(&cms.signed_attrs)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let request = serde_json::json!({
+        "apiVersion": "0.0.1", "kind": "hashedrekord",
+        "spec": {
+            "data": {"hash": {"algorithm": "sha256", "value": digest}},
+            "signature": {"content": Base64::encode_string(signature.as_bytes()),
+                          "publicKey": {"content": Base64::encode_string(pem.as_bytes())}},
+        }
+    });
+    let (status, _) = crate::support::sigstore_servers::rekor_create(
+        &w.services.services,
+        request.to_string().as_bytes(),
+    );
+    assert_eq!(status, 201);
+
+    let doc = json_run(&w, &w.env.path("state.json"), &[], 1);
+    assert_eq!(doc["known"], 1, "{doc:#}");
+    let unknown = doc["unknown"].as_array().expect("unknown");
+    assert_eq!(unknown.len(), 1, "{doc:#}");
+    assert_eq!(
+        unknown[0]["digest"], digest,
+        "the replayed content, under another certificate"
+    );
+    assert_eq!(unknown[0]["log_index"], 1);
+}

@@ -69,7 +69,21 @@ pub fn run(args: &MonitorArgs) -> Result<Status, AppError> {
         timeout: config.trust.timeout,
         start,
     };
-    let report = monitor::run_v1(&monitor_settings, &watched, &known, &mut state).map_err(|e| {
+    // Progress on a terminal, when there is much to fetch.
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let mut progress = |done: usize, total: usize| {
+        if terminal && total >= 20 {
+            crate::output::monitor::progress(done, total);
+        }
+    };
+    let report = monitor::run_v1(
+        &monitor_settings,
+        &watched,
+        &known,
+        &mut state,
+        &mut progress,
+    )
+    .map_err(|e| {
         AppError::operational(e.to_string())
             .with_hint("the state is unchanged; run again when the log answers")
     })?;

@@ -29,6 +29,8 @@ pub struct Logged {
     /// Hex SHA-256 the hashedrekord logs: for gitsign's signatures the digest of the
     /// signed attributes, for online-mode ones the digest of the object id.
     pub digest: String,
+    /// SHA-256 of the signing certificate (DER).
+    pub certificate: [u8; 32],
     /// The checkpoint the inclusion proof is against: origin (shard), size and root.
     pub origin: String,
     pub tree_size: u64,
@@ -150,6 +152,7 @@ pub fn verify(
         identity: cert.identity,
         issuer: cert.issuer,
         digest: digest_hex.to_ascii_lowercase(),
+        certificate: Sha256::digest(&certificate).into(),
         origin,
         tree_size: proof.tree_size,
         root: *proof.root_hash.as_bytes(),

@@ -22,17 +22,26 @@ pub struct Place {
     pub repository: String,
 }
 
-/// Digests of signed content (hex) to the object they sign.
+/// Digests of signed content (hex) to the objects they sign, each with the SHA-256 of the
+/// certificate that signed it: an entry is known only when both match, so that someone
+/// who signs the same content again with a certificate of their own (a stolen session
+/// replaying your commit) is not taken for you.
 #[derive(Debug, Default)]
 pub struct Known {
-    digests: HashMap<String, Place>,
+    digests: HashMap<String, Vec<(Place, [u8; 32])>>,
     /// How many Sigstore signatures were read.
     pub signatures: usize,
 }
 
 impl Known {
-    pub fn find(&self, digest: &str) -> Option<&Place> {
-        self.digests.get(digest)
+    /// The object whose signature is the logged `digest` signed with the certificate of
+    /// SHA-256 `certificate`.
+    pub fn find(&self, digest: &str, certificate: &[u8; 32]) -> Option<&Place> {
+        self.digests
+            .get(digest)?
+            .iter()
+            .find(|(_, cert)| cert == certificate)
+            .map(|(place, _)| place)
     }
 
     /// Reads every commit and annotated tag reachable from the refs of the repository at
@@ -88,11 +97,15 @@ impl Known {
             repository: repository.to_string(),
         };
         let id_hex = id.to_string();
+        let certificate: [u8; 32] = Sha256::digest(&cms.certificate).into();
         for digest in [
             Sha256::digest(&cms.signed_attrs),
             Sha256::digest(id_hex.as_bytes()),
         ] {
-            self.digests.entry(hex(&digest)).or_insert(place.clone());
+            self.digests
+                .entry(hex(&digest))
+                .or_default()
+                .push((place.clone(), certificate));
         }
     }
 }

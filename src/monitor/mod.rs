@@ -130,11 +130,13 @@ impl std::fmt::Display for Unreachable {
 
 /// One run against the Rekor v1 log of `settings`. `state` is changed only where the
 /// log proved what it says: checkpoints that extend the kept ones, entries verified.
+/// `progress` is told (entries fetched, entries to fetch) as the entries come.
 pub fn run_v1(
     settings: &Settings<'_>,
     watched: &[Watched],
     known: &Known,
     state: &mut State,
+    progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Report, Unreachable> {
     let url = settings.rekor_url.trim_end_matches('/').to_string();
     let unreachable = |what: String| Unreachable {
@@ -163,6 +165,8 @@ pub fn run_v1(
         uuids.extend(found.into_iter().map(|u| u.to_ascii_lowercase()));
     }
     let mut verified = Vec::new();
+    let to_fetch = uuids.iter().filter(|u| state.sorted(u).is_none()).count();
+    let mut fetched = 0;
     for uuid in &uuids {
         match state.sorted(uuid) {
             Some(Sorted::Known) => report.known_before += 1,
@@ -172,6 +176,8 @@ pub fn run_v1(
                 let (filed_as, entry) = client
                     .entry(uuid)
                     .map_err(|e| unreachable(format!("entry {uuid}: {e}")))?;
+                fetched += 1;
+                progress(fetched, to_fetch);
                 if !filed_as.eq_ignore_ascii_case(uuid) {
                     report.failed.push(Failed {
                         uuid: uuid.clone(),
@@ -292,7 +298,7 @@ pub fn run_v1(
         let fate = if !start.admits(event.log_index, event.time) {
             report.before_start += 1;
             Sorted::Before
-        } else if let Some(place) = known.find(&event.digest) {
+        } else if let Some(place) = known.find(&event.digest, &logged.certificate) {
             report.known.push((event.clone(), place.clone()));
             Sorted::Known
         } else {

@@ -32,6 +32,15 @@ pub fn write(
     }
 }
 
+/// A progress line on a terminal (stderr), rewritten in place.
+pub fn progress(done: usize, total: usize) {
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "\rverifying log entries: {done}/{total}");
+    if done == total {
+        let _ = writeln!(err);
+    }
+}
+
 fn event_words(e: &Event) -> String {
     let other = if e.issuer_watched {
         ""

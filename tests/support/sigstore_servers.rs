@@ -556,7 +556,7 @@ fn fulcio(s: &Services, body: &[u8]) -> (u16, Vec<u8>) {
     )
 }
 
-fn rekor_create(s: &Services, body: &[u8]) -> (u16, Vec<u8>) {
+pub fn rekor_create(s: &Services, body: &[u8]) -> (u16, Vec<u8>) {
     let Ok(request) = serde_json::from_slice::<Value>(body) else {
         return (400, b"{}".to_vec());
     };
