@@ -143,11 +143,21 @@ mod tests {
         let logged = body["spec"]["data"]["hash"]["value"]
             .as_str()
             .expect("digest");
+        let pem = base64ct::Base64::decode_vec(
+            body["spec"]["signature"]["publicKey"]["content"]
+                .as_str()
+                .expect("key"),
+        )
+        .expect("b64");
+        let (_, cert) = der::pem::decode_vec(&pem).expect("pem");
+        let cert: [u8; 32] = Sha256::digest(&cert).into();
         assert_eq!(
-            known.find(logged).map(|p| p.object.as_str()),
+            known.find(logged, &cert).map(|p| p.object.as_str()),
             Some(&*format!("commit {id}"))
         );
         assert_eq!(known.signatures, 1);
-        assert!(known.find(&"0".repeat(64)).is_none());
+        assert!(known.find(&"0".repeat(64), &cert).is_none());
+        // The same content signed again under another certificate is not this signature.
+        assert!(known.find(logged, &[7; 32]).is_none());
     }
 }
