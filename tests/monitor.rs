@@ -397,3 +397,31 @@ fn the_same_content_signed_under_another_certificate_is_unknown() {
     );
     assert_eq!(unknown[0]["log_index"], 1);
 }
+
+/// A shard the last run kept that the log's info no longer lists is a log hiding part of
+/// its history.
+#[test]
+fn a_shard_that_disappears_is_reported() {
+    let w = world();
+    sign_commit(&w, "one");
+    let state = w.env.path("state.json");
+    json_run(&w, &state, &[], 0);
+    let mut kept: Value = serde_json::from_slice(&read(&state)).expect("state");
+    let shard = kept["logs"]["rekor.gitseal.test - 4242"].clone();
+    kept["logs"]["rekor.gitseal.test - 1"] = shard;
+    std::fs::write(&state, kept.to_string()).expect("write");
+    let doc = json_run(&w, &state, &[], 1);
+    let gone = doc["logs"]
+        .as_array()
+        .expect("logs")
+        .iter()
+        .find(|l| l["log"] == "rekor.gitseal.test - 1")
+        .expect("the kept shard is reported");
+    assert!(
+        gone["problem"]
+            .as_str()
+            .is_some_and(|p| p.contains("no longer lists")),
+        "{doc:#}"
+    );
+    assert_eq!(doc["known"], 1, "the listed shard is still read: {doc:#}");
+}

@@ -237,6 +237,23 @@ pub fn run_v1(
         }
     }
 
+    // A shard kept from an earlier run of this log that its info no longer lists: a log
+    // rotates its active shard into the inactive ones, it never forgets one.
+    for (origin, kept) in &state.logs {
+        if kept.url == url && !report.logs.iter().any(|l| &l.origin == origin) {
+            report.logs.push(LogReached {
+                origin: origin.clone(),
+                url: url.clone(),
+                tree_size: kept.tree_size,
+                root_hash: kept.root_hash.clone(),
+                previous: Some(kept.tree_size),
+                problem: Some(
+                    "the log no longer lists this shard, whose checkpoint the last run kept".into(),
+                ),
+            });
+        }
+    }
+
     // Each entry's tree tied to its shard's checkpoint, then sorted.
     let mut proofs: HashMap<(String, u64), Result<(), String>> = HashMap::new();
     let mut sorted: BTreeMap<String, Vec<(String, Sorted)>> = BTreeMap::new();
