@@ -1,5 +1,6 @@
 //! The tests' hermetic Sigstore services (Fulcio v2, Rekor v1, a test CA and log) as a
-//! program, for `scripts/bench-sigstore.sh`: signing latency measured against them.
+//! program, for `scripts/bench-sigstore.sh`: signing latency measured against them; and to
+//! try `gitseal monitor` by hand (docs/monitor.md).
 //!
 //! ```text
 //! cargo run --release --example sigstore_services -- DIR
@@ -16,6 +17,10 @@ mod sigstore_servers;
 #[allow(dead_code)]
 #[path = "../tests/support/sigstore_stack.rs"]
 mod sigstore_stack;
+// What `gitseal monitor` reads from the log (log info, consistency proofs, the index).
+#[allow(dead_code)]
+#[path = "../tests/support/rekor_index.rs"]
+mod rekor_index;
 
 use sigstore_stack::{Identity, Stack};
 use std::process::ExitCode;

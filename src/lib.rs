@@ -10,6 +10,7 @@ pub mod error;
 pub mod fuzzing;
 pub mod git;
 pub mod mode;
+pub mod monitor;
 #[cfg(test)]
 mod negative_corpus;
 pub mod openpgp;

@@ -22,6 +22,7 @@ mod fault_injection;
 mod fuzz_smoke;
 mod git_ssh;
 mod hostile;
+mod monitor;
 mod openpgp_gnupg;
 mod openpgp_gpg_text;
 mod openpgp_push;

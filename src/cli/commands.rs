@@ -60,6 +60,8 @@ pub enum Command {
     /// Inspect the signing policy
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Find signing events in the transparency log for your identities that you did not make
+    Monitor(MonitorArgs),
     /// Print gitseal's version
     Version,
     /// Print a shell completion script
@@ -111,6 +113,58 @@ pub struct VerifyArgs {
     /// Threads for signature checks (default: all cores)
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+The identities watched are the Sigstore principals of the policy (--policy, else
+.gitseal/policy.toml at HEAD), or the one the --certificate-* flags name. Each entry the log
+holds for them is verified (SET, inclusion proof, signed checkpoint, certificate chain at
+the log's time) and sorted: known when it is the signature of a commit or tag reachable
+from a ref of one of the repositories, else unknown. The checkpoint kept from the last run
+(in the git directory, or --state FILE) must be extended by the new one: a log that forked
+or rewrote its history is reported. The Rekor v1 search index is not verifiable: a log can
+leave entries out of it. Exit status: 0 nothing unknown, 1 unknown entries or a log that
+lied, 2 usage, configuration or network failure.")]
+pub struct MonitorArgs {
+    /// Another repository whose signatures are yours (repeatable; the current one is always read)
+    #[arg(long = "repo", value_name = "PATH")]
+    pub repos: Vec<PathBuf>,
+    /// The policy file whose Sigstore principals to watch (default: .gitseal/policy.toml at HEAD)
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Watch this certificate identity (an e-mail address or URI) instead of the policy's
+    #[arg(
+        long,
+        value_name = "IDENTITY",
+        conflicts_with = "certificate_identity_regexp"
+    )]
+    pub certificate_identity: Option<String>,
+    /// Watch the identities this regular expression matches (the whole identity)
+    #[arg(long, value_name = "REGEX")]
+    pub certificate_identity_regexp: Option<String>,
+    /// The OIDC issuer of the watched identity
+    #[arg(
+        long,
+        value_name = "URL",
+        conflicts_with = "certificate_oidc_issuer_regexp"
+    )]
+    pub certificate_oidc_issuer: Option<String>,
+    /// A regular expression the whole OIDC issuer must match
+    #[arg(long, value_name = "REGEX")]
+    pub certificate_oidc_issuer_regexp: Option<String>,
+    /// Where to keep the state between runs (default: gitseal/monitor.json in the git directory)
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// On a first run, only entries logged at this time or later (RFC 3339, e.g. 2026-01-01T00:00:00Z)
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// On a first run, only entries at this log index or later
+    #[arg(long, value_name = "N")]
+    pub from_index: Option<u64>,
+    /// Report format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: crate::output::report::ReportFormat,
 }
 
 /// What `verify-commit` and `verify-tag` take: gitsign's `verify` flags.

@@ -262,12 +262,18 @@ impl Reader {
 
     /// The commit ids every reference points at (peeled), for "not reachable from any ref".
     pub fn ref_tips(&mut self) -> Result<Vec<ObjectId>, GitError> {
+        let targets = self.ref_targets()?;
+        // Refs to trees or blobs do not make commits reachable: skip them.
+        Ok(targets
+            .into_iter()
+            .filter_map(|id| self.peel_to_commit(id).ok())
+            .collect())
+    }
+
+    /// The object ids the references point at, unpeeled (annotated tags as themselves).
+    pub fn ref_targets(&mut self) -> Result<Vec<ObjectId>, GitError> {
         if self.refs_elsewhere() {
-            let targets = self.ref_ids_by_git()?;
-            return Ok(targets
-                .into_iter()
-                .filter_map(|id| self.peel_to_commit(id).ok())
-                .collect());
+            return self.ref_ids_by_git();
         }
         let platform = self
             .repo
@@ -276,15 +282,9 @@ impl Reader {
         let all = platform
             .all()
             .map_err(|e| GitError::References(e.to_string()))?;
-        let targets: Vec<ObjectId> = all
+        Ok(all
             .flatten()
             .filter_map(|reference| reference.target().try_id().map(|id| id.to_owned()))
-            .collect();
-        drop(platform);
-        // Refs to trees or blobs do not make commits reachable: skip them.
-        Ok(targets
-            .into_iter()
-            .filter_map(|id| self.peel_to_commit(id).ok())
             .collect())
     }
 }

@@ -40,6 +40,10 @@ pub fn run(cli: Cli) -> Result<Status, AppError> {
             drop(out);
             super::verify::policy(&command)
         }
+        Command::Monitor(args) => {
+            drop(out);
+            super::monitor::run(&args)
+        }
         Command::Version => {
             let _ = writeln!(out, "gitseal {}", env!("CARGO_PKG_VERSION"));
             Ok(Status::Success)

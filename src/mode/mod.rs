@@ -8,6 +8,7 @@ mod gpg_sigcache;
 mod gpg_x509;
 pub mod gpg_x509_policy;
 pub mod login;
+pub mod monitor;
 pub mod policy_edit;
 pub mod setup;
 pub mod show;

@@ -7,6 +7,7 @@ pub mod exit;
 pub mod gpg_text;
 pub mod log;
 pub mod man;
+pub mod monitor;
 pub mod object;
 pub mod policy;
 pub mod report;

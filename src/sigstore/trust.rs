@@ -161,13 +161,13 @@ impl TrustRoot {
     /// checks that the checkpoint's origin is that log's (DESIGN.md section 5: the
     /// checkpoint proves inclusion in *this* log, which monitors watch, not in any log of
     /// the root).
-    pub fn verify_logged(
+    pub fn verify_logged<'a>(
         &self,
-        artifact: &[u8],
+        artifact: impl Into<sigstore_types::Artifact<'a>>,
         bundle: &Bundle,
         policy: &VerificationPolicy,
     ) -> Result<VerificationResult, SigstoreError> {
-        self.verify_bundle(Artifact::from_blob(artifact), bundle, policy)
+        self.verify_bundle(artifact.into(), bundle, policy)
     }
 
     /// [`TrustRoot::verify_logged`] for any artifact (its bytes or its digest), any
@@ -281,7 +281,7 @@ impl TrustRoot {
 
 /// The host (with its port, when there is one) of a URL, lower case: what a Rekor log
 /// writes as its checkpoints' origin.
-fn url_host(url: &str) -> String {
+pub(crate) fn url_host(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host = authority
@@ -292,7 +292,7 @@ fn url_host(url: &str) -> String {
 
 /// Whether a checkpoint origin is the log at `host`'s: Rekor v1 writes `<host> - <tree
 /// id>` (one per shard of the log), Rekor v2 and C2SP logs `<host>`.
-fn origin_of(origin: &str, host: &str) -> bool {
+pub(crate) fn origin_of(origin: &str, host: &str) -> bool {
     let name = match origin.split_once(" - ") {
         Some((name, tree)) if !tree.is_empty() && tree.bytes().all(|b| b.is_ascii_digit()) => name,
         Some(_) => return false,

@@ -4,6 +4,7 @@
 //! a test that needs one and cannot find it fails, saying what to install.
 
 pub mod faulty;
+pub mod rekor_index;
 pub mod rekor_v2;
 pub mod sigstore_servers;
 pub mod sigstore_stack;

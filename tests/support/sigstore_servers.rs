@@ -82,7 +82,10 @@ pub struct Services {
     pub oidc_user: Mutex<Identity>,
     /// This server's base URL (the OIDC issuer is `<url>/oidc`).
     base: Mutex<String>,
-    entries: Mutex<HashMap<String, Value>>,
+    /// Rekor's entries by UUID, as created (their proofs as of then).
+    pub entries: Mutex<HashMap<String, Value>>,
+    /// How the log misbehaves towards a monitor (rekor_index.rs).
+    pub log_fault: Mutex<super::rekor_index::LogFault>,
 }
 
 impl Services {
@@ -198,6 +201,7 @@ pub fn start(stack: Stack) -> Running {
         tsa_calls: AtomicUsize::new(0),
         actions_token: Mutex::new(None),
         entries: Mutex::new(HashMap::new()),
+        log_fault: Mutex::new(super::rekor_index::LogFault::None),
         logins: Mutex::new(HashMap::new()),
         floods: Mutex::new(HashMap::new()),
         device_answer: Mutex::new(None),
@@ -283,6 +287,11 @@ fn route(
     auth: Option<&str>,
     body: &[u8],
 ) -> (u16, Vec<u8>) {
+    // What a monitor reads: log info, consistency proofs, the index by e-mail, entries
+    // with fresh proofs.
+    if let Some(answer) = super::rekor_index::route(s, method, url, body) {
+        return answer;
+    }
     match (method, url) {
         (Method::Post, "/fulcio/api/v2/signingCert") => {
             s.fulcio_calls.fetch_add(1, Ordering::SeqCst);
@@ -547,7 +556,7 @@ fn fulcio(s: &Services, body: &[u8]) -> (u16, Vec<u8>) {
     )
 }
 
-fn rekor_create(s: &Services, body: &[u8]) -> (u16, Vec<u8>) {
+pub fn rekor_create(s: &Services, body: &[u8]) -> (u16, Vec<u8>) {
     let Ok(request) = serde_json::from_slice::<Value>(body) else {
         return (400, b"{}".to_vec());
     };

@@ -395,6 +395,11 @@ impl Log {
         Sha256::digest(spki_der(&self.key)).to_vec()
     }
 
+    /// The leaf hashes, in order.
+    pub fn leaves(&self) -> &[[u8; 32]] {
+        &self.leaves
+    }
+
     /// The origin its checkpoints name (`<host> - <tree id>`, as Rekor v1 writes it).
     pub fn origin(&self) -> &str {
         &self.origin
@@ -862,12 +867,12 @@ fn signed_certificate(tbs: TbsCertificate, key: &SigningKey) -> Vec<u8> {
     .expect("certificate")
 }
 
-fn hash_children(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
+pub fn hash_children(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
     Sha256::digest([&[1u8][..], left, right].concat()).into()
 }
 
 /// RFC 6962 section 2.1: MTH of the leaves.
-fn merkle_root(leaves: &[[u8; 32]]) -> [u8; 32] {
+pub fn merkle_root(leaves: &[[u8; 32]]) -> [u8; 32] {
     match leaves.len() {
         0 => Sha256::digest(b"").into(),
         1 => leaves[0],
@@ -879,7 +884,7 @@ fn merkle_root(leaves: &[[u8; 32]]) -> [u8; 32] {
 }
 
 /// RFC 6962 section 2.1.1: PATH(m, D[n]), leaf-side first.
-fn inclusion_proof(m: usize, leaves: &[[u8; 32]]) -> Vec<[u8; 32]> {
+pub fn inclusion_proof(m: usize, leaves: &[[u8; 32]]) -> Vec<[u8; 32]> {
     if leaves.len() <= 1 {
         return Vec::new();
     }
@@ -896,7 +901,7 @@ fn inclusion_proof(m: usize, leaves: &[[u8; 32]]) -> Vec<[u8; 32]> {
 }
 
 /// The largest power of two smaller than `n`.
-fn split(n: usize) -> usize {
+pub fn split(n: usize) -> usize {
     let mut k = 1;
     while k * 2 < n {
         k *= 2;
