@@ -111,6 +111,23 @@ impl SignerKey {
     pub fn fingerprint(&self) -> String {
         key::fingerprint(self.key())
     }
+
+    /// The signer as an OpenSSH public key line without comment (`TYPE BASE64`), the
+    /// certificate itself for a certificate: what `-O print-pubkey` prints.
+    pub fn openssh_line(&self) -> String {
+        match self {
+            SignerKey::Plain(key) => format!(
+                "{} {}",
+                key.algorithm().as_str(),
+                Base64::encode_string(&key::to_blob(key))
+            ),
+            SignerKey::Certificate(cert) => format!(
+                "{} {}",
+                cert.cert_type_name,
+                Base64::encode_string(&cert.blob)
+            ),
+        }
+    }
 }
 
 /// A parsed SSHSIG signature. Parsing checks structure and any certificate's CA signature;
