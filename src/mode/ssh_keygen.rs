@@ -168,7 +168,9 @@ fn sig_options(options: &[String]) -> Result<SigOptions, String> {
     let mut parsed = SigOptions::default();
     for option in options {
         let lower = option.to_ascii_lowercase();
-        if let Some(value) = lower.strip_prefix("hashalg=") {
+        if lower.starts_with("hashalg=") {
+            // The option name is case-insensitive, the algorithm's name is not (sshsig.c).
+            let value = &option["hashalg=".len()..];
             parsed.hash_alg = Some(match value {
                 "sha256" => HashAlg::Sha256,
                 "sha512" => HashAlg::Sha512,

@@ -60,15 +60,16 @@ fn fields(mut body: &[u8]) -> Option<Fields<'_>> {
     })
 }
 
-/// Decodes a whole signature blob of this type; `None` when it is malformed or has data
-/// after its last field. The result keeps the fields after the type name as its bytes.
+/// Takes a signature blob of this type, keeping the fields after the type name as its
+/// bytes; `None` when it is not of this type or has nothing after the name. The fields are
+/// read by [`verify`], which refuses malformed ones or data after the last: like OpenSSH,
+/// `find-principals` (which never checks the signature) still reads the signer's key.
 pub fn decode(signature_blob: &[u8]) -> Option<Signature> {
     let mut reader = signature_blob;
     let name = string(&mut reader)?;
     if name != SIGNATURE_TYPE.as_bytes() {
         return None;
     }
-    fields(reader)?;
     let algorithm = Algorithm::new(SIGNATURE_TYPE).ok()?;
     Signature::new(algorithm, reader.to_vec()).ok()
 }
@@ -148,6 +149,18 @@ mod tests {
         out.extend_from_slice(value);
     }
 
+    fn key() -> SkEcdsaSha2NistP256 {
+        let point = p256::ecdsa::SigningKey::from_slice(&[5; 32])
+            .unwrap()
+            .verifying_key()
+            .to_encoded_point(false);
+        let mut blob = Vec::new();
+        put_string(&mut blob, b"nistp256");
+        put_string(&mut blob, point.as_bytes());
+        put_string(&mut blob, b"ssh:");
+        SkEcdsaSha2NistP256::decode(&mut blob.as_slice()).unwrap()
+    }
+
     #[test]
     fn malformed_blobs_are_refused() {
         let mut blob = Vec::new();
@@ -158,13 +171,20 @@ mod tests {
         put_string(&mut blob, b"https://example.org");
         put_string(&mut blob, b"{}");
         put_string(&mut blob, b"");
-        assert!(decode(&blob).is_some());
-        for len in 0..blob.len() {
-            assert!(decode(&blob[..len]).is_none(), "truncated at {len}");
-        }
+        let whole = decode(&blob).expect("decodes");
+        assert!(fields(whole.as_bytes()).is_some());
+        // Truncated or with a byte after the last field: the signature never verifies.
         let mut trailing = blob.clone();
         trailing.push(0);
-        assert!(decode(&trailing).is_none());
+        for broken in (0..blob.len())
+            .map(|len| &blob[..len])
+            .chain([trailing.as_slice()])
+        {
+            if let Some(signature) = decode(broken) {
+                assert!(verify(&key(), b"data", &signature).is_err());
+            }
+        }
+        assert!(decode(&blob[..blob.len() - 1]).is_some_and(|s| fields(s.as_bytes()).is_none()));
     }
 
     #[test]
