@@ -12,6 +12,9 @@
 #                          branch it targets (--ref); never the test merge commit the forge
 #                          builds (refs/pull/N/merge, GitLab's merged results), which nobody
 #                          signed and no one pushes
+#   a tag                  the tag as a server's pre-receive hook judges creating it: its
+#                          signature by the rule's tags list, its name, and everything it
+#                          reaches from the anchor, with the default branch's policy
 #   anything else          (a schedule, a manual run) everything from the anchor to the
 #                          commit checked out, by its ref's rule
 #
@@ -299,6 +302,53 @@ case "$format" in
   text | json | github) ;;
   *) fail "GITSEAL_FORMAT is $(shown "$format")" "use text, json or github" ;;
 esac
+
+# A tag: a range of commits says nothing about the tag object, whose signature the rule's
+# `tags` list judges. So it is judged as a server's pre-receive hook judges creating it
+# (the same decision, verify::push): the tag's signature by the tag rule, its name against
+# the ref, and everything it reaches from the anchor by that rule. The policy it is judged
+# by besides the tagged commit's is the default branch's (gitseal.policyRef), so that a key
+# revoked there since cannot publish a tag on an older commit.
+if [[ $ref == refs/tags/* ]]; then
+  object=$(git rev-parse --verify --quiet "$ref") ||
+    fail "the tag $(shown "$ref") is not in this clone" "fetch tags with the checkout ($depth_hint)"
+  peeled=$(git rev-parse --verify --quiet "$ref^{commit}") || peeled=
+  if [ "$peeled" != "$tip" ]; then
+    fail "the tag $(shown "$ref") in this clone is not at $tip, the commit the forge names" \
+      "the tag was moved since this job started: run the job again"
+  fi
+  default=
+  if [ "$forge" = github ]; then
+    field default repository default_branch
+  else
+    default=${CI_DEFAULT_BRANCH:-}
+  fi
+  policy_ref=
+  if [ -n "$default" ] && git check-ref-format "refs/remotes/origin/$default" &&
+    git rev-parse --verify --quiet "refs/remotes/origin/$default^{commit}" >/dev/null; then
+    policy_ref="refs/remotes/origin/$default"
+  fi
+  hook=(verify --pre-receive)
+  [ "${GITSEAL_CACHE:-false}" = true ] || hook+=(--no-cache)
+  [ -z "${GITSEAL_ANCHOR:-}" ] || hook+=("--anchor=$GITSEAL_ANCHOR")
+  [ -z "${GITSEAL_POLICY:-}" ] || hook+=("--policy=$GITSEAL_POLICY")
+  if [ -n "$policy_ref" ]; then
+    n=${GIT_CONFIG_COUNT:-0}
+    [[ $n =~ ^[0-9]+$ ]] || fail "GIT_CONFIG_COUNT is $(shown "$n")" "unset it for this step"
+    export "GIT_CONFIG_KEY_$n=gitseal.policyRef" "GIT_CONFIG_VALUE_$n=$policy_ref"
+    export GIT_CONFIG_COUNT=$((n + 1))
+    say "tag $(shown "$ref"): the tag $object and everything it reaches, as a pre-receive hook judges creating it, with the policy of $(shown "$policy_ref")"
+  else
+    say "tag $(shown "$ref"): the tag $object and everything it reaches, as a pre-receive hook judges creating it, with the anchor's policy (no default branch in this clone)"
+  fi
+  status=0
+  printf '%s %s %s\n' "$zeros" "$object" "$ref" | gitseal "${hook[@]}" || status=$?
+  if [ "$status" != 0 ] && [ "$forge" = github ]; then
+    text="the tag $(shown "$ref") breaks the signing policy (the job's log says why)"
+    printf '::error title=gitseal::%s\n' "${text//%/%25}"
+  fi
+  exit "$status"
+fi
 
 # Values joined to their flags (--flag=VALUE): a value can never be taken for a flag.
 args=(verify "--ref=$ref" "--format=$format")

@@ -96,10 +96,12 @@ pub enum FailureKind {
     Untrusted,
     /// No transparency-log proof: gitsign's online mode with the log out of reach.
     Unlogged,
+    /// The signature verifies, but with a hash or key too weak to prove who made it.
+    WeakAlgorithm,
 }
 
 impl FailureKind {
-    pub const ALL: [FailureKind; 10] = [
+    pub const ALL: [FailureKind; 11] = [
         FailureKind::BadSignature,
         FailureKind::Malformed,
         FailureKind::WrongNamespace,
@@ -110,6 +112,7 @@ impl FailureKind {
         FailureKind::Unsigned,
         FailureKind::Untrusted,
         FailureKind::Unlogged,
+        FailureKind::WeakAlgorithm,
     ];
 
     /// A stable name, for caches and machine-readable output.
@@ -125,6 +128,7 @@ impl FailureKind {
             FailureKind::Unsigned => "unsigned",
             FailureKind::Untrusted => "untrusted",
             FailureKind::Unlogged => "unlogged",
+            FailureKind::WeakAlgorithm => "weak-algorithm",
         }
     }
 

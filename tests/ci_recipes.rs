@@ -740,6 +740,85 @@ fn names_git_refuses_are_refused_and_shown_escaped() {
     assert_nothing_ran(&env, &[&repo.dir]);
 }
 
+// ---------------------------------------------------------------- tags
+
+/// A tag push, as GitHub describes it: GITHUB_SHA is the tagged commit, the ref the tag's.
+fn github_tag_push(env: &TestEnv, name: &str, commit: &str, anchor: &str) -> Vars {
+    let refname = format!("refs/tags/{name}");
+    let event = json!({
+        "ref": refname, "before": ZEROS, "after": commit,
+        "created": true, "deleted": false, "forced": false,
+        "repository": {"default_branch": "main"},
+    });
+    github(env, "push", &event, anchor)
+        .set("GITHUB_SHA", commit)
+        .set("GITHUB_REF", refname)
+}
+
+/// A range of commits says nothing about a tag object: a tag push is judged as a server's
+/// hook judges creating the tag, so the rule's tags list holds in CI too.
+#[test]
+fn a_tag_push_is_judged_by_the_tags_list_as_the_hook_judges_it() {
+    let env = TestEnv::new();
+    let (alice, bob) = (key(&env, "alice"), key(&env, "bob"));
+    let tag_rule = "[[rules]]\nrefs = [\"refs/tags/v*\"]\ntags = [\"alice\"]\n";
+    let (repo, anchor) = anchored(&env, &alice, &policy(&alice, &bob, tag_rule));
+    let c1 = c(&repo, Some(&bob), "bob's work");
+    // The default branch as actions/checkout fetches it: its policy is the current one.
+    repo.git(&["update-ref", "refs/remotes/origin/main", &c1])
+        .success();
+    let tag = |signer: &Key, args: &[&str]| crate::pre_receive::tag(&repo, signer, args);
+
+    tag(&alice, &["-s", "-m", "release 1", "v1"]);
+    let out = ci_verify(&env, &repo.dir, &github_tag_push(&env, "v1", &c1, &anchor)).success();
+    assert!(
+        out.stderr
+            .contains("with the policy of refs/remotes/origin/main"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stderr.contains("and the tag verified"),
+        "{}",
+        out.describe()
+    );
+
+    // bob may commit, but not sign a release tag.
+    let v2 = tag(&bob, &["-s", "-m", "release 2", "v2"]);
+    let out = ci_verify(&env, &repo.dir, &github_tag_push(&env, "v2", &c1, &anchor)).exit(1);
+    assert!(
+        out.stderr.contains(&format!(
+            "{v2} (rule refs/tags/v*): signer bob not allowed by rule refs/tags/v*"
+        )),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stdout()
+            .contains("::error title=gitseal::the tag refs/tags/v2 breaks the signing policy"),
+        "{}",
+        out.describe()
+    );
+
+    // A lightweight tag carries no signature to satisfy the list.
+    repo.git(&["tag", "v3", &c1]).success();
+    let out = ci_verify(&env, &repo.dir, &github_tag_push(&env, "v3", &c1, &anchor)).exit(1);
+    assert!(
+        out.stderr.contains("must point to a signed annotated tag"),
+        "{}",
+        out.describe()
+    );
+
+    // The tag must still be where the forge says it was pushed.
+    let c2 = c(&repo, Some(&alice), "later");
+    let out = ci_verify(&env, &repo.dir, &github_tag_push(&env, "v1", &c2, &anchor)).exit(2);
+    assert!(
+        out.stderr.contains("the tag was moved"),
+        "{}",
+        out.describe()
+    );
+}
+
 // ---------------------------------------------------------------- GitLab
 
 #[test]
@@ -768,7 +847,8 @@ fn gitlab_push_judges_the_pushed_commits_and_a_new_branch_from_the_anchor() {
     // bob's commit on main is under the new release branch: refused by its rule.
     assert_judged(&out, &[&c1, &c2, &c3], "refs/heads/release/1");
 
-    // A tag pipeline: the tag's rule.
+    // A tag pipeline: judged as a pre-receive hook judges creating the tag, by its rule
+    // (here none: any principal's history will do).
     repo.git(&["tag", "v1.0", &c2]).success();
     let vars = gitlab(&anchor)
         .set("CI_PIPELINE_SOURCE", "push")
@@ -778,7 +858,12 @@ fn gitlab_push_judges_the_pushed_commits_and_a_new_branch_from_the_anchor() {
         .set("CI_COMMIT_REF_NAME", "v1.0")
         .set("GITSEAL_FORMAT", "json");
     let out = ci_verify(&env, &repo.dir, &vars).success();
-    assert_judged(&out, &[&c1, &c2], "refs/tags/v1.0");
+    assert!(
+        out.stderr
+            .contains("refs/tags/v1.0: 2 commit(s) the server held already verified"),
+        "{}",
+        out.describe()
+    );
     // GitLab's default format is text.
     let vars = push(&c1, &c2, "main").set("GITSEAL_FORMAT", "");
     let out = ci_verify(&env, &repo.dir, &vars).success();

@@ -108,6 +108,8 @@ pub struct SigReport {
     /// What the hashed area says besides the facts above, as gpg reports it for a signature
     /// that verifies: policy URLs, preferred keyservers and notations, in gpg's order.
     pub extras: Extras,
+    /// The size in bits of the key that made the signature, when it was found.
+    pub key_bits: Option<usize>,
 }
 
 /// The hashed subpackets gpg shows for a good signature (GnuPG `g10/keylist.c:
@@ -281,6 +283,7 @@ fn check_one(sig: &Signature, payload: &[u8], ctx: &Context<'_>) -> SigReport {
         key_newer_by: 0,
         unknown_critical: false,
         extras: extras(sig),
+        key_bits: None,
     };
     // gpg rejects MD5 data signatures by default (its weak-digest list holds MD5 alone):
     // "Note: signatures using the MD5 algorithm are rejected".
@@ -444,6 +447,7 @@ fn describe_signer(
     report.key_id = key.keyid().to_hex();
     report.primary_fingerprint = Some(cert.fingerprint().to_hex());
     report.by_subkey = key.fingerprint() != cert.fingerprint();
+    report.key_bits = key.mpis().bits();
     let policy = policy();
     let Some(valid) = [Some(now), created]
         .into_iter()
@@ -602,6 +606,37 @@ fn key_state(
 
 /// The backend-neutral verdict for one report (for `gitseal verify` and policies), at the
 /// time the caller judged it by (the committer or tagger time: DESIGN section 6).
+/// Why a signature that verifies is still too weak to prove anything to a policy, or
+/// `None`. gpg accepts these (and the gpg dialect stays gpg), but a policy verifier must
+/// not: a SHA-1 or RIPEMD-160 signature can be moved onto a colliding payload (SHA-1
+/// chosen-prefix collisions were shown on OpenPGP in 2020), and RSA or DSA keys under
+/// 2048 bits have been disallowed for signing since 2013 (NIST SP 800-131A). ElGamal
+/// never signs in OpenPGP today.
+pub fn weakness(report: &SigReport) -> Option<String> {
+    use sequoia_openpgp::types::{HashAlgorithm, PublicKeyAlgorithm};
+    let hash = HashAlgorithm::from(report.hash_algo);
+    if matches!(hash, HashAlgorithm::SHA1 | HashAlgorithm::RipeMD) {
+        return Some(format!(
+            "made with {hash}, which is open to collisions: sign with SHA-256 or better \
+             (gpg: personal-digest-preferences SHA512 SHA256)"
+        ));
+    }
+    #[allow(deprecated)]
+    let name = match PublicKeyAlgorithm::from(report.pk_algo) {
+        PublicKeyAlgorithm::RSAEncryptSign | PublicKeyAlgorithm::RSASign => "RSA",
+        PublicKeyAlgorithm::DSA => "DSA",
+        PublicKeyAlgorithm::ElGamalEncryptSign => "ElGamal",
+        _ => return None,
+    };
+    match report.key_bits {
+        Some(bits) if bits < 2048 => Some(format!(
+            "made by a {bits}-bit {name} key, too short to sign with: use a key of 2048 bits \
+             or more, or Ed25519"
+        )),
+        _ => None,
+    }
+}
+
 pub fn verdict(report: &SigReport, time: SignatureTime) -> Verdict {
     let failure = |kind, detail: &str| {
         Err(Failure {

@@ -207,7 +207,13 @@ fn openpgp(
         });
     }
     if verdict.outcome.is_ok() {
-        verdict.outcome = Ok(crate::signature::Trust::Undefined);
+        verdict.outcome = match crate::openpgp::verify::weakness(report) {
+            Some(why) => Err(Failure {
+                kind: FailureKind::WeakAlgorithm,
+                detail: format!("OpenPGP signature {why}"),
+            }),
+            None => Ok(crate::signature::Trust::Undefined),
+        };
     }
     verdict
 }

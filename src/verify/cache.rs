@@ -40,7 +40,7 @@ use std::path::{Path, PathBuf};
 /// The file's first line: the line format (2: keyed by digest, fields encoded) and the
 /// version that wrote it. A file with any other first line is not read, and the next write
 /// starts it afresh, so lines of older formats (or older verifiers) are never believed.
-pub(crate) const HEADER: &str = concat!("gitseal-verdicts 2 ", env!("CARGO_PKG_VERSION"));
+pub(crate) const HEADER: &str = concat!("gitseal-verdicts 3 ", env!("CARGO_PKG_VERSION"));
 
 /// A SHA-256 digest of what a verdict was computed from ([`digest`]).
 pub type Digest = [u8; 32];
@@ -630,7 +630,7 @@ mod tests {
         let text = std::fs::read_to_string(file(dir.path())).unwrap();
         assert_eq!(text.lines().count(), 3, "{text}");
 
-        let text = text.replace(HEADER, "gitseal-verdicts 2 0.0.0");
+        let text = text.replace(HEADER, "gitseal-verdicts 3 0.0.0");
         std::fs::write(file(dir.path()), text).unwrap();
         let mut cache = VerdictCache::open(dir.path());
         assert!(!cache.lookup(&commits).has(2));
