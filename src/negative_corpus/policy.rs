@@ -139,6 +139,7 @@ fn verdict(format: Format, key: &str, at: i64) -> Verdict {
             source: TimeSource::Committer,
         }),
         outcome: Ok(Trust::Undefined),
+        ssh_certificate: None,
     }
 }
 

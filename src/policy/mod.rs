@@ -7,7 +7,7 @@ pub mod edit;
 pub mod file;
 pub mod shadow;
 
-use crate::signature::{Format, Verdict};
+use crate::signature::{Format, SshCertificateFacts, Verdict};
 use std::collections::BTreeMap;
 
 /// A parsed policy.
@@ -34,8 +34,18 @@ pub struct Principal {
 
 #[derive(Debug)]
 pub enum Credential {
-    /// An SSH public key: its `SHA256:...` fingerprint and its `type base64` text.
+    /// An SSH public key: its `SHA256:...` fingerprint and its `type base64` text. It
+    /// matches signatures made with the key itself, not through a certificate of it (as an
+    /// allowed_signers line naming a plain key does).
     Ssh { fingerprint: String, public: String },
+    /// An SSH certificate authority: signatures made through a user certificate it signed
+    /// that lists a principal matching `principals` (OpenSSH patterns, read as one
+    /// allowed_signers principals list).
+    SshCa {
+        fingerprint: String,
+        public: String,
+        principals: Vec<String>,
+    },
     /// Upper-case hex fingerprint of an OpenPGP certificate.
     OpenPgp { fingerprint: String },
     Sigstore {
@@ -83,9 +93,36 @@ pub struct Revocation {
     pub key: String,
     /// How the entry was written (an SSH public key is revoked as its fingerprint).
     pub form: RevokedForm,
+    /// Only the certificates of the CA `key` with this serial or key id; `None`: the key
+    /// itself and, for a CA, every certificate it signed.
+    pub certificate: Option<RevokedCertificate>,
     /// Revoked for signatures from this time on; `None`: for all history.
     pub after: Option<i64>,
     pub reason: String,
+}
+
+/// Certificates of one SSH CA revoked by what the CA wrote into them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RevokedCertificate {
+    Serial(u64),
+    KeyId(String),
+}
+
+impl RevokedCertificate {
+    fn matches(&self, cert: &SshCertificateFacts) -> bool {
+        match self {
+            RevokedCertificate::Serial(serial) => cert.serial == *serial,
+            RevokedCertificate::KeyId(key_id) => cert.key_id == *key_id,
+        }
+    }
+
+    /// How reasons and `policy describe` name it.
+    pub fn describe(&self) -> String {
+        match self {
+            RevokedCertificate::Serial(serial) => format!("serial {serial}"),
+            RevokedCertificate::KeyId(key_id) => format!("key id \"{key_id}\""),
+        }
+    }
 }
 
 /// The forms of `[[revoked]]` key that can match a signature (issue 12, R2): any other
@@ -161,8 +198,54 @@ impl Policy {
         self.principals.iter().find(|p| {
             p.credentials
                 .iter()
-                .any(|c| credential_matches(c, verdict.format, key))
+                .any(|c| credential_matches(c, verdict, key))
         })
+    }
+
+    /// Why the certificate a principal was matched through does not speak for it at the
+    /// commit time: a host certificate, outside its validity, or a critical option gitseal
+    /// does not understand (OpenSSH refuses those too). Only the commit time is judged, as
+    /// `git verify-commit` does (`-Overify-time`): short-lived certificates are expected to
+    /// have expired by the time their commits are pushed.
+    fn certificate_reasons(cert: &SshCertificateFacts, signed_at: Option<i64>) -> Vec<String> {
+        let mut reasons = Vec::new();
+        if !cert.user {
+            reasons.push(format!(
+                "SSH certificate (key id \"{}\") is a host certificate, not a user certificate",
+                cert.key_id
+            ));
+        }
+        if let Some(at) = signed_at {
+            // Times before 1970 are before every certificate's start.
+            let at_u = u64::try_from(at).unwrap_or(0);
+            if at < 0 || at_u < cert.valid_after {
+                reasons.push(format!(
+                    "SSH certificate (key id \"{}\") is not valid before {}, after the commit time {}",
+                    cert.key_id,
+                    cert_time(cert.valid_after),
+                    rfc3339(at)
+                ));
+            }
+            if at_u >= cert.valid_before {
+                reasons.push(format!(
+                    "SSH certificate (key id \"{}\") expired at {}, before the commit time {}",
+                    cert.key_id,
+                    cert_time(cert.valid_before),
+                    rfc3339(at)
+                ));
+            }
+        }
+        for option in cert
+            .critical_options
+            .iter()
+            .filter(|o| !UNDERSTOOD_CRITICAL_OPTIONS.contains(&o.as_str()))
+        {
+            reasons.push(format!(
+                "SSH certificate (key id \"{}\") has the critical option \"{option}\", which gitseal does not understand",
+                cert.key_id
+            ));
+        }
+        reasons
     }
 
     /// Whether `principal` is in a signer list.
@@ -191,15 +274,33 @@ impl Policy {
             return finding;
         }
         let Some(principal) = self.principal_for(verdict) else {
-            finding.reasons.push(format!(
-                "unknown signer: {} key {} is not a principal of the policy",
-                verdict.format,
-                verdict.key.as_deref().unwrap_or("(none)")
-            ));
+            finding.reasons.push(match &verdict.ssh_certificate {
+                Some(cert) => format!(
+                    "unknown signer: ssh key {} through a certificate of CA {} for {} (key id \"{}\") is not a principal of the policy",
+                    verdict.key.as_deref().unwrap_or("(none)"),
+                    cert.ca_fingerprint,
+                    if cert.principals.is_empty() {
+                        "no principals".to_string()
+                    } else {
+                        cert.principals.join(",")
+                    },
+                    cert.key_id
+                ),
+                None => format!(
+                    "unknown signer: {} key {} is not a principal of the policy",
+                    verdict.format,
+                    verdict.key.as_deref().unwrap_or("(none)")
+                ),
+            });
             return finding;
         };
         finding.principal = Some(principal.name.clone());
         let signed_at = verdict.time.map(|t| t.unix);
+        if let Some(cert) = &verdict.ssh_certificate {
+            finding
+                .reasons
+                .extend(Self::certificate_reasons(cert, signed_at));
+        }
         for at in [signed_at, subject.now].into_iter().flatten() {
             if let Some(after) = principal.valid_after.filter(|after| at < *after) {
                 finding.reasons.push(format!(
@@ -273,7 +374,22 @@ impl Policy {
                 } else {
                     format!(" ({})", revocation.reason)
                 };
-                format!("key {} is revoked{when}{why}", revocation.key)
+                let certified_by = verdict
+                    .ssh_certificate
+                    .as_ref()
+                    .is_some_and(|cert| cert.ca_fingerprint == revocation.key);
+                match &revocation.certificate {
+                    Some(which) => format!(
+                        "SSH certificate {} of CA {} is revoked{when}{why}",
+                        which.describe(),
+                        revocation.key
+                    ),
+                    None if certified_by => format!(
+                        "CA key {} is revoked{when}{why}: so is every certificate it signed",
+                        revocation.key
+                    ),
+                    None => format!("key {} is revoked{when}{why}", revocation.key),
+                }
             })
             .collect()
     }
@@ -284,8 +400,22 @@ impl Policy {
     ) -> impl Iterator<Item = &'a Revocation> + 'a {
         let key = verdict.key.as_deref().unwrap_or_default();
         let subject = sigstore_subject(verdict.format, key);
-        self.revoked.iter().filter(move |r| {
-            r.key == key || r.key.eq_ignore_ascii_case(key) || subject.is_some_and(|s| s == r.key)
+        let certificate = verdict
+            .ssh_certificate
+            .as_deref()
+            .filter(|_| verdict.format == Format::Ssh);
+        self.revoked.iter().filter(move |r| match &r.certificate {
+            // A CA's certificates by serial or key id: only signatures made through them.
+            Some(which) => {
+                certificate.is_some_and(|cert| cert.ca_fingerprint == r.key && which.matches(cert))
+            }
+            None => {
+                r.key == key
+                    || r.key.eq_ignore_ascii_case(key)
+                    || subject.is_some_and(|s| s == r.key)
+                    // A revoked CA key revokes every certificate it signed.
+                    || certificate.is_some_and(|cert| cert.ca_fingerprint == r.key)
+            }
         })
     }
 
@@ -305,9 +435,30 @@ fn sigstore_subject(format: Format, key: &str) -> Option<&str> {
     (format == Format::X509).then(|| key.split_once(' ').map_or(key, |(_, subject)| subject))
 }
 
-fn credential_matches(credential: &Credential, format: Format, key: &str) -> bool {
-    match (credential, format) {
-        (Credential::Ssh { fingerprint, .. }, Format::Ssh) => fingerprint == key,
+/// The critical options of an SSH certificate that do not stop it from speaking for its
+/// principals in a signature: they restrict logins (the command run, the addresses
+/// connected from), not signing. `verify-required` (user verification on a FIDO key) is
+/// not among them: gitseal does not check the signature's flags for it, so refuses it.
+pub const UNDERSTOOD_CRITICAL_OPTIONS: [&str; 2] = ["force-command", "source-address"];
+
+fn credential_matches(credential: &Credential, verdict: &Verdict, key: &str) -> bool {
+    let certificate = verdict.ssh_certificate.as_deref();
+    match (credential, verdict.format) {
+        // As an allowed_signers line naming a plain key: not a signature made through a
+        // certificate of that key.
+        (Credential::Ssh { fingerprint, .. }, Format::Ssh) => {
+            certificate.is_none() && fingerprint == key
+        }
+        (
+            Credential::SshCa {
+                fingerprint,
+                principals,
+                ..
+            },
+            Format::Ssh,
+        ) => certificate.is_some_and(|cert| {
+            cert.ca_fingerprint == *fingerprint && certificate_principal_allowed(cert, principals)
+        }),
         (Credential::OpenPgp { fingerprint }, Format::OpenPgp) => {
             fingerprint.eq_ignore_ascii_case(key)
         }
@@ -323,6 +474,20 @@ fn credential_matches(credential: &Credential, format: Format, key: &str) -> boo
         }
         _ => false,
     }
+}
+
+/// Whether the certificate lists a principal the `ssh_ca` entry's patterns allow: the
+/// patterns are one OpenSSH pattern list, as an allowed_signers line's principals are.
+fn certificate_principal_allowed(cert: &SshCertificateFacts, patterns: &[String]) -> bool {
+    let list = patterns.join(",");
+    cert.principals.iter().any(|name| {
+        crate::pattern::match_pattern_list(name, &list) == crate::pattern::PatternMatch::Matched
+    })
+}
+
+/// A certificate's time bound: `forever` for OpenSSH's "no expiry" (2^64-1).
+fn cert_time(unix: u64) -> String {
+    i64::try_from(unix).map_or_else(|_| "forever".to_string(), rfc3339)
 }
 
 /// A Unix time as RFC 3339 UTC, for reasons people read.
@@ -429,6 +594,7 @@ reason = "key lost"
                 source: TimeSource::Committer,
             }),
             outcome: Ok(Trust::Undefined),
+            ssh_certificate: None,
         }
     }
 
