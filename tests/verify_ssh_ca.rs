@@ -421,3 +421,73 @@ fn pre_receive_accepts_an_honest_certificate_and_rejects_an_expired_one() {
         "the server's ref moved"
     );
 }
+
+#[test]
+fn policy_add_principal_names_an_ssh_ca() {
+    let env = TestEnv::new();
+    let (alice, ca, erin) = (key(&env, "alice"), key(&env, "ssh-ca"), key(&env, "erin"));
+    let path = env.write("policy.toml", ca_policy(&alice, &alice, ""));
+    let add = |args: &[&str]| {
+        run(env
+            .gitseal()
+            .args(["policy", "add-principal"])
+            .args(args)
+            .arg("--file")
+            .arg(&path))
+        .no_panic()
+    };
+    let out = add(&["frank", "--ssh-ca", ca.public.to_str().expect("path")]);
+    assert_ne!(out.code, 0, "{}", out.describe());
+    assert!(
+        out.stderr.contains("--cert-principal"),
+        "{}",
+        out.describe()
+    );
+    let out = add(&[
+        "frank",
+        "--ssh-ca",
+        ca.public.to_str().expect("path"),
+        "--cert-principal",
+        "frank@example.org",
+        "--cert-principal",
+        "a,b",
+    ]);
+    assert_ne!(out.code, 0, "{}", out.describe());
+    assert!(
+        out.stderr.contains("`a,b` is not a name or pattern"),
+        "{}",
+        out.describe()
+    );
+
+    let out = add(&[
+        "frank",
+        "--ssh-ca",
+        ca.public.to_str().expect("path"),
+        "--cert-principal",
+        "frank@example.org",
+        "--cert-principal",
+        "frank",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.describe());
+    assert!(
+        out.stdout().contains(&format!(
+            "ssh_ca {} for frank@example.org,frank",
+            ca.fingerprint()
+        )),
+        "{}",
+        out.describe()
+    );
+    let text = std::fs::read_to_string(&path).expect("policy");
+    assert!(
+        text.contains("principals = [\"frank@example.org\", \"frank\"]"),
+        "{text}"
+    );
+
+    // The policy it wrote judges: frank's certificate passes, erin's (same CA) is erin's.
+    let (repo, anchor) = anchored(&env, &alice, &text);
+    let frank = certify(&env, &ca, &erin, "frank", "frank-1", &["-n", "frank"]);
+    let id = commit_with(&repo, &frank.cert, "frank");
+    let (code, doc) = verify_json(&repo, &anchor, &["HEAD"]);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_passes(&doc, &id, "frank");
+}
