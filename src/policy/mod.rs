@@ -924,6 +924,153 @@ reason = "key lost"
         assert_ok(&p.judge(&commit_on(MAIN), &ssh(ALICE_FPR, T)), "alice");
     }
 
+    /// One CA for a whole organisation: the certificate's principals decide whose a
+    /// signature is; the key and CA named by fingerprint (the verdict's facts are what the
+    /// SSH room read from a certificate `ssh-keygen -s` made; tests/verify_ssh_ca.rs).
+    fn ca_policy(tail: &str) -> Policy {
+        let text = format!(
+            "version = 1\n[principals.alice]\nssh = [\"{ALICE}\"]\n\
+             [principals.erin]\nssh_ca = [{{ key = \"{CAROL}\", principals = [\"*@example.org\", \"!mallory@example.org\"] }}]\n\
+             [principals.bob]\nssh_ca = [{{ key = \"{CAROL}\", principals = [\"bob\"] }}]\n{tail}"
+        );
+        file::parse(&text, "p").unwrap()
+    }
+
+    fn through_cert(principals: &[&str], edit: impl FnOnce(&mut SshCertificateFacts)) -> Verdict {
+        let mut cert = SshCertificateFacts {
+            ca_fingerprint: CAROL_FPR.into(),
+            user: true,
+            principals: principals.iter().map(|p| p.to_string()).collect(),
+            valid_after: 0,
+            valid_before: u64::MAX,
+            serial: 7,
+            key_id: "id-7".into(),
+            critical_options: vec![],
+        };
+        edit(&mut cert);
+        Verdict {
+            ssh_certificate: Some(Box::new(cert)),
+            ..ssh(ALICE_FPR, T)
+        }
+    }
+
+    #[test]
+    fn ssh_ca_principals_decide_whose_certificate_it_is() {
+        let p = ca_policy("");
+        assert_ok(
+            &p.judge(
+                &commit_on(MAIN),
+                &through_cert(&["erin@example.org"], |_| {}),
+            ),
+            "erin",
+        );
+        assert_ok(
+            &p.judge(&commit_on(MAIN), &through_cert(&["x", "bob"], |_| {})),
+            "bob",
+        );
+        // A negated pattern excludes, as in allowed_signers.
+        let finding = p.judge(
+            &commit_on(MAIN),
+            &through_cert(&["mallory@example.org"], |_| {}),
+        );
+        assert_eq!(finding.principal, None, "{finding:?}");
+        assert!(
+            finding.reasons[0].starts_with("unknown signer: ssh key"),
+            "{finding:?}"
+        );
+        // Another CA: nobody's.
+        let other = through_cert(&["bob"], |c| c.ca_fingerprint = BOB_FPR.into());
+        assert_eq!(p.judge(&commit_on(MAIN), &other).principal, None);
+        // A plain key entry (alice) does not take a certificate of alice's key...
+        assert_eq!(
+            p.judge(&commit_on(MAIN), &through_cert(&["alice"], |_| {}))
+                .principal,
+            None
+        );
+        // ... and an ssh_ca entry never takes a plain signature, even by the CA key.
+        assert_eq!(
+            p.judge(&commit_on(MAIN), &ssh(CAROL_FPR, T)).principal,
+            None
+        );
+        assert_ok(&p.judge(&commit_on(MAIN), &ssh(ALICE_FPR, T)), "alice");
+    }
+
+    #[test]
+    fn ssh_ca_certificate_checks() {
+        let p = ca_policy("");
+        let t = u64::try_from(at(T)).unwrap();
+        let cases: [(fn(&mut SshCertificateFacts), &str); 5] = [
+            (
+                |c| c.user = false,
+                "is a host certificate, not a user certificate",
+            ),
+            (
+                |c| c.valid_before = 1_717_243_200,
+                "expired at 2024-06-01T12:00:00Z, before the commit time",
+            ),
+            (
+                |c| c.valid_after = 1_717_243_201,
+                "is not valid before 2024-06-01T12:00:01Z",
+            ),
+            (
+                |c| c.critical_options = vec!["verify-required".into()],
+                "has the critical option \"verify-required\", which gitseal does not understand",
+            ),
+            (
+                |c| c.critical_options = vec!["force-command".into(), "x@y".into()],
+                "has the critical option \"x@y\"",
+            ),
+        ];
+        for (edit, needle) in cases {
+            let finding = p.judge(&commit_on(MAIN), &through_cert(&["bob"], edit));
+            assert_eq!(finding.principal.as_deref(), Some("bob"));
+            assert_eq!(finding.reasons.len(), 1, "{finding:?}");
+            assert!(finding.reasons[0].contains(needle), "{finding:?}");
+        }
+        // The window's edges: valid_after inclusive, valid_before exclusive.
+        let edges = through_cert(&["bob"], |c| {
+            c.valid_after = t;
+            c.valid_before = t + 1;
+            c.critical_options = vec!["source-address".into()];
+        });
+        assert_ok(&p.judge(&commit_on(MAIN), &edges), "bob");
+    }
+
+    #[test]
+    fn ssh_ca_revocations() {
+        let serial = ca_policy(&format!("[[revoked]]\nkey = \"{CAROL_FPR}\"\nserial = 7\n"));
+        let cert = through_cert(&["bob"], |_| {});
+        assert_one_reason(
+            &serial.judge(&commit_on(MAIN), &cert),
+            &format!("SSH certificate serial 7 of CA {CAROL_FPR} is revoked"),
+        );
+        let other = through_cert(&["bob"], |c| c.serial = 8);
+        assert_ok(&serial.judge(&commit_on(MAIN), &other), "bob");
+        // A plain signature by the CA key is not a certificate with that serial.
+        assert!(
+            serial
+                .revocation_reasons(&commit_on(MAIN), &ssh(CAROL_FPR, T))
+                .is_empty()
+        );
+        let key_id = ca_policy(&format!(
+            "[[revoked]]\nkey = \"{CAROL}\"\nkey_id = \"id-7\"\n"
+        ));
+        assert_eq!(key_id.judge(&commit_on(MAIN), &cert).reasons.len(), 1);
+        assert_ok(
+            &key_id.judge(
+                &commit_on(MAIN),
+                &through_cert(&["bob"], |c| c.key_id = "id-8".into()),
+            ),
+            "bob",
+        );
+        // The certified key revoked: with or without a certificate.
+        let user = ca_policy(&format!("[[revoked]]\nkey = \"{ALICE_FPR}\"\n"));
+        assert_one_reason(
+            &user.judge(&commit_on(MAIN), &cert),
+            &format!("key {ALICE_FPR} is revoked"),
+        );
+    }
+
     #[test]
     fn rfc3339_is_utc_seconds() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
