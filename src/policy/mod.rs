@@ -999,7 +999,8 @@ reason = "key lost"
     fn ssh_ca_certificate_checks() {
         let p = ca_policy("");
         let t = u64::try_from(at(T)).unwrap();
-        let cases: [(fn(&mut SshCertificateFacts), &str); 5] = [
+        type Edit = fn(&mut SshCertificateFacts);
+        let cases: [(Edit, &str); 5] = [
             (
                 |c| c.user = false,
                 "is a host certificate, not a user certificate",
