@@ -183,4 +183,19 @@ fn a_v2_log_that_forks_rewrites_or_signs_with_another_key_is_caught() {
     let doc = json(&w, &state, &[], 0);
     assert_eq!(doc["known"], 1, "{doc:#}");
     assert_eq!(v2_log(&doc, &log.origin)["tree_size"], 3);
+
+    // Past a full tile: 600 entries of others (bundles 0-2, a level-1 tile of two
+    // hashes), then a commit; read from the kept tree, and by a first run from 300 (its
+    // frontier partly from the level-1 tile).
+    log.append_bodies((0..600).map(|n| format!("{{\"other\":{n}}}").into_bytes()));
+    sign_commit(&w, "four");
+    let doc = json(&w, &state, &[], 0);
+    assert_eq!(doc["known"], 1, "{doc:#}");
+    assert_eq!(v2_log(&doc, &log.origin)["tree_size"], 604);
+    let doc = json(&w, &w.env.path("late.json"), &["--from-index", "300"], 0);
+    assert_eq!(doc["known"], 1, "{doc:#}");
+    assert_eq!(v2_log(&doc, &log.origin)["consistent"], true);
+    log.set_fault(TileFault::RewriteEntry);
+    let doc = json(&w, &w.env.path("late2.json"), &["--from-index", "300"], 1);
+    assert_eq!(v2_log(&doc, &log.origin)["consistent"], false, "{doc:#}");
 }

@@ -337,11 +337,7 @@ impl Log {
             }
         }
         // A full tile exists only once the tree has all of it; a partial one only while not.
-        let count = if level.map_or(true, |l| l == 0) {
-            leaves.len()
-        } else {
-            leaves.len() >> (8 * level.unwrap_or(0))
-        };
+        let count = leaves.len() >> (8 * level.unwrap_or(0));
         let available = count.saturating_sub(first).min(256);
         (partial.is_none() && available == 256 || partial == Some(available)).then_some(out)
     }
