@@ -48,6 +48,8 @@ impl Subject {
 }
 
 /// Who must have signed: a Fulcio certificate's identity and issuer, or a managed key.
+// One per verification, never in a collection: its size costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Signer {
     Certificate(Expectation),
