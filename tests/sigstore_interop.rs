@@ -396,3 +396,82 @@ fn gitseal_verifies_what_sigstore_python_signs_in_rekor_v2() {
     let v2 = crate::sigstore_rekor_v2::world(true);
     python_signs_gitseal_verifies(&v2.w, Some(&v2.log.url));
 }
+
+/// sigstore-js's verifier (tests/interop/verify-bundle.mjs) under node 22, from the npm
+/// prefix scripts/interop.sh installs and names in `GITSEAL_INTEROP_NODE`.
+fn sigstore_js(env: &TestEnv) -> std::process::Command {
+    let prefix = std::env::var_os("GITSEAL_INTEROP_NODE").map(PathBuf::from).unwrap_or_else(|| {
+        panic!("this test needs sigstore-js under node 22: scripts/interop.sh installs them and runs it with GITSEAL_INTEROP_NODE set")
+    });
+    let node = prefix.join("node_modules/node/bin/node");
+    assert!(node.is_file(), "no node 22 at {}", node.display());
+    let mut cmd = env.command(node);
+    cmd.arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/verify-bundle.mjs"))
+        .arg("--prefix")
+        .arg(prefix);
+    cmd
+}
+
+/// sigstore-js verifies the bundles `gitseal sign-blob` writes against the hermetic
+/// services, logged in Rekor v1 and in Rekor v2 (timed by the TSA only), and refuses
+/// another identity, another issuer and a changed file. scripts/interop.sh runs it.
+#[test]
+#[ignore = "needs sigstore-js under node 22: scripts/interop.sh installs them and runs it"]
+fn sigstore_js_verifies_the_bundles_sign_blob_writes() {
+    use crate::support::sigstore_world::{ISSUER, World};
+    let v1 = World::new(|services| {
+        vec![
+            ("gitseal.credentialStore", "file".to_string()),
+            ("gitseal.timestampURL", services.tsa_url()),
+        ]
+    });
+    let v2 = crate::sigstore_rekor_v2::world(true);
+    for (w, version) in [(&v1, "0.0.1"), (&v2.w, "0.0.2")] {
+        let file = w.dir.join("release.tar.gz");
+        std::fs::write(&file, b"the release\n").expect("write");
+        let mut cmd = w.env.gitseal();
+        cmd.current_dir(&w.dir)
+            .env("SIGSTORE_ID_TOKEN", w.token())
+            .arg("sign-blob")
+            .arg(&file);
+        run(&mut cmd).success();
+        let bundle = w.dir.join("release.tar.gz.sigstore.json");
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&bundle).expect("bundle")).expect("JSON");
+        assert_eq!(
+            doc["verificationMaterial"]["tlogEntries"][0]["kindVersion"]["version"], version,
+            "{doc:#}"
+        );
+        let root = w.env.path("trusted_root.json");
+        let js = |artifact: &PathBuf, identity: &str, issuer: &str| {
+            let mut cmd = sigstore_js(&w.env);
+            cmd.arg("--bundle")
+                .arg(&bundle)
+                .arg("--artifact")
+                .arg(artifact)
+                .arg("--trusted-root")
+                .arg(&root)
+                .args(["--identity", identity, "--issuer", issuer]);
+            run(&mut cmd)
+        };
+        let ok = js(&file, "alice@example.org", ISSUER);
+        assert_eq!(ok.code, 0, "Rekor {version}: {}", ok.describe());
+        assert!(ok.stdout().contains("sigstore-js: OK alice@example.org"));
+        for (identity, issuer, what) in [
+            ("mallory@example.org", ISSUER, "certificate identity error"),
+            (
+                "alice@example.org",
+                "https://other.test",
+                "expected issuer=",
+            ),
+        ] {
+            let refused = js(&file, identity, issuer);
+            assert_eq!(refused.code, 1, "{}", refused.describe());
+            assert!(refused.stderr.contains(what), "{}", refused.describe());
+        }
+        let changed = w.dir.join("changed.tar.gz");
+        std::fs::write(&changed, b"the release, patched\n").expect("write");
+        let refused = js(&changed, "alice@example.org", ISSUER);
+        assert_eq!(refused.code, 1, "{}", refused.describe());
+    }
+}
