@@ -112,14 +112,23 @@ with_stdin() {
 # --- keys, messages, allowed signers -----------------------------------------------------
 echo "== preparing keys and messages in $WORK"
 PRINCIPAL=bench@example.org
-KEYTYPES=(ed25519 ecdsa-p256 rsa-3072)
-declare -A KEYGEN_ARGS=([ed25519]="-t ed25519" [ecdsa-p256]="-t ecdsa -b 256" [rsa-3072]="-t rsa -b 3072")
+# ed25519-cert: an Ed25519 key signing through an OpenSSH user certificate (the file
+# key-ed25519-cert-cert.pub, issued by the CA key ca), allowed by a cert-authority line.
+KEYTYPES=(ed25519 ecdsa-p256 rsa-3072 ed25519-cert)
+declare -A KEYGEN_ARGS=([ed25519]="-t ed25519" [ecdsa-p256]="-t ecdsa -b 256" [rsa-3072]="-t rsa -b 3072" [ed25519-cert]="-t ed25519")
 : >"$WORK/allowed_signers"
+"$SSH_KEYGEN" -q -t ed25519 -N '' -C ca -f "$WORK/ca"
 for kt in "${KEYTYPES[@]}"; do
   # shellcheck disable=SC2086
   "$SSH_KEYGEN" -q ${KEYGEN_ARGS[$kt]} -N '' -C "$kt" -f "$WORK/key-$kt"
-  printf '%s namespaces="git" %s\n' "$PRINCIPAL" "$(cat "$WORK/key-$kt.pub")" >>"$WORK/allowed_signers"
+  case "$kt" in
+  *-cert) "$SSH_KEYGEN" -q -s "$WORK/ca" -I bench -n "$PRINCIPAL" "$WORK/key-$kt.pub" ;;
+  *) printf '%s namespaces="git" %s\n' "$PRINCIPAL" "$(cat "$WORK/key-$kt.pub")" >>"$WORK/allowed_signers" ;;
+  esac
 done
+printf '%s cert-authority,namespaces="git" %s\n' "$PRINCIPAL" "$(cat "$WORK/ca.pub")" >>"$WORK/allowed_signers"
+# What -Y sign -f names: the key, or for a certificate the certificate file.
+sign_file() { case "$1" in *-cert) echo "$WORK/key-$1-cert.pub" ;; *) echo "$WORK/key-$1" ;; esac; }
 # A typical commit object (~300 bytes) and a 100 KB one.
 cat >"$WORK/msg-300B" <<'EOF'
 tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904
@@ -140,9 +149,9 @@ MSGS=(300B 100KB)
 for kt in "${KEYTYPES[@]}"; do
   for m in "${MSGS[@]}"; do
     cp "$WORK/msg-$m" "$WORK/ref-$kt-$m"
-    "$SSH_KEYGEN" -q -Y sign -n git -f "$WORK/key-$kt" "$WORK/ref-$kt-$m" 2>/dev/null
+    "$SSH_KEYGEN" -q -Y sign -n git -f "$(sign_file "$kt")" "$WORK/ref-$kt-$m" 2>/dev/null
     cp "$WORK/msg-$m" "$WORK/own-$kt-$m"
-    "$GITSEAL" -Y sign -n git -f "$WORK/key-$kt" "$WORK/own-$kt-$m" 2>/dev/null
+    "$GITSEAL" -Y sign -n git -f "$(sign_file "$kt")" "$WORK/own-$kt-$m" 2>/dev/null
     "$GITSEAL" -Y verify -n git -f "$WORK/allowed_signers" -I "$PRINCIPAL" \
       -s "$WORK/ref-$kt-$m.sig" <"$WORK/msg-$m" >/dev/null
     "$SSH_KEYGEN" -Y verify -n git -f "$WORK/allowed_signers" -I "$PRINCIPAL" \
@@ -172,7 +181,7 @@ run_pair() { # run_pair NAME RUNS WARMUP ssh-keygen-command gitseal-command [hyp
 }
 
 for kt in "${KEYTYPES[@]}"; do
-  key="$WORK/key-$kt"
+  key="$(sign_file "$kt")"
   for m in "${MSGS[@]}"; do
     # sign: the signature goes to MSG.sig. ssh-keygen asks before overwriting one, so it is
     # removed before every run (not timed).
@@ -266,7 +275,7 @@ def ms(r):
     return f'{r["mean"]*1e3:7.2f} ± {r["stddev"]*1e3:5.2f} ms'
 
 rows, slow = [], []
-for kt in ["ed25519", "ecdsa-p256", "rsa-3072"]:
+for kt in ["ed25519", "ecdsa-p256", "rsa-3072", "ed25519-cert"]:
     for op in ["sign-300B", "sign-100KB", "verify-300B", "verify-100KB", "find-principals"]:
         sk, gs = load(f"{op}-{kt}")
         ratio = sk["mean"] / gs["mean"]

@@ -235,12 +235,14 @@ fn login_without_a_terminal_names_the_ways_that_need_none() {
         .arg("-w")
         .arg(crate::support::GITSEAL)
         .arg("login")
-        .env("GITSEAL_CREDENTIAL_STORE", "file"))
+        .env("GITSEAL_CREDENTIAL_STORE", "file")
+        .env_remove("GITSEAL_INTERACTIVE"))
     .exit(2)
     .no_panic();
     let text = out.stderr.clone();
     assert_eq!(out.stderr_lines().len(), 1, "{}", out.describe());
-    assert!(text.contains("gitseal login found no terminal"), "{text}");
+    assert!(text.contains("no terminal to log in from"), "{text}");
+    assert!(text.contains("gitseal login found no OIDC token"), "{text}");
     for way in [
         "SIGSTORE_ID_TOKEN",
         "id-token: write",

@@ -685,3 +685,222 @@ fn a_private_key_others_can_read_is_refused_like_ssh_keygen() {
     assert_eq!(signed.code, 0, "{}", signed.describe());
     assert!(env.path("message.txt.sig").exists());
 }
+
+#[test]
+fn quiet_drops_the_status_lines_like_ssh_keygen() {
+    let f = fixture("");
+    let sig = f.signature.to_str().unwrap();
+    let public_line = f.key.public_line();
+    let cases: Vec<(Vec<&str>, i32, String)> = vec![
+        (verify_args(sig, &["-q"]), 0, String::new()),
+        (
+            verify_args(sig, &["-q", "-O", "print-pubkey"]),
+            0,
+            format!("{public_line}\n"),
+        ),
+        (
+            vec!["-q", "-Y", "check-novalidate", "-n", "git", "-s", sig],
+            0,
+            String::new(),
+        ),
+        (
+            vec![
+                "-Y",
+                "check-novalidate",
+                "-q",
+                "-n",
+                "git",
+                "-s",
+                sig,
+                "-Oprint-pubkey",
+            ],
+            0,
+            format!("{public_line}\n"),
+        ),
+        // Failures are silent on stdout too, and keep their exit code.
+        (
+            vec!["-q", "-Y", "check-novalidate", "-n", "file", "-s", sig],
+            255,
+            String::new(),
+        ),
+        (
+            vec![
+                "-Y",
+                "verify",
+                "-q",
+                "-n",
+                "git",
+                "-f",
+                "allowed_signers",
+                "-I",
+                "nobody@example.com",
+                "-s",
+                sig,
+                "-O",
+                "print-pubkey",
+            ],
+            255,
+            String::new(),
+        ),
+    ];
+    for (args, code, stdout) in cases {
+        let (ours, theirs) = both(&f.env, &args);
+        assert_eq!(
+            (ours.code, ours.stdout()),
+            (theirs.code, theirs.stdout()),
+            "{args:?}\n--- gitseal\n{}\n--- ssh-keygen\n{}",
+            ours.describe(),
+            theirs.describe()
+        );
+        assert_eq!((ours.code, ours.stdout()), (code, stdout), "{args:?}");
+    }
+    // Without -q the same commands print the Good line first.
+    let (ours, theirs) = both(&f.env, &verify_args(sig, &["-O", "print-pubkey"]));
+    assert_eq!(ours.stdout, theirs.stdout);
+    assert!(ours.stdout().starts_with("Good \"git\" signature for "));
+
+    // -q signing: no progress lines on stderr, the same signature on stdout.
+    let key = f.key.private.to_str().unwrap();
+    let args = ["-q", "-Y", "sign", "-n", "git", "-f", key];
+    let (ours, theirs) = both(&f.env, &args);
+    assert_same(&args, &ours, &theirs);
+    assert_eq!(ours.stdout, theirs.stdout, "Ed25519 is deterministic");
+    assert!(ours.stderr_lines().is_empty(), "{}", ours.describe());
+}
+
+#[test]
+fn match_principals_answers_and_exit_codes_like_ssh_keygen() {
+    let env = TestEnv::new();
+    let key = env.key(KeyType::Ed25519, "signer");
+    env.allowed_signers(
+        "allowed_signers",
+        &[
+            key.allowed("principal1", ""),
+            key.allowed("princi*", "namespaces=\"git\""),
+            key.allowed("unique,other", ""),
+        ],
+    );
+    let mp = |identity: &'static str, extra: &[&'static str]| {
+        let mut args = vec![
+            "-Y",
+            "match-principals",
+            "-f",
+            "allowed_signers",
+            "-I",
+            identity,
+        ];
+        args.extend_from_slice(extra);
+        args
+    };
+    // (argv, exit code, stdout): OpenSSH's main returns its negative error number, so
+    // no match is 210, an -O option 246 (it takes none here), an unreadable file 232.
+    let cases: Vec<(Vec<&str>, i32, &str)> = vec![
+        (mp("unique", &[]), 0, "unique,other\n"),
+        (mp("princip", &[]), 0, "princi*\n"),
+        (mp("principal1", &[]), 0, "principal1\nprinci*\n"),
+        (mp("prince", &[]), 210, ""),
+        (mp("unknown", &[]), 210, ""),
+        (mp("unique", &["-O", "print-pubkey"]), 246, ""),
+        (
+            vec![
+                "-Y",
+                "match-principals",
+                "-f",
+                "missing_signers",
+                "-I",
+                "unique",
+            ],
+            232,
+            "",
+        ),
+    ];
+    for (args, code, stdout) in cases {
+        let (ours, theirs) = both(&env, &args);
+        assert_eq!(
+            (ours.code, ours.stdout()),
+            (theirs.code, theirs.stdout()),
+            "{args:?}\n--- gitseal\n{}\n--- ssh-keygen\n{}",
+            ours.describe(),
+            theirs.describe()
+        );
+        assert_eq!(
+            (ours.code, ours.stdout().as_str()),
+            (code, stdout),
+            "{args:?}"
+        );
+        if code != 0 {
+            assert!(!ours.stderr_lines().is_empty(), "{args:?}: says nothing");
+        }
+    }
+}
+
+#[test]
+fn print_pubkey_prints_the_certificate_that_signed_like_ssh_keygen() {
+    let env = TestEnv::new();
+    let ca = env.key(KeyType::Ed25519, "ca");
+    let user = env.key(KeyType::Ecdsa256, "cert-user");
+    let cert = env.certify(&ca, &user, &[PRINCIPAL], None);
+    env.allowed_signers(
+        "allowed_signers",
+        &[ca.allowed(PRINCIPAL, "cert-authority")],
+    );
+    let message = env.write("message", MESSAGE);
+    run(env
+        .gitseal()
+        .args(["-Y", "sign", "-n", "git", "-f"])
+        .arg(&cert)
+        .arg(&message))
+    .success();
+    let cert_line = {
+        let text = std::fs::read_to_string(&cert).expect("certificate");
+        text.split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    for args in [
+        verify_args("message.sig", &["-q", "-O", "print-pubkey"]),
+        vec![
+            "-q",
+            "-Y",
+            "check-novalidate",
+            "-n",
+            "git",
+            "-s",
+            "message.sig",
+            "-O",
+            "print-pubkey",
+        ],
+    ] {
+        let (ours, theirs) = both(&env, &args);
+        assert_eq!(ours.code, 0, "{args:?}: {}", ours.describe());
+        assert_eq!(ours.stdout, theirs.stdout, "{args:?}");
+        assert_eq!(ours.stdout(), format!("{cert_line}\n"), "{args:?}");
+    }
+}
+
+#[test]
+fn hash_algorithms_are_taken_and_refused_like_ssh_keygen() {
+    let f = fixture("");
+    let key = f.key.private.to_str().unwrap();
+    // The option's name is case-insensitive; the algorithm's name is not.
+    for (option, code) in [
+        ("hashalg=sha256", 0),
+        ("HASHALG=sha512", 0),
+        ("hashalg=sha1", 255),
+        ("hashalg=SHA256", 255),
+        ("hashalg=", 255),
+        ("bogus", 255),
+    ] {
+        let args = ["-q", "-Y", "sign", "-n", "git", "-f", key, "-O", option];
+        let (ours, theirs) = both(&f.env, &args);
+        assert_eq!(
+            (ours.code, &ours.stdout),
+            (theirs.code, &theirs.stdout),
+            "{option}\n--- gitseal\n{}\n--- ssh-keygen\n{}",
+            ours.describe(),
+            theirs.describe()
+        );
+        assert_eq!(ours.code, code, "{option}: {}", ours.describe());
+    }
+}

@@ -21,6 +21,8 @@ pub enum SshKeygenCommand {
         require_agent: bool,
         files: Vec<PathBuf>,
         options: Vec<String>,
+        /// `-q`: no progress lines on stderr.
+        quiet: bool,
     },
     /// `-Y verify -n NS -f ALLOWED -I ID -s SIG [-r KRL] [-O verify-time=...]`, message on stdin.
     Verify {
@@ -30,6 +32,8 @@ pub enum SshKeygenCommand {
         signature_file: PathBuf,
         revocation_file: Option<PathBuf>,
         options: Vec<String>,
+        /// `-q`: no "Good ..." / "Could not verify signature." line.
+        quiet: bool,
     },
     /// `-Y find-principals -f ALLOWED -s SIG [-O verify-time=...]`.
     FindPrincipals {
@@ -37,16 +41,19 @@ pub enum SshKeygenCommand {
         signature_file: PathBuf,
         options: Vec<String>,
     },
-    /// `-Y match-principals -f ALLOWED -I ID`.
+    /// `-Y match-principals -f ALLOWED -I ID` (ssh-keygen takes `-O` here but knows none).
     MatchPrincipals {
         allowed_signers: PathBuf,
         identity: String,
+        options: Vec<String>,
     },
     /// `-Y check-novalidate -n NS -s SIG`, message on stdin.
     CheckNovalidate {
         namespace: String,
         signature_file: PathBuf,
         options: Vec<String>,
+        /// `-q`: no "Good ..." / "Could not verify signature." line.
+        quiet: bool,
     },
     /// `-l -f FILE` (`-` for stdin): the key's fingerprint line.
     Fingerprint { file: PathBuf },
@@ -73,6 +80,7 @@ struct Flags {
     revocation: Option<PathBuf>,
     options: Vec<String>,
     require_agent: bool,
+    quiet: bool,
     list: bool,
     positional: Vec<OsString>,
 }
@@ -116,8 +124,9 @@ fn collect(args: &[OsString]) -> Result<Flags, AppError> {
             match flag {
                 'U' => flags.require_agent = true,
                 'l' => flags.list = true,
-                // Quiet and verbose change nothing git reads.
-                'q' | 'v' => {}
+                'q' => flags.quiet = true,
+                // Verbose changes nothing git reads.
+                'v' => {}
                 other => {
                     return Err(AppError::usage(format!(
                         "unsupported ssh-keygen option -{other}: gitseal implements -Y sign, verify, \
@@ -195,6 +204,7 @@ fn build(flags: Flags) -> Result<SshKeygenCommand, AppError> {
         return Ok(SshKeygenCommand::MatchPrincipals {
             allowed_signers,
             identity,
+            options: flags.options,
         });
     }
     if op.starts_with("sign") {
@@ -206,6 +216,7 @@ fn build(flags: Flags) -> Result<SshKeygenCommand, AppError> {
             require_agent: flags.require_agent,
             files: flags.positional.into_iter().map(PathBuf::from).collect(),
             options: flags.options,
+            quiet: flags.quiet,
         });
     }
     if op.starts_with("check-novalidate") {
@@ -217,6 +228,7 @@ fn build(flags: Flags) -> Result<SshKeygenCommand, AppError> {
             namespace,
             signature_file,
             options: flags.options,
+            quiet: flags.quiet,
         });
     }
     if op.starts_with("verify") {
@@ -238,6 +250,7 @@ fn build(flags: Flags) -> Result<SshKeygenCommand, AppError> {
             signature_file,
             revocation_file: flags.revocation,
             options: flags.options,
+            quiet: flags.quiet,
         });
     }
     Err(AppError::usage(format!(
@@ -267,6 +280,7 @@ mod tests {
                 require_agent: true,
                 files: vec!["/tmp/buf".into()],
                 options: vec![],
+                quiet: false,
             }
         );
     }

@@ -28,12 +28,16 @@ pub fn run(command: SshKeygenCommand) -> Result<Status, AppError> {
             require_agent,
             files,
             options,
+            quiet,
         } => sign(
-            &namespace,
-            &key_file,
-            require_agent,
-            &files,
-            &options,
+            &SignArgs {
+                namespace: &namespace,
+                key_file: &key_file,
+                require_agent,
+                files: &files,
+                options: &options,
+                quiet,
+            },
             &mut o,
             &mut e,
         ),
@@ -44,6 +48,7 @@ pub fn run(command: SshKeygenCommand) -> Result<Status, AppError> {
             signature_file,
             revocation_file,
             options,
+            quiet,
         } => {
             let result = verify_cmd(
                 &namespace,
@@ -52,18 +57,21 @@ pub fn run(command: SshKeygenCommand) -> Result<Status, AppError> {
                 &signature_file,
                 revocation_file.as_deref(),
                 &options,
+                quiet,
                 &mut o,
                 &mut e,
             );
-            Ok(verification_status(result, &mut o))
+            Ok(verification_status(result, quiet, &mut o))
         }
         SshKeygenCommand::CheckNovalidate {
             namespace,
             signature_file,
             options,
+            quiet,
         } => {
-            let result = check_novalidate(&namespace, &signature_file, &options, &mut o, &mut e);
-            Ok(verification_status(result, &mut o))
+            let result =
+                check_novalidate(&namespace, &signature_file, &options, quiet, &mut o, &mut e);
+            Ok(verification_status(result, quiet, &mut o))
         }
         SshKeygenCommand::FindPrincipals {
             allowed_signers,
@@ -80,29 +88,72 @@ pub fn run(command: SshKeygenCommand) -> Result<Status, AppError> {
         SshKeygenCommand::MatchPrincipals {
             allowed_signers,
             identity,
-        } => {
-            let allowed = read_allowed(&allowed_signers, &mut e).map_err(AppError::verification)?;
-            let matched = verify::match_principals(&allowed, &identity);
-            if matched.is_empty() {
-                out::no_principal(&mut e);
-                return Ok(Status::CheckFailed);
-            }
-            out::principals(&mut o, &matched);
-            Ok(Status::Success)
-        }
+            options,
+        } => Ok(match_principals(
+            &allowed_signers,
+            &identity,
+            &options,
+            &mut o,
+            &mut e,
+        )),
         SshKeygenCommand::Fingerprint { file } => fingerprint(&file, &mut o),
     }
 }
 
-/// A verification's exit status; a failure also prints ssh-keygen's stdout line for it.
-fn verification_status(result: Result<(), ()>, o: &mut dyn Write) -> Status {
+/// A verification's exit status; a failure also prints ssh-keygen's stdout line for it
+/// (unless `-q`).
+fn verification_status(result: Result<(), ()>, quiet: bool, o: &mut dyn Write) -> Status {
     match result {
         Ok(()) => Status::Success,
         Err(()) => {
-            out::could_not_verify(o);
+            if !quiet {
+                out::could_not_verify(o);
+            }
             Status::CheckFailed
         }
     }
+}
+
+/// OpenSSH's error numbers that `-Y match-principals` hands to exit (modulo 256).
+const SSH_ERR_INVALID_ARGUMENT: u8 = (256 - 10) as u8;
+const SSH_ERR_SYSTEM_ERROR: u8 = (256 - 24) as u8;
+const SSH_ERR_KEY_NOT_FOUND: u8 = (256 - 46) as u8;
+
+/// `-Y match-principals`: the principal patterns of every line that names `identity`.
+fn match_principals(
+    allowed_path: &Path,
+    identity: &str,
+    options: &[String],
+    o: &mut dyn Write,
+    e: &mut dyn Write,
+) -> Status {
+    // ssh-keygen reads -O here with nothing to accept: any option is invalid.
+    if let Some(option) = options.first() {
+        out::message(e, &format!("Invalid option \"{option}\""));
+        return Status::SshKeygenCode(SSH_ERR_INVALID_ARGUMENT);
+    }
+    let bytes = match std::fs::read(allowed_path) {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            out::message(
+                e,
+                &format!(
+                    "Unable to open allowed keys file \"{}\": {}",
+                    allowed_path.display(),
+                    io_reason(&err)
+                ),
+            );
+            return Status::SshKeygenCode(SSH_ERR_SYSTEM_ERROR);
+        }
+    };
+    let allowed = AllowedSigners::parse(&String::from_utf8_lossy(&bytes), &chrono::Local);
+    let matched = verify::match_principals(&allowed, identity);
+    if matched.is_empty() {
+        out::no_principal(e);
+        return Status::SshKeygenCode(SSH_ERR_KEY_NOT_FOUND);
+    }
+    out::principals(o, &matched);
+    Status::Success
 }
 
 /// Signature options (`-O`), as ssh-keygen's `sig_process_opts` reads them.
@@ -117,7 +168,9 @@ fn sig_options(options: &[String]) -> Result<SigOptions, String> {
     let mut parsed = SigOptions::default();
     for option in options {
         let lower = option.to_ascii_lowercase();
-        if let Some(value) = lower.strip_prefix("hashalg=") {
+        if lower.starts_with("hashalg=") {
+            // The option name is case-insensitive, the algorithm's name is not (sshsig.c).
+            let value = &option["hashalg=".len()..];
             parsed.hash_alg = Some(match value {
                 "sha256" => HashAlg::Sha256,
                 "sha512" => HashAlg::Sha512,
@@ -141,16 +194,25 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-#[allow(clippy::too_many_arguments)]
-fn sign(
-    namespace: &str,
-    key_file: &Path,
+/// What `-Y sign` was asked.
+struct SignArgs<'a> {
+    namespace: &'a str,
+    key_file: &'a Path,
     require_agent: bool,
-    files: &[PathBuf],
-    options: &[String],
-    o: &mut dyn Write,
-    e: &mut dyn Write,
-) -> Result<Status, AppError> {
+    files: &'a [PathBuf],
+    options: &'a [String],
+    quiet: bool,
+}
+
+fn sign(args: &SignArgs<'_>, o: &mut dyn Write, e: &mut dyn Write) -> Result<Status, AppError> {
+    let SignArgs {
+        namespace,
+        key_file,
+        require_agent,
+        files,
+        options,
+        quiet,
+    } = *args;
     let options = sig_options(options).map_err(AppError::operational)?;
     let hash_alg = options.hash_alg.unwrap_or(HashAlg::Sha512);
     let agent_socket = std::env::var_os("SSH_AUTH_SOCK")
@@ -166,7 +228,9 @@ fn sign(
         .map_err(|err| AppError::operational(err.to_string()))?;
 
     if files.is_empty() {
-        out::signing_stdin(e);
+        if !quiet {
+            out::signing_stdin(e);
+        }
         let mut message = Vec::new();
         std::io::stdin()
             .read_to_end(&mut message)
@@ -179,7 +243,9 @@ fn sign(
     }
     for file in files {
         let shown = file.display().to_string();
-        out::signing_file(e, &shown);
+        if !quiet {
+            out::signing_file(e, &shown);
+        }
         let message = std::fs::read(file).map_err(|err| {
             AppError::operational(format!("Couldn't open {shown}: {}", io_reason(&err)))
         })?;
@@ -192,7 +258,9 @@ fn sign(
         write_atomically(&sig_path, armored.as_bytes()).map_err(|err| {
             AppError::operational(format!("Couldn't write {}: {err}", sig_path.display()))
         })?;
-        out::wrote_signature(e, &sig_path.display().to_string());
+        if !quiet {
+            out::wrote_signature(e, &sig_path.display().to_string());
+        }
     }
     Ok(Status::Success)
 }
@@ -279,6 +347,7 @@ fn verify_cmd(
     signature_file: &Path,
     revocation_file: Option<&Path>,
     options: &[String],
+    quiet: bool,
     o: &mut dyn Write,
     e: &mut dyn Write,
 ) -> Result<(), ()> {
@@ -301,13 +370,15 @@ fn verify_cmd(
     let shown = allowed_path.display().to_string();
     match verify::verify(&sig, &message, &request) {
         Ok(verified) => {
-            out::good(
-                o,
-                namespace,
-                Some(&verified.principal),
-                &sig.signer.type_name(),
-                &sig.signer.fingerprint(),
-            );
+            if !quiet {
+                out::good(
+                    o,
+                    namespace,
+                    Some(&verified.principal),
+                    &sig.signer.type_name(),
+                    &sig.signer.fingerprint(),
+                );
+            }
             if options.print_pubkey {
                 print_pubkey(o, &sig);
             }
@@ -347,6 +418,7 @@ fn check_novalidate(
     namespace: &str,
     signature_file: &Path,
     options: &[String],
+    quiet: bool,
     o: &mut dyn Write,
     e: &mut dyn Write,
 ) -> Result<(), ()> {
@@ -356,23 +428,25 @@ fn check_novalidate(
         read_message().map_err(|err| out::message(e, &format!("Couldn't read message: {err}")))?;
     sig.verify(namespace, &message)
         .map_err(|err| out::signature_error(e, &err))?;
-    out::good(
-        o,
-        namespace,
-        None,
-        &sig.signer.type_name(),
-        &sig.signer.fingerprint(),
-    );
+    if !quiet {
+        out::good(
+            o,
+            namespace,
+            None,
+            &sig.signer.type_name(),
+            &sig.signer.fingerprint(),
+        );
+    }
     if options.print_pubkey {
         print_pubkey(o, &sig);
     }
     Ok(())
 }
 
+/// `-O print-pubkey`: the key in the signature as ssh-keygen writes it, the certificate
+/// itself when a certificate signed.
 fn print_pubkey(o: &mut dyn Write, sig: &SshSignature) {
-    if let Ok(text) = ssh_key::PublicKey::new(sig.signer.key().clone(), "").to_openssh() {
-        out::public_key(o, &text);
-    }
+    out::public_key(o, &sig.signer.openssh_line());
 }
 
 fn find_principals(

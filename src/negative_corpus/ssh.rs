@@ -949,10 +949,18 @@ pub(crate) fn corpus() -> Area {
     // allowed_signers lines that cannot be read (strict parsing names the first).
     {
         let key = openssh(&lab.alice);
-        let ca_key = format!(
-            "ssh-ed25519-cert-v01@openssh.com {}",
-            <base64ct::Base64 as base64ct::Encoding>::encode_string(&lab.cert(&lab.ca, |_| {}))
-        );
+        // A certificate whose CA signature is broken (its last byte flipped): OpenSSH
+        // checks that signature when it reads the line.
+        let ca_key = {
+            let mut cert = lab.cert(&lab.ca, |_| {});
+            if let Some(last) = cert.last_mut() {
+                *last ^= 1;
+            }
+            format!(
+                "ssh-ed25519-cert-v01@openssh.com {}",
+                <base64ct::Base64 as base64ct::Encoding>::encode_string(&cert)
+            )
+        };
         let (k, a) = (key.clone(), allowed.clone());
         area.base("allowed_signers parses", move || {
             parse_allowed(&format!("# people\n{a}{ALICE} namespaces=\"git\" {k}\n"))
@@ -986,8 +994,8 @@ pub(crate) fn corpus() -> Area {
                 format!("{ALICE} ssh-rsa {ed_b64}"),
             ),
             (
-                "line key is a certificate",
-                "certificate-key",
+                "line key is a certificate with a broken CA signature",
+                "invalid-key",
                 format!("{ALICE} {ca_key}"),
             ),
             (

@@ -23,12 +23,17 @@ pub enum Status {
     /// A check could not be made (gpg's "Can't check signature", exit 2); the reason has
     /// already been written, in the dialect's own words.
     CannotCheck,
+    /// ssh-keygen's `-Y match-principals` returns OpenSSH's negative error number from main
+    /// (its exit code is that number modulo 256: 210 for no match, 246 for a bad `-O`, 232
+    /// for an unreadable file); the reason has already been written.
+    SshKeygenCode(u8),
 }
 
 /// Maps a finished run to the dialect's exit code.
 pub fn code(dialect: Dialect, result: &Result<Status, AppError>) -> u8 {
     let kind = match result {
         Ok(Status::Success) => return 0,
+        Ok(Status::SshKeygenCode(code)) => return *code,
         Ok(Status::CheckFailed) => ErrorKind::Verification,
         Ok(Status::CannotCheck) => ErrorKind::Operational,
         Err(error) => error.kind,

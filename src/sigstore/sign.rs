@@ -305,16 +305,16 @@ pub fn login(
         // `gitseal login` itself is what the signing message suggests: name the ways
         // that need no terminal instead.
         SignError::NoLogin(_) => SignError::NoLogin(format!(
-            "gitseal login found no terminal to log in from{}; without one, give it a token \
-                 for {}: SIGSTORE_ID_TOKEN, GitHub Actions' ambient token (permissions: \
-                 id-token: write), gitseal.tokenProvider filesystem (a token file), or \
-                 gitseal.tokenProvider device (prints a code to approve in a browser elsewhere)",
+            "gitseal login found no OIDC token for {} and {}; give it one: SIGSTORE_ID_TOKEN, \
+             GitHub Actions' ambient token (permissions: id-token: write), \
+             gitseal.tokenProvider filesystem (a token file), or gitseal.tokenProvider device \
+             (prints a code to approve in a browser elsewhere)",
+            settings.issuer,
             if settings.login_allowed {
-                ""
+                "no terminal to log in from"
             } else {
-                " (gitseal.interactive is false)"
+                "gitseal.interactive is false, so no login is started"
             },
-            settings.issuer
         )),
         other => other,
     })?;

@@ -23,8 +23,10 @@ use chrono::TimeZone;
 use ssh_key::PublicKey;
 use ssh_key::public::KeyData;
 
+use super::certificate::SshCertificate;
 use super::time::{TimeError, parse_absolute_time};
 use crate::pattern::{PatternMatch, match_pattern_list};
+use base64ct::{Base64, Encoding};
 
 /// A parsed allowed_signers file: the usable entries in file order, and the lines that were
 /// skipped with the reason why.
@@ -52,8 +54,12 @@ pub struct Entry {
     pub valid_after: Option<i64>,
     /// `valid-before="..."` in Unix seconds: the key is not valid after this.
     pub valid_before: Option<i64>,
-    /// The public key (or CA key, for `cert-authority` lines).
+    /// The public key (or CA key, for `cert-authority` lines); for a certificate, the key it
+    /// certifies.
     pub key: KeyData,
+    /// The line names a certificate rather than a key: as in ssh-keygen, such a line allows
+    /// only signatures that carry this very certificate (compared byte for byte).
+    pub certificate: Option<Vec<u8>>,
 }
 
 /// Whether an entry's validity window covers a given time.
@@ -121,10 +127,6 @@ pub enum Reason {
         /// Why the key parser refused it.
         detail: String,
     },
-    /// The key is a certificate. ssh-keygen accepts certificates here (matching only that exact
-    /// certificate); gitseal does not.
-    #[error("invalid key: certificates are not supported in allowed_signers")]
-    CertificateKey,
     /// An option keyword we do not know, or junk after a known option.
     #[error("bad options: unknown key option")]
     UnknownOption {
@@ -171,7 +173,6 @@ impl Reason {
             Reason::MissingKey => "missing-key",
             Reason::UnterminatedOptionQuote => "unterminated-option-quote",
             Reason::InvalidKey { .. } => "invalid-key",
-            Reason::CertificateKey => "certificate-key",
             Reason::UnknownOption { .. } => "unknown-option",
             Reason::MissingStartQuote { .. } => "missing-start-quote",
             Reason::DuplicateOption { .. } => "duplicate-option",
@@ -302,7 +303,7 @@ fn parse_line<Tz: TimeZone>(
     }
     // The key is checked before the options, as OpenSSH does, so a line with both wrong gets
     // the same message from both programs.
-    let key = parse_key(key_text)?;
+    let (key, certificate) = parse_key(key_text)?;
     let options = options.map_or(Ok(Options::default()), |o| parse_options(o, local))?;
 
     Ok(Some(Entry {
@@ -313,6 +314,7 @@ fn parse_line<Tz: TimeZone>(
         valid_after: options.valid_after,
         valid_before: options.valid_before,
         key,
+        certificate,
     }))
 }
 
@@ -356,8 +358,8 @@ fn options_end(text: &str) -> Result<usize, Reason> {
     }
 }
 
-/// Parse `keytype base64 [comment]` into key data.
-fn parse_key(text: &str) -> Result<KeyData, Reason> {
+/// Parse `keytype base64 [comment]` into key data, and for a certificate also its blob.
+fn parse_key(text: &str) -> Result<(KeyData, Option<Vec<u8>>), Reason> {
     let mut fields = text.split(FIELD_BLANKS).filter(|f| !f.is_empty());
     let key_type = fields.next().unwrap_or_default();
     let invalid = |detail: &str| Reason::InvalidKey {
@@ -366,12 +368,18 @@ fn parse_key(text: &str) -> Result<KeyData, Reason> {
     if !is_key_type(key_type) {
         return Err(invalid(&format!("unknown key type {key_type:?}")));
     }
-    if key_type.ends_with(CERT_SUFFIX) {
-        return Err(Reason::CertificateKey);
-    }
     let base64 = fields
         .next()
         .ok_or_else(|| invalid("no key data after the key type"))?;
+    if key_type.ends_with(CERT_SUFFIX) {
+        // OpenSSH reads the certificate whole, its CA signature checked, when it reads the line.
+        let blob = Base64::decode_vec(base64).map_err(|e| invalid(&e.to_string()))?;
+        let cert = SshCertificate::decode(&blob).map_err(|e| invalid(&e.to_string()))?;
+        if cert.cert_type_name != key_type {
+            return Err(invalid("the key type and the certificate disagree"));
+        }
+        return Ok((cert.key, Some(blob)));
+    }
     // ssh-key insists that the text type equals the blob's algorithm name; OpenSSH also lets
     // an RSA key be introduced by its signature algorithm names.
     let canonical = match key_type {
@@ -380,7 +388,7 @@ fn parse_key(text: &str) -> Result<KeyData, Reason> {
     };
     let key = PublicKey::from_openssh(&format!("{canonical} {base64}"))
         .map_err(|e| invalid(&e.to_string()))?;
-    Ok(key.key_data().clone())
+    Ok((key.key_data().clone(), None))
 }
 
 /// The options of one line.
@@ -677,9 +685,13 @@ mod tests {
                 "{line:?}"
             );
         }
+        // A certificate is read whole: a truncated one is an invalid key.
         let cert =
             "ssh-ed25519-cert-v01@openssh.com AAAAIHNzaC1lZDI1NTE5LWNlcnQtdjAxQG9wZW5zc2guY29t";
-        assert_eq!(reason(&format!("a {cert}")), Reason::CertificateKey);
+        assert!(matches!(
+            reason(&format!("a {cert}")),
+            Reason::InvalidKey { .. }
+        ));
     }
 
     #[test]

@@ -29,6 +29,10 @@ pub struct SshCertificate {
     pub valid_before: u64,
     /// The CA key that signed the certificate.
     pub ca_key: KeyData,
+    /// `ssh-ed25519-cert-v01@openssh.com`, ...: the certificate's own type name.
+    pub cert_type_name: String,
+    /// The whole certificate as encoded: ssh-keygen compares certificates by these bytes.
+    pub blob: Vec<u8>,
 }
 
 /// Why a certificate blob was refused.
@@ -128,6 +132,8 @@ impl SshCertificate {
             valid_after,
             valid_before,
             ca_key,
+            cert_type_name: name,
+            blob: blob.to_vec(),
         })
     }
 

@@ -2,7 +2,9 @@
 //! fingerprints as ssh-keygen prints them, and raw signature checks.
 
 use ssh_encoding::Decode;
-use ssh_key::public::{Ed25519PublicKey, KeyData, RsaPublicKey, SkEcdsaSha2NistP256, SkEd25519};
+use ssh_key::public::{
+    DsaPublicKey, Ed25519PublicKey, KeyData, RsaPublicKey, SkEcdsaSha2NistP256, SkEd25519,
+};
 use ssh_key::{Algorithm, HashAlg, Signature};
 
 /// Largest RSA modulus we accept, in bits. ssh-key's own conversion stops at 4096, but
@@ -24,6 +26,7 @@ pub(crate) fn decode_key_body(
             KeyData::Ecdsa(key)
         }
         Algorithm::Rsa { .. } => KeyData::Rsa(RsaPublicKey::decode(reader)?),
+        Algorithm::Dsa => KeyData::Dsa(DsaPublicKey::decode(reader)?),
         Algorithm::SkEd25519 => KeyData::SkEd25519(SkEd25519::decode(reader)?),
         Algorithm::SkEcdsaSha2NistP256 => {
             KeyData::SkEcdsaSha2NistP256(SkEcdsaSha2NistP256::decode(reader)?)
@@ -67,6 +70,9 @@ pub(crate) fn verify_raw(
     use signature::Verifier;
     match key {
         KeyData::Rsa(rsa_key) => verify_rsa(rsa_key, data, signature),
+        KeyData::SkEcdsaSha2NistP256(sk) if super::webauthn::is_webauthn(signature) => {
+            super::webauthn::verify(sk, data, signature)
+        }
         other => other.verify(data, signature),
     }
 }

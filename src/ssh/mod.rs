@@ -12,3 +12,4 @@ pub mod sshsig;
 pub mod time;
 pub mod verifier;
 pub mod verify;
+pub mod webauthn;

@@ -251,7 +251,7 @@ fn sign_with_keypair(keypair: &KeypairData, data: &[u8]) -> Result<Signature, Si
     use signature::Signer;
     match keypair {
         KeypairData::Rsa(rsa) => sign_rsa(rsa, data),
-        KeypairData::Ed25519(_) | KeypairData::Ecdsa(_) => keypair
+        KeypairData::Ed25519(_) | KeypairData::Ecdsa(_) | KeypairData::Dsa(_) => keypair
             .try_sign(data)
             .map_err(|e| SignError::Crypto(e.to_string())),
         other => Err(SignError::Unsupported(

@@ -6,6 +6,7 @@
 
 use super::certificate::{CertificateError, SshCertificate};
 use super::key;
+use super::webauthn;
 use base64ct::{Base64, Encoding};
 use ssh_encoding::{Decode, Encode, Writer};
 use ssh_key::public::KeyData;
@@ -111,6 +112,23 @@ impl SignerKey {
     pub fn fingerprint(&self) -> String {
         key::fingerprint(self.key())
     }
+
+    /// The signer as an OpenSSH public key line without comment (`TYPE BASE64`), the
+    /// certificate itself for a certificate: what `-O print-pubkey` prints.
+    pub fn openssh_line(&self) -> String {
+        match self {
+            SignerKey::Plain(key) => format!(
+                "{} {}",
+                key.algorithm().as_str(),
+                Base64::encode_string(&key::to_blob(key))
+            ),
+            SignerKey::Certificate(cert) => format!(
+                "{} {}",
+                cert.cert_type_name,
+                Base64::encode_string(&cert.blob)
+            ),
+        }
+    }
 }
 
 /// A parsed SSHSIG signature. Parsing checks structure and any certificate's CA signature;
@@ -181,11 +199,20 @@ impl SshSignature {
         if String::decode(&mut peek).is_ok_and(|name| name == "ssh-rsa") {
             return Err(SshSigError::SignatureType("ssh-rsa".into()));
         }
-        let mut sig_reader = signature_blob.as_slice();
-        let signature = Signature::decode(&mut sig_reader).map_err(|_| SshSigError::Malformed)?;
-        if !sig_reader.is_empty() {
-            return Err(SshSigError::TrailingData);
-        }
+        let signature = if String::decode(&mut signature_blob.as_slice())
+            .is_ok_and(|name| name == webauthn::SIGNATURE_TYPE)
+        {
+            // ssh-key cannot decode these (it would stop after the ECDSA part).
+            webauthn::decode(&signature_blob).ok_or(SshSigError::Malformed)?
+        } else {
+            let mut sig_reader = signature_blob.as_slice();
+            let signature =
+                Signature::decode(&mut sig_reader).map_err(|_| SshSigError::Malformed)?;
+            if !sig_reader.is_empty() {
+                return Err(SshSigError::TrailingData);
+            }
+            signature
+        };
         Ok(Self {
             signer,
             namespace,

@@ -179,8 +179,14 @@ fn allows(
     let line = entry.line;
     let cert_time = u64::try_from(time).unwrap_or(0);
     let principals = match (entry.cert_authority, signer.certificate()) {
-        // A plain line matches the key itself, also when it signed through a certificate.
-        (false, _) if &entry.key == signer.key() => split(&entry.principals),
+        // A plain line matches what signed exactly, as ssh-keygen's sshkey_equal: a key line
+        // only a signature by that key alone, a certificate line only that certificate.
+        (false, None) if entry.certificate.is_none() && &entry.key == signer.key() => {
+            split(&entry.principals)
+        }
+        (false, Some(cert)) if entry.certificate.as_deref() == Some(cert.blob.as_slice()) => {
+            split(&entry.principals)
+        }
         (true, Some(cert)) if entry.key == cert.ca_key => match principal {
             Some(name) => match cert.check_authority(cert_time, Some(name)) {
                 Ok(()) => vec![name.to_string()],

@@ -96,3 +96,96 @@ pub fn sk_ed25519_signature(seed: [u8; 32], namespace: &str, message: &[u8]) -> 
     );
     (armored, line)
 }
+
+/// How a WebAuthn fixture departs from what a browser and authenticator make.
+#[derive(Clone, Copy, Default)]
+pub struct WebauthnTweak {
+    /// clientData names this message's signed data as its challenge instead.
+    pub challenge_for: Option<&'static [u8]>,
+    /// The origin holds a `"` (OpenSSH refuses it: it could close the JSON string).
+    pub quote_in_origin: bool,
+    /// The "attested credential data" flag is set (never in an assertion).
+    pub attested_flag: bool,
+    /// A byte after the extensions field.
+    pub trailing_byte: bool,
+}
+
+/// An SSH `mpint` of a positive big-endian number.
+fn mpint(bytes: &[u8]) -> Vec<u8> {
+    let trimmed: &[u8] = {
+        let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+        &bytes[start..]
+    };
+    let mut body = Vec::new();
+    if trimmed.first().is_some_and(|b| b & 0x80 != 0) {
+        body.push(0);
+    }
+    body.extend_from_slice(trimmed);
+    let mut out = Vec::new();
+    put_string(&mut out, &body);
+    out
+}
+
+/// A `webauthn-sk-ecdsa-sha2-nistp256@openssh.com` signature (PROTOCOL.u2f), made as a
+/// browser's WebAuthn assertion by a P-256 security key: clientData is the JSON whose
+/// challenge is the base64url of the signed data, and the authenticator signs
+/// `SHA-256(application) || flags || counter || extensions || SHA-256(clientData)`.
+/// Returns the armored signature and the public key line.
+pub fn webauthn_signature(
+    seed: [u8; 32],
+    namespace: &str,
+    message: &[u8],
+    tweak: WebauthnTweak,
+) -> (String, String) {
+    use base64ct::Base64UrlUnpadded;
+    use p256::ecdsa::signature::Signer;
+    const KEY_TYPE: &[u8] = b"sk-ecdsa-sha2-nistp256@openssh.com";
+    const SIG_TYPE: &[u8] = b"webauthn-sk-ecdsa-sha2-nistp256@openssh.com";
+    const APPLICATION: &[u8] = b"ssh:";
+    const COUNTER: u32 = 7;
+    let signing_key = p256::ecdsa::SigningKey::from_slice(&seed).expect("p256 scalar");
+    let point = signing_key.verifying_key().to_encoded_point(false);
+
+    let mut public_key = Vec::new();
+    put_string(&mut public_key, KEY_TYPE);
+    put_string(&mut public_key, b"nistp256");
+    put_string(&mut public_key, point.as_bytes());
+    put_string(&mut public_key, APPLICATION);
+
+    let origin = if tweak.quote_in_origin {
+        "https://example.org\"".to_string()
+    } else {
+        "https://example.org".to_string()
+    };
+    let challenge_data = signed_data(namespace, tweak.challenge_for.unwrap_or(message));
+    let client_data = format!(
+        "{{\"type\":\"webauthn.get\",\"challenge\":\"{}\",\"origin\":\"{origin}\",\"crossOrigin\":false}}",
+        Base64UrlUnpadded::encode_string(&challenge_data)
+    );
+    let flags: u8 = if tweak.attested_flag { 0x41 } else { 0x01 };
+    let mut to_sign = sha2::Sha256::digest(APPLICATION).to_vec();
+    to_sign.push(flags);
+    to_sign.extend_from_slice(&COUNTER.to_be_bytes());
+    to_sign.extend_from_slice(&sha2::Sha256::digest(client_data.as_bytes()));
+    let ecdsa: p256::ecdsa::Signature = signing_key.sign(&to_sign);
+    let (r, s) = ecdsa.split_bytes();
+
+    let mut signature = Vec::new();
+    put_string(&mut signature, SIG_TYPE);
+    put_string(&mut signature, &[mpint(&r), mpint(&s)].concat());
+    signature.push(flags);
+    signature.extend_from_slice(&COUNTER.to_be_bytes());
+    put_string(&mut signature, origin.as_bytes());
+    put_string(&mut signature, client_data.as_bytes());
+    put_string(&mut signature, b"");
+    if tweak.trailing_byte {
+        signature.push(0);
+    }
+
+    let armored = armor(&blob(&public_key, namespace, &signature));
+    let line = format!(
+        "sk-ecdsa-sha2-nistp256@openssh.com {}",
+        Base64::encode_string(&public_key)
+    );
+    (armored, line)
+}
