@@ -10,6 +10,14 @@
 # GITSEAL_INSTALL_ROOT is where: bin/gitseal, and for a release its man pages and shell
 # completions under share/. Default: ~/.cargo for a build (where cargo puts programs),
 # ~/.local for a release.
+#
+# Who made a release tarball: with GITSEAL_RELEASE_IDENTITY (the certificate identity the
+# release workflow signs as) and GITSEAL_RELEASE_ISSUER (default: GitHub Actions' issuer),
+# the Sigstore bundle beside the tarball (TARBALL.sigstore.json, from `release.sh --sign`)
+# must verify with `gitseal verify-blob`, run by a gitseal you already trust:
+# GITSEAL_VERIFIER, else the gitseal on PATH (the one in the tarball cannot vouch for
+# itself). GITSEAL_RELEASE_TRUSTED_ROOT names a Sigstore trusted root other than the
+# verifier's configured one.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 
@@ -58,6 +66,7 @@ install_tarball() {
   else
     echo "install.sh: warning: no $tarball.sha256 beside the tarball: its SHA-256 is not checked" >&2
   fi
+  check_bundle "$tarball"
   # One top directory, gitseal-VERSION-x86_64-linux/, holding regular files and
   # directories only: nothing outside it, no links, no `..`.
   local names types line
@@ -82,6 +91,36 @@ install_tarball() {
   trap "rm -rf '$tmp'" EXIT
   tar -xzf "$tarball" -C "$tmp" --no-same-owner --no-same-permissions
   install_release "$tmp/$top"
+}
+
+# check_bundle FILE: FILE's Sigstore bundle must name the expected signer, when one is
+# expected; a bundle nobody asked about is only mentioned.
+check_bundle() {
+  local file=$1 bundle="$1.sigstore.json" identity=${GITSEAL_RELEASE_IDENTITY:-}
+  if [ -z "$identity" ]; then
+    if [ -f "$bundle" ]; then
+      echo "install.sh: note: $bundle is not checked: set GITSEAL_RELEASE_IDENTITY to the release workflow's identity (docs/install.md)" >&2
+    fi
+    return 0
+  fi
+  [ -f "$bundle" ] ||
+    fail "no $bundle beside the tarball, and GITSEAL_RELEASE_IDENTITY asks for one" \
+      "download the bundle with the tarball, or unset GITSEAL_RELEASE_IDENTITY; nothing was installed" 1
+  local verifier=${GITSEAL_VERIFIER:-}
+  if [ -z "$verifier" ]; then
+    verifier=$(command -v gitseal 2>/dev/null) ||
+      fail "checking $bundle needs a gitseal you already trust (GITSEAL_VERIFIER, or gitseal on PATH)" \
+        "install one from source first, or check the bundle with another Sigstore client; nothing was installed"
+  fi
+  local args=(verify-blob --bundle "$bundle" --certificate-identity "$identity"
+    --certificate-oidc-issuer "${GITSEAL_RELEASE_ISSUER:-https://token.actions.githubusercontent.com}")
+  if [ -n "${GITSEAL_RELEASE_TRUSTED_ROOT:-}" ]; then
+    args+=(--trusted-root "$GITSEAL_RELEASE_TRUSTED_ROOT")
+  fi
+  "$verifier" "${args[@]}" "$file" >&2 ||
+    fail "$file is not signed by $identity (its bundle $bundle does not verify)" \
+      "download the release again from its home; nothing was installed" 1
+  echo "install.sh: $file is signed by $identity ($bundle)" >&2
 }
 
 # install_source: builds this checkout with cargo.

@@ -18,11 +18,15 @@
 #                         (gitseal-VERSION-x86_64-linux.tar.gz and its .sha256). Default on
 #                         GitHub, for an action used as OWNER/REPO@REF:
 #                         $GITHUB_SERVER_URL/OWNER/REPO/releases/download/vVERSION
+#   GITSEAL_RELEASE_IDENTITY  the identity the release workflow signs as: the tarball's
+#                         Sigstore bundle (.sigstore.json, there too) must then verify, by
+#                         install.sh with GITSEAL_VERIFIER or the gitseal on PATH (and
+#                         GITSEAL_RELEASE_ISSUER, GITSEAL_RELEASE_TRUSTED_ROOT)
 #
 # What a release proves here: its SHA-256 file comes from the same place as the tarball, so
 # it catches a damaged download, not a forged one; the tarball's source digest must equal
-# this source's, so the binary is the one this source claims. A Sigstore bundle over the
-# release, made by gitseal itself, waits for blob signing (issue 17).
+# this source's, so the binary is the one this source claims. With GITSEAL_RELEASE_IDENTITY
+# the release's Sigstore bundle says who made it, which a forger cannot.
 set -euo pipefail
 src="$(cd "$(dirname "$0")/.." && pwd)"
 
@@ -103,6 +107,11 @@ from_release() {
     say "no release at $release_url"
     return 1
   fi
+  if [ -n "${GITSEAL_RELEASE_IDENTITY:-}" ] &&
+    ! curl -fsSL --proto '=https,file' --proto-redir '=https' --retry 3 -o "$dir/$name.sigstore.json" "$release_url/$name.sigstore.json"; then
+    fail "no Sigstore bundle $release_url/$name.sigstore.json, and GITSEAL_RELEASE_IDENTITY asks for one" \
+      "sign the release (scripts/release.sh --sign), or unset GITSEAL_RELEASE_IDENTITY"
+  fi
   (cd "$dir" && sha256sum --quiet --strict -c "$name.sha256") ||
     fail "$release_url/$name does not match its SHA-256 file" "download it again; if it persists, tell gitseal's maintainers"
   local built_from
@@ -111,7 +120,9 @@ from_release() {
     say "the release at $release_url was built from other source than this"
     return 1
   fi
-  GITSEAL_INSTALL_ROOT="$root" "$src/install.sh" "$dir/$name" >/dev/null
+  GITSEAL_INSTALL_ROOT="$root" "$src/install.sh" "$dir/$name" >/dev/null ||
+    fail "the release at $release_url was refused (above); nothing was installed" \
+      "if it persists, tell gitseal's maintainers: someone may have replaced it"
 }
 
 installed=

@@ -24,7 +24,11 @@
 # - with gitseal.timestampURL at the mock TSA, the RFC 3161 token is embedded (openssl
 #   reads the attribute and verifies the token), git and gitseal report the TSA's time,
 #   and sigstore-python and sigstore-js verify the exported timestamp, also as the only
-#   source of time (the log's SET removed), and reject the bundle with neither.
+#   source of time (the log's SET removed), and reject the bundle with neither;
+# - `gitseal sign-blob` signs a release file through the mocks, and sigstore-js,
+#   sigstore-python and `gitseal verify-blob` verify its bundle; the mocks have no Rekor v2,
+#   so sigstore-js checks sign-blob's bundles for the hermetic Rekor v1 and v2 logs in
+#   tests/sigstore_interop.rs (an ignored test this script runs, with cargo).
 #
 # Known limits of the mock, and so what this suite does NOT prove:
 # - its Fulcio checks neither the OIDC token's signature nor the proof of possession: a
@@ -132,6 +136,8 @@ for var in $(env | sed -n 's/^\(\(GITSEAL\|GITSIGN\|SIGSTORE\|ACTIONS_ID_TOKEN\|
   unset "$var"
 done
 unset BROWSER XDG_CONFIG_HOME GNUPGHOME
+# cargo (and rustup) keep their homes under the caller's HOME: s_blob_hermetic runs cargo.
+export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
 export HOME="$work/home" XDG_CACHE_HOME="$work/cache"
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL="$work/gitconfig"
 export GITSEAL_INTERACTIVE=false
@@ -261,6 +267,40 @@ TOKEN="$(mint_token sigstore)" || { failed_any=1; die "cannot get a token from t
 [ -n "$TOKEN" ] || { failed_any=1; die "the OIDC mock gave an empty token"; }
 
 # --- scenarios ----------------------------------------------------------------------------
+s_blob() {
+  # gitseal sign-blob through the mock Fulcio and Rekor; sigstore-js and sigstore-python
+  # verify the bundle it writes; gitseal verify-blob too.
+  local file="$work/release.tar.gz" out
+  echo "a release $RANDOM" >"$file"
+  out="$(cd "$work" && SIGSTORE_ID_TOKEN="$TOKEN" detached "$gitseal" sign-blob "$file" 2>&1)" ||
+    fail "gitseal sign-blob failed: $out"
+  [ -s "$file.sigstore.json" ] || fail "gitseal sign-blob wrote no $file.sigstore.json: $out"
+  out="$(js_verify "$file.sigstore.json" "$file" "$MOCK_SUBJECT" "$MOCK_OIDC_ISSUER" 2>&1)" ||
+    fail "sigstore-js rejected sign-blob's bundle: $out"
+  out="$(python_verify "$file.sigstore.json" "$file" "$MOCK_SUBJECT" "$MOCK_OIDC_ISSUER" 2>&1)" ||
+    fail "sigstore-python rejected sign-blob's bundle: $out"
+  out="$(gs verify-blob --bundle "$file.sigstore.json" --certificate-identity "$MOCK_SUBJECT" \
+    --certificate-oidc-issuer "$MOCK_OIDC_ISSUER" "$file" 2>&1)" ||
+    fail "gitseal verify-blob rejected its own bundle: $out"
+  out="$(js_verify "$file.sigstore.json" "$file" mallory@example.org "$MOCK_OIDC_ISSUER" 2>&1)" &&
+    fail "sigstore-js accepted sign-blob's bundle for a wrong identity: $out"
+  tamper "$file"
+  out="$(js_verify "$file.sigstore.json" "$file.tampered" "$MOCK_SUBJECT" "$MOCK_OIDC_ISSUER" 2>&1)" &&
+    fail "sigstore-js accepted sign-blob's bundle over a changed file: $out"
+  out="$(python_verify "$file.sigstore.json" "$file.tampered" "$MOCK_SUBJECT" "$MOCK_OIDC_ISSUER" 2>&1)" &&
+    fail "sigstore-python accepted sign-blob's bundle over a changed file: $out"
+  return 0
+}
+s_blob_hermetic() {
+  # The mocks have no Rekor v2: sign-blob's bundles for the hermetic Rekor v1 and v2 logs
+  # (tests/support) are made and checked by sigstore-js in an integration test.
+  local out
+  out="$(cd "$repo_root" && GITSEAL_INTEROP_NODE="$node_prefix" cargo test --locked --quiet \
+    --test integration sigstore_interop::sigstore_js_verifies_the_bundles_sign_blob_writes \
+    -- --ignored --exact 2>&1)" || fail "$out"
+  grep -q 'test result: ok. 1 passed' <<<"$out" || fail "the test did not run: $out"
+}
+
 s_commit() {
   commit_file first
   local out
@@ -567,7 +607,10 @@ import json, sys
 o = json.loads(sys.argv[1])["objects"][0]
 before, after = int(sys.argv[2]), int(sys.argv[3])
 assert o["verified"] and o["time_source"] == "tsa", o
-assert before - 2 <= o["time"] <= after + 2, (o["time"], before, after)
+from datetime import datetime
+# JSON times are RFC 3339 strings (gitseal.verify-object/v2).
+at = int(datetime.fromisoformat(o["time"].replace("Z", "+00:00")).timestamp())
+assert before - 2 <= at <= after + 2, (o["time"], before, after)
 ' "$out" "$before" "$after" || fail "gitseal verify-commit does not report the TSA's time: $out"
 
   # The token as a bundle holds it (a granted TimeStampResp): openssl reads and verifies
@@ -657,6 +700,8 @@ if [ -s "$work/signed-commit" ]; then
   scenario "sigstore-python $SIGSTORE_PYTHON_PIN verifies gitseal bundle (commit, tag) offline; wrong identity, issuer, artifact fail" s_python
   scenario "sigstore-js (@sigstore/verify $VERIFY_VERSION) verifies gitseal bundle (commit, tag) offline; wrong identity, identity prefix, issuer, artifact, root fail" s_js
 fi
+scenario "gitseal sign-blob through the mock services; sigstore-js, sigstore-python and gitseal verify-blob verify the bundle; wrong identity, changed file fail" s_blob
+scenario "sigstore-js verifies sign-blob's bundles for the hermetic Rekor v1 and Rekor v2 logs (tests/sigstore_interop.rs); wrong identity, issuer, file fail" s_blob_hermetic
 scenario "gitseal.timestampURL at the mock TSA: token embedded (openssl cms, openssl ts -verify), TSA time reported by git and gitseal, sigstore-python verifies it" s_tsa
 scenario "sigstore-js verifies the timestamped bundle, also with the TSA as its only time; with no time or a bare token (no TimeStampResp), rejected" s_js_tsa
 scenario "sigstore-js verifies gitseal bundle of 4 real gitsign signatures (public good) offline with trusted_root.prod.json; wrong identity, issuer, artifact, root fail" s_js_gitsign

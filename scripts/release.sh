@@ -2,7 +2,7 @@
 # Builds gitseal's release files for Linux x86_64, for people without a Rust toolchain
 # (docs/install.md):
 #
-#   scripts/release.sh [--binary PATH] [--out DIR]
+#   scripts/release.sh [--binary PATH] [--out DIR] [--sign]
 #
 #   DIR/gitseal-VERSION-x86_64-linux.tar.gz         bin/gitseal, man pages (`gitseal man --dir`),
 #                                                    bash, zsh and fish completions
@@ -10,6 +10,8 @@
 #                                                    install.sh, the source digest
 #   DIR/gitseal_VERSION_amd64.deb                    the same as a Debian package (dpkg-deb)
 #   DIR/<each of them>.sha256                        its SHA-256, as sha256sum writes it
+#   DIR/<each of them>.sigstore.json                 with --sign (or GITSEAL_RELEASE_SIGN=1):
+#                                                    its Sigstore bundle (`gitseal sign-blob`)
 #
 # Without --binary it builds with the release profile (cargo build --release --locked,
 # about 6 minutes cold); --binary takes a gitseal already built from this source (the
@@ -17,9 +19,11 @@
 # to dist/ in the checkout. The archives are reproducible: file times are the last
 # commit's, owners are root, entries are sorted.
 #
-# Not here yet: a Sigstore bundle over each file made by gitseal itself. gitseal signs
-# commits and tags, not yet files (blob signing is issue 17); until then the SHA-256 files
-# catch a damaged download, not a forged one.
+# The SHA-256 files catch a damaged download, not a forged one: whoever can replace the
+# tarball can replace its .sha256. --sign signs the tarball and the package keyless with
+# the gitseal just packed (`gitseal sign-blob`: the login, Fulcio, Rekor and timestamp
+# authority commits are signed with; in a GitHub workflow with `id-token: write`, the
+# workflow's identity), so install.sh can check who made them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -31,6 +35,7 @@ fail() {
 
 binary=
 out="$root/dist"
+sign=${GITSEAL_RELEASE_SIGN:-}
 while [ $# -gt 0 ]; do
   case "$1" in
     --binary)
@@ -43,7 +48,11 @@ while [ $# -gt 0 ]; do
       out=$2
       shift 2
       ;;
-    *) fail "unknown argument $1" "scripts/release.sh [--binary PATH] [--out DIR]" ;;
+    --sign)
+      sign=1
+      shift
+      ;;
+    *) fail "unknown argument $1" "scripts/release.sh [--binary PATH] [--out DIR] [--sign]" ;;
   esac
 done
 
@@ -176,6 +185,20 @@ find "$pkg" -exec touch -h -d "@$epoch" {} +
 dpkg-deb --root-owner-group -Zgzip -z6 --build "$pkg" "$out/$deb" >/dev/null
 checksum "$out/$deb"
 
+files=("$name.tar.gz" "$name.tar.gz.sha256" "$deb" "$deb.sha256")
+case "$sign" in
+  1 | yes | true)
+    rm -f "$out/$name.tar.gz.sigstore.json" "$out/$deb.sigstore.json"
+    "$bin" sign-blob "$out/$name.tar.gz" "$out/$deb" >/dev/null ||
+      fail "gitseal sign-blob could not sign the release files" \
+        "sign keyless: SIGSTORE_ID_TOKEN, a GitHub workflow with id-token: write, or \`gitseal login\` first"
+    files+=("$name.tar.gz.sigstore.json" "$deb.sigstore.json")
+    ;;
+  '' | 0 | no | false) ;;
+  *) fail "GITSEAL_RELEASE_SIGN is $sign" "set it to 1 to sign, or leave it unset" ;;
+esac
 echo "release.sh: gitseal $version for Linux x86_64 in $out:"
-(cd "$out" && ls -l "$name.tar.gz" "$name.tar.gz.sha256" "$deb" "$deb.sha256")
-echo "release.sh: no Sigstore bundle: gitseal cannot sign files yet (issue 17)"
+(cd "$out" && ls -l "${files[@]}")
+if [ "${#files[@]}" -eq 4 ]; then
+  echo "release.sh: not signed (--sign makes a Sigstore bundle beside each file)"
+fi

@@ -1072,9 +1072,13 @@ fn release() -> &'static Path {
         .success();
         assert!(
             out.stdout()
-                .contains("no Sigstore bundle: gitseal cannot sign files yet (issue 17)"),
+                .contains("release.sh: not signed (--sign makes"),
             "{}",
             out.describe()
+        );
+        assert!(
+            !dir.join(format!("{}.sigstore.json", tarball_name()))
+                .exists()
         );
         dir
     })
@@ -1605,4 +1609,196 @@ fn ci_install_finds_the_action_repositorys_release_on_github() {
         out.describe()
     );
     assert!(root.join("bin/gitseal").is_file());
+}
+
+/// `release.sh --sign` signs the tarball and the package with `gitseal sign-blob` against
+/// the hermetic Sigstore services; install.sh then takes the tarball only when its bundle
+/// names the expected identity. A forger who replaces the tarball and its SHA-256 file
+/// (both from one place) is refused by the bundle, as is a bundle by someone else, a
+/// missing bundle and a verifier that is not there; ci-install.sh fetches the bundle beside
+/// the tarball and stops at a refusal instead of installing.
+#[test]
+fn a_signed_release_is_installed_only_when_its_bundle_names_the_signer() {
+    use crate::support::sigstore_servers;
+    use crate::support::sigstore_stack::{Identity, Stack};
+    use crate::support::sigstore_world::{ISSUER, now};
+    let env = TestEnv::new();
+    let services = sigstore_servers::start(Stack::new());
+    let trusted_root = env.write("trusted_root.json", services.trusted_root());
+    for (key, value) in [
+        ("gitseal.fulcio", services.fulcio_url()),
+        ("gitseal.rekor", services.rekor_url()),
+        ("gitseal.issuer", ISSUER.to_string()),
+        ("gitseal.trustedRoot", trusted_root.display().to_string()),
+        ("gitseal.credentialStore", "file".to_string()),
+        ("gitseal.timeout", "3".to_string()),
+    ] {
+        run(env.command("git").args(["config", "--global", key, &value])).success();
+    }
+    let token = services.token(
+        &Identity {
+            email: "release@example.org".into(),
+            issuer: ISSUER.into(),
+        },
+        now() + 300,
+    );
+    let dist = env.path("dist");
+    let out = run(env
+        .command(require("bash", "bash"))
+        .current_dir(ROOT)
+        .arg(script("release.sh"))
+        .args(["--binary", GITSEAL, "--sign", "--out"])
+        .arg(&dist)
+        .env("SIGSTORE_ID_TOKEN", &token))
+    .success();
+    let name = tarball_name();
+    let deb = format!("gitseal_{}_amd64.deb", version());
+    for file in [&name, &deb] {
+        assert!(
+            dist.join(format!("{file}.sigstore.json")).is_file()
+                && out.stdout().contains(&format!("{file}.sigstore.json")),
+            "{file}: {}",
+            out.describe()
+        );
+    }
+    assert!(!out.stdout().contains("not signed"), "{}", out.describe());
+    assert_eq!(services.rekor_calls(), 2);
+
+    let root = env.path("installed");
+    let install = |tarball: &Path, identity: Option<&str>, verifier: Option<&str>| {
+        let mut cmd = env.command(require("bash", "bash"));
+        cmd.arg(Path::new(ROOT).join("install.sh"))
+            .arg(tarball)
+            .env("GITSEAL_INSTALL_ROOT", &root)
+            .env("GITSEAL_RELEASE_ISSUER", ISSUER)
+            .env("GITSEAL_RELEASE_TRUSTED_ROOT", &trusted_root)
+            .env("GITSEAL_VERIFIER", verifier.unwrap_or(GITSEAL));
+        if let Some(identity) = identity {
+            cmd.env("GITSEAL_RELEASE_IDENTITY", identity);
+        }
+        run(&mut cmd)
+    };
+    let tarball = dist.join(&name);
+
+    // Someone else's identity expected: refused, nothing installed.
+    let refused = install(&tarball, Some("mallory@example.org"), None).exit(1);
+    assert!(
+        refused.stderr.contains("(identity-mismatch)")
+            && refused
+                .stderr
+                .contains("is not signed by mallory@example.org"),
+        "{}",
+        refused.describe()
+    );
+    assert!(!root.join("bin/gitseal").exists());
+    // No verifier to run: refused, not skipped.
+    let refused = install(
+        &tarball,
+        Some("release@example.org"),
+        Some("/nonexistent/gitseal"),
+    );
+    assert_ne!(refused.code, 0, "{}", refused.describe());
+    assert!(!root.join("bin/gitseal").exists());
+    // The honest release, by the expected signer.
+    let ok = install(&tarball, Some("release@example.org"), None).success();
+    assert!(
+        ok.stderr.contains(&format!(
+            "{} is signed by release@example.org",
+            tarball.display()
+        )),
+        "{}",
+        ok.describe()
+    );
+    assert!(root.join("bin/gitseal").is_file());
+    std::fs::remove_dir_all(&root).expect("uninstall");
+    // Without an expected identity the bundle is only mentioned.
+    let ok = install(&tarball, None, None).success();
+    assert!(
+        ok.stderr
+            .contains("is not checked: set GITSEAL_RELEASE_IDENTITY"),
+        "{}",
+        ok.describe()
+    );
+    std::fs::remove_dir_all(&root).expect("uninstall");
+
+    // A forger replaces the tarball and its SHA-256 file, keeping the old bundle.
+    let forged_dir = env.path("forged");
+    std::fs::create_dir_all(&forged_dir).expect("forged dir");
+    let forged = forged_dir.join(&name);
+    let mut bytes = std::fs::read(&tarball).expect("tarball");
+    bytes.extend_from_slice(&[0; 512]);
+    std::fs::write(&forged, &bytes).expect("forged tarball");
+    let sum = run(env.command("sha256sum").current_dir(&forged_dir).arg(&name))
+        .success()
+        .stdout();
+    std::fs::write(forged_dir.join(format!("{name}.sha256")), sum).expect("sha256");
+    std::fs::copy(
+        dist.join(format!("{name}.sigstore.json")),
+        forged_dir.join(format!("{name}.sigstore.json")),
+    )
+    .expect("bundle");
+    let refused = install(&forged, Some("release@example.org"), None).exit(1);
+    assert!(
+        refused.stderr.contains(&format!("{name}.sha256"))
+            && refused.stderr.contains("(payload-mismatch)"),
+        "{}",
+        refused.describe()
+    );
+    assert!(!root.join("bin/gitseal").exists());
+    // The bundle missing while one is expected.
+    std::fs::remove_file(forged_dir.join(format!("{name}.sigstore.json"))).expect("rm");
+    let refused = install(&forged, Some("release@example.org"), None).exit(1);
+    assert!(
+        refused
+            .stderr
+            .contains("GITSEAL_RELEASE_IDENTITY asks for one"),
+        "{}",
+        refused.describe()
+    );
+
+    // ci-install.sh: the bundle is fetched beside the tarball and must verify.
+    let cache = env.path("cache");
+    let ci_install = |url: &str, identity: &str| {
+        let mut cmd = env.command(require("bash", "bash"));
+        cmd.arg(script("ci-install.sh"))
+            .env("GITSEAL_INSTALL_ROOT", &cache)
+            .env("GITSEAL_INSTALL", "release")
+            .env("GITSEAL_RELEASE_URL", url)
+            .env("GITSEAL_RELEASE_IDENTITY", identity)
+            .env("GITSEAL_RELEASE_ISSUER", ISSUER)
+            .env("GITSEAL_RELEASE_TRUSTED_ROOT", &trusted_root)
+            .env("GITSEAL_VERIFIER", GITSEAL);
+        run(&mut cmd)
+    };
+    let url = format!("file://{}", dist.display());
+    let refused = ci_install(&url, "mallory@example.org").exit(2);
+    assert!(
+        refused.stderr.contains("(identity-mismatch)")
+            && refused
+                .stderr
+                .contains("was refused (above); nothing was installed"),
+        "{}",
+        refused.describe()
+    );
+    assert!(!cache.join("bin/gitseal").exists());
+    let ok = ci_install(&url, "release@example.org").success();
+    assert!(
+        ok.stderr.contains(&format!(
+            "installed in {} from the release at {url}",
+            cache.display()
+        )),
+        "{}",
+        ok.describe()
+    );
+    std::fs::remove_dir_all(&cache).expect("empty the cache");
+    let refused = ci_install(
+        &format!("file://{}", forged_dir.display()),
+        "release@example.org",
+    )
+    .exit(2);
+    assert!(
+        refused.stderr.contains("no Sigstore bundle"),
+        "{}",
+        refused.describe()
+    );
 }

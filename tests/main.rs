@@ -23,6 +23,7 @@ mod fuzz_smoke;
 mod git_ssh;
 mod hostile;
 mod monitor;
+mod monitor_v2;
 mod openpgp_gnupg;
 mod openpgp_gpg_text;
 mod openpgp_push;

@@ -52,7 +52,7 @@ pub enum Command {
     /// Sign release files the Sigstore way: a bundle FILE.sigstore.json beside each
     SignBlob(SignBlobArgs),
     /// Verify a file's Sigstore bundle (release files, attestations): cosign's verify-blob
-    VerifyBlob(VerifyBlobArgs),
+    VerifyBlob(Box<VerifyBlobArgs>),
     /// Get a Sigstore signing certificate now and cache it for its ten minutes
     Login,
     /// Remove cached Sigstore signing certificates and keys
@@ -276,7 +276,10 @@ The bundle is a standard Sigstore bundle (v0.1 to v0.3): a message signature or 
 envelope (in-toto statement whose subject is the file), logged in Rekor v1 or Rekor v2.
 Say whom you expect with --certificate-identity (or --certificate-identity-regexp) and
 --certificate-oidc-issuer (or --certificate-oidc-issuer-regexp), or give --key for a bundle
-signed with a managed key. Regular expressions must match the whole value. A Rekor v2
+signed with a managed key. Or let the signing policy say: --policy FILE (default: the
+repository's .gitseal/policy.toml at HEAD) and its [release_files] signers, or --principal
+NAME; the certificate must be one of those principals' Sigstore identities, valid and not
+revoked at the signing time. Regular expressions must match the whole value. A Rekor v2
 entry's time comes only from an RFC 3161 timestamp in the bundle. Without --trusted-root
 the configured Sigstore root is used (gitseal.trustedRoot, else the public-good root).")]
 pub struct VerifyBlobArgs {
@@ -309,6 +312,36 @@ pub struct VerifyBlobArgs {
     /// A PEM public key the bundle must be signed with (a managed-key bundle)
     #[arg(long, value_name = "FILE")]
     pub key: Option<PathBuf>,
+    /// A signing policy whose principals may sign (default: .gitseal/policy.toml at HEAD)
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = ["certificate_identity", "certificate_identity_regexp", "certificate_oidc_issuer", "certificate_oidc_issuer_regexp", "key"]
+    )]
+    pub policy: Option<PathBuf>,
+    /// A principal (NAME) or group (@GROUP) of the policy that may sign, in place of its
+    /// [release_files] signers; more than once for several
+    #[arg(
+        long,
+        value_name = "NAME",
+        conflicts_with_all = ["certificate_identity", "certificate_identity_regexp", "certificate_oidc_issuer", "certificate_oidc_issuer_regexp", "key"]
+    )]
+    pub principal: Vec<String>,
+    /// The event that triggered the GitHub workflow that signed (e.g. push)
+    #[arg(long, value_name = "EVENT", conflicts_with = "key")]
+    pub certificate_github_workflow_trigger: Option<String>,
+    /// The commit the signing GitHub workflow ran on
+    #[arg(long, value_name = "SHA", conflicts_with = "key")]
+    pub certificate_github_workflow_sha: Option<String>,
+    /// The name of the signing GitHub workflow
+    #[arg(long, value_name = "NAME", conflicts_with = "key")]
+    pub certificate_github_workflow_name: Option<String>,
+    /// The repository of the signing GitHub workflow (owner/name)
+    #[arg(long, value_name = "OWNER/NAME", conflicts_with = "key")]
+    pub certificate_github_workflow_repository: Option<String>,
+    /// The ref the signing GitHub workflow ran on (e.g. refs/heads/main)
+    #[arg(long, value_name = "REF", conflicts_with = "key")]
+    pub certificate_github_workflow_ref: Option<String>,
     /// The Sigstore trusted root (trusted_root.json) to verify against
     #[arg(long, value_name = "FILE")]
     pub trusted_root: Option<PathBuf>,

@@ -5,16 +5,20 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::cli::commands::{SignBlobArgs, VerifyBlobArgs};
+use crate::cli::commands::{PolicySource, SignBlobArgs, VerifyBlobArgs};
 use crate::config::Settings;
 use crate::error::{AppError, io_reason};
+use crate::output::escape;
 use crate::output::exit::Status;
+use crate::policy::{Policy, SignerRef};
+use crate::signature::{Format, SignatureTime, TimeSource, Trust, Verdict};
+use crate::sigstore::SigstoreError;
 use crate::sigstore::blob::{self, Signer, Subject};
-use crate::sigstore::identity::{Expect, Expectation};
+use crate::sigstore::identity::{Expect, Expectation, Workflow};
 use crate::sigstore::trust::{self, TrustRoot};
 
 pub fn verify(args: &VerifyBlobArgs) -> Result<Status, AppError> {
-    let signer = signer(args)?;
+    let (signer, judge) = signer(args)?;
     let subject = subject(&args.artifact)?;
     let text = std::fs::read_to_string(&args.bundle).map_err(|e| {
         AppError::operational(format!(
@@ -24,16 +28,20 @@ pub fn verify(args: &VerifyBlobArgs) -> Result<Status, AppError> {
         ))
     })?;
     let root = trust_root(args)?;
-    let report = match blob::parse_bundle(&text) {
+    let mut report = match blob::parse_bundle(&text) {
         Ok(bundle) => blob::verify(&subject, &bundle, &root, &signer),
         Err(e) => blob::BlobReport {
             certificate: None,
             log: None,
             times: Vec::new(),
             dsse: false,
+            principal: None,
             outcome: Err(e),
         },
     };
+    if let Some(judge) = &judge {
+        judge.apply(&mut report);
+    }
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     crate::output::blob::verified(
@@ -49,9 +57,51 @@ pub fn verify(args: &VerifyBlobArgs) -> Result<Status, AppError> {
     })
 }
 
-/// Whom the bundle must come from: a key, or an identity and an issuer (both: a
-/// signature only proves who signed when you say whom you expect).
-fn signer(args: &VerifyBlobArgs) -> Result<Signer, AppError> {
+/// The signing policy that judges a verified certificate, and whom of it it asks for.
+struct PolicyJudge {
+    policy: Policy,
+    /// How the policy is named in reports (`FILE`, `HEAD:.gitseal/policy.toml`).
+    name: String,
+    signers: Vec<SignerRef>,
+}
+
+impl PolicyJudge {
+    /// A bundle that verified is refused unless its certificate is one of the signers'
+    /// Sigstore identities, valid and not revoked at the earliest time the bundle proves.
+    fn apply(&self, report: &mut blob::BlobReport) {
+        if report.outcome.is_err() {
+            return;
+        }
+        let Some(cert) = &report.certificate else {
+            return;
+        };
+        let verdict = Verdict {
+            format: Format::X509,
+            key: Some(format!("{} {}", cert.issuer, cert.identity)),
+            signer: Some(cert.identity.clone()),
+            time: report.times.iter().min().map(|unix| SignatureTime {
+                unix: *unix,
+                source: TimeSource::Tsa,
+            }),
+            outcome: Ok(Trust::Undefined),
+        };
+        let finding = self.policy.judge_release_file(&verdict, &self.signers);
+        if finding.reasons.is_empty() {
+            report.principal = finding.principal.map(|p| (p, self.name.clone()));
+        } else {
+            report.outcome = Err(SigstoreError::NotAllowed(format!(
+                "{} (by {})",
+                finding.reasons.join("; "),
+                self.name
+            )));
+        }
+    }
+}
+
+/// Whom the bundle must come from: a key, an identity and an issuer (both: a signature
+/// only proves who signed when you say whom you expect), or the principals a signing
+/// policy names.
+fn signer(args: &VerifyBlobArgs) -> Result<(Signer, Option<PolicyJudge>), AppError> {
     if let Some(path) = &args.key {
         let text = std::fs::read_to_string(path).map_err(|e| {
             AppError::operational(format!(
@@ -62,7 +112,7 @@ fn signer(args: &VerifyBlobArgs) -> Result<Signer, AppError> {
         })?;
         let der = blob::public_key_from_pem(&text)
             .map_err(|e| AppError::usage(format!("{}: {e}", path.display())))?;
-        return Ok(Signer::Key(der));
+        return Ok((Signer::Key(der), None));
     }
     let pick =
         |exact: &Option<String>, pattern: &Option<String>| -> Result<Option<Expect>, AppError> {
@@ -84,14 +134,88 @@ fn signer(args: &VerifyBlobArgs) -> Result<Signer, AppError> {
             &args.certificate_oidc_issuer_regexp,
         )?,
         committer: None,
-        workflow: Default::default(),
+        workflow: Workflow {
+            trigger: args.certificate_github_workflow_trigger.clone(),
+            sha: args.certificate_github_workflow_sha.clone(),
+            name: args.certificate_github_workflow_name.clone(),
+            repository: args.certificate_github_workflow_repository.clone(),
+            reference: args.certificate_github_workflow_ref.clone(),
+        },
     };
-    if expectation.identity.is_none() || expectation.issuer.is_none() {
-        return Err(AppError::usage(
-            "say whom you expect: --certificate-identity (or --certificate-identity-regexp) and --certificate-oidc-issuer (or --certificate-oidc-issuer-regexp), or --key for a key-signed bundle",
-        ));
+    if expectation.identity.is_some() || expectation.issuer.is_some() {
+        if expectation.identity.is_none() || expectation.issuer.is_none() {
+            return Err(AppError::usage(SAY_WHOM));
+        }
+        return Ok((Signer::Certificate(Box::new(expectation)), None));
     }
-    Ok(Signer::Certificate(expectation))
+    let judge = policy_judge(args)?;
+    Ok((Signer::Certificate(Box::new(expectation)), Some(judge)))
+}
+
+const SAY_WHOM: &str = "say whom you expect: --certificate-identity (or --certificate-identity-regexp) and --certificate-oidc-issuer (or --certificate-oidc-issuer-regexp), --key for a key-signed bundle, or --policy FILE / --principal NAME for a signing policy's principals";
+
+/// The policy (`--policy FILE`, else `.gitseal/policy.toml` at HEAD) and its signers
+/// (`--principal`, else its `[release_files]`). Without either flag a repository's policy
+/// is used only when it has `[release_files]`: otherwise the old question stands.
+fn policy_judge(args: &VerifyBlobArgs) -> Result<PolicyJudge, AppError> {
+    let asked = args.policy.is_some() || !args.principal.is_empty();
+    let source = PolicySource {
+        file: args.policy.clone(),
+        rev: "HEAD".into(),
+    };
+    let (policy, name) = match super::verify::load(&source) {
+        Ok(found) => found,
+        Err(e) if asked => return Err(e),
+        Err(_) => return Err(AppError::usage(SAY_WHOM)),
+    };
+    let signers = if args.principal.is_empty() {
+        match &policy.release_files {
+            Some(list) => list.clone(),
+            None if asked => {
+                return Err(AppError::usage(format!(
+                    "{name} has no [release_files] signers"
+                ))
+                .with_hint(
+                    "add `[release_files]` with `signers = [\"NAME\"]` to the policy, or give --principal NAME",
+                ));
+            }
+            None => return Err(AppError::usage(SAY_WHOM)),
+        }
+    } else {
+        args.principal
+            .iter()
+            .map(|who| signer_ref(&policy, &name, who))
+            .collect::<Result<_, _>>()?
+    };
+    Ok(PolicyJudge {
+        policy,
+        name,
+        signers,
+    })
+}
+
+/// `NAME` or `@GROUP`, which the policy must have.
+fn signer_ref(policy: &Policy, name: &str, who: &str) -> Result<SignerRef, AppError> {
+    if let Some(group) = who.strip_prefix('@') {
+        if policy.groups.contains_key(group) {
+            return Ok(SignerRef::Group(group.to_string()));
+        }
+        return Err(AppError::usage(format!(
+            "--principal {}: {name} has no group `{}`",
+            escape::text(who),
+            escape::text(group)
+        ))
+        .with_hint("see its groups with `gitseal policy describe`"));
+    }
+    if policy.principals.iter().any(|p| p.name == who) {
+        return Ok(SignerRef::Principal(who.to_string()));
+    }
+    Err(AppError::usage(format!(
+        "--principal {}: {name} has no principal `{}`",
+        escape::text(who),
+        escape::text(who)
+    ))
+    .with_hint("see its principals with `gitseal policy describe`"))
 }
 
 fn subject(argument: &str) -> Result<Subject, AppError> {

@@ -58,10 +58,12 @@ pub fn run(args: &MonitorArgs) -> Result<Status, AppError> {
     if let Some(note) = note {
         crate::output::sigstore_text::note(&note, &mut std::io::stderr().lock());
     }
+    // `gitseal.rekor`, else the Rekor v1 log of the trusted root.
     let rekor_url = config
         .online
         .rekor
         .clone()
+        .or_else(|| monitor::rekor_v2::v1_url(&root))
         .unwrap_or_else(|| "https://rekor.sigstore.dev".into());
     let monitor_settings = MonitorSettings {
         trust: &root,
@@ -76,17 +78,32 @@ pub fn run(args: &MonitorArgs) -> Result<Status, AppError> {
             crate::output::monitor::progress(done, total);
         }
     };
-    let report = monitor::run_v1(
+    let unreachable = |e: monitor::Unreachable| {
+        AppError::operational(e.to_string())
+            .with_hint("the state is unchanged; run again when the log answers")
+    };
+    // The Rekor v1 log when the trusted root lists one, then every Rekor v2 shard it lists.
+    let mut report = if monitor::rekor_v2::root_has_v1(&root) {
+        monitor::run_v1(
+            &monitor_settings,
+            &watched,
+            &known,
+            &mut state,
+            &mut progress,
+        )
+        .map_err(unreachable)?
+    } else {
+        monitor::Report::default()
+    };
+    monitor::rekor_v2::run(
         &monitor_settings,
         &watched,
         &known,
         &mut state,
+        &mut report,
         &mut progress,
     )
-    .map_err(|e| {
-        AppError::operational(e.to_string())
-            .with_hint("the state is unchanged; run again when the log answers")
-    })?;
+    .map_err(unreachable)?;
 
     let stdout = std::io::stdout();
     crate::output::monitor::write(&report, &known, args.format, &mut stdout.lock())

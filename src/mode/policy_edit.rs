@@ -347,6 +347,7 @@ fn empty_policy() -> Policy {
         groups: Default::default(),
         rules: Vec::new(),
         policy_changes: None,
+        release_files: None,
         revoked: Vec::new(),
         goodlist: Vec::new(),
     }

@@ -348,7 +348,7 @@ pub fn policy(command: &PolicyCommand) -> Result<Status, AppError> {
     Ok(Status::Success)
 }
 
-fn load(source: &PolicySource) -> Result<(Policy, String), AppError> {
+pub(crate) fn load(source: &PolicySource) -> Result<(Policy, String), AppError> {
     if let Some(path) = &source.file {
         return Ok((read_policy_file(path)?, path.display().to_string()));
     }

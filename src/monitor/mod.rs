@@ -15,7 +15,9 @@ pub mod checkpoint;
 pub mod entry;
 pub mod known;
 pub mod rekor_v1;
+pub mod rekor_v2;
 pub mod state;
+pub mod tiles;
 pub mod watch;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -91,7 +93,8 @@ pub struct Report {
     pub not_watched: usize,
     pub failed: Vec<Failed>,
     pub logs: Vec<LogReached>,
-    /// Checkpoints the log signed wrongly, or for no log of the trusted root.
+    /// Checkpoints a log signed wrongly, or for no log of the trusted root: each names
+    /// the log.
     pub bad_checkpoints: Vec<String>,
     /// Addresses asked of the index.
     pub searched: Vec<String>,
@@ -210,7 +213,9 @@ pub fn run_v1(
         let checkpoint = match checkpoint::verify_note(&shard.signed_tree_head, settings.trust) {
             Ok(c) => c,
             Err(why) => {
-                report.bad_checkpoints.push(why);
+                report
+                    .bad_checkpoints
+                    .push(format!("the Rekor v1 log at {url}: {why}"));
                 continue;
             }
         };

@@ -34,12 +34,12 @@ fn inputs() -> Inputs {
 }
 
 fn signer(identity: &str) -> Signer {
-    Signer::Certificate(Expectation {
+    Signer::Certificate(Box::new(Expectation {
         identity: Some(Expect::Exact(identity.into())),
         issuer: Some(Expect::Exact(ISSUER.into())),
         committer: None,
         workflow: Default::default(),
-    })
+    }))
 }
 
 fn check(bundle: &Value, root: &Value, artifact: &[u8], signer: &Signer) -> String {

@@ -20,6 +20,9 @@ pub fn verified(artifact: &str, report: &BlobReport, out: &mut dyn Write, err: &
                 "signature"
             };
             let _ = writeln!(out, "Verified OK: {} {what} by {who}", text(artifact));
+            if let Some((principal, policy)) = &report.principal {
+                let _ = writeln!(out, "  principal: {} of {}", text(principal), text(policy));
+            }
             if let Some(log) = &report.log {
                 let version = if log.rekor_v2 { "Rekor v2" } else { "Rekor v1" };
                 let _ = writeln!(

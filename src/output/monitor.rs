@@ -82,7 +82,7 @@ fn write_text(report: &Report, known: &Known, out: &mut dyn Write) -> std::io::R
         }
     }
     for bad in &report.bad_checkpoints {
-        writeln!(out, "LOG PROBLEM {}: {}", text(&report.url), text(bad))?;
+        writeln!(out, "LOG PROBLEM {}", text(bad))?;
     }
     if !report.searched.is_empty() {
         writeln!(
@@ -177,8 +177,7 @@ fn write_github(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         }
     }
     for bad in &report.bad_checkpoints {
-        let message = format!("log at {}: {bad}", report.url);
-        writeln!(out, "{}", annotation("error", &message))?;
+        writeln!(out, "{}", annotation("error", bad))?;
     }
     for e in &report.unknown {
         let message = format!("unknown signing event: {}", event_words(e));

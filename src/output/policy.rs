@@ -182,6 +182,9 @@ pub fn describe(out: &mut dyn Write, policy: &Policy) {
         Some(list) => writeln!(out, "policy changes: {}", text(&signers(list))),
         None => writeln!(out, "policy changes: nobody (no [policy_changes])"),
     };
+    if let Some(list) = &policy.release_files {
+        let _ = writeln!(out, "release files: {}", text(&signers(list)));
+    }
     for r in &policy.revoked {
         let since = r.after.map_or("all history".into(), |a| {
             format!("since {}", crate::policy::rfc3339(a))
@@ -338,6 +341,7 @@ fn list_shown(list: Option<&[SignerRef]>) -> String {
 
 fn right_shown(right: Right, refs: Option<&[String]>) -> String {
     match (right, refs) {
+        (Right::ReleaseFiles, _) => "sign release files (release_files)".to_string(),
         (Right::PolicyChanges, _) | (_, None) => "change .gitseal/ (policy_changes)".to_string(),
         (right, Some(refs)) => format!("sign {} on {}", right.name(), refs_shown(refs)),
     }

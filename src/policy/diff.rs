@@ -47,6 +47,7 @@ pub enum Right {
     Merges,
     Tags,
     PolicyChanges,
+    ReleaseFiles,
 }
 
 impl Right {
@@ -56,6 +57,7 @@ impl Right {
             Right::Merges => "merges",
             Right::Tags => "tags",
             Right::PolicyChanges => "policy_changes",
+            Right::ReleaseFiles => "release_files",
         }
     }
 }
@@ -424,7 +426,7 @@ fn list_for(rule: &Rule, right: Right) -> Option<&[SignerRef]> {
         Right::Commits => rule.commits.as_deref(),
         Right::Merges => rule.merges.as_deref().or(rule.commits.as_deref()),
         Right::Tags => rule.tags.as_deref(),
-        Right::PolicyChanges => None,
+        Right::PolicyChanges | Right::ReleaseFiles => None,
     }
 }
 
@@ -515,6 +517,13 @@ fn access(old: &Policy, new: &Policy, changes: &mut Vec<Change>) {
         None,
         Some(old.policy_changes.as_deref().unwrap_or(none)),
         Some(new.policy_changes.as_deref().unwrap_or(none)),
+    );
+    // No [release_files]: `verify-blob --policy` needs `--principal`; nobody by default.
+    compare(
+        Right::ReleaseFiles,
+        None,
+        Some(old.release_files.as_deref().unwrap_or(none)),
+        Some(new.release_files.as_deref().unwrap_or(none)),
     );
 }
 
@@ -764,6 +773,30 @@ mod tests {
             right: Right::Commits,
             refs: main
         }));
+    }
+
+    /// Who may sign release files is a right like the others: gained through a group.
+    #[test]
+    fn release_file_signers() {
+        let old = base("", "");
+        let new = format!(
+            "{}[release_files]\nsigners = [\"@maintainers\"]\n",
+            base(", \"bob\"", "")
+        );
+        let found = changes(&old, &new);
+        for name in ["alice", "bob"] {
+            assert!(
+                found.contains(&Change::Access {
+                    sign: Sign::Plus,
+                    principal: name.into(),
+                    right: Right::ReleaseFiles,
+                    refs: None,
+                    via: Via::Group("maintainers".into())
+                }),
+                "{name}: {found:?}"
+            );
+        }
+        assert!(changes(&new, &new).is_empty());
     }
 
     #[test]

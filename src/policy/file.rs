@@ -118,6 +118,7 @@ struct RawPolicy {
     #[serde(default)]
     rules: Vec<RawRule>,
     policy_changes: Option<RawPolicyChanges>,
+    release_files: Option<RawPolicyChanges>,
     #[serde(default)]
     revoked: Vec<RawRevoked>,
     #[serde(default)]
@@ -447,6 +448,16 @@ pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
         ),
         None => None,
     };
+    let release_files = match &raw.release_files {
+        Some(section) => Some(
+            section
+                .signers
+                .iter()
+                .map(|who| known(who, "release_files.signers"))
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+        None => None,
+    };
     let mut revoked = Vec::new();
     for entry in &raw.revoked {
         let after = entry
@@ -504,6 +515,7 @@ pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
         groups,
         rules,
         policy_changes,
+        release_files,
         revoked,
         goodlist,
     })
@@ -1094,6 +1106,18 @@ key = "f7173b3c7c685cd9ecc4191b74e445ba0e15c957"
             7,
             "policy_changes.signers: no principal named `mallory`",
         );
+        let text = with("[release_files]\nsigners = [\"mallory\"]\n");
+        assert_error(
+            &text,
+            7,
+            "release_files.signers: no principal named `mallory`",
+        );
+        let policy = parse(&with("[release_files]\nsigners = [\"alice\"]\n"), "p").unwrap();
+        assert_eq!(
+            policy.release_files,
+            Some(vec![SignerRef::Principal("alice".into())])
+        );
+        assert!(parse(&with(""), "p").unwrap().release_files.is_none());
     }
 
     #[test]

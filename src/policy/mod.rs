@@ -18,6 +18,9 @@ pub struct Policy {
     pub rules: Vec<Rule>,
     /// Who may change `.gitseal/`; `None` when the section is absent (nobody may).
     pub policy_changes: Option<Vec<SignerRef>>,
+    /// Who may sign release files (`gitseal verify-blob --policy`); `None` when the section
+    /// is absent (then `--principal` must say).
+    pub release_files: Option<Vec<SignerRef>>,
     pub revoked: Vec<Revocation>,
     /// Lower-case commit ids exempt from revocation.
     pub goodlist: Vec<String>,
@@ -349,6 +352,30 @@ impl Policy {
         finding
     }
 
+    /// Judges the signer of a release file: a verified Sigstore certificate (`verdict`,
+    /// its key `issuer subject`) must be a principal of `signers` (names and `@groups`),
+    /// valid at the signing time and not revoked then. No ref, no rule: a release file is
+    /// not on a ref.
+    pub fn judge_release_file(&self, verdict: &Verdict, signers: &[SignerRef]) -> Finding {
+        let subject = Subject {
+            id: "",
+            refname: None,
+            kind: ObjectKind::Tag,
+            changes_policy: false,
+            now: None,
+        };
+        let mut finding = self.judge(&subject, verdict);
+        if let Some(principal) = &finding.principal
+            && !self.allows(signers, principal)
+        {
+            finding.reasons.push(format!(
+                "signer {principal} may not sign release files (allowed: {})",
+                describe_signers(signers)
+            ));
+        }
+        finding
+    }
+
     /// Why this policy's `[[revoked]]` list refuses the signature (none if the commit is in
     /// its goodlist). Also applied with the policy at a range's tip, so that a revocation
     /// added later reaches commits whose parents' policies predate it.
@@ -428,6 +455,21 @@ impl Policy {
             })
         })
     }
+}
+
+/// A signer list as the policy writes it: `alice, @maintainers, *`.
+pub fn describe_signers(list: &[SignerRef]) -> String {
+    if list.is_empty() {
+        return "nobody".into();
+    }
+    list.iter()
+        .map(|entry| match entry {
+            SignerRef::Anyone => "*".to_string(),
+            SignerRef::Principal(name) => name.clone(),
+            SignerRef::Group(group) => format!("@{group}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Sigstore keys are reported as `<issuer> <subject>`.

@@ -50,7 +50,7 @@ impl Subject {
 /// Who must have signed: a Fulcio certificate's identity and issuer, or a managed key.
 #[derive(Clone, Debug)]
 pub enum Signer {
-    Certificate(Expectation),
+    Certificate(Box<Expectation>),
     /// A key's DER SubjectPublicKeyInfo (`--key K.pem`).
     Key(Vec<u8>),
 }
@@ -73,6 +73,8 @@ pub struct BlobReport {
     pub times: Vec<i64>,
     /// A DSSE envelope (in-toto statement) rather than a message signature.
     pub dsse: bool,
+    /// The policy principal the signer is, and the policy's name (`verify-blob --policy`).
+    pub principal: Option<(String, String)>,
     pub outcome: Result<(), SigstoreError>,
 }
 
@@ -119,6 +121,7 @@ pub fn verify(
             bundle.content,
             sigstore_types::SignatureContent::DsseEnvelope(_)
         ),
+        principal: None,
         outcome: Ok(()),
     };
     report.outcome = check(subject, bundle, trust, signer, &mut report);

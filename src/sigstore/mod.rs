@@ -266,6 +266,10 @@ pub enum SigstoreError {
     CertificateIdentity(String),
     #[error("trusted root: {0}")]
     TrustRoot(String),
+    /// A verified certificate whose signer the signing policy does not allow here
+    /// (`verify-blob --policy`): unknown, not a release-file signer, expired or revoked.
+    #[error("{0}")]
+    NotAllowed(String),
 }
 
 impl SigstoreError {
@@ -299,6 +303,7 @@ impl SigstoreError {
             SigstoreError::WorkflowMismatch { .. } => "workflow-mismatch",
             SigstoreError::CertificateIdentity(_) => "certificate-identity",
             SigstoreError::TrustRoot(_) => "trust-root",
+            SigstoreError::NotAllowed(_) => "policy",
         }
     }
 
@@ -321,7 +326,8 @@ impl SigstoreError {
             SigstoreError::CommitterMismatch { .. } => FailureKind::BadSignature,
             SigstoreError::IdentityMismatch { .. }
             | SigstoreError::IssuerMismatch { .. }
-            | SigstoreError::WorkflowMismatch { .. } => FailureKind::UnknownSigner,
+            | SigstoreError::WorkflowMismatch { .. }
+            | SigstoreError::NotAllowed(_) => FailureKind::UnknownSigner,
             SigstoreError::NoLogProof(_) => FailureKind::Unlogged,
             SigstoreError::UntrustedChain(_)
             | SigstoreError::Sct(_)

@@ -54,12 +54,12 @@ pub fn sign_blobs(
         .first()
         .ok_or_else(|| SignError::Local("empty certificate chain".into()))?;
     let certificate = facts(leaf).map_err(|e| SignError::Local(e.to_string()))?;
-    let expect = Signer::Certificate(Expectation {
+    let expect = Signer::Certificate(Box::new(Expectation {
         identity: Some(Expect::Exact(certificate.identity.clone())),
         issuer: Some(Expect::Exact(certificate.issuer.clone())),
         committer: None,
         workflow: Default::default(),
-    });
+    }));
     let mut bundles = Vec::new();
     for contents in files {
         let digest = Sha256::digest(contents);

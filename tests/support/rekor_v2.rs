@@ -5,6 +5,11 @@
 //! C2SP key id go into the test trust root ([`RekorV2::add_to_root`]). Written from the
 //! specifications (c2sp.org/tlog-checkpoint, signed-note; RFC 6962), not from gitseal's code,
 //! except the key-id helper whose result the production root pins.
+//!
+//! It serves its tree as rekor-tiles does, by the C2SP tlog-tiles API (c2sp.org/tlog-tiles):
+//! `GET /checkpoint`, hash tiles `/tile/<L>/<N>[.p/<W>]` and entry bundles
+//! `/tile/entries/<N>[.p/<W>]`, each entry its canonical body. A [`TileFault`] makes it
+//! lie for the monitor's tests.
 
 use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
 use base64ct::{Base64, Encoding};
@@ -13,8 +18,21 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tiny_http::{Header, Method, Response, Server};
 
+/// How the log lies when read by tiles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TileFault {
+    Honest,
+    /// Another history: the first entry replaced, tiles and checkpoint all of that tree.
+    Fork,
+    /// The checkpoint and tiles of the true tree, an entry bundle with one entry altered.
+    RewriteEntry,
+    /// The checkpoint signed by a key that is not the log's (under the log's name).
+    WrongKey,
+}
+
 pub struct RekorV2 {
     server: Arc<Server>,
+    log: Arc<Mutex<Log>>,
     pub url: String,
     /// The checkpoint origin: the log's host and port.
     pub origin: String,
@@ -33,6 +51,8 @@ struct Log {
     key: Ed25519KeyPair,
     key_id: [u8; 32],
     leaves: Vec<[u8; 32]>,
+    bodies: Vec<Vec<u8>>,
+    fault: TileFault,
 }
 
 impl RekorV2 {
@@ -54,11 +74,14 @@ impl RekorV2 {
             key,
             key_id,
             leaves: Vec::new(),
+            bodies: Vec::new(),
+            fault: TileFault::Honest,
         }));
         let calls = Arc::new(AtomicUsize::new(0));
         {
             let server = server.clone();
             let calls = calls.clone();
+            let log = log.clone();
             std::thread::spawn(move || {
                 for mut request in server.incoming_requests() {
                     let mut body = Vec::new();
@@ -68,6 +91,16 @@ impl RekorV2 {
                             calls.fetch_add(1, Ordering::SeqCst);
                             let mut log = log.lock().expect("log");
                             log.append(&body)
+                        }
+                        (Method::Get, path) => {
+                            let log = log.lock().expect("log");
+                            match log.read(path) {
+                                Some(data) => {
+                                    let _ = request.respond(Response::from_data(data));
+                                    continue;
+                                }
+                                None => Err((404, "not found".to_string())),
+                            }
                         }
                         _ => Err((404, "not found".to_string())),
                     };
@@ -86,11 +119,29 @@ impl RekorV2 {
         }
         RekorV2 {
             server,
+            log,
             url: format!("http://{origin}"),
             origin,
             spki,
             calls,
         }
+    }
+
+    pub fn set_fault(&self, fault: TileFault) {
+        self.log.lock().expect("log").fault = fault;
+    }
+
+    /// Appends entries (canonical bodies) without answering for each: a large log fast.
+    pub fn append_bodies(&self, bodies: impl IntoIterator<Item = Vec<u8>>) {
+        let mut log = self.log.lock().expect("log");
+        for body in bodies {
+            log.leaves.push(leaf_hash(&body));
+            log.bodies.push(body);
+        }
+    }
+
+    pub fn size(&self) -> usize {
+        self.log.lock().expect("log").leaves.len()
     }
 
     pub fn calls(&self) -> usize {
@@ -118,6 +169,13 @@ impl RekorV2 {
     }
 }
 
+fn leaf_hash(body: &[u8]) -> [u8; 32] {
+    let mut leaf = Sha256::new();
+    leaf.update([0u8]);
+    leaf.update(body);
+    leaf.finalize().into()
+}
+
 impl Log {
     fn append(&mut self, request: &[u8]) -> Result<String, (u16, String)> {
         let bad = |why: &str| (400, why.to_string());
@@ -140,11 +198,9 @@ impl Log {
         let body = format!(
             "{{\"apiVersion\":\"0.0.2\",\"kind\":\"hashedrekord\",\"spec\":{{\"hashedRekordV002\":{{\"data\":{{\"algorithm\":\"SHA2_256\",\"digest\":\"{digest}\"}},\"signature\":{{\"content\":\"{content}\",\"verifier\":{{\"keyDetails\":\"{details}\",\"x509Certificate\":{{\"rawBytes\":\"{cert}\"}}}}}}}}}}}}"
         );
-        let mut leaf = Sha256::new();
-        leaf.update([0u8]);
-        leaf.update(body.as_bytes());
         let index = self.leaves.len();
-        self.leaves.push(leaf.finalize().into());
+        self.leaves.push(leaf_hash(body.as_bytes()));
+        self.bodies.push(body.clone().into_bytes());
         let size = self.leaves.len();
         let root = tree_hash(&self.leaves);
         let proof: Vec<String> = path(index, &self.leaves)
@@ -178,6 +234,112 @@ impl Log {
             "canonicalizedBody": Base64::encode_string(body.as_bytes())
         })
         .to_string())
+    }
+}
+
+impl Log {
+    /// The tree as served: the true one, or the forked one.
+    fn served(&self) -> (Vec<[u8; 32]>, Vec<Vec<u8>>) {
+        let mut leaves = self.leaves.clone();
+        let mut bodies = self.bodies.clone();
+        if self.fault == TileFault::Fork && !bodies.is_empty() {
+            bodies[0].extend_from_slice(b" ");
+            leaves[0] = leaf_hash(&bodies[0]);
+        }
+        if self.fault == TileFault::RewriteEntry
+            && let Some(last) = bodies.last_mut()
+        {
+            *last = String::from_utf8_lossy(last)
+                .replace("hashedRekordV002", "hashedRekordV002 ")
+                .into_bytes();
+        }
+        (leaves, bodies)
+    }
+
+    /// A GET of the tile API: the checkpoint, a hash tile or an entry bundle.
+    fn read(&self, path: &str) -> Option<Vec<u8>> {
+        let (leaves, bodies) = self.served();
+        if path == "/checkpoint" {
+            let root = if leaves.is_empty() {
+                Sha256::digest([]).into()
+            } else {
+                tree_hash(&leaves)
+            };
+            let body = format!(
+                "{}\n{}\n{}\n",
+                self.origin,
+                leaves.len(),
+                Base64::encode_string(&root)
+            );
+            let signature = if self.fault == TileFault::WrongKey {
+                let rng = aws_lc_rs::rand::SystemRandom::new();
+                let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).ok()?;
+                let other = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).ok()?;
+                other.sign(body.as_bytes()).as_ref().to_vec()
+            } else {
+                self.key.sign(body.as_bytes()).as_ref().to_vec()
+            };
+            let mut blob = self.key_id[..4].to_vec();
+            blob.extend_from_slice(&signature);
+            return Some(
+                format!(
+                    "{body}\n\u{2014} {} {}\n",
+                    self.origin,
+                    Base64::encode_string(&blob)
+                )
+                .into_bytes(),
+            );
+        }
+        let rest = path.strip_prefix("/tile/")?;
+        let (level, rest) = match rest.strip_prefix("entries/") {
+            Some(rest) => (None, rest),
+            None => {
+                let (level, rest) = rest.split_once('/')?;
+                (Some(level.parse::<u32>().ok()?), rest)
+            }
+        };
+        let (index, partial) = match rest.split_once(".p/") {
+            Some((index, width)) => (index, Some(width.parse::<usize>().ok()?)),
+            None => (rest, None),
+        };
+        let mut n = 0usize;
+        let elements: Vec<&str> = index.split('/').collect();
+        for (k, element) in elements.iter().enumerate() {
+            let digits = if k + 1 < elements.len() {
+                element.strip_prefix('x')?
+            } else {
+                element
+            };
+            if digits.len() != 3 {
+                return None;
+            }
+            n = n * 1000 + digits.parse::<usize>().ok()?;
+        }
+        let width = partial.unwrap_or(256);
+        if width == 0 || width > 256 {
+            return None;
+        }
+        let first = n * 256;
+        let mut out = Vec::new();
+        match level {
+            None => {
+                let served = bodies.get(first..first + width)?;
+                for body in served {
+                    out.extend_from_slice(&u16::try_from(body.len()).ok()?.to_be_bytes());
+                    out.extend_from_slice(body);
+                }
+            }
+            Some(level) => {
+                let span = 1usize << (8 * level);
+                for i in first..first + width {
+                    out.extend_from_slice(&tree_hash(leaves.get(i * span..(i + 1) * span)?));
+                }
+            }
+        }
+        // A full tile exists only once the tree has all of it; a partial one only while not.
+        let count = leaves.len() >> (8 * level.unwrap_or(0));
+        let available = count.saturating_sub(first).min(256);
+        (partial.is_none() && available == 256 || partial == Some(available)).then_some(out)
     }
 }
 

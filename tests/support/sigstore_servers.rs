@@ -293,10 +293,12 @@ fn route(
         return answer;
     }
     match (method, url) {
-        (Method::Post, "/fulcio/api/v2/signingCert") => {
+        // sigstore-python joins Fulcio's endpoint to the host (`urljoin(url,
+        // "/api/v2/signingCert")`), dropping the URL's path: both places are Fulcio.
+        (Method::Post, "/fulcio/api/v2/signingCert" | "/api/v2/signingCert") => {
             s.fulcio_calls.fetch_add(1, Ordering::SeqCst);
             let fault = *s.fulcio_fault.lock().expect("lock");
-            fault_or(fault, || fulcio(s, body))
+            fault_or(fault, || fulcio(s, auth, body))
         }
         (Method::Post, "/rekor/api/v1/log/entries") => {
             s.rekor_calls.fetch_add(1, Ordering::SeqCst);
@@ -478,17 +480,40 @@ fn fault_or(fault: Fault, ok: impl FnOnce() -> (u16, Vec<u8>)) -> (u16, Vec<u8>)
     }
 }
 
+/// The key of a CSR (base64 of its PEM) whose self-signature (P-256, SHA-256) holds: the
+/// proof of possession of that form.
+fn csr_key(b64: &str) -> Option<Vec<u8>> {
+    use der::{Decode, Encode};
+    use p256::ecdsa::signature::Verifier;
+    use p256::pkcs8::DecodePublicKey;
+    let pem_text = Base64::decode_vec(b64).ok()?;
+    let (_, der_bytes) = der::pem::decode_vec(&pem_text).ok()?;
+    let request = x509_cert::request::CertReq::from_der(&der_bytes).ok()?;
+    let spki = request.info.public_key.to_der().ok()?;
+    let key = p256::ecdsa::VerifyingKey::from_public_key_der(&spki).ok()?;
+    let signature = p256::ecdsa::DerSignature::from_bytes(request.signature.raw_bytes()).ok()?;
+    let signed = request.info.to_der().ok()?;
+    key.verify(&signed, &signature).ok()?;
+    Some(spki)
+}
+
 fn pem(label: &str, der: &[u8]) -> String {
     der::pem::encode_string(label, der::pem::LineEnding::LF, der).expect("pem")
 }
 
-fn fulcio(s: &Services, body: &[u8]) -> (u16, Vec<u8>) {
+/// Fulcio's two request forms: a public key with a signed identity as proof (gitseal's),
+/// or a CSR, self-signed, with the token as a bearer credential (sigstore-python's).
+fn fulcio(s: &Services, auth: Option<&str>, body: &[u8]) -> (u16, Vec<u8>) {
     let Ok(request) = serde_json::from_slice::<Value>(body) else {
         return (400, b"{}".to_vec());
     };
-    let token = request["credentials"]["oidcIdentityToken"]
-        .as_str()
-        .unwrap_or("");
+    let csr = request["certificateSigningRequest"].as_str();
+    let token = match csr {
+        Some(_) => auth.and_then(|a| a.strip_prefix("Bearer ")).unwrap_or(""),
+        None => request["credentials"]["oidcIdentityToken"]
+            .as_str()
+            .unwrap_or(""),
+    };
     let mut stack = s.stack.lock().expect("lock");
     let who = match stack.check_token(token, clock()) {
         Ok(who) => who,
@@ -501,31 +526,43 @@ fn fulcio(s: &Services, body: &[u8]) -> (u16, Vec<u8>) {
             );
         }
     };
-    let key_pem = request["publicKeyRequest"]["publicKey"]["content"]
-        .as_str()
-        .unwrap_or("");
-    let Ok((_, spki)) = der::pem::decode_vec(key_pem.as_bytes()) else {
-        return (400, br#"{"code":400,"message":"bad public key"}"#.to_vec());
-    };
-    // Proof of possession: the identity, signed with the key to be certified.
-    let proof = request["publicKeyRequest"]["proofOfPossession"]
-        .as_str()
-        .and_then(|p| Base64::decode_vec(p).ok())
-        .unwrap_or_default();
-    {
-        use p256::ecdsa::signature::Verifier;
-        use p256::pkcs8::DecodePublicKey;
-        let verified = p256::ecdsa::VerifyingKey::from_public_key_der(&spki)
-            .ok()
-            .zip(p256::ecdsa::DerSignature::from_bytes(&proof).ok())
-            .is_some_and(|(key, sig)| key.verify(who.email.as_bytes(), &sig).is_ok());
-        if !verified {
-            return (
-                400,
-                br#"{"code":400,"message":"proof of possession failed"}"#.to_vec(),
-            );
+    let spki = match csr {
+        Some(csr) => match csr_key(csr) {
+            Some(spki) => spki,
+            None => {
+                return (
+                    400,
+                    br#"{"code":400,"message":"bad certificate signing request"}"#.to_vec(),
+                );
+            }
+        },
+        None => {
+            let key_pem = request["publicKeyRequest"]["publicKey"]["content"]
+                .as_str()
+                .unwrap_or("");
+            let Ok((_, spki)) = der::pem::decode_vec(key_pem.as_bytes()) else {
+                return (400, br#"{"code":400,"message":"bad public key"}"#.to_vec());
+            };
+            // Proof of possession: the identity, signed with the key to be certified.
+            let proof = request["publicKeyRequest"]["proofOfPossession"]
+                .as_str()
+                .and_then(|p| Base64::decode_vec(p).ok())
+                .unwrap_or_default();
+            use p256::ecdsa::signature::Verifier;
+            use p256::pkcs8::DecodePublicKey;
+            let verified = p256::ecdsa::VerifyingKey::from_public_key_der(&spki)
+                .ok()
+                .zip(p256::ecdsa::DerSignature::from_bytes(&proof).ok())
+                .is_some_and(|(key, sig)| key.verify(who.email.as_bytes(), &sig).is_ok());
+            if !verified {
+                return (
+                    400,
+                    br#"{"code":400,"message":"proof of possession failed"}"#.to_vec(),
+                );
+            }
+            spki
         }
-    }
+    };
     let fault = *s.fulcio_fault.lock().expect("lock");
     let (spki, who) = match fault {
         Fault::OtherKey => {

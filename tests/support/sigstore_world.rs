@@ -36,8 +36,16 @@ impl World {
     /// The repository with the common settings, then `extra` (which may name the services'
     /// URLs, and overrides what comes before it).
     pub fn new(extra: impl FnOnce(&Running) -> Vec<(&'static str, String)>) -> World {
+        World::with_stack(Stack::new(), extra)
+    }
+
+    /// As [`World::new`], the services run from `stack` (e.g. with CI claims set).
+    pub fn with_stack(
+        stack: Stack,
+        extra: impl FnOnce(&Running) -> Vec<(&'static str, String)>,
+    ) -> World {
         let env = TestEnv::new();
-        let services = sigstore_servers::start(Stack::new());
+        let services = sigstore_servers::start(stack);
         let root = env.write("trusted_root.json", services.trusted_root());
         let dir = env.path("repo");
         std::fs::create_dir_all(&dir).expect("repo dir");
