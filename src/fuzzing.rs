@@ -218,6 +218,7 @@ fn policy_verdict(format: Format, key: String, unix: i64) -> Verdict {
             source: TimeSource::Committer,
         }),
         outcome: Ok(Trust::Fully),
+        ssh_certificate: None,
     }
 }
 
@@ -244,7 +245,9 @@ pub fn policy(data: &[u8]) {
         ];
         for credential in &principal.credentials {
             let (format, key) = match credential {
-                Credential::Ssh { fingerprint, .. } => (Format::Ssh, fingerprint.clone()),
+                Credential::Ssh { fingerprint, .. } | Credential::SshCa { fingerprint, .. } => {
+                    (Format::Ssh, fingerprint.clone())
+                }
                 Credential::OpenPgp { fingerprint } => {
                     (Format::OpenPgp, fingerprint.to_lowercase())
                 }
@@ -279,6 +282,7 @@ pub fn policy(data: &[u8]) {
             kind: FailureKind::Unsigned,
             detail: "unsigned".into(),
         }),
+        ssh_certificate: None,
     });
     let mut refs: Vec<String> = policy
         .rules

@@ -160,6 +160,28 @@ pub struct Verdict {
     pub signer: Option<String>,
     pub time: Option<SignatureTime>,
     pub outcome: Result<Trust, Failure>,
+    /// For an SSH signature made through a certificate: what the certificate says. The
+    /// policy decides whether it speaks for anyone (`ssh_ca` credentials).
+    pub ssh_certificate: Option<Box<SshCertificateFacts>>,
+}
+
+/// What an OpenSSH certificate inside a signature says, its CA's signature over it checked
+/// (by the SSH room) and nothing else: type, principals, validity and options are judged by
+/// the policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SshCertificateFacts {
+    /// `SHA256:...` of the CA key that signed the certificate.
+    pub ca_fingerprint: String,
+    /// A user certificate (not a host certificate).
+    pub user: bool,
+    pub principals: Vec<String>,
+    /// Unix seconds; `valid_before` is `u64::MAX` for a certificate without an expiry.
+    pub valid_after: u64,
+    pub valid_before: u64,
+    pub serial: u64,
+    pub key_id: String,
+    /// The names of the critical options, in the certificate's order.
+    pub critical_options: Vec<String>,
 }
 
 impl Verdict {

@@ -256,7 +256,7 @@ fn v1_a_certificate_issuer_cannot_plant_a_verdict_in_the_hooks_cache() {
     // Sigstore verdict, nothing of the issuer's text, and the target's own verdict names
     // mallory's key.
     let lines = server.cache_lines();
-    assert!(lines[0].starts_with("gitseal-verdicts 3 "), "{lines:?}");
+    assert!(lines[0].starts_with("gitseal-verdicts 4 "), "{lines:?}");
     for line in &lines[1..] {
         let parsed = cache::parse_line(line)
             .unwrap_or_else(|| panic!("a line gitseal would not read: {line:?}"));

@@ -50,3 +50,4 @@ mod third_party_data;
 mod verify_object;
 mod verify_openpgp;
 mod verify_policy;
+mod verify_ssh_ca;

@@ -406,6 +406,10 @@ pub struct CredentialArgs {
     /// An SSH public key: a key file, or the key itself (`ssh-ed25519 AAAA...`)
     #[arg(long, value_name = "KEY")]
     pub ssh: Option<String>,
+    /// An SSH certificate authority's public key (a key file or the key itself): user
+    /// certificates it signed for a --cert-principal
+    #[arg(long, value_name = "KEY")]
+    pub ssh_ca: Option<String>,
     /// An OpenPGP certificate's primary fingerprint (its certificate from --cert, or
     /// already in the keys directory)
     #[arg(long, value_name = "FINGERPRINT")]
@@ -430,6 +434,10 @@ pub struct AddPrincipalArgs {
     /// written (public parts only) to the keys directory beside the policy
     #[arg(long, value_name = "FILE", requires = "openpgp")]
     pub cert: Option<PathBuf>,
+    /// For --ssh-ca: a certificate principal (a name or an OpenSSH pattern, `*@example.org`)
+    /// the CA's certificates may speak for; repeat for more
+    #[arg(long, value_name = "NAME", requires = "ssh_ca")]
+    pub cert_principal: Vec<String>,
     /// Also make the principal a member of this group (created if absent)
     #[arg(long, value_name = "GROUP")]
     pub group: Vec<String>,

@@ -84,6 +84,7 @@ impl PolicyJudge {
                 source: TimeSource::Tsa,
             }),
             outcome: Ok(Trust::Undefined),
+            ssh_certificate: None,
         };
         let finding = self.policy.judge_release_file(&verdict, &self.signers);
         if finding.reasons.is_empty() {

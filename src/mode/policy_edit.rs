@@ -150,6 +150,14 @@ pub fn add_principal(args: &AddPrincipalArgs, out: &mut dyn Write) -> Result<Sta
     let c = &args.credential;
     let (credential, certificate) = if let Some(key) = &c.ssh {
         (NewCredential::Ssh(ssh_key_arg(key)?), None)
+    } else if let Some(key) = &c.ssh_ca {
+        (
+            NewCredential::SshCa {
+                key: ssh_key_arg(key)?,
+                principals: args.cert_principal.clone(),
+            },
+            None,
+        )
     } else if let Some(fpr) = &c.openpgp {
         let fingerprint: String = fpr
             .chars()
@@ -186,7 +194,7 @@ pub fn add_principal(args: &AddPrincipalArgs, out: &mut dyn Write) -> Result<Sta
         )
     } else {
         return Err(AppError::usage(
-            "give one credential: --ssh, --openpgp, --sigstore or --sigstore-regex",
+            "give one credential: --ssh, --ssh-ca, --openpgp, --sigstore or --sigstore-regex",
         ));
     };
     let (new_text, added) =
@@ -515,6 +523,15 @@ fn describe(credential: &NewCredential) -> String {
         NewCredential::Ssh(line) => ssh_key::PublicKey::from_openssh(line)
             .map(|k| format!("ssh {}", crate::ssh::key::fingerprint(k.key_data())))
             .unwrap_or_else(|_| "ssh".to_string()),
+        NewCredential::SshCa { key, principals } => ssh_key::PublicKey::from_openssh(key)
+            .map(|k| {
+                format!(
+                    "ssh_ca {} for {}",
+                    crate::ssh::key::fingerprint(k.key_data()),
+                    principals.join(",")
+                )
+            })
+            .unwrap_or_else(|_| "ssh_ca".to_string()),
         NewCredential::OpenPgp(fpr) => format!("openpgp {fpr}"),
         NewCredential::Sigstore { issuer, subject } => format!("sigstore {subject} from {issuer}"),
         NewCredential::SigstoreRegex { issuer, pattern } => {

@@ -57,6 +57,7 @@ pub fn ssh(
         signer: None,
         time: at,
         outcome: Err(Failure { kind, detail }),
+        ssh_certificate: None,
     };
     let sig = match SshSignature::from_armor(signature) {
         Ok(sig) => sig,
@@ -96,6 +97,7 @@ pub fn ssh(
                     signer: Some(verified.principal),
                     time: at,
                     outcome: Ok(Trust::Fully),
+                    ssh_certificate: None,
                 });
             }
             Err(rejection) => last = Some(rejection),

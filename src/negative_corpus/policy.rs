@@ -139,6 +139,7 @@ fn verdict(format: Format, key: &str, at: i64) -> Verdict {
             source: TimeSource::Committer,
         }),
         outcome: Ok(Trust::Undefined),
+        ssh_certificate: None,
     }
 }
 
@@ -168,6 +169,7 @@ pub(crate) fn corpus() -> Area {
     }
 
     let revoked_key = format!("key = \"{BOB_FPR}\"");
+    let carol_line = format!("ssh = [\"{CAROL}\"]");
     // Parse: (name, kind, line the error must name, the line changed: (from, to)).
     let edits: Vec<(&str, &str, usize, &str, String)> = vec![
         (
@@ -351,6 +353,27 @@ pub(crate) fn corpus() -> Area {
             34,
             &revoked_key,
             "key = \"  \"".into(),
+        ),
+        (
+            "ssh_ca without principals",
+            "ssh-ca",
+            13,
+            &carol_line,
+            format!("ssh_ca = [{{ key = \"{CAROL}\", principals = [] }}]"),
+        ),
+        (
+            "revoked serial negative",
+            "revoked-certificate",
+            35,
+            "after = 2026-06-01T00:00:00Z",
+            "serial = -1".into(),
+        ),
+        (
+            "revoked serial and key_id",
+            "revoked-certificate",
+            35,
+            "after = 2026-06-01T00:00:00Z",
+            "serial = 1\nkey_id = \"x\"".into(),
         ),
         (
             "revoked after without a zone",

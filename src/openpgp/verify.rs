@@ -667,6 +667,7 @@ pub fn verdict(report: &SigReport, time: SignatureTime) -> Verdict {
         signer: report.uid.clone(),
         time: Some(time),
         outcome,
+        ssh_certificate: None,
     }
 }
 

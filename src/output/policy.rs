@@ -126,6 +126,16 @@ pub fn describe(out: &mut dyn Write, policy: &Policy) {
                 Credential::Ssh { fingerprint, .. } => {
                     writeln!(out, "    ssh {}", text(fingerprint))
                 }
+                Credential::SshCa {
+                    fingerprint,
+                    principals,
+                    ..
+                } => writeln!(
+                    out,
+                    "    ssh_ca {} for certificate principals {}",
+                    text(fingerprint),
+                    text(&principals.join(","))
+                ),
                 Credential::OpenPgp { fingerprint } => {
                     writeln!(out, "    openpgp {}", text(fingerprint))
                 }
@@ -179,9 +189,12 @@ pub fn describe(out: &mut dyn Write, policy: &Policy) {
         let since = r.after.map_or("all history".into(), |a| {
             format!("since {}", crate::policy::rfc3339(a))
         });
+        let which = r.certificate.as_ref().map_or(String::new(), |c| {
+            format!(" certificates with {}", text(&c.describe()))
+        });
         let _ = writeln!(
             out,
-            "revoked: {} {} ({since}) {}",
+            "revoked: {} {}{which} ({since}) {}",
             r.form.name(),
             text(&r.key),
             text(&r.reason)

@@ -324,6 +324,7 @@ mod tests {
                         detail: "unsigned".into(),
                     })
                 },
+                ssh_certificate: None,
             },
             finding: Finding {
                 principal: ok.then(|| "alice".into()),

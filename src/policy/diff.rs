@@ -206,6 +206,15 @@ fn cred(credential: &Credential) -> Cred {
             value: fingerprint.clone(),
             issuer: None,
         },
+        Credential::SshCa {
+            fingerprint,
+            principals,
+            ..
+        } => Cred {
+            kind: "ssh_ca",
+            value: format!("{fingerprint} for {}", principals.join(",")),
+            issuer: None,
+        },
         Credential::OpenPgp { fingerprint } => Cred {
             kind: "openpgp",
             value: fingerprint.clone(),
@@ -522,7 +531,12 @@ fn revocations(old: &Policy, new: &Policy, changes: &mut Vec<Change>) {
     fn by_key(p: &Policy) -> BTreeMap<String, &Revocation> {
         let mut map = BTreeMap::new();
         for r in &p.revoked {
-            map.entry(r.key.clone()).or_insert(r);
+            // A CA's certificates revoked by serial or key id are entries of their own.
+            let key = match &r.certificate {
+                Some(which) => format!("{} certificate {}", r.key, which.describe()),
+                None => r.key.clone(),
+            };
+            map.entry(key).or_insert(r);
         }
         map
     }

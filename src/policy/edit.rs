@@ -37,6 +37,11 @@ pub enum NewCredential {
     Ssh(String),
     /// An OpenPGP primary fingerprint, upper-case hex.
     OpenPgp(String),
+    /// An SSH CA's public key line and the certificate principal patterns it may sign for.
+    SshCa {
+        key: String,
+        principals: Vec<String>,
+    },
     Sigstore {
         issuer: String,
         subject: String,
@@ -52,6 +57,7 @@ impl NewCredential {
     fn field(&self) -> &'static str {
         match self {
             NewCredential::Ssh(_) => "ssh",
+            NewCredential::SshCa { .. } => "ssh_ca",
             NewCredential::OpenPgp(_) => "openpgp",
             NewCredential::Sigstore { .. } | NewCredential::SigstoreRegex { .. } => "sigstore",
         }
@@ -60,6 +66,15 @@ impl NewCredential {
     fn value(&self) -> Value {
         match self {
             NewCredential::Ssh(line) | NewCredential::OpenPgp(line) => Value::from(line.as_str()),
+            NewCredential::SshCa { key, principals } => {
+                let mut table = InlineTable::new();
+                table.insert("key", Value::from(key.as_str()));
+                table.insert(
+                    "principals",
+                    Value::Array(principals.iter().map(|p| p.as_str()).collect()),
+                );
+                Value::InlineTable(table)
+            }
             NewCredential::Sigstore { issuer, subject } => {
                 let mut table = InlineTable::new();
                 table.insert("issuer", Value::from(issuer.as_str()));
@@ -82,6 +97,14 @@ impl NewCredential {
             (NewCredential::Ssh(line), Credential::Ssh { fingerprint, .. }) => {
                 ssh_fingerprint(line).is_some_and(|f| &f == fingerprint)
             }
+            (
+                NewCredential::SshCa { key, principals },
+                Credential::SshCa {
+                    fingerprint,
+                    principals: other,
+                    ..
+                },
+            ) => ssh_fingerprint(key).is_some_and(|f| &f == fingerprint) && principals == other,
             (NewCredential::OpenPgp(fpr), Credential::OpenPgp { fingerprint }) => {
                 fpr.eq_ignore_ascii_case(fingerprint)
             }
@@ -209,6 +232,25 @@ pub fn check_credential(credential: &NewCredential) -> Result<(), EditError> {
                 EditError::new(format!("--ssh: not an OpenSSH public key ({e})"))
                     .hint("give a public key file (~/.ssh/id_ed25519.pub) or its line: ssh-ed25519 AAAA...")
             })?;
+        }
+        NewCredential::SshCa { key, principals } => {
+            ssh_key::PublicKey::from_openssh(key.trim()).map_err(|e| {
+                EditError::new(format!("--ssh-ca: not an OpenSSH public key ({e})"))
+                    .hint("give the CA's public key file (ca.pub) or its line: ssh-ed25519 AAAA...")
+            })?;
+            if let Some(bad) = principals
+                .iter()
+                .find(|p| p.is_empty() || p.contains(',') || p.chars().any(char::is_whitespace))
+            {
+                return Err(EditError::new(format!(
+                    "--cert-principal: `{bad}` is not a name or pattern"
+                ))
+                .hint("give one --cert-principal per name, without commas or blanks"));
+            }
+            if principals.is_empty() {
+                return Err(EditError::new("--ssh-ca needs a --cert-principal")
+                    .hint("name the certificate principals the CA may sign for"));
+            }
         }
         NewCredential::OpenPgp(fpr) => {
             if !(fpr.len() == 40 || fpr.len() == 64) || !fpr.chars().all(|c| c.is_ascii_hexdigit())

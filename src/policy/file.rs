@@ -2,7 +2,8 @@
 //! every error names the file, the line and the offending key.
 
 use super::{
-    Credential, Policy, Principal, Revocation, RevokedForm, Rule, SignerRef, SigstoreIdentity,
+    Credential, Policy, Principal, Revocation, RevokedCertificate, RevokedForm, Rule, SignerRef,
+    SigstoreIdentity,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -34,6 +35,9 @@ pub enum PolicyErrorKind {
     /// `version` is not 1.
     Version,
     SshKey,
+    /// An `ssh_ca` entry whose key is no public key, or whose principals are missing or
+    /// not patterns.
+    SshCa,
     OpenPgpFingerprint,
     /// A `subject_regex` without `^` and `$`.
     UnanchoredRegex,
@@ -53,6 +57,9 @@ pub enum PolicyErrorKind {
     /// A `[[revoked]]` key in no form a signature's key is compared in (a key id, an MD5
     /// fingerprint, a mistyped fingerprint): it would never match.
     RevokedKey,
+    /// `serial` or `key_id` on a `[[revoked]]` entry whose key is no SSH CA key, both of
+    /// them, or a negative serial.
+    RevokedCertificate,
     BadGoodlistId,
 }
 
@@ -66,6 +73,7 @@ impl PolicyErrorKind {
             PolicyErrorKind::WrongType => "wrong-type",
             PolicyErrorKind::Version => "version",
             PolicyErrorKind::SshKey => "ssh-key",
+            PolicyErrorKind::SshCa => "ssh-ca",
             PolicyErrorKind::OpenPgpFingerprint => "openpgp-fingerprint",
             PolicyErrorKind::UnanchoredRegex => "unanchored-regex",
             PolicyErrorKind::BadRegex => "bad-regex",
@@ -78,6 +86,7 @@ impl PolicyErrorKind {
             PolicyErrorKind::BadRefPattern => "bad-ref-pattern",
             PolicyErrorKind::EmptyRevokedKey => "empty-revoked-key",
             PolicyErrorKind::RevokedKey => "revoked-key",
+            PolicyErrorKind::RevokedCertificate => "revoked-certificate",
             PolicyErrorKind::BadGoodlistId => "bad-goodlist-id",
         }
     }
@@ -122,6 +131,8 @@ struct RawPrincipal {
     #[serde(default)]
     ssh: Vec<Spanned<String>>,
     #[serde(default)]
+    ssh_ca: Vec<Spanned<RawSshCa>>,
+    #[serde(default)]
     openpgp: Vec<Spanned<String>>,
     #[serde(default)]
     sigstore: Vec<Spanned<RawSigstore>>,
@@ -135,6 +146,13 @@ struct RawSigstore {
     issuer: String,
     subject: Option<String>,
     subject_regex: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSshCa {
+    key: String,
+    principals: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -160,6 +178,8 @@ struct RawPolicyChanges {
 #[serde(deny_unknown_fields)]
 struct RawRevoked {
     key: Spanned<String>,
+    serial: Option<Spanned<i64>>,
+    key_id: Option<Spanned<String>>,
     after: Option<Spanned<toml::value::Datetime>>,
     reason: Option<String>,
 }
@@ -214,6 +234,15 @@ pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
                     .map(|t| t.trim().to_string())
                     .unwrap_or_default(),
             });
+        }
+        for ca in &p.ssh_ca {
+            credentials.push(ssh_ca(ca.get_ref()).map_err(|why| {
+                error(
+                    PolicyErrorKind::SshCa,
+                    ca.span(),
+                    format!("principals.{name}.ssh_ca: {why}"),
+                )
+            })?);
         }
         for fpr in &p.openpgp {
             let hex: String = fpr
@@ -459,9 +488,12 @@ pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
                 format!("revoked.key `{key}` {why}"),
             )
         })?;
+        let certificate = revoked_certificate(entry, form)
+            .map_err(|(span, why)| error(PolicyErrorKind::RevokedCertificate, span, why))?;
         revoked.push(Revocation {
             key,
             form,
+            certificate,
             after,
             reason: entry.reason.clone().unwrap_or_default(),
         });
@@ -487,6 +519,71 @@ pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
         revoked,
         goodlist,
     })
+}
+
+/// An `ssh_ca` entry: the CA's public key and the certificate principals it may speak for,
+/// each an OpenSSH pattern (`*`, `?`, a leading `!` negates), read together as the
+/// principals field of an allowed_signers line is.
+fn ssh_ca(raw: &RawSshCa) -> Result<Credential, String> {
+    let parsed = ssh_key::PublicKey::from_openssh(raw.key.trim())
+        .map_err(|e| format!("key is not an OpenSSH public key ({e})"))?;
+    if raw.principals.is_empty() {
+        return Err(
+            "principals is empty: name the certificate principals this CA may sign for".into(),
+        );
+    }
+    if let Some(bad) = raw
+        .principals
+        .iter()
+        .find(|p| p.is_empty() || p.contains(',') || p.chars().any(char::is_whitespace))
+    {
+        return Err(format!(
+            "principal `{bad}` is not a pattern (no commas, spaces or empty names)"
+        ));
+    }
+    if raw.principals.iter().all(|p| p.starts_with('!')) {
+        return Err("principals are all negations: such a list allows nobody".into());
+    }
+    let mut plain = parsed.clone();
+    plain.set_comment("");
+    Ok(Credential::SshCa {
+        fingerprint: crate::ssh::key::fingerprint(parsed.key_data()),
+        public: plain
+            .to_openssh()
+            .map(|t| t.trim().to_string())
+            .unwrap_or_default(),
+        principals: raw.principals.clone(),
+    })
+}
+
+/// The certificates of a CA a `[[revoked]]` entry names by `serial` or `key_id`, if any.
+fn revoked_certificate(
+    entry: &RawRevoked,
+    form: RevokedForm,
+) -> Result<Option<RevokedCertificate>, (std::ops::Range<usize>, String)> {
+    let ssh = matches!(
+        form,
+        RevokedForm::SshFingerprint | RevokedForm::SshPublicKey
+    );
+    match (&entry.serial, &entry.key_id) {
+        (None, None) => Ok(None),
+        (Some(serial), Some(_)) => Err((
+            serial.span(),
+            "revoked: give serial or key_id, not both (write two entries)".into(),
+        )),
+        (Some(serial), None) if !ssh => Err((
+            serial.span(),
+            "revoked.serial needs key to be the SSH CA's key or fingerprint".into(),
+        )),
+        (None, Some(key_id)) if !ssh => Err((
+            key_id.span(),
+            "revoked.key_id needs key to be the SSH CA's key or fingerprint".into(),
+        )),
+        (Some(serial), None) => u64::try_from(*serial.get_ref())
+            .map(|n| Some(RevokedCertificate::Serial(n)))
+            .map_err(|_| (serial.span(), "revoked.serial is negative".into())),
+        (None, Some(key_id)) => Ok(Some(RevokedCertificate::KeyId(key_id.get_ref().clone()))),
+    }
 }
 
 /// A `[[revoked]]` key in the form a verdict's key is compared in, or why it could never

@@ -7,7 +7,7 @@ pub mod edit;
 pub mod file;
 pub mod shadow;
 
-use crate::signature::{Format, Verdict};
+use crate::signature::{Format, SshCertificateFacts, Verdict};
 use std::collections::BTreeMap;
 
 /// A parsed policy.
@@ -37,8 +37,18 @@ pub struct Principal {
 
 #[derive(Debug)]
 pub enum Credential {
-    /// An SSH public key: its `SHA256:...` fingerprint and its `type base64` text.
+    /// An SSH public key: its `SHA256:...` fingerprint and its `type base64` text. It
+    /// matches signatures made with the key itself, not through a certificate of it (as an
+    /// allowed_signers line naming a plain key does).
     Ssh { fingerprint: String, public: String },
+    /// An SSH certificate authority: signatures made through a user certificate it signed
+    /// that lists a principal matching `principals` (OpenSSH patterns, read as one
+    /// allowed_signers principals list).
+    SshCa {
+        fingerprint: String,
+        public: String,
+        principals: Vec<String>,
+    },
     /// Upper-case hex fingerprint of an OpenPGP certificate.
     OpenPgp { fingerprint: String },
     Sigstore {
@@ -86,9 +96,36 @@ pub struct Revocation {
     pub key: String,
     /// How the entry was written (an SSH public key is revoked as its fingerprint).
     pub form: RevokedForm,
+    /// Only the certificates of the CA `key` with this serial or key id; `None`: the key
+    /// itself and, for a CA, every certificate it signed.
+    pub certificate: Option<RevokedCertificate>,
     /// Revoked for signatures from this time on; `None`: for all history.
     pub after: Option<i64>,
     pub reason: String,
+}
+
+/// Certificates of one SSH CA revoked by what the CA wrote into them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RevokedCertificate {
+    Serial(u64),
+    KeyId(String),
+}
+
+impl RevokedCertificate {
+    fn matches(&self, cert: &SshCertificateFacts) -> bool {
+        match self {
+            RevokedCertificate::Serial(serial) => cert.serial == *serial,
+            RevokedCertificate::KeyId(key_id) => cert.key_id == *key_id,
+        }
+    }
+
+    /// How reasons and `policy describe` name it.
+    pub fn describe(&self) -> String {
+        match self {
+            RevokedCertificate::Serial(serial) => format!("serial {serial}"),
+            RevokedCertificate::KeyId(key_id) => format!("key id \"{key_id}\""),
+        }
+    }
 }
 
 /// The forms of `[[revoked]]` key that can match a signature (issue 12, R2): any other
@@ -164,8 +201,54 @@ impl Policy {
         self.principals.iter().find(|p| {
             p.credentials
                 .iter()
-                .any(|c| credential_matches(c, verdict.format, key))
+                .any(|c| credential_matches(c, verdict, key))
         })
+    }
+
+    /// Why the certificate a principal was matched through does not speak for it at the
+    /// commit time: a host certificate, outside its validity, or a critical option gitseal
+    /// does not understand (OpenSSH refuses those too). Only the commit time is judged, as
+    /// `git verify-commit` does (`-Overify-time`): short-lived certificates are expected to
+    /// have expired by the time their commits are pushed.
+    fn certificate_reasons(cert: &SshCertificateFacts, signed_at: Option<i64>) -> Vec<String> {
+        let mut reasons = Vec::new();
+        if !cert.user {
+            reasons.push(format!(
+                "SSH certificate (key id \"{}\") is a host certificate, not a user certificate",
+                cert.key_id
+            ));
+        }
+        if let Some(at) = signed_at {
+            // Times before 1970 are before every certificate's start.
+            let at_u = u64::try_from(at).unwrap_or(0);
+            if at < 0 || at_u < cert.valid_after {
+                reasons.push(format!(
+                    "SSH certificate (key id \"{}\") is not valid before {}, after the commit time {}",
+                    cert.key_id,
+                    cert_time(cert.valid_after),
+                    rfc3339(at)
+                ));
+            }
+            if at_u >= cert.valid_before {
+                reasons.push(format!(
+                    "SSH certificate (key id \"{}\") expired at {}, before the commit time {}",
+                    cert.key_id,
+                    cert_time(cert.valid_before),
+                    rfc3339(at)
+                ));
+            }
+        }
+        for option in cert
+            .critical_options
+            .iter()
+            .filter(|o| !UNDERSTOOD_CRITICAL_OPTIONS.contains(&o.as_str()))
+        {
+            reasons.push(format!(
+                "SSH certificate (key id \"{}\") has the critical option \"{option}\", which gitseal does not understand",
+                cert.key_id
+            ));
+        }
+        reasons
     }
 
     /// Whether `principal` is in a signer list.
@@ -194,15 +277,33 @@ impl Policy {
             return finding;
         }
         let Some(principal) = self.principal_for(verdict) else {
-            finding.reasons.push(format!(
-                "unknown signer: {} key {} is not a principal of the policy",
-                verdict.format,
-                verdict.key.as_deref().unwrap_or("(none)")
-            ));
+            finding.reasons.push(match &verdict.ssh_certificate {
+                Some(cert) => format!(
+                    "unknown signer: ssh key {} through a certificate of CA {} for {} (key id \"{}\") is not a principal of the policy",
+                    verdict.key.as_deref().unwrap_or("(none)"),
+                    cert.ca_fingerprint,
+                    if cert.principals.is_empty() {
+                        "no principals".to_string()
+                    } else {
+                        cert.principals.join(",")
+                    },
+                    cert.key_id
+                ),
+                None => format!(
+                    "unknown signer: {} key {} is not a principal of the policy",
+                    verdict.format,
+                    verdict.key.as_deref().unwrap_or("(none)")
+                ),
+            });
             return finding;
         };
         finding.principal = Some(principal.name.clone());
         let signed_at = verdict.time.map(|t| t.unix);
+        if let Some(cert) = &verdict.ssh_certificate {
+            finding
+                .reasons
+                .extend(Self::certificate_reasons(cert, signed_at));
+        }
         for at in [signed_at, subject.now].into_iter().flatten() {
             if let Some(after) = principal.valid_after.filter(|after| at < *after) {
                 finding.reasons.push(format!(
@@ -300,7 +401,22 @@ impl Policy {
                 } else {
                     format!(" ({})", revocation.reason)
                 };
-                format!("key {} is revoked{when}{why}", revocation.key)
+                let certified_by = verdict
+                    .ssh_certificate
+                    .as_ref()
+                    .is_some_and(|cert| cert.ca_fingerprint == revocation.key);
+                match &revocation.certificate {
+                    Some(which) => format!(
+                        "SSH certificate {} of CA {} is revoked{when}{why}",
+                        which.describe(),
+                        revocation.key
+                    ),
+                    None if certified_by => format!(
+                        "CA key {} is revoked{when}{why}: so is every certificate it signed",
+                        revocation.key
+                    ),
+                    None => format!("key {} is revoked{when}{why}", revocation.key),
+                }
             })
             .collect()
     }
@@ -311,8 +427,22 @@ impl Policy {
     ) -> impl Iterator<Item = &'a Revocation> + 'a {
         let key = verdict.key.as_deref().unwrap_or_default();
         let subject = sigstore_subject(verdict.format, key);
-        self.revoked.iter().filter(move |r| {
-            r.key == key || r.key.eq_ignore_ascii_case(key) || subject.is_some_and(|s| s == r.key)
+        let certificate = verdict
+            .ssh_certificate
+            .as_deref()
+            .filter(|_| verdict.format == Format::Ssh);
+        self.revoked.iter().filter(move |r| match &r.certificate {
+            // A CA's certificates by serial or key id: only signatures made through them.
+            Some(which) => {
+                certificate.is_some_and(|cert| cert.ca_fingerprint == r.key && which.matches(cert))
+            }
+            None => {
+                r.key == key
+                    || r.key.eq_ignore_ascii_case(key)
+                    || subject.is_some_and(|s| s == r.key)
+                    // A revoked CA key revokes every certificate it signed.
+                    || certificate.is_some_and(|cert| cert.ca_fingerprint == r.key)
+            }
         })
     }
 
@@ -347,9 +477,30 @@ fn sigstore_subject(format: Format, key: &str) -> Option<&str> {
     (format == Format::X509).then(|| key.split_once(' ').map_or(key, |(_, subject)| subject))
 }
 
-fn credential_matches(credential: &Credential, format: Format, key: &str) -> bool {
-    match (credential, format) {
-        (Credential::Ssh { fingerprint, .. }, Format::Ssh) => fingerprint == key,
+/// The critical options of an SSH certificate that do not stop it from speaking for its
+/// principals in a signature: they restrict logins (the command run, the addresses
+/// connected from), not signing. `verify-required` (user verification on a FIDO key) is
+/// not among them: gitseal does not check the signature's flags for it, so refuses it.
+pub const UNDERSTOOD_CRITICAL_OPTIONS: [&str; 2] = ["force-command", "source-address"];
+
+fn credential_matches(credential: &Credential, verdict: &Verdict, key: &str) -> bool {
+    let certificate = verdict.ssh_certificate.as_deref();
+    match (credential, verdict.format) {
+        // As an allowed_signers line naming a plain key: not a signature made through a
+        // certificate of that key.
+        (Credential::Ssh { fingerprint, .. }, Format::Ssh) => {
+            certificate.is_none() && fingerprint == key
+        }
+        (
+            Credential::SshCa {
+                fingerprint,
+                principals,
+                ..
+            },
+            Format::Ssh,
+        ) => certificate.is_some_and(|cert| {
+            cert.ca_fingerprint == *fingerprint && certificate_principal_allowed(cert, principals)
+        }),
         (Credential::OpenPgp { fingerprint }, Format::OpenPgp) => {
             fingerprint.eq_ignore_ascii_case(key)
         }
@@ -365,6 +516,20 @@ fn credential_matches(credential: &Credential, format: Format, key: &str) -> boo
         }
         _ => false,
     }
+}
+
+/// Whether the certificate lists a principal the `ssh_ca` entry's patterns allow: the
+/// patterns are one OpenSSH pattern list, as an allowed_signers line's principals are.
+fn certificate_principal_allowed(cert: &SshCertificateFacts, patterns: &[String]) -> bool {
+    let list = patterns.join(",");
+    cert.principals.iter().any(|name| {
+        crate::pattern::match_pattern_list(name, &list) == crate::pattern::PatternMatch::Matched
+    })
+}
+
+/// A certificate's time bound: `forever` for OpenSSH's "no expiry" (2^64-1).
+fn cert_time(unix: u64) -> String {
+    i64::try_from(unix).map_or_else(|_| "forever".to_string(), rfc3339)
 }
 
 /// A Unix time as RFC 3339 UTC, for reasons people read.
@@ -471,6 +636,7 @@ reason = "key lost"
                 source: TimeSource::Committer,
             }),
             outcome: Ok(Trust::Undefined),
+            ssh_certificate: None,
         }
     }
 
@@ -798,6 +964,154 @@ reason = "key lost"
         );
         let p = file::parse(&other, "p").unwrap();
         assert_ok(&p.judge(&commit_on(MAIN), &ssh(ALICE_FPR, T)), "alice");
+    }
+
+    /// One CA for a whole organisation: the certificate's principals decide whose a
+    /// signature is; the key and CA named by fingerprint (the verdict's facts are what the
+    /// SSH room read from a certificate `ssh-keygen -s` made; tests/verify_ssh_ca.rs).
+    fn ca_policy(tail: &str) -> Policy {
+        let text = format!(
+            "version = 1\n[principals.alice]\nssh = [\"{ALICE}\"]\n\
+             [principals.erin]\nssh_ca = [{{ key = \"{CAROL}\", principals = [\"*@example.org\", \"!mallory@example.org\"] }}]\n\
+             [principals.bob]\nssh_ca = [{{ key = \"{CAROL}\", principals = [\"bob\"] }}]\n{tail}"
+        );
+        file::parse(&text, "p").unwrap()
+    }
+
+    fn through_cert(principals: &[&str], edit: impl FnOnce(&mut SshCertificateFacts)) -> Verdict {
+        let mut cert = SshCertificateFacts {
+            ca_fingerprint: CAROL_FPR.into(),
+            user: true,
+            principals: principals.iter().map(|p| p.to_string()).collect(),
+            valid_after: 0,
+            valid_before: u64::MAX,
+            serial: 7,
+            key_id: "id-7".into(),
+            critical_options: vec![],
+        };
+        edit(&mut cert);
+        Verdict {
+            ssh_certificate: Some(Box::new(cert)),
+            ..ssh(ALICE_FPR, T)
+        }
+    }
+
+    #[test]
+    fn ssh_ca_principals_decide_whose_certificate_it_is() {
+        let p = ca_policy("");
+        assert_ok(
+            &p.judge(
+                &commit_on(MAIN),
+                &through_cert(&["erin@example.org"], |_| {}),
+            ),
+            "erin",
+        );
+        assert_ok(
+            &p.judge(&commit_on(MAIN), &through_cert(&["x", "bob"], |_| {})),
+            "bob",
+        );
+        // A negated pattern excludes, as in allowed_signers.
+        let finding = p.judge(
+            &commit_on(MAIN),
+            &through_cert(&["mallory@example.org"], |_| {}),
+        );
+        assert_eq!(finding.principal, None, "{finding:?}");
+        assert!(
+            finding.reasons[0].starts_with("unknown signer: ssh key"),
+            "{finding:?}"
+        );
+        // Another CA: nobody's.
+        let other = through_cert(&["bob"], |c| c.ca_fingerprint = BOB_FPR.into());
+        assert_eq!(p.judge(&commit_on(MAIN), &other).principal, None);
+        // A plain key entry (alice) does not take a certificate of alice's key...
+        assert_eq!(
+            p.judge(&commit_on(MAIN), &through_cert(&["alice"], |_| {}))
+                .principal,
+            None
+        );
+        // ... and an ssh_ca entry never takes a plain signature, even by the CA key.
+        assert_eq!(
+            p.judge(&commit_on(MAIN), &ssh(CAROL_FPR, T)).principal,
+            None
+        );
+        assert_ok(&p.judge(&commit_on(MAIN), &ssh(ALICE_FPR, T)), "alice");
+    }
+
+    #[test]
+    fn ssh_ca_certificate_checks() {
+        let p = ca_policy("");
+        let t = u64::try_from(at(T)).unwrap();
+        type Edit = fn(&mut SshCertificateFacts);
+        let cases: [(Edit, &str); 5] = [
+            (
+                |c| c.user = false,
+                "is a host certificate, not a user certificate",
+            ),
+            (
+                |c| c.valid_before = 1_717_243_200,
+                "expired at 2024-06-01T12:00:00Z, before the commit time",
+            ),
+            (
+                |c| c.valid_after = 1_717_243_201,
+                "is not valid before 2024-06-01T12:00:01Z",
+            ),
+            (
+                |c| c.critical_options = vec!["verify-required".into()],
+                "has the critical option \"verify-required\", which gitseal does not understand",
+            ),
+            (
+                |c| c.critical_options = vec!["force-command".into(), "x@y".into()],
+                "has the critical option \"x@y\"",
+            ),
+        ];
+        for (edit, needle) in cases {
+            let finding = p.judge(&commit_on(MAIN), &through_cert(&["bob"], edit));
+            assert_eq!(finding.principal.as_deref(), Some("bob"));
+            assert_eq!(finding.reasons.len(), 1, "{finding:?}");
+            assert!(finding.reasons[0].contains(needle), "{finding:?}");
+        }
+        // The window's edges: valid_after inclusive, valid_before exclusive.
+        let edges = through_cert(&["bob"], |c| {
+            c.valid_after = t;
+            c.valid_before = t + 1;
+            c.critical_options = vec!["source-address".into()];
+        });
+        assert_ok(&p.judge(&commit_on(MAIN), &edges), "bob");
+    }
+
+    #[test]
+    fn ssh_ca_revocations() {
+        let serial = ca_policy(&format!("[[revoked]]\nkey = \"{CAROL_FPR}\"\nserial = 7\n"));
+        let cert = through_cert(&["bob"], |_| {});
+        assert_one_reason(
+            &serial.judge(&commit_on(MAIN), &cert),
+            &format!("SSH certificate serial 7 of CA {CAROL_FPR} is revoked"),
+        );
+        let other = through_cert(&["bob"], |c| c.serial = 8);
+        assert_ok(&serial.judge(&commit_on(MAIN), &other), "bob");
+        // A plain signature by the CA key is not a certificate with that serial.
+        assert!(
+            serial
+                .revocation_reasons(&commit_on(MAIN), &ssh(CAROL_FPR, T))
+                .is_empty()
+        );
+        let key_id = ca_policy(&format!(
+            "[[revoked]]\nkey = \"{CAROL}\"\nkey_id = \"id-7\"\n"
+        ));
+        assert_eq!(key_id.judge(&commit_on(MAIN), &cert).reasons.len(), 1);
+        assert_ok(
+            &key_id.judge(
+                &commit_on(MAIN),
+                &through_cert(&["bob"], |c| c.key_id = "id-8".into()),
+            ),
+            "bob",
+        );
+        // The certified key revoked: with or without a certificate.
+        let user = ca_policy(&format!("[[revoked]]\nkey = \"{ALICE_FPR}\"\n"));
+        assert_one_reason(
+            &user.judge(&commit_on(MAIN), &cert),
+            &format!("key {ALICE_FPR} is revoked"),
+        );
     }
 
     #[test]

@@ -65,5 +65,6 @@ pub fn verdict(report: &Report) -> Verdict {
                 detail: e.to_string(),
             }),
         },
+        ssh_certificate: None,
     }
 }

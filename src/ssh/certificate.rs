@@ -27,6 +27,9 @@ pub struct SshCertificate {
     pub principals: Vec<String>,
     pub valid_after: u64,
     pub valid_before: u64,
+    /// The names of the critical options, in order (their values are not kept: none of
+    /// those OpenSSH knows bears on signatures).
+    pub critical_options: Vec<String>,
     /// The CA key that signed the certificate.
     pub ca_key: KeyData,
     /// `ssh-ed25519-cert-v01@openssh.com`, ...: the certificate's own type name.
@@ -108,7 +111,8 @@ impl SshCertificate {
         let principals = decode_string_list(&principal_bytes)?;
         let valid_after = u64::decode(&mut reader).map_err(malformed)?;
         let valid_before = u64::decode(&mut reader).map_err(malformed)?;
-        let _critical_options = Vec::<u8>::decode(&mut reader).map_err(malformed)?;
+        let option_bytes = Vec::<u8>::decode(&mut reader).map_err(malformed)?;
+        let critical_options = decode_option_names(&option_bytes)?;
         let _extensions = Vec::<u8>::decode(&mut reader).map_err(malformed)?;
         let _reserved = Vec::<u8>::decode(&mut reader).map_err(malformed)?;
         let ca_blob = Vec::<u8>::decode(&mut reader).map_err(malformed)?;
@@ -131,6 +135,7 @@ impl SshCertificate {
             principals,
             valid_after,
             valid_before,
+            critical_options,
             ca_key,
             cert_type_name: name,
             blob: blob.to_vec(),
@@ -171,4 +176,14 @@ fn decode_string_list(mut bytes: &[u8]) -> Result<Vec<String>, CertificateError>
         list.push(String::decode(&mut bytes).map_err(|_| CertificateError::Malformed)?);
     }
     Ok(list)
+}
+
+/// The names of a certificate's critical options: pairs of name and value strings.
+fn decode_option_names(mut bytes: &[u8]) -> Result<Vec<String>, CertificateError> {
+    let mut names = Vec::new();
+    while !bytes.is_empty() {
+        names.push(String::decode(&mut bytes).map_err(|_| CertificateError::Malformed)?);
+        Vec::<u8>::decode(&mut bytes).map_err(|_| CertificateError::Malformed)?;
+    }
+    Ok(names)
 }

@@ -1,10 +1,15 @@
 //! The SSH room behind the backend-neutral [`Verifier`] trait: checks an SSHSIG over a git
 //! payload (namespace "git") and names the key. Who the key belongs to is the policy's
-//! business, so a good signature carries `Trust::Undefined`.
+//! business, so a good signature carries `Trust::Undefined`. A signature made through a
+//! certificate names the certified key and carries what the certificate says (its CA
+//! signature checked when the signature was parsed); whether it speaks for anyone at the
+//! commit time is the policy's question too (`ssh_ca` credentials).
 
+use super::certificate::CertType;
 use super::sshsig::{SshSigError, SshSignature};
 use crate::signature::{
-    Failure, FailureKind, Format, SignatureTime, TimeSource, Trust, Verdict, Verifier,
+    Failure, FailureKind, Format, SignatureTime, SshCertificateFacts, TimeSource, Trust, Verdict,
+    Verifier,
 };
 
 /// Verifies SSH signatures on git objects.
@@ -26,6 +31,7 @@ impl Verifier for SshVerifier {
             signer: None,
             time,
             outcome: Err(Failure { kind, detail }),
+            ssh_certificate: None,
         };
         let sig = match SshSignature::from_armor(signature) {
             Ok(sig) => sig,
@@ -37,6 +43,18 @@ impl Verifier for SshVerifier {
             }
         };
         let key = Some(sig.signer.fingerprint());
+        let ssh_certificate = sig.signer.certificate().map(|cert| {
+            Box::new(SshCertificateFacts {
+                ca_fingerprint: super::key::fingerprint(&cert.ca_key),
+                user: cert.cert_type == CertType::User,
+                principals: cert.principals.clone(),
+                valid_after: cert.valid_after,
+                valid_before: cert.valid_before,
+                serial: cert.serial,
+                key_id: cert.key_id.clone(),
+                critical_options: cert.critical_options.clone(),
+            })
+        });
         let outcome = match sig.verify("git", payload) {
             Ok(()) => Ok(Trust::Undefined),
             Err(SshSigError::NamespaceMismatch) => Err(Failure {
@@ -57,6 +75,7 @@ impl Verifier for SshVerifier {
             signer: None,
             time,
             outcome,
+            ssh_certificate,
         }
     }
 }

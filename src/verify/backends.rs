@@ -29,12 +29,19 @@ pub struct Certificates<'a> {
 ///   trusted root refreshed since (untrusted), an online lookup that may succeed later; and
 ///   failing signatures are the ones whose certificate text an attacker chose, which the
 ///   cache has no reason to hold (issue 12, V1). Failures are cheap to find again.
+/// - SSH signatures made through a certificate: not cached (the line format has no place
+///   for the certificate's facts, and a line without them would read back as a plain key's
+///   signature, which a plain `ssh` credential would then accept). Parsing the certificate
+///   and checking its CA signature again is cheap.
 /// - Anything without a time, and every other kind (unsigned, unlogged...): not cached.
 pub fn cacheable(verdict: &Verdict) -> bool {
     use FailureKind as K;
     let Some(time) = verdict.time else {
         return false;
     };
+    if verdict.ssh_certificate.is_some() {
+        return false;
+    }
     let committer = time.source == TimeSource::Committer;
     match (verdict.format, &verdict.outcome) {
         (Format::Ssh | Format::OpenPgp, Ok(_)) => committer && verdict.key.is_some(),
@@ -232,6 +239,7 @@ pub fn unsigned(committer_time: i64) -> Verdict {
             kind: FailureKind::Unsigned,
             detail: "unsigned".into(),
         }),
+        ssh_certificate: None,
     }
 }
 
@@ -253,5 +261,6 @@ fn unsupported(format: Format, detail: &str, kind: FailureKind, at: i64) -> Verd
             kind,
             detail: detail.to_string(),
         }),
+        ssh_certificate: None,
     }
 }

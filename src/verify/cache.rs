@@ -37,10 +37,11 @@ use std::collections::HashMap;
 use std::io::{BufRead, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-/// The file's first line: the line format (2: keyed by digest, fields encoded) and the
-/// version that wrote it. A file with any other first line is not read, and the next write
+/// The file's first line: the line format (2: keyed by digest, fields encoded; 4: SSH
+/// certificate signatures no longer written as plain keys' lines) and the version that
+/// wrote it. A file with any other first line is not read, and the next write
 /// starts it afresh, so lines of older formats (or older verifiers) are never believed.
-pub(crate) const HEADER: &str = concat!("gitseal-verdicts 3 ", env!("CARGO_PKG_VERSION"));
+pub(crate) const HEADER: &str = concat!("gitseal-verdicts 4 ", env!("CARGO_PKG_VERSION"));
 
 /// A SHA-256 digest of what a verdict was computed from ([`digest`]).
 pub type Digest = [u8; 32];
@@ -335,6 +336,7 @@ impl Known {
                 source: slot.source,
             }),
             outcome,
+            ssh_certificate: None,
         })
     }
 }
@@ -431,6 +433,7 @@ pub fn parse_line(line: &str) -> Option<Line> {
         signer: None,
         time: Some(SignatureTime { unix, source }),
         outcome,
+        ssh_certificate: None,
     };
     super::backends::cacheable(&verdict).then_some(Line {
         id,
@@ -576,6 +579,7 @@ mod tests {
                 source: TimeSource::Committer,
             }),
             outcome,
+            ssh_certificate: None,
         }
     }
 
@@ -589,6 +593,7 @@ mod tests {
                 source: TimeSource::Tlog,
             }),
             outcome,
+            ssh_certificate: None,
         }
     }
 

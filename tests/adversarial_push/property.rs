@@ -719,6 +719,7 @@ impl<'k> World<'k> {
                 signer: None,
                 time,
                 outcome: Ok(Trust::Undefined),
+                ssh_certificate: None,
             },
             None => Verdict {
                 format: Format::Ssh,
@@ -729,6 +730,7 @@ impl<'k> World<'k> {
                     kind: FailureKind::Unsigned,
                     detail: "unsigned".into(),
                 }),
+                ssh_certificate: None,
             },
         }
     }

@@ -1,0 +1,493 @@
+//! `gitseal verify` with policies that name an SSH certificate authority (`ssh_ca`):
+//! commits signed by real git through user certificates that the real `ssh-keygen -s`
+//! issued, judged by the CA, the certificate's type, principals, validity at the commit
+//! time and critical options; revocation of a CA, or of its certificates by serial or key
+//! id; and the same through the pre-receive hook.
+
+use crate::pre_receive::{assert_rejected, push, server};
+
+/// Strictly after the anchor's date, as the pre-receive tests' commits.
+fn next_date() -> i64 {
+    crate::pre_receive::next_date().expect("a date")
+}
+use crate::support::{Key, Repo, TestEnv, run, set_mode};
+use crate::verify_policy::{MAIN, anchored, key, policy_text, reasons, result, verify_json, who};
+use std::path::PathBuf;
+
+/// The fixed commit time of these tests (2023-11-14T22:13:20Z), as the other policy tests.
+const AT: i64 = 1_700_000_000;
+
+/// A user key certified by a CA: the private key beside its own `-cert.pub`, copied under
+/// a name of its own so that every certificate is a file of its own.
+struct Certified {
+    cert: PathBuf,
+}
+
+/// `ssh-keygen -s CA -I KEY_ID ARGS` on a copy of `user`'s key named `name`.
+fn certify(
+    env: &TestEnv,
+    ca: &Key,
+    user: &Key,
+    name: &str,
+    key_id: &str,
+    args: &[&str],
+) -> Certified {
+    let private = env.path(&format!("cert-{name}"));
+    let public = env.path(&format!("cert-{name}.pub"));
+    std::fs::copy(&user.private, &private).expect("copy private key");
+    std::fs::copy(&user.public, &public).expect("copy public key");
+    set_mode(&private, 0o600);
+    let mut cmd = env.ssh_keygen();
+    cmd.args(["-q", "-s"])
+        .arg(&ca.private)
+        .args(["-I", key_id])
+        .args(args)
+        .arg(&public);
+    run(&mut cmd).success();
+    let cert = env.path(&format!("cert-{name}-cert.pub"));
+    assert!(cert.exists(), "ssh-keygen -s wrote no {}", cert.display());
+    Certified { cert }
+}
+
+/// A commit signed with `signing_key` (a key or certificate file) at the fixed time.
+fn commit_with(repo: &Repo<'_>, signing_key: &std::path::Path, message: &str) -> String {
+    commit_at(repo, signing_key, message, AT)
+}
+
+/// [`commit_with`] at `at` (Unix seconds, UTC).
+fn commit_at(repo: &Repo<'_>, signing_key: &std::path::Path, message: &str, at: i64) -> String {
+    std::fs::write(
+        repo.dir.join(format!("{message}.txt")),
+        format!("{message}\n"),
+    )
+    .expect("write file");
+    repo.git(&["add", "-A"]).success();
+    let date = format!("{at} +0000");
+    run(repo
+        .env
+        .git(&repo.dir)
+        .env("GIT_COMMITTER_DATE", &date)
+        .env("GIT_AUTHOR_DATE", &date)
+        .arg("-c")
+        .arg(format!("user.signingKey={}", signing_key.display()))
+        .args(["commit", "-q", "-S", "-m", message]))
+    .success();
+    repo.git_out(&["rev-parse", "HEAD"])
+}
+
+/// alice (a plain key) changes the policy; erin is whoever the CA certifies as
+/// `erin@example.org` or `erin`; `tail` adds tables (`[[revoked]]`).
+fn ca_policy(alice: &Key, ca: &Key, tail: &str) -> String {
+    let erin = format!(
+        "[principals.erin]\nssh_ca = [{{ key = \"{} ca@example.org\", principals = [\"erin@example.org\", \"erin\"] }}]\n",
+        ca.public_line()
+    );
+    policy_text(
+        "",
+        &[who("alice", alice)],
+        &format!(
+            "{erin}\n[[rules]]\nrefs = [\"refs/heads/main\"]\ncommits = [\"*\"]\n\n\
+             [policy_changes]\nsigners = [\"alice\"]\n{tail}"
+        ),
+    )
+}
+
+#[track_caller]
+fn assert_passes(doc: &serde_json::Value, commit: &str, principal: &str) {
+    let r = result(doc, commit);
+    assert_eq!(r["ok"], true, "{commit} should pass:\n{doc:#}");
+    assert_eq!(r["principal"], principal, "{doc:#}");
+    assert_eq!(r["reasons"], serde_json::json!([]), "{doc:#}");
+}
+
+#[track_caller]
+fn assert_fails_with(doc: &serde_json::Value, commit: &str, needle: &str) {
+    let r = result(doc, commit);
+    assert_eq!(r["ok"], false, "{commit} should fail:\n{doc:#}");
+    let reasons = reasons(doc, commit);
+    assert!(
+        reasons.iter().any(|r| r.contains(needle)),
+        "no reason of {commit} says `{needle}`: {reasons:?}"
+    );
+}
+
+#[test]
+fn honest_certificates_pass_and_each_forgery_is_refused_with_its_reason() {
+    let env = TestEnv::new();
+    let (alice, ca, other_ca) = (
+        key(&env, "alice"),
+        key(&env, "ssh-ca"),
+        key(&env, "other-ca"),
+    );
+    let erin = key(&env, "erin");
+    let (repo, anchor) = anchored(&env, &alice, &ca_policy(&alice, &ca, ""));
+
+    let mut good = Vec::new();
+    // Forever, a window around the commit time, the short name, a known critical option.
+    for (name, args) in [
+        ("forever", vec!["-n", "erin@example.org"]),
+        ("window", vec!["-n", "erin", "-V", "20231101:20231201"]),
+        ("other-names", vec!["-n", "someone,erin"]),
+        (
+            "force-command",
+            vec![
+                "-n",
+                "erin",
+                "-O",
+                "force-command=/bin/true",
+                "-O",
+                "source-address=10.0.0.0/8",
+            ],
+        ),
+    ] {
+        let cert = certify(&env, &ca, &erin, name, &format!("erin-{name}"), &args);
+        good.push(commit_with(&repo, &cert.cert, &format!("good-{name}")));
+    }
+    let refused = [
+        (
+            "other-ca",
+            certify(&env, &other_ca, &erin, "other-ca", "erin-other", &["-n", "erin"]),
+            format!("through a certificate of CA {} for erin", other_ca.fingerprint()),
+        ),
+        (
+            "host",
+            certify(&env, &ca, &erin, "host", "erin-host", &["-h", "-n", "erin"]),
+            "(key id \"erin-host\") is a host certificate, not a user certificate".to_string(),
+        ),
+        (
+            "expired",
+            certify(&env, &ca, &erin, "expired", "erin-expired", &["-n", "erin", "-V", "20200101:20210101"]),
+            "(key id \"erin-expired\") expired at 2021-01-01T00:00:00Z, before the commit time 2023-11-14T22:13:20Z"
+                .to_string(),
+        ),
+        (
+            "not-yet-valid",
+            certify(&env, &ca, &erin, "early", "erin-early", &["-n", "erin", "-V", "20300101:20310101"]),
+            "(key id \"erin-early\") is not valid before 2030-01-01T00:00:00Z".to_string(),
+        ),
+        (
+            "principal",
+            certify(&env, &ca, &erin, "mallory", "mallory", &["-n", "mallory,erin@evil.example"]),
+            "for mallory,erin@evil.example (key id \"mallory\") is not a principal of the policy"
+                .to_string(),
+        ),
+        (
+            "critical-option",
+            certify(&env, &ca, &erin, "critical", "erin-critical", &["-n", "erin", "-O", "critical:made-up@example.org=1"]),
+            "has the critical option \"made-up@example.org\", which gitseal does not understand"
+                .to_string(),
+        ),
+    ];
+    // erin's key itself, without a certificate: the CA's entry does not name it.
+    let plain = commit_with(&repo, &erin.private, "plain-key");
+    let (code, doc) = verify_json(&repo, &anchor, &["HEAD"]);
+    assert_ne!(code, 0, "{doc:#}");
+    for id in &good {
+        assert_passes(&doc, id, "erin");
+    }
+    assert_fails_with(
+        &doc,
+        &plain,
+        &format!(
+            "unknown signer: ssh key {} is not a principal of the policy",
+            erin.fingerprint()
+        ),
+    );
+    // Certificate verdicts are not cached (the line format has no place for what the
+    // certificate says); a second run gives the same answers.
+    let cache = std::fs::read_to_string(repo.dir.join(".git/gitseal/verdicts")).unwrap_or_default();
+    assert!(
+        cache.contains(&plain),
+        "the plain key's verdict is cached:\n{cache}"
+    );
+    for id in &good {
+        assert!(!cache.contains(id.as_str()), "{id} cached:\n{cache}");
+    }
+    let (again, doc2) = verify_json(&repo, &anchor, &["HEAD"]);
+    assert_eq!((again, &doc2["results"]), (code, &doc["results"]));
+    // Each refused certificate on its own, after the good ones: a refused commit's
+    // descendants are refused as unauthenticated, which would hide their own reasons.
+    for (name, cert, why) in &refused {
+        repo.git(&["reset", "-q", "--hard", good.last().expect("good commits")])
+            .success();
+        let id = commit_with(&repo, &cert.cert, &format!("bad-{name}"));
+        let (code, doc) = verify_json(&repo, &anchor, &["HEAD"]);
+        assert_ne!(code, 0, "{doc:#}");
+        assert_fails_with(&doc, &id, why);
+        assert_eq!(reasons(&doc, &id).len(), 1, "{doc:#}");
+    }
+}
+
+/// As an allowed_signers line naming a plain key: a signature made through a certificate
+/// of that key is not the key's signature.
+#[test]
+fn a_plain_ssh_entry_does_not_accept_a_certificate_of_its_key() {
+    let env = TestEnv::new();
+    let (alice, ca, erin) = (key(&env, "alice"), key(&env, "ssh-ca"), key(&env, "erin"));
+    let policy = policy_text(
+        "",
+        &[who("alice", &alice), who("erin", &erin)],
+        crate::verify_policy::DEFAULT_RULES,
+    );
+    let (repo, anchor) = anchored(&env, &alice, &policy);
+    let plain = commit_with(&repo, &erin.private, "plain");
+    let cert = certify(&env, &ca, &erin, "plain-entry", "erin-1", &["-n", "erin"]);
+    let through_cert = commit_with(&repo, &cert.cert, "through-cert");
+    let (_, doc) = verify_json(&repo, &anchor, &["HEAD"]);
+    assert_passes(&doc, &plain, "erin");
+    assert_fails_with(
+        &doc,
+        &through_cert,
+        &format!(
+            "unknown signer: ssh key {} through a certificate of CA {} for erin (key id \"erin-1\")",
+            erin.fingerprint(),
+            ca.fingerprint()
+        ),
+    );
+}
+
+#[test]
+fn revoking_a_ca_or_its_certificates_by_serial_or_key_id() {
+    let env = TestEnv::new();
+    let (alice, ca, erin) = (key(&env, "alice"), key(&env, "ssh-ca"), key(&env, "erin"));
+    let by_serial = format!(
+        "\n[[revoked]]\nkey = \"{}\"\nserial = 42\nreason = \"laptop lost\"\n\n\
+         [[revoked]]\nkey = \"{} ca\"\nkey_id = \"erin-stolen\"\n",
+        ca.fingerprint(),
+        ca.public_line()
+    );
+    let (repo, anchor) = anchored(&env, &alice, &ca_policy(&alice, &ca, &by_serial));
+    let cert = |name: &str, id: &str, serial: &str| {
+        certify(&env, &ca, &erin, name, id, &["-n", "erin", "-z", serial]).cert
+    };
+    let fine = commit_with(&repo, &cert("s41", "erin-fine", "41"), "serial-41");
+    let serial = commit_with(&repo, &cert("s42", "erin-other", "42"), "serial-42");
+    let key_id = commit_with(&repo, &cert("stolen", "erin-stolen", "7"), "key-id");
+    let (_, doc) = verify_json(&repo, &anchor, &["HEAD"]);
+    assert_passes(&doc, &fine, "erin");
+    assert_fails_with(
+        &doc,
+        &serial,
+        &format!(
+            "SSH certificate serial 42 of CA {} is revoked (laptop lost)",
+            ca.fingerprint()
+        ),
+    );
+    assert_fails_with(
+        &doc,
+        &key_id,
+        &format!(
+            "SSH certificate key id \"erin-stolen\" of CA {} is revoked",
+            ca.fingerprint()
+        ),
+    );
+
+    // The CA itself revoked: every certificate it signed, whatever its serial.
+    let env = TestEnv::new();
+    let (alice, ca, erin) = (key(&env, "alice"), key(&env, "ssh-ca"), key(&env, "erin"));
+    let whole_ca = format!(
+        "\n[[revoked]]\nkey = \"{}\"\nreason = \"CA retired\"\n",
+        ca.fingerprint()
+    );
+    let (repo, anchor) = anchored(&env, &alice, &ca_policy(&alice, &ca, &whole_ca));
+    let cert = certify(
+        &env,
+        &ca,
+        &erin,
+        "any",
+        "erin-any",
+        &["-n", "erin", "-z", "1"],
+    );
+    let id = commit_with(&repo, &cert.cert, "any");
+    let (_, doc) = verify_json(&repo, &anchor, &["HEAD"]);
+    assert_fails_with(
+        &doc,
+        &id,
+        &format!(
+            "CA key {} is revoked (CA retired): so is every certificate it signed",
+            ca.fingerprint()
+        ),
+    );
+}
+
+#[test]
+fn policy_check_refuses_bad_ssh_ca_entries_and_certificate_revocations() {
+    let env = TestEnv::new();
+    let (alice, ca) = (key(&env, "alice"), key(&env, "ssh-ca"));
+    let base = policy_text("", &[who("alice", &alice)], "");
+    let cases = [
+        (
+            format!("[principals.erin]\nssh_ca = [{{ key = \"{}\", principals = [] }}]\n", ca.public_line()),
+            "principals.erin.ssh_ca: principals is empty",
+        ),
+        (
+            format!("[principals.erin]\nssh_ca = [{{ key = \"{}\", principals = [\"a,b\"] }}]\n", ca.public_line()),
+            "principals.erin.ssh_ca: principal `a,b` is not a pattern",
+        ),
+        (
+            "[principals.erin]\nssh_ca = [{ key = \"ssh-ed25519 AAAAnotakey\", principals = [\"erin\"] }]\n".to_string(),
+            "principals.erin.ssh_ca: key is not an OpenSSH public key",
+        ),
+        (
+            format!("[[revoked]]\nkey = \"{}\"\nserial = 1\nkey_id = \"x\"\n", ca.fingerprint()),
+            "give serial or key_id, not both",
+        ),
+        (
+            "[[revoked]]\nkey = \"F7173B3C7C685CD9ECC4191B74E445BA0E15C957\"\nserial = 1\n".to_string(),
+            "revoked.serial needs key to be the SSH CA's key or fingerprint",
+        ),
+        (
+            format!("[[revoked]]\nkey = \"{}\"\nserial = -1\n", ca.fingerprint()),
+            "revoked.serial is negative",
+        ),
+    ];
+    for (extra, needle) in cases {
+        let path = env.write("policy.toml", format!("{base}\n{extra}"));
+        let out = run(env.gitseal().args(["policy", "check", "--file"]).arg(&path)).no_panic();
+        assert_ne!(out.code, 0, "{extra}\n{}", out.describe());
+        assert!(
+            out.stderr.contains(needle),
+            "`{needle}` not said\n{}",
+            out.describe()
+        );
+    }
+    // And a good one passes, and describe names the CA and the revoked serial.
+    let good = format!(
+        "{base}\n[principals.erin]\nssh_ca = [{{ key = \"{}\", principals = [\"erin\", \"*@example.org\"] }}]\n\
+         [[revoked]]\nkey = \"{}\"\nserial = 42\n",
+        ca.public_line(),
+        ca.fingerprint()
+    );
+    let path = env.write("policy.toml", good);
+    let out = run(env.gitseal().args(["policy", "check", "--file"]).arg(&path)).no_panic();
+    assert_eq!(out.code, 0, "{}", out.describe());
+    let out = run(env
+        .gitseal()
+        .args(["policy", "describe", "--file"])
+        .arg(&path))
+    .no_panic();
+    assert_eq!(out.code, 0, "{}", out.describe());
+    let text = out.stdout();
+    assert!(
+        text.contains(&format!(
+            "ssh_ca {} for certificate principals erin,*@example.org",
+            ca.fingerprint()
+        )),
+        "{text}"
+    );
+    assert!(text.contains("certificates with serial 42"), "{text}");
+}
+
+#[test]
+fn pre_receive_accepts_an_honest_certificate_and_rejects_an_expired_one() {
+    let env = TestEnv::new();
+    let (alice, ca, erin) = (key(&env, "alice"), key(&env, "ssh-ca"), key(&env, "erin"));
+    let (client, anchor) = anchored(&env, &alice, &ca_policy(&alice, &ca, ""));
+    let server = server(&client, &anchor);
+    let good = certify(
+        &env,
+        &ca,
+        &erin,
+        "push-good",
+        "erin-push",
+        &["-n", "erin@example.org"],
+    );
+    let tip = commit_at(&client, &good.cert, "pushed", next_date());
+    let out = push(&client, &["main"]);
+    assert_eq!(out.code, 0, "{}", out.describe());
+    assert_eq!(server.rev(MAIN).as_deref(), Some(tip.as_str()));
+
+    let expired = certify(
+        &env,
+        &ca,
+        &erin,
+        "push-expired",
+        "erin-old",
+        &["-n", "erin", "-V", "20200101:20210101"],
+    );
+    let bad = commit_at(&client, &expired.cert, "pushed-expired", next_date());
+    let out = push(&client, &["main"]);
+    assert_rejected(
+        &out,
+        MAIN,
+        &[
+            &format!("commit {bad}"),
+            "(key id \"erin-old\") expired at 2021-01-01T00:00:00Z",
+        ],
+    );
+    assert_eq!(
+        server.rev(MAIN).as_deref(),
+        Some(tip.as_str()),
+        "the server's ref moved"
+    );
+}
+
+#[test]
+fn policy_add_principal_names_an_ssh_ca() {
+    let env = TestEnv::new();
+    let (alice, ca, erin) = (key(&env, "alice"), key(&env, "ssh-ca"), key(&env, "erin"));
+    let path = env.write("policy.toml", ca_policy(&alice, &alice, ""));
+    let add = |args: &[&str]| {
+        run(env
+            .gitseal()
+            .args(["policy", "add-principal"])
+            .args(args)
+            .arg("--file")
+            .arg(&path))
+        .no_panic()
+    };
+    let out = add(&["frank", "--ssh-ca", ca.public.to_str().expect("path")]);
+    assert_ne!(out.code, 0, "{}", out.describe());
+    assert!(
+        out.stderr.contains("--cert-principal"),
+        "{}",
+        out.describe()
+    );
+    let out = add(&[
+        "frank",
+        "--ssh-ca",
+        ca.public.to_str().expect("path"),
+        "--cert-principal",
+        "frank@example.org",
+        "--cert-principal",
+        "a,b",
+    ]);
+    assert_ne!(out.code, 0, "{}", out.describe());
+    assert!(
+        out.stderr.contains("`a,b` is not a name or pattern"),
+        "{}",
+        out.describe()
+    );
+
+    let out = add(&[
+        "frank",
+        "--ssh-ca",
+        ca.public.to_str().expect("path"),
+        "--cert-principal",
+        "frank@example.org",
+        "--cert-principal",
+        "frank",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.describe());
+    assert!(
+        out.stdout().contains(&format!(
+            "ssh_ca {} for frank@example.org,frank",
+            ca.fingerprint()
+        )),
+        "{}",
+        out.describe()
+    );
+    let text = std::fs::read_to_string(&path).expect("policy");
+    assert!(
+        text.contains("principals = [\"frank@example.org\", \"frank\"]"),
+        "{text}"
+    );
+
+    // The policy it wrote judges: frank's certificate passes, erin's (same CA) is erin's.
+    let (repo, anchor) = anchored(&env, &alice, &text);
+    let frank = certify(&env, &ca, &erin, "frank", "frank-1", &["-n", "frank"]);
+    let id = commit_with(&repo, &frank.cert, "frank");
+    let (code, doc) = verify_json(&repo, &anchor, &["HEAD"]);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_passes(&doc, &id, "frank");
+}
