@@ -14,6 +14,7 @@
 use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
 use base64ct::{Base64, Encoding};
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tiny_http::{Header, Method, Response, Server};
@@ -238,8 +239,12 @@ impl Log {
 }
 
 impl Log {
-    /// The tree as served: the true one, or the forked one.
-    fn served(&self) -> (Vec<[u8; 32]>, Vec<Vec<u8>>) {
+    /// The tree as served: the true one (borrowed: a benchmark's log is large, and every
+    /// request reads it), or a forked or rewritten copy.
+    fn served(&self) -> (Cow<'_, [[u8; 32]]>, Cow<'_, [Vec<u8>]>) {
+        if !matches!(self.fault, TileFault::Fork | TileFault::RewriteEntry) {
+            return (Cow::Borrowed(&self.leaves), Cow::Borrowed(&self.bodies));
+        }
         let mut leaves = self.leaves.clone();
         let mut bodies = self.bodies.clone();
         if self.fault == TileFault::Fork && !bodies.is_empty() {
@@ -253,7 +258,7 @@ impl Log {
                 .replace("hashedRekordV002", "hashedRekordV002 ")
                 .into_bytes();
         }
-        (leaves, bodies)
+        (Cow::Owned(leaves), Cow::Owned(bodies))
     }
 
     /// A GET of the tile API: the checkpoint, a hash tile or an entry bundle.
