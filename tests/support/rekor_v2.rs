@@ -238,10 +238,13 @@ impl Log {
     }
 }
 
+/// A log's leaf hashes and entry bodies as served.
+type Served<'a> = (Cow<'a, [[u8; 32]]>, Cow<'a, [Vec<u8>]>);
+
 impl Log {
     /// The tree as served: the true one (borrowed: a benchmark's log is large, and every
     /// request reads it), or a forked or rewritten copy.
-    fn served(&self) -> (Cow<'_, [[u8; 32]]>, Cow<'_, [Vec<u8>]>) {
+    fn served(&self) -> Served<'_> {
         if !matches!(self.fault, TileFault::Fork | TileFault::RewriteEntry) {
             return (Cow::Borrowed(&self.leaves), Cow::Borrowed(&self.bodies));
         }
