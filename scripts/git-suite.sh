@@ -56,43 +56,10 @@ done
 [ ${#tests[@]} -gt 0 ] || tests=("${TESTS_DEFAULT[@]}")
 
 say() { printf 'git-suite: %s\n' "$*" >&2; }
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+# shellcheck source=scripts/lib/debsrc.sh
+. scripts/lib/debsrc.sh
 
 # --- git's sources: Debian's source package ------------------------------------------------
-
-DEBSRC_LIST=/etc/apt/sources.list.d/gitseal-peer-deb-src.sources
-DEBSRC_BASE=/etc/apt/sources.list.d/debian.sources
-
-restore_apt() {
-	if [ -e "$DEBSRC_LIST" ]; then
-		as_root rm -f "$DEBSRC_LIST"
-		as_root apt-get update -qq >/dev/null 2>&1 ||
-			say "WARNING: the final 'apt-get update' failed; run it by hand"
-	fi
-}
-
-# The .dsc of Debian's git in $PEER_CACHE/dl/git, downloaded once (same layout and lock as
-# shared/peer-suites/debsrc.sh, so either can fill the cache for the other).
-download_git_source() {
-	mkdir -p "$PEER_CACHE/dl"
-	(
-		flock 9
-		ls "$PEER_CACHE/dl/git/"*.dsc >/dev/null 2>&1 && exit 0
-		[ -r "$DEBSRC_BASE" ] || { say "no $DEBSRC_BASE to copy a deb-src entry from"; exit 2; }
-		[ -e "$DEBSRC_LIST" ] && { say "$DEBSRC_LIST exists (a run died?): remove it and run apt-get update"; exit 2; }
-		say "downloading Debian's git source package"
-		trap restore_apt EXIT
-		trap 'exit 2' INT TERM HUP
-		sed 's/^Types:.*/Types: deb-src/' "$DEBSRC_BASE" | as_root tee "$DEBSRC_LIST" >/dev/null
-		as_root apt-get update -qq >/dev/null || { say "apt-get update failed"; exit 2; }
-		rm -rf "$PEER_CACHE/dl/git.part"
-		mkdir -p "$PEER_CACHE/dl/git.part"
-		(cd "$PEER_CACHE/dl/git.part" && as_root apt-get source -qq --download-only git >/dev/null) ||
-			{ say "apt-get source --download-only git failed"; exit 2; }
-		rm -rf "$PEER_CACHE/dl/git"
-		mv "$PEER_CACHE/dl/git.part" "$PEER_CACHE/dl/git"
-	) 9>"$PEER_CACHE/.debsrc.lock"
-}
 
 dsc_file() { ls "$PEER_CACHE/dl/git/"*.dsc 2>/dev/null | head -1; }
 
@@ -147,7 +114,7 @@ if [ "$if_built" = 1 ]; then
 		exit 0
 	fi
 else
-	[ -n "$dsc" ] || { download_git_source; dsc=$(dsc_file); }
+	[ -n "$dsc" ] || { debsrc_download git; dsc=$(dsc_file); }
 	dir=$(build_dir "$dsc")
 	build_git "$dsc" "$dir"
 fi

@@ -49,43 +49,10 @@ while [ $# -gt 0 ]; do
 done
 
 say() { printf 'openssh-suite: %s\n' "$*" >&2; }
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+# shellcheck source=scripts/lib/debsrc.sh
+. scripts/lib/debsrc.sh
 
 # --- OpenSSH's regress/ from Debian's source package ------------------------------------------
-
-DEBSRC_LIST=/etc/apt/sources.list.d/gitseal-peer-deb-src.sources
-DEBSRC_BASE=/etc/apt/sources.list.d/debian.sources
-
-restore_apt() {
-	if [ -e "$DEBSRC_LIST" ]; then
-		as_root rm -f "$DEBSRC_LIST"
-		as_root apt-get update -qq >/dev/null 2>&1 ||
-			say "WARNING: the final 'apt-get update' failed; run it by hand"
-	fi
-}
-
-# The .dsc in $PEER_CACHE/dl/openssh, downloaded once (the layout and lock of
-# shared/peer-suites/debsrc.sh and scripts/git-suite.sh, so any of them fills the cache).
-download_source() {
-	mkdir -p "$PEER_CACHE/dl"
-	(
-		flock 9
-		ls "$PEER_CACHE/dl/openssh/"*.dsc >/dev/null 2>&1 && exit 0
-		[ -r "$DEBSRC_BASE" ] || { say "no $DEBSRC_BASE to copy a deb-src entry from"; exit 2; }
-		[ -e "$DEBSRC_LIST" ] && { say "$DEBSRC_LIST exists (a run died?): remove it and run apt-get update"; exit 2; }
-		say "downloading Debian's openssh source package"
-		trap restore_apt EXIT
-		trap 'exit 2' INT TERM HUP
-		sed 's/^Types:.*/Types: deb-src/' "$DEBSRC_BASE" | as_root tee "$DEBSRC_LIST" >/dev/null
-		as_root apt-get update -qq >/dev/null || { say "apt-get update failed"; exit 2; }
-		rm -rf "$PEER_CACHE/dl/openssh.part"
-		mkdir -p "$PEER_CACHE/dl/openssh.part"
-		(cd "$PEER_CACHE/dl/openssh.part" && as_root apt-get source -qq --download-only openssh >/dev/null) ||
-			{ say "apt-get source --download-only openssh failed"; exit 2; }
-		rm -rf "$PEER_CACHE/dl/openssh"
-		mv "$PEER_CACHE/dl/openssh.part" "$PEER_CACHE/dl/openssh"
-	) 9>"$PEER_CACHE/.debsrc.lock"
-}
 
 unpack_source() {
 	[ -f "$SRC/.debsrc" ] && return 0
@@ -94,7 +61,7 @@ unpack_source() {
 		as_root apt-get update -qq >/dev/null
 		DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq dpkg-dev >/dev/null
 	}
-	download_source
+	debsrc_download openssh
 	local dsc
 	dsc=$(ls "$PEER_CACHE/dl/openssh/"*.dsc | head -1)
 	(
