@@ -303,6 +303,13 @@ case "$format" in
   *) fail "GITSEAL_FORMAT is $(shown "$format")" "use text, json or github" ;;
 esac
 
+cache=()
+case "${GITSEAL_CACHE:-false}" in
+  false) cache=(--no-cache) ;;
+  true) ;;
+  *) fail "GITSEAL_CACHE is $(shown "$GITSEAL_CACHE")" "use true or false" ;;
+esac
+
 # A tag: a range of commits says nothing about the tag object, whose signature the rule's
 # `tags` list judges. So it is judged as a server's pre-receive hook judges creating it
 # (the same decision, verify::push): the tag's signature by the tag rule, its name against
@@ -328,8 +335,7 @@ if [[ $ref == refs/tags/* ]]; then
     git rev-parse --verify --quiet "refs/remotes/origin/$default^{commit}" >/dev/null; then
     policy_ref="refs/remotes/origin/$default"
   fi
-  hook=(verify --pre-receive)
-  [ "${GITSEAL_CACHE:-false}" = true ] || hook+=(--no-cache)
+  hook=(verify --pre-receive "${cache[@]}")
   [ -z "${GITSEAL_ANCHOR:-}" ] || hook+=("--anchor=$GITSEAL_ANCHOR")
   [ -z "${GITSEAL_POLICY:-}" ] || hook+=("--policy=$GITSEAL_POLICY")
   if [ -n "$policy_ref" ]; then
@@ -352,11 +358,7 @@ fi
 
 # Values joined to their flags (--flag=VALUE): a value can never be taken for a flag.
 args=(verify "--ref=$ref" "--format=$format")
-case "${GITSEAL_CACHE:-false}" in
-  false) args+=(--no-cache) ;;
-  true) ;;
-  *) fail "GITSEAL_CACHE is $(shown "$GITSEAL_CACHE")" "use true or false" ;;
-esac
+args+=("${cache[@]}")
 [ -z "${GITSEAL_ANCHOR:-}" ] || args+=("--anchor=$GITSEAL_ANCHOR")
 [ -z "${GITSEAL_POLICY:-}" ] || args+=("--policy=$GITSEAL_POLICY")
 if [ -n "$base" ]; then
