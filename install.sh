@@ -129,7 +129,8 @@ install_source() {
   command -v cargo >/dev/null 2>&1 ||
     fail "cargo is needed to build from source (a Rust toolchain, 1.89 or newer)" \
       "or install a release: ./install.sh gitseal-VERSION-x86_64-linux.tar.gz (docs/install.md)"
-  cargo install --locked --path "$here" --root "$root"
+  # From the checkout, so that its .cargo/config.toml applies (how aws-lc is built).
+  (cd "$here" && cargo install --locked --path . --root "$root")
   bin="$root/bin/gitseal"
 }
 

@@ -301,7 +301,9 @@ fn sign_rsa(keypair: &RsaKeypair, data: &[u8]) -> Result<Signature, SignError> {
 /// RSA-3072 and 4096 keys people sign with; `None` for a key aws-lc does not take (under
 /// 2048 or over 8192 bits), which the `rsa` crate then signs with. The key was checked by
 /// `RsaPrivateKey::from_components` first, and the signature is the same deterministic
-/// PKCS#1 v1.5 signature either way.
+/// PKCS#1 v1.5 signature either way. aws-lc blinds the private-key operation with random
+/// numbers; .cargo/config.toml builds it to seed them from getrandom alone, without the
+/// CPU-jitter collector that would add 50-60 ms to the one signature a process makes.
 fn fast_rsa_sha512(private: &rsa::RsaPrivateKey, data: &[u8]) -> Option<Vec<u8>> {
     use rsa::pkcs1::EncodeRsaPrivateKey;
     let der = private.to_pkcs1_der().ok()?;
