@@ -491,3 +491,165 @@ fn policy_add_principal_names_an_ssh_ca() {
     assert_eq!(code, 0, "{doc:#}");
     assert_passes(&doc, &id, "frank");
 }
+
+/// `policy export-allowed-signers` writes an `ssh_ca` entry as a `cert-authority` line with
+/// the entry's principals: the real ssh-keygen, through plain `git verify-commit` with the
+/// exported file, accepts the honest certificate and refuses another CA's, a principal the
+/// entry does not allow and an expired certificate. What the policy revokes is not written
+/// as allowed: a CA with certificates revoked by serial is left out (allowed_signers cannot
+/// name a serial; refusing all of its certificates is the side to err on), a CA revoked
+/// from a time on ends its window there.
+#[test]
+fn exported_cert_authority_lines_let_plain_git_verify_certificate_commits() {
+    let env = TestEnv::new();
+    let (alice, ca, other_ca, erin) = (
+        key(&env, "alice"),
+        key(&env, "ssh-ca"),
+        key(&env, "other-ca"),
+        key(&env, "erin"),
+    );
+    let policy = ca_policy(&alice, &ca, "");
+    let (repo, _) = anchored(&env, &alice, &policy);
+    let cert = |ca: &Key, name: &str, args: &[&str]| {
+        certify(&env, ca, &erin, name, &format!("erin-{name}"), args).cert
+    };
+    let good = commit_with(&repo, &cert(&ca, "good", &["-n", "erin"]), "good");
+    let long_name = commit_with(
+        &repo,
+        &cert(&ca, "long", &["-n", "erin@example.org"]),
+        "long",
+    );
+    let bad = [
+        ("other CA", cert(&other_ca, "other", &["-n", "erin"])),
+        ("other principal", cert(&ca, "mallory", &["-n", "mallory"])),
+        (
+            "expired",
+            cert(&ca, "expired", &["-n", "erin", "-V", "20200101:20210101"]),
+        ),
+    ]
+    .map(|(what, path)| (what, commit_with(&repo, &path, what)));
+
+    let export = |args: &[&str]| {
+        let out = run(env
+            .gitseal()
+            .current_dir(&repo.dir)
+            .args(["policy", "export-allowed-signers"])
+            .args(args))
+        .success();
+        (out.stdout(), out.stderr.clone())
+    };
+    let (exported, notes) = export(&[]);
+    assert_eq!(notes, "", "no notes for a policy without revocations");
+    assert_eq!(
+        exported,
+        format!(
+            "alice namespaces=\"git\" {}\nerin@example.org,erin cert-authority,namespaces=\"git\" {}\n",
+            alice.public_line(),
+            ca.public_line()
+        )
+    );
+
+    // Plain git with the real ssh-keygen from here on.
+    repo.git(&["config", "--unset", "gpg.ssh.program"])
+        .success();
+    let verify_commit = |file: &std::path::Path, rev: &str| {
+        repo.git_with(
+            &[("gpg.ssh.allowedSignersFile", file.to_str().expect("path"))],
+            &["verify-commit", rev],
+        )
+    };
+    let file = env.write("exported", &exported);
+    for (rev, principal) in [(&good, "erin"), (&long_name, "erin@example.org")] {
+        let out = verify_commit(&file, rev);
+        assert_eq!(out.code, 0, "{}", out.describe());
+        assert!(
+            out.stderr.contains(&format!(
+                "Good \"git\" signature for {principal} with ED25519-CERT"
+            )),
+            "{}",
+            out.describe()
+        );
+    }
+    for (what, rev) in &bad {
+        let out = verify_commit(&file, rev);
+        assert_ne!(out.code, 0, "{what} accepted: {}", out.describe());
+    }
+
+    // Certificates revoked by serial: the CA is left out, and says so.
+    let revoked = env.write(
+        "revoked-serial.toml",
+        ca_policy(
+            &alice,
+            &ca,
+            &format!(
+                "\n[[revoked]]\nkey = \"{}\"\nserial = 42\n",
+                ca.fingerprint()
+            ),
+        ),
+    );
+    let (exported, notes) = export(&["--file", revoked.to_str().expect("path")]);
+    assert_eq!(
+        exported,
+        format!("alice namespaces=\"git\" {}\n", alice.public_line())
+    );
+    assert_eq!(
+        notes,
+        format!(
+            "note: ssh_ca {} of principal erin is not exported: its certificates with serial 42 are revoked, which allowed_signers cannot say; plain git refuses its signatures, gitseal verify judges them\n",
+            ca.fingerprint()
+        )
+    );
+    let file = env.write("exported-serial", &exported);
+    let out = verify_commit(&file, &good);
+    assert_ne!(out.code, 0, "{}", out.describe());
+
+    // The CA revoked from one second after the commit time: its window ends there.
+    let revoked = env.write(
+        "revoked-after.toml",
+        ca_policy(
+            &alice,
+            &ca,
+            &format!(
+                "\n[[revoked]]\nkey = \"{}\"\nafter = 2023-11-14T22:13:21Z\n",
+                ca.fingerprint()
+            ),
+        ),
+    );
+    let (exported, _) = export(&["--file", revoked.to_str().expect("path")]);
+    assert!(
+        exported.contains(&format!(
+            "erin@example.org,erin cert-authority,namespaces=\"git\",valid-before=\"20231114221320Z\" {}",
+            ca.public_line()
+        )),
+        "{exported}"
+    );
+    let file = env.write("exported-after", &exported);
+    let out = verify_commit(&file, &good);
+    assert_eq!(out.code, 0, "{}", out.describe());
+    repo.git(&["config", "gpg.ssh.program", crate::support::GITSEAL])
+        .success();
+    let late = commit_at(&repo, &cert(&ca, "late", &["-n", "erin"]), "late", AT + 1);
+    repo.git(&["config", "--unset", "gpg.ssh.program"])
+        .success();
+    let out = verify_commit(&file, &late);
+    assert_ne!(out.code, 0, "{}", out.describe());
+
+    // Revoked for all history: left out.
+    let revoked = env.write(
+        "revoked-all.toml",
+        ca_policy(
+            &alice,
+            &ca,
+            &format!("\n[[revoked]]\nkey = \"{}\"\n", ca.fingerprint()),
+        ),
+    );
+    let (exported, notes) = export(&["--file", revoked.to_str().expect("path")]);
+    assert!(!exported.contains("cert-authority"), "{exported}");
+    assert!(
+        notes.contains(&format!(
+            "note: ssh_ca {} of principal erin is not exported: revoked;",
+            ca.fingerprint()
+        )),
+        "{notes}"
+    );
+}

@@ -206,32 +206,51 @@ fn yes_no(value: bool) -> &'static str {
     if value { "allowed" } else { "refused" }
 }
 
-/// `policy export-allowed-signers`: one allowed_signers line per SSH key. A principal's
-/// name becomes the line's principals field, which ssh-keygen reads as a pattern list:
-/// a name that is not one plain principal there (`*`, `a,b`, `!a`, blanks, quotes, a
-/// leading `#`, control characters) would grant more than the policy does, or add a
-/// line, so it is refused with the name.
-pub fn allowed_signers(out: &mut dyn Write, policy: &Policy) -> Result<(), String> {
-    for (principal, _) in policy.ssh_keys() {
-        let name = &principal.name;
-        let unsafe_char = name.chars().find(|c| {
-            c.is_whitespace() || c.is_control() || matches!(c, ',' | '*' | '?' | '!' | '"')
-        });
-        if name.is_empty() || name.starts_with('#') || unsafe_char.is_some() {
-            return Err(format!(
-                "principal `{name}` cannot be an allowed_signers principal: ssh-keygen would read it as a pattern or more than one field; rename it"
-            ));
+/// `policy export-allowed-signers`: the lines [`crate::policy::export::allowed_signers`]
+/// stands behind on `out` (`PRINCIPALS [cert-authority,]namespaces="git"[,valid-after=..]
+/// [,valid-before=..] KEY`), and on `err` one `note:` per key or CA left out and per revoked
+/// key the file cannot refuse. Nothing is written when a name or pattern is refused.
+pub fn allowed_signers(
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    policy: &Policy,
+) -> Result<(), String> {
+    let export = crate::policy::export::allowed_signers(policy)?;
+    for line in &export.lines {
+        let mut options = Vec::new();
+        if line.cert_authority {
+            options.push("cert-authority".to_string());
         }
-    }
-    for (principal, key) in policy.ssh_keys() {
-        let mut options = vec!["namespaces=\"git\"".to_string()];
-        if let Some(after) = principal.valid_after {
+        options.push("namespaces=\"git\"".to_string());
+        if let Some(after) = line.valid_after {
             options.push(format!("valid-after=\"{}\"", ssh_time(after)));
         }
-        if let Some(before) = principal.valid_before {
+        if let Some(before) = line.valid_before {
             options.push(format!("valid-before=\"{}\"", ssh_time(before)));
         }
-        let _ = writeln!(out, "{} {} {key}", principal.name, options.join(","));
+        let _ = writeln!(
+            out,
+            "{} {} {}",
+            line.principals,
+            options.join(","),
+            line.key
+        );
+    }
+    for omitted in &export.omitted {
+        let _ = writeln!(
+            err,
+            "note: {} of principal {} is not exported: {}; plain git refuses its signatures, gitseal verify judges them",
+            text(&omitted.what),
+            text(&omitted.principal),
+            text(&omitted.why)
+        );
+    }
+    for key in &export.unexpressed_revocations {
+        let _ = writeln!(
+            err,
+            "note: revoked key {} is not refused by the exported file if a certificate of it is signed by an exported CA (allowed_signers cannot say so); gitseal verify refuses it",
+            text(key)
+        );
     }
     Ok(())
 }
@@ -700,7 +719,7 @@ mod tests {
                 "version = 1\n[principals.\"{name}\"]\nssh = [\"{ALICE}\"]\n"
             ));
             let mut out = Vec::new();
-            let refused = allowed_signers(&mut out, &p).expect_err(name);
+            let refused = allowed_signers(&mut out, &mut Vec::new(), &p).expect_err(name);
             assert!(
                 refused.contains("cannot be an allowed_signers principal"),
                 "{refused}"
@@ -711,7 +730,7 @@ mod tests {
             "version = 1\n[principals.\"alice@example.org\"]\nssh = [\"{ALICE}\"]\n"
         ));
         let mut out = Vec::new();
-        allowed_signers(&mut out, &p).unwrap();
+        allowed_signers(&mut out, &mut Vec::new(), &p).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             format!("alice@example.org namespaces=\"git\" {ALICE}\n")
