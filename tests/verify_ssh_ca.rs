@@ -2,7 +2,9 @@
 //! commits signed by real git through user certificates that the real `ssh-keygen -s`
 //! issued, judged by the CA, the certificate's type, principals, validity at the commit
 //! time and critical options; revocation of a CA, or of its certificates by serial or key
-//! id; and the same through the pre-receive hook.
+//! id; and the same through the pre-receive hook. Also what gitseal writes about them: the
+//! reports' certificate details, and `policy export-allowed-signers` as `cert-authority`
+//! lines that the real ssh-keygen reads through plain `git verify-commit`.
 
 use crate::pre_receive::{assert_rejected, push, server};
 
@@ -651,5 +653,102 @@ fn exported_cert_authority_lines_let_plain_git_verify_certificate_commits() {
             ca.fingerprint()
         )),
         "{notes}"
+    );
+}
+
+/// The JSON report carries the certificate a signature was made through (its CA, key id,
+/// serial, type, principals, window, critical options) exactly, as RFC 3339 times and the
+/// serial as a decimal string; the text line names it, the key id quoted and escaped.
+/// A plain key's result has no `ssh_certificate`.
+#[test]
+fn reports_carry_the_certificate_details() {
+    let env = TestEnv::new();
+    let (alice, ca, erin) = (key(&env, "alice"), key(&env, "ssh-ca"), key(&env, "erin"));
+    let (repo, anchor) = anchored(&env, &alice, &ca_policy(&alice, &ca, ""));
+    let key_id = "erin\u{202e}\"laptop\"";
+    let cert = certify(
+        &env,
+        &ca,
+        &erin,
+        "details",
+        key_id,
+        &[
+            "-n",
+            "erin,erin@example.org",
+            "-z",
+            "18446744073709551000",
+            "-V",
+            "20231101:20231201",
+            "-O",
+            "force-command=/bin/true",
+        ],
+    );
+    let id = commit_with(&repo, &cert.cert, "details");
+    let forever = certify(&env, &ca, &erin, "forever", "erin-2", &["-n", "erin"]);
+    let id_forever = commit_with(&repo, &forever.cert, "forever");
+
+    let (code, doc) = verify_json(&repo, &anchor, &["HEAD"]);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(
+        result(&doc, &id)["signature"],
+        serde_json::json!({
+            "format": "ssh",
+            "key": erin.fingerprint(),
+            "time": "2023-11-14T22:13:20Z",
+            "time_source": "committer",
+            "ssh_certificate": {
+                "ca": ca.fingerprint(),
+                "key_id": key_id,
+                "serial": "18446744073709551000",
+                "type": "user",
+                "principals": ["erin", "erin@example.org"],
+                "valid_after": "2023-11-01T00:00:00Z",
+                "valid_before": "2023-12-01T00:00:00Z",
+                "critical_options": ["force-command"],
+            },
+        }),
+        "{doc:#}"
+    );
+    let no_end = &result(&doc, &id_forever)["signature"]["ssh_certificate"];
+    assert_eq!(no_end["valid_after"], "1970-01-01T00:00:00Z", "{doc:#}");
+    assert_eq!(no_end["valid_before"], serde_json::Value::Null, "{doc:#}");
+    assert_eq!(no_end["critical_options"], serde_json::json!([]), "{doc:#}");
+    // The bidi control is a JSON escape in the bytes, not the character.
+    let raw = crate::verify_policy::verify(
+        &repo,
+        &[
+            "--anchor", &anchor, "--ref", MAIN, "--format", "json", "HEAD",
+        ],
+    );
+    let raw = raw.stdout();
+    assert!(
+        !raw.contains('\u{202e}') && raw.contains("erin\\u202e\\\"laptop\\\""),
+        "{raw}"
+    );
+    // A plain key's signature has no certificate.
+    let plain = commit_with(&repo, &alice.private, "plain");
+    let (_, doc) = verify_json(&repo, &anchor, &["HEAD"]);
+    assert!(
+        result(&doc, &plain)["signature"]
+            .get("ssh_certificate")
+            .is_none(),
+        "{doc:#}"
+    );
+
+    let out = crate::verify_policy::verify(&repo, &["--anchor", &anchor, "--ref", MAIN, "HEAD"]);
+    assert_eq!(out.code, 0, "{}", out.describe());
+    let text = out.stdout();
+    let line = format!(
+        "ok   {} erin ssh {} (certificate \"erin\\u{{202e}}\\\"laptop\\\"\" serial 18446744073709551000 by CA {} for \"erin\",\"erin@example.org\", valid 2023-11-01T00:00:00Z to 2023-12-01T00:00:00Z)",
+        &id[..12],
+        erin.fingerprint(),
+        ca.fingerprint()
+    );
+    assert!(text.lines().any(|l| l == line), "no `{line}` in:\n{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with(&format!("ok   {}", &plain[..12]))
+                && l.ends_with(&alice.fingerprint())),
+        "{text}"
     );
 }
