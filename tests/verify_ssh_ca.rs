@@ -752,3 +752,66 @@ fn reports_carry_the_certificate_details() {
         "{text}"
     );
 }
+
+/// `policy check` (and `describe`) warn about an `ssh_ca` principal pattern that can never
+/// match, naming the negations that refuse it and whether the entry then lets no
+/// certificate in; and the policy judges as warned: a certificate for that name is not
+/// erin's, while one for a name the entry still allows is.
+#[test]
+fn policy_check_warns_about_ssh_ca_patterns_that_never_match() {
+    let env = TestEnv::new();
+    let (alice, ca, erin) = (key(&env, "alice"), key(&env, "ssh-ca"), key(&env, "erin"));
+    let policy = policy_text(
+        "",
+        &[who("alice", &alice)],
+        &format!(
+            "[principals.erin]\nssh_ca = [{{ key = \"{ca}\", principals = [\"!*@example.org\", \"erin@example.org\", \"erin\"] }},\n\
+             {{ key = \"{ca}\", principals = [\"!*\", \"bob\"] }}]\n\
+             [principals.fine]\nssh_ca = [{{ key = \"{ca}\", principals = [\"*@example.org\", \"!mallory@example.org\"] }}]\n\
+             {}",
+            crate::verify_policy::DEFAULT_RULES,
+            ca = ca.public_line()
+        ),
+    );
+    let path = env.write("policy.toml", &policy);
+    let out = run(env.gitseal().args(["policy", "check", "--file"]).arg(&path)).no_panic();
+    assert_eq!(out.code, 0, "{}", out.describe());
+    assert_eq!(
+        out.stderr_lines(),
+        [
+            "warning: principals.erin.ssh_ca[0]: principal pattern erin@example.org never matches: every name it matches is refused by !*@example.org",
+            "warning: principals.erin.ssh_ca[1]: principal pattern bob never matches: every name it matches is refused by !*, so the entry lets no certificate in",
+        ],
+        "{}",
+        out.describe()
+    );
+    let out = run(env
+        .gitseal()
+        .args(["policy", "describe", "--file"])
+        .arg(&path))
+    .success();
+    assert!(
+        out.stdout().contains(
+            "  erin\n    warning: principals.erin.ssh_ca[0]: principal pattern erin@example.org never matches"
+        ),
+        "{}",
+        out.describe()
+    );
+
+    let (repo, anchor) = anchored(&env, &alice, &policy);
+    let dead = certify(
+        &env,
+        &ca,
+        &erin,
+        "dead",
+        "erin-dead",
+        &["-n", "erin@example.org"],
+    );
+    let alive = certify(&env, &ca, &erin, "alive", "erin-alive", &["-n", "erin"]);
+    let by_alive = commit_with(&repo, &alive.cert, "alive");
+    let by_dead = commit_with(&repo, &dead.cert, "dead");
+    let (_, doc) = verify_json(&repo, &anchor, &["HEAD"]);
+    assert_passes(&doc, &by_alive, "erin");
+    // *@example.org is fine's (its own entry), not erin's: the warned pattern never applies.
+    assert_passes(&doc, &by_dead, "fine");
+}

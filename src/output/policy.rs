@@ -1,11 +1,13 @@
 //! What `gitseal policy check | describe | export-allowed-signers | diff` writes, and the
-//! warnings about rules that cannot apply (also written by `gitseal verify`). A policy's
+//! warnings about rules that cannot apply and `ssh_ca` principal patterns that can never
+//! match (also written by `gitseal verify`). A policy's
 //! names, patterns, identities and reasons are text from the repository: escaped
 //! (escape::text) in what people read, refused where a file format would read them.
 
 use super::escape::text;
+use crate::policy::DeadCaPattern;
 use crate::policy::diff::{Change, Cred, Right, Sign, Via};
-use crate::policy::shadow::Shadow;
+use crate::policy::shadow::{DeadPrincipal, Shadow};
 use crate::policy::{Credential, Policy, RevokedForm, SignerRef, SigstoreIdentity};
 use std::io::Write;
 
@@ -31,19 +33,46 @@ pub fn check(out: &mut dyn Write, err: &mut dyn Write, name: &str, policy: &Poli
     warnings(err, None, policy);
 }
 
-/// Every rule that cannot (or cannot always) apply, one `warning:` line each, naming the
-/// policy by `source` when there may be more than one.
+/// Every rule that cannot (or cannot always) apply, and every `ssh_ca` principal pattern
+/// that can never allow a name, one `warning:` line each, naming the policy by `source`
+/// when there may be more than one.
 pub fn warnings(err: &mut dyn Write, source: Option<&str>, policy: &Policy) {
-    for shadow in crate::policy::shadow::shadows(&policy.rules) {
+    let messages: Vec<String> = crate::policy::shadow::shadows(&policy.rules)
+        .iter()
+        .map(|shadow| shadow_message(policy, shadow))
+        .chain(
+            policy
+                .dead_ssh_ca_patterns()
+                .iter()
+                .map(dead_pattern_message),
+        )
+        .collect();
+    for message in messages {
         let _ = match source {
-            Some(source) => writeln!(
-                err,
-                "warning: {}: {}",
-                text(source),
-                text(&shadow_message(policy, &shadow))
-            ),
-            None => writeln!(err, "warning: {}", text(&shadow_message(policy, &shadow))),
+            Some(source) => writeln!(err, "warning: {}: {}", text(source), text(&message)),
+            None => writeln!(err, "warning: {}", text(&message)),
         };
+    }
+}
+
+/// A dead `ssh_ca` pattern in words (unescaped: the caller escapes what it writes).
+pub fn dead_pattern_message(found: &DeadCaPattern<'_>) -> String {
+    let place = format!("principals.{}.ssh_ca[{}]", found.principal, found.entry);
+    let then = if found.allows_nobody {
+        ", so the entry lets no certificate in"
+    } else {
+        ""
+    };
+    match &found.dead {
+        DeadPrincipal::Negated { pattern, by } => format!(
+            "{place}: principal pattern {} never matches: every name it matches is refused by {}{then}",
+            shown(pattern),
+            by.iter().map(|p| shown(p)).collect::<Vec<_>>().join(", ")
+        ),
+        DeadPrincipal::TooLong { pattern } => format!(
+            "{place}: principal pattern {}... is 1023 bytes or longer, and OpenSSH's pattern matcher (which gitseal follows) then matches nothing with the whole list{then}",
+            shown(&pattern.chars().take(32).collect::<String>())
+        ),
     }
 }
 
@@ -111,6 +140,7 @@ pub fn describe(out: &mut dyn Write, policy: &Policy) {
             .join(", ")
     };
     let _ = writeln!(out, "principals:");
+    let dead = policy.dead_ssh_ca_patterns();
     for p in &policy.principals {
         let window = match (p.valid_after, p.valid_before) {
             (None, None) => String::new(),
@@ -121,6 +151,9 @@ pub fn describe(out: &mut dyn Write, policy: &Policy) {
             ),
         };
         let _ = writeln!(out, "  {}{window}", text(&p.name));
+        for found in dead.iter().filter(|d| d.principal == p.name) {
+            let _ = writeln!(out, "    warning: {}", text(&dead_pattern_message(found)));
+        }
         for c in &p.credentials {
             let _ = match c {
                 Credential::Ssh { fingerprint, .. } => {
