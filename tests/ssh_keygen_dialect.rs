@@ -832,6 +832,77 @@ fn match_principals_answers_and_exit_codes_like_ssh_keygen() {
             assert!(!ours.stderr_lines().is_empty(), "{args:?}: says nothing");
         }
     }
+
+    // A malformed line: skipped when its principals do not match, else the end of the
+    // search with no answer and OpenSSH's "invalid format" (252), even after a match; a
+    // principals field that cannot be read at all (an unclosed quote, a last line without a
+    // line break that is one field) ends it whatever the principal.
+    let k = key.public_line();
+    let files: Vec<(&str, String)> = vec![
+        (
+            "bad key",
+            format!("alice {k}\nbob notakey AAAA\nalice ssh-ed25519 AAAAbad\ncarol {k}\n"),
+        ),
+        (
+            "unclosed quote",
+            format!("alice {k}\n\"unclosed {k}\ncarol {k}\n"),
+        ),
+        ("unended last line", format!("alice {k}\ncarol {k}\nlonely")),
+        (
+            "unended last line with a blank",
+            format!("alice {k}\nlonely\t"),
+        ),
+        ("partly quoted", format!("alice {k}\n\"x y\",z {k}\n")),
+        (
+            "missing key, blank and comment lines",
+            format!("alice {k}\nalice\n\n  \n# alice\n"),
+        ),
+        (
+            "NUL before the line break",
+            format!("carol {k}\nalice\0 {k}\n"),
+        ),
+        ("bad option", format!("alice frobnicate {k}\nalice {k}\n")),
+    ];
+    // (file, identity, exit code, stdout)
+    let cases: Vec<(&str, &str, i32, &str)> = vec![
+        ("bad key", "alice", 252, ""),
+        ("bad key", "bob", 252, ""),
+        ("bad key", "carol", 0, "carol\n"),
+        ("bad key", "dave", 210, ""),
+        ("unclosed quote", "alice", 252, ""),
+        ("unended last line", "carol", 252, ""),
+        ("unended last line with a blank", "alice", 0, "alice\n"),
+        ("unended last line with a blank", "lonely", 252, ""),
+        ("partly quoted", "x y", 252, ""),
+        ("partly quoted", "z", 210, ""),
+        ("partly quoted", "alice", 0, "alice\n"),
+        ("missing key, blank and comment lines", "alice", 252, ""),
+        ("NUL before the line break", "carol", 252, ""),
+        ("bad option", "alice", 252, ""),
+        ("bad option", "carol", 210, ""),
+    ];
+    for (file, identity, code, stdout) in cases {
+        let contents = &files
+            .iter()
+            .find(|(name, _)| *name == file)
+            .expect("file")
+            .1;
+        env.write("allowed_signers", contents);
+        let args = mp(identity, &[]);
+        let (ours, theirs) = both(&env, &args);
+        assert_eq!(
+            (ours.code, ours.stdout()),
+            (theirs.code, theirs.stdout()),
+            "{file}: {args:?}\n--- gitseal\n{}\n--- ssh-keygen\n{}",
+            ours.describe(),
+            theirs.describe()
+        );
+        assert_eq!(
+            (ours.code, ours.stdout().as_str()),
+            (code, stdout),
+            "{file}: {identity}"
+        );
+    }
 }
 
 #[test]
@@ -902,5 +973,136 @@ fn hash_algorithms_are_taken_and_refused_like_ssh_keygen() {
             theirs.describe()
         );
         assert_eq!(ours.code, code, "{option}: {}", ours.describe());
+    }
+}
+
+/// The SSH `string`s of an SSHSIG blob after its magic and version: public key,
+/// namespace, reserved, hash algorithm, signature.
+fn sshsig_fields(blob: &[u8]) -> Vec<Vec<u8>> {
+    let mut rest = &blob[10..];
+    let mut fields = Vec::new();
+    while rest.len() >= 4 {
+        let len = u32::from_be_bytes(rest[..4].try_into().expect("4 bytes")) as usize;
+        fields.push(rest[4..4 + len].to_vec());
+        rest = &rest[4 + len..];
+    }
+    assert_eq!(fields.len(), 5, "an SSHSIG blob has five fields");
+    fields
+}
+
+/// ssh-keygen's find-principals reads only the signature's preamble and public key
+/// (sshsig_get_pubkey): a signature whose namespace, hash algorithm or signature blob is
+/// malformed still finds its principals, in both programs. `-Y verify` refuses every one
+/// of them in both, so none passes for a signature; and what find-principals does read (the
+/// magic, the version, the key) still fails both when broken.
+#[test]
+fn find_principals_reads_only_the_signer_like_ssh_keygen() {
+    use crate::support::sshsig::{armor, dearmor, put_string};
+    let f = fixture("");
+    let armored = std::fs::read_to_string(&f.signature).expect("signature");
+    let blob = dearmor(&armored);
+    let fields = sshsig_fields(&blob);
+    let [key, namespace, reserved, hash, signature] = &fields[..] else {
+        unreachable!("five fields")
+    };
+    let build = |key: &[u8], rest: &[&[u8]], tail: &[u8]| {
+        let mut out = b"SSHSIG".to_vec();
+        out.extend_from_slice(&1u32.to_be_bytes());
+        put_string(&mut out, key);
+        for field in rest {
+            put_string(&mut out, field);
+        }
+        out.extend_from_slice(tail);
+        out
+    };
+    let typed = |name: &[u8]| {
+        // The signature blob with its type name replaced, the raw signature kept.
+        let raw_len = u32::from_be_bytes(signature[..4].try_into().expect("4 bytes")) as usize;
+        let mut out = Vec::new();
+        put_string(&mut out, name);
+        out.extend_from_slice(&signature[4 + raw_len..]);
+        out
+    };
+    let unknown_type = typed(b"ssh-foo@example.com");
+    let rsa_type = typed(b"ssh-rsa");
+    let webauthn_type = typed(b"webauthn-sk-ecdsa-sha2-nistp256@openssh.com");
+    let not_a_string = vec![0xff, 0xff, 0xff, 0xff, 1];
+    let found: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "unknown signature type",
+            build(key, &[namespace, reserved, hash, &unknown_type], b""),
+        ),
+        (
+            "ssh-rsa signature type",
+            build(key, &[namespace, reserved, hash, &rsa_type], b""),
+        ),
+        (
+            "webauthn type on an ed25519 signature",
+            build(key, &[namespace, reserved, hash, &webauthn_type], b""),
+        ),
+        (
+            "signature blob not a string",
+            build(key, &[namespace, reserved, hash, &not_a_string], b""),
+        ),
+        (
+            "unknown hash algorithm",
+            build(key, &[namespace, reserved, b"md5", signature], b""),
+        ),
+        (
+            "empty namespace",
+            build(key, &[b"", reserved, hash, signature], b""),
+        ),
+        (
+            "trailing data",
+            build(key, &[namespace, reserved, hash, signature], b"\0"),
+        ),
+        ("nothing after the key", build(key, &[], b"")),
+    ];
+    let mut bad_magic = blob.clone();
+    bad_magic[0] = b'X';
+    let mut version_2 = blob.clone();
+    version_2[9] = 2;
+    let mut bad_key = key.clone();
+    let last = bad_key.len() - 1;
+    bad_key.truncate(last);
+    let refused: Vec<(&str, Vec<u8>)> = vec![
+        ("bad magic", bad_magic),
+        ("version 2", version_2),
+        (
+            "truncated key",
+            build(&bad_key, &[namespace, reserved, hash, signature], b""),
+        ),
+        ("no key", blob[..10].to_vec()),
+    ];
+    for (cases, finds) in [(found, true), (refused, false)] {
+        for (label, bytes) in cases {
+            let path = f.env.write("variant.sig", armor(&bytes));
+            let sig = path.to_str().expect("path");
+            let args = ["-Y", "find-principals", "-f", "allowed_signers", "-s", sig];
+            let (ours, theirs) = both(&f.env, &args);
+            assert_eq!(
+                (ours.code, &ours.stdout),
+                (theirs.code, &theirs.stdout),
+                "{label}: find-principals\n--- gitseal\n{}\n--- ssh-keygen\n{}",
+                ours.describe(),
+                theirs.describe()
+            );
+            if finds {
+                assert_eq!(ours.code, 0, "{label}: {}", ours.describe());
+                assert_eq!(ours.stdout(), format!("{PRINCIPAL}\n"), "{label}");
+            } else {
+                assert_ne!(ours.code, 0, "{label}: {}", ours.describe());
+            }
+            let args = verify_args(sig, &[]);
+            let (ours, theirs) = both(&f.env, &args);
+            assert_eq!(
+                (ours.code, &ours.stdout),
+                (theirs.code, &theirs.stdout),
+                "{label}: verify\n--- gitseal\n{}\n--- ssh-keygen\n{}",
+                ours.describe(),
+                theirs.describe()
+            );
+            assert_ne!(ours.code, 0, "{label} verified: {}", ours.describe());
+        }
     }
 }

@@ -2,7 +2,9 @@
 //! commits signed by real git through user certificates that the real `ssh-keygen -s`
 //! issued, judged by the CA, the certificate's type, principals, validity at the commit
 //! time and critical options; revocation of a CA, or of its certificates by serial or key
-//! id; and the same through the pre-receive hook.
+//! id; and the same through the pre-receive hook. Also what gitseal writes about them: the
+//! reports' certificate details, and `policy export-allowed-signers` as `cert-authority`
+//! lines that the real ssh-keygen reads through plain `git verify-commit`.
 
 use crate::pre_receive::{assert_rejected, push, server};
 
@@ -490,4 +492,326 @@ fn policy_add_principal_names_an_ssh_ca() {
     let (code, doc) = verify_json(&repo, &anchor, &["HEAD"]);
     assert_eq!(code, 0, "{doc:#}");
     assert_passes(&doc, &id, "frank");
+}
+
+/// `policy export-allowed-signers` writes an `ssh_ca` entry as a `cert-authority` line with
+/// the entry's principals: the real ssh-keygen, through plain `git verify-commit` with the
+/// exported file, accepts the honest certificate and refuses another CA's, a principal the
+/// entry does not allow and an expired certificate. What the policy revokes is not written
+/// as allowed: a CA with certificates revoked by serial is left out (allowed_signers cannot
+/// name a serial; refusing all of its certificates is the side to err on), a CA revoked
+/// from a time on ends its window there.
+#[test]
+fn exported_cert_authority_lines_let_plain_git_verify_certificate_commits() {
+    let env = TestEnv::new();
+    let (alice, ca, other_ca, erin) = (
+        key(&env, "alice"),
+        key(&env, "ssh-ca"),
+        key(&env, "other-ca"),
+        key(&env, "erin"),
+    );
+    let policy = ca_policy(&alice, &ca, "");
+    let (repo, _) = anchored(&env, &alice, &policy);
+    let cert = |ca: &Key, name: &str, args: &[&str]| {
+        certify(&env, ca, &erin, name, &format!("erin-{name}"), args).cert
+    };
+    let good = commit_with(&repo, &cert(&ca, "good", &["-n", "erin"]), "good");
+    let long_name = commit_with(
+        &repo,
+        &cert(&ca, "long", &["-n", "erin@example.org"]),
+        "long",
+    );
+    let bad = [
+        ("other CA", cert(&other_ca, "other", &["-n", "erin"])),
+        ("other principal", cert(&ca, "mallory", &["-n", "mallory"])),
+        (
+            "expired",
+            cert(&ca, "expired", &["-n", "erin", "-V", "20200101:20210101"]),
+        ),
+    ]
+    .map(|(what, path)| (what, commit_with(&repo, &path, what)));
+
+    let export = |args: &[&str]| {
+        let out = run(env
+            .gitseal()
+            .current_dir(&repo.dir)
+            .args(["policy", "export-allowed-signers"])
+            .args(args))
+        .success();
+        (out.stdout(), out.stderr.clone())
+    };
+    let (exported, notes) = export(&[]);
+    assert_eq!(notes, "", "no notes for a policy without revocations");
+    assert_eq!(
+        exported,
+        format!(
+            "alice namespaces=\"git\" {}\nerin@example.org,erin cert-authority,namespaces=\"git\" {}\n",
+            alice.public_line(),
+            ca.public_line()
+        )
+    );
+
+    // Plain git with the real ssh-keygen from here on.
+    repo.git(&["config", "--unset", "gpg.ssh.program"])
+        .success();
+    let verify_commit = |file: &std::path::Path, rev: &str| {
+        repo.git_with(
+            &[("gpg.ssh.allowedSignersFile", file.to_str().expect("path"))],
+            &["verify-commit", rev],
+        )
+    };
+    let file = env.write("exported", &exported);
+    for (rev, principal) in [(&good, "erin"), (&long_name, "erin@example.org")] {
+        let out = verify_commit(&file, rev);
+        assert_eq!(out.code, 0, "{}", out.describe());
+        assert!(
+            out.stderr.contains(&format!(
+                "Good \"git\" signature for {principal} with ED25519-CERT"
+            )),
+            "{}",
+            out.describe()
+        );
+    }
+    for (what, rev) in &bad {
+        let out = verify_commit(&file, rev);
+        assert_ne!(out.code, 0, "{what} accepted: {}", out.describe());
+    }
+
+    // Certificates revoked by serial: the CA is left out, and says so.
+    let revoked = env.write(
+        "revoked-serial.toml",
+        ca_policy(
+            &alice,
+            &ca,
+            &format!(
+                "\n[[revoked]]\nkey = \"{}\"\nserial = 42\n",
+                ca.fingerprint()
+            ),
+        ),
+    );
+    let (exported, notes) = export(&["--file", revoked.to_str().expect("path")]);
+    assert_eq!(
+        exported,
+        format!("alice namespaces=\"git\" {}\n", alice.public_line())
+    );
+    assert_eq!(
+        notes,
+        format!(
+            "note: ssh_ca {} of principal erin is not exported: its certificates with serial 42 are revoked, which allowed_signers cannot say; plain git refuses its signatures, gitseal verify judges them\n",
+            ca.fingerprint()
+        )
+    );
+    let file = env.write("exported-serial", &exported);
+    let out = verify_commit(&file, &good);
+    assert_ne!(out.code, 0, "{}", out.describe());
+
+    // The CA revoked from one second after the commit time: its window ends there.
+    let revoked = env.write(
+        "revoked-after.toml",
+        ca_policy(
+            &alice,
+            &ca,
+            &format!(
+                "\n[[revoked]]\nkey = \"{}\"\nafter = 2023-11-14T22:13:21Z\n",
+                ca.fingerprint()
+            ),
+        ),
+    );
+    let (exported, _) = export(&["--file", revoked.to_str().expect("path")]);
+    assert!(
+        exported.contains(&format!(
+            "erin@example.org,erin cert-authority,namespaces=\"git\",valid-before=\"20231114221320Z\" {}",
+            ca.public_line()
+        )),
+        "{exported}"
+    );
+    let file = env.write("exported-after", &exported);
+    let out = verify_commit(&file, &good);
+    assert_eq!(out.code, 0, "{}", out.describe());
+    repo.git(&["config", "gpg.ssh.program", crate::support::GITSEAL])
+        .success();
+    let late = commit_at(&repo, &cert(&ca, "late", &["-n", "erin"]), "late", AT + 1);
+    repo.git(&["config", "--unset", "gpg.ssh.program"])
+        .success();
+    let out = verify_commit(&file, &late);
+    assert_ne!(out.code, 0, "{}", out.describe());
+
+    // Revoked for all history: left out.
+    let revoked = env.write(
+        "revoked-all.toml",
+        ca_policy(
+            &alice,
+            &ca,
+            &format!("\n[[revoked]]\nkey = \"{}\"\n", ca.fingerprint()),
+        ),
+    );
+    let (exported, notes) = export(&["--file", revoked.to_str().expect("path")]);
+    assert!(!exported.contains("cert-authority"), "{exported}");
+    assert!(
+        notes.contains(&format!(
+            "note: ssh_ca {} of principal erin is not exported: revoked;",
+            ca.fingerprint()
+        )),
+        "{notes}"
+    );
+}
+
+/// The JSON report carries the certificate a signature was made through (its CA, key id,
+/// serial, type, principals, window, critical options) exactly, as RFC 3339 times and the
+/// serial as a decimal string; the text line names it, the key id quoted and escaped.
+/// A plain key's result has no `ssh_certificate`.
+#[test]
+fn reports_carry_the_certificate_details() {
+    let env = TestEnv::new();
+    let (alice, ca, erin) = (key(&env, "alice"), key(&env, "ssh-ca"), key(&env, "erin"));
+    let (repo, anchor) = anchored(&env, &alice, &ca_policy(&alice, &ca, ""));
+    let key_id = "erin\u{202e}\"laptop\"";
+    let cert = certify(
+        &env,
+        &ca,
+        &erin,
+        "details",
+        key_id,
+        &[
+            "-n",
+            "erin,erin@example.org",
+            "-z",
+            "18446744073709551000",
+            "-V",
+            "20231101:20231201",
+            "-O",
+            "force-command=/bin/true",
+        ],
+    );
+    let id = commit_with(&repo, &cert.cert, "details");
+    let forever = certify(&env, &ca, &erin, "forever", "erin-2", &["-n", "erin"]);
+    let id_forever = commit_with(&repo, &forever.cert, "forever");
+
+    let (code, doc) = verify_json(&repo, &anchor, &["HEAD"]);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(
+        result(&doc, &id)["signature"],
+        serde_json::json!({
+            "format": "ssh",
+            "key": erin.fingerprint(),
+            "time": "2023-11-14T22:13:20Z",
+            "time_source": "committer",
+            "ssh_certificate": {
+                "ca": ca.fingerprint(),
+                "key_id": key_id,
+                "serial": "18446744073709551000",
+                "type": "user",
+                "principals": ["erin", "erin@example.org"],
+                "valid_after": "2023-11-01T00:00:00Z",
+                "valid_before": "2023-12-01T00:00:00Z",
+                "critical_options": ["force-command"],
+            },
+        }),
+        "{doc:#}"
+    );
+    let no_end = &result(&doc, &id_forever)["signature"]["ssh_certificate"];
+    assert_eq!(no_end["valid_after"], "1970-01-01T00:00:00Z", "{doc:#}");
+    assert_eq!(no_end["valid_before"], serde_json::Value::Null, "{doc:#}");
+    assert_eq!(no_end["critical_options"], serde_json::json!([]), "{doc:#}");
+    // The bidi control is a JSON escape in the bytes, not the character.
+    let raw = crate::verify_policy::verify(
+        &repo,
+        &[
+            "--anchor", &anchor, "--ref", MAIN, "--format", "json", "HEAD",
+        ],
+    );
+    let raw = raw.stdout();
+    assert!(
+        !raw.contains('\u{202e}') && raw.contains("erin\\u202e\\\"laptop\\\""),
+        "{raw}"
+    );
+    // A plain key's signature has no certificate.
+    let plain = commit_with(&repo, &alice.private, "plain");
+    let (_, doc) = verify_json(&repo, &anchor, &["HEAD"]);
+    assert!(
+        result(&doc, &plain)["signature"]
+            .get("ssh_certificate")
+            .is_none(),
+        "{doc:#}"
+    );
+
+    let out = crate::verify_policy::verify(&repo, &["--anchor", &anchor, "--ref", MAIN, "HEAD"]);
+    assert_eq!(out.code, 0, "{}", out.describe());
+    let text = out.stdout();
+    let line = format!(
+        "ok   {} erin ssh {} (certificate \"erin\\u{{202e}}\\\"laptop\\\"\" serial 18446744073709551000 by CA {} for \"erin\",\"erin@example.org\", valid 2023-11-01T00:00:00Z to 2023-12-01T00:00:00Z)",
+        &id[..12],
+        erin.fingerprint(),
+        ca.fingerprint()
+    );
+    assert!(text.lines().any(|l| l == line), "no `{line}` in:\n{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with(&format!("ok   {}", &plain[..12]))
+                && l.ends_with(&alice.fingerprint())),
+        "{text}"
+    );
+}
+
+/// `policy check` (and `describe`) warn about an `ssh_ca` principal pattern that can never
+/// match, naming the negations that refuse it and whether the entry then lets no
+/// certificate in; and the policy judges as warned: a certificate for that name is not
+/// erin's, while one for a name the entry still allows is.
+#[test]
+fn policy_check_warns_about_ssh_ca_patterns_that_never_match() {
+    let env = TestEnv::new();
+    let (alice, ca, erin) = (key(&env, "alice"), key(&env, "ssh-ca"), key(&env, "erin"));
+    let policy = policy_text(
+        "",
+        &[who("alice", &alice)],
+        &format!(
+            "[principals.erin]\nssh_ca = [{{ key = \"{ca}\", principals = [\"!*@example.org\", \"erin@example.org\", \"erin\"] }},\n\
+             {{ key = \"{ca}\", principals = [\"!*\", \"bob\"] }}]\n\
+             [principals.fine]\nssh_ca = [{{ key = \"{ca}\", principals = [\"*@example.org\", \"!mallory@example.org\"] }}]\n\
+             {}",
+            crate::verify_policy::DEFAULT_RULES,
+            ca = ca.public_line()
+        ),
+    );
+    let path = env.write("policy.toml", &policy);
+    let out = run(env.gitseal().args(["policy", "check", "--file"]).arg(&path)).no_panic();
+    assert_eq!(out.code, 0, "{}", out.describe());
+    assert_eq!(
+        out.stderr_lines(),
+        [
+            "warning: principals.erin.ssh_ca[0]: principal pattern erin@example.org never matches: every name it matches is refused by !*@example.org",
+            "warning: principals.erin.ssh_ca[1]: principal pattern bob never matches: every name it matches is refused by !*, so the entry lets no certificate in",
+        ],
+        "{}",
+        out.describe()
+    );
+    let out = run(env
+        .gitseal()
+        .args(["policy", "describe", "--file"])
+        .arg(&path))
+    .success();
+    assert!(
+        out.stdout().contains(
+            "  erin\n    warning: principals.erin.ssh_ca[0]: principal pattern erin@example.org never matches"
+        ),
+        "{}",
+        out.describe()
+    );
+
+    let (repo, anchor) = anchored(&env, &alice, &policy);
+    let dead = certify(
+        &env,
+        &ca,
+        &erin,
+        "dead",
+        "erin-dead",
+        &["-n", "erin@example.org"],
+    );
+    let alive = certify(&env, &ca, &erin, "alive", "erin-alive", &["-n", "erin"]);
+    let by_alive = commit_with(&repo, &alive.cert, "alive");
+    let by_dead = commit_with(&repo, &dead.cert, "dead");
+    let (_, doc) = verify_json(&repo, &anchor, &["HEAD"]);
+    assert_passes(&doc, &by_alive, "erin");
+    // *@example.org is fine's (its own entry), not erin's: the warned pattern never applies.
+    assert_passes(&doc, &by_dead, "fine");
 }

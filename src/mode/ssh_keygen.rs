@@ -6,10 +6,10 @@ use crate::error::{AppError, io_reason};
 use crate::output::exit::Status;
 use crate::output::ssh_keygen as out;
 use crate::prompt::PassphraseSource;
-use crate::ssh::allowed_signers::AllowedSigners;
+use crate::ssh::allowed_signers::{self, AllowedSigners};
 use crate::ssh::revocation::RevocationList;
 use crate::ssh::sign::{SignerRequest, SshSigner};
-use crate::ssh::sshsig::{MAX_ARMOR_BYTES, SshSignature};
+use crate::ssh::sshsig::{self, MAX_ARMOR_BYTES, SshSignature};
 use crate::ssh::{key, public_key, time, verify};
 use ssh_key::HashAlg;
 use std::io::{Read, Write};
@@ -115,11 +115,13 @@ fn verification_status(result: Result<(), ()>, quiet: bool, o: &mut dyn Write) -
 }
 
 /// OpenSSH's error numbers that `-Y match-principals` hands to exit (modulo 256).
+const SSH_ERR_INVALID_FORMAT: u8 = (256 - 4) as u8;
 const SSH_ERR_INVALID_ARGUMENT: u8 = (256 - 10) as u8;
 const SSH_ERR_SYSTEM_ERROR: u8 = (256 - 24) as u8;
 const SSH_ERR_KEY_NOT_FOUND: u8 = (256 - 46) as u8;
 
-/// `-Y match-principals`: the principal patterns of every line that names `identity`.
+/// `-Y match-principals`: the principal patterns of every line that names `identity`; a
+/// bad line among them ends it with OpenSSH's "invalid format" (allowed_signers.rs).
 fn match_principals(
     allowed_path: &Path,
     identity: &str,
@@ -146,8 +148,15 @@ fn match_principals(
             return Status::SshKeygenCode(SSH_ERR_SYSTEM_ERROR);
         }
     };
-    let allowed = AllowedSigners::parse(&String::from_utf8_lossy(&bytes), &chrono::Local);
-    let matched = verify::match_principals(&allowed, identity);
+    let text = String::from_utf8_lossy(&bytes);
+    let matched = match allowed_signers::match_principals(&text, identity, &chrono::Local) {
+        Ok(matched) => matched,
+        Err(problem) => {
+            out::allowed_signers_problem(e, &allowed_path.display().to_string(), &problem);
+            out::no_principal(e);
+            return Status::SshKeygenCode(SSH_ERR_INVALID_FORMAT);
+        }
+    };
     if matched.is_empty() {
         out::no_principal(e);
         return Status::SshKeygenCode(SSH_ERR_KEY_NOT_FOUND);
@@ -291,18 +300,19 @@ fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 
 /// Reads and parses a signature file; failures are printed as ssh-keygen prints them.
 fn read_signature(path: &Path, e: &mut dyn Write) -> Result<SshSignature, ()> {
-    let bytes = match read_limited(path, MAX_ARMOR_BYTES as u64 + 1) {
-        Ok(bytes) => bytes,
-        Err(err) => {
-            out::message(
-                e,
-                &format!("Couldn't read signature file: {}", io_reason(&err)),
-            );
-            return Err(());
-        }
-    };
+    let bytes = read_signature_file(path, e)?;
     SshSignature::from_armor(&bytes).map_err(|err| {
         out::message(e, &format!("Couldn't parse signature: {err}"));
+    })
+}
+
+/// The signature file's bytes, up to one more than an armored signature may have.
+fn read_signature_file(path: &Path, e: &mut dyn Write) -> Result<Vec<u8>, ()> {
+    read_limited(path, MAX_ARMOR_BYTES as u64 + 1).map_err(|err| {
+        out::message(
+            e,
+            &format!("Couldn't read signature file: {}", io_reason(&err)),
+        );
     })
 }
 
@@ -457,10 +467,15 @@ fn find_principals(
     e: &mut dyn Write,
 ) -> Result<(), ()> {
     let options = sig_options(options).map_err(|msg| out::message(e, &msg))?;
-    let sig = read_signature(signature_file, e)?;
+    // Only the signer, as ssh-keygen reads it here (sshsig_get_pubkey): the rest of the
+    // signature may be malformed, find-principals still answers.
+    let signer = read_signature_file(signature_file, e).and_then(|bytes| {
+        sshsig::signer_from_armor(&bytes)
+            .map_err(|err| out::message(e, &format!("Couldn't parse signature: {err}")))
+    })?;
     let allowed = read_allowed(allowed_path, e).map_err(|_| ())?;
     let shown = allowed_path.display().to_string();
-    match verify::find_principals(&sig, &allowed, options.verify_time.unwrap_or_else(now)) {
+    match verify::find_principals(&signer, &allowed, options.verify_time.unwrap_or_else(now)) {
         Ok(principals) => {
             out::principals(o, &principals);
             Ok(())

@@ -336,7 +336,8 @@ pub fn policy(command: &PolicyCommand) -> Result<Status, AppError> {
         PolicyCommand::Describe(source) => output::policy::describe(&mut out, &load(source)?.0),
         PolicyCommand::ExportAllowedSigners(source) => {
             let (policy, _) = load(source)?;
-            output::policy::allowed_signers(&mut out, &policy).map_err(AppError::operational)?;
+            output::policy::allowed_signers(&mut out, &mut std::io::stderr().lock(), &policy)
+                .map_err(AppError::operational)?;
         }
         PolicyCommand::Init(args) => return super::policy_edit::init(args, &mut out),
         PolicyCommand::AddPrincipal(args) => {

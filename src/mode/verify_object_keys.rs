@@ -70,7 +70,7 @@ pub fn ssh(
         }
     };
     let key = Some(sig.signer.fingerprint());
-    let Ok(principals) = verify::find_principals(&sig, &allowed, time) else {
+    let Ok(principals) = verify::find_principals(&sig.signer, &allowed, time) else {
         return Ok(fail(
             key,
             FailureKind::UnknownSigner,

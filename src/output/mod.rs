@@ -12,6 +12,7 @@ pub mod object;
 pub mod policy;
 pub mod report;
 pub mod sigstore_text;
+pub mod ssh_certificate;
 pub mod ssh_keygen;
 pub mod status;
 

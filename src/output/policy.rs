@@ -1,11 +1,13 @@
 //! What `gitseal policy check | describe | export-allowed-signers | diff` writes, and the
-//! warnings about rules that cannot apply (also written by `gitseal verify`). A policy's
+//! warnings about rules that cannot apply and `ssh_ca` principal patterns that can never
+//! match (also written by `gitseal verify`). A policy's
 //! names, patterns, identities and reasons are text from the repository: escaped
 //! (escape::text) in what people read, refused where a file format would read them.
 
 use super::escape::text;
+use crate::policy::DeadCaPattern;
 use crate::policy::diff::{Change, Cred, Right, Sign, Via};
-use crate::policy::shadow::Shadow;
+use crate::policy::shadow::{DeadPrincipal, Shadow};
 use crate::policy::{Credential, Policy, RevokedForm, SignerRef, SigstoreIdentity};
 use std::io::Write;
 
@@ -31,19 +33,46 @@ pub fn check(out: &mut dyn Write, err: &mut dyn Write, name: &str, policy: &Poli
     warnings(err, None, policy);
 }
 
-/// Every rule that cannot (or cannot always) apply, one `warning:` line each, naming the
-/// policy by `source` when there may be more than one.
+/// Every rule that cannot (or cannot always) apply, and every `ssh_ca` principal pattern
+/// that can never allow a name, one `warning:` line each, naming the policy by `source`
+/// when there may be more than one.
 pub fn warnings(err: &mut dyn Write, source: Option<&str>, policy: &Policy) {
-    for shadow in crate::policy::shadow::shadows(&policy.rules) {
+    let messages: Vec<String> = crate::policy::shadow::shadows(&policy.rules)
+        .iter()
+        .map(|shadow| shadow_message(policy, shadow))
+        .chain(
+            policy
+                .dead_ssh_ca_patterns()
+                .iter()
+                .map(dead_pattern_message),
+        )
+        .collect();
+    for message in messages {
         let _ = match source {
-            Some(source) => writeln!(
-                err,
-                "warning: {}: {}",
-                text(source),
-                text(&shadow_message(policy, &shadow))
-            ),
-            None => writeln!(err, "warning: {}", text(&shadow_message(policy, &shadow))),
+            Some(source) => writeln!(err, "warning: {}: {}", text(source), text(&message)),
+            None => writeln!(err, "warning: {}", text(&message)),
         };
+    }
+}
+
+/// A dead `ssh_ca` pattern in words (unescaped: the caller escapes what it writes).
+pub fn dead_pattern_message(found: &DeadCaPattern<'_>) -> String {
+    let place = format!("principals.{}.ssh_ca[{}]", found.principal, found.entry);
+    let then = if found.allows_nobody {
+        ", so the entry lets no certificate in"
+    } else {
+        ""
+    };
+    match &found.dead {
+        DeadPrincipal::Negated { pattern, by } => format!(
+            "{place}: principal pattern {} never matches: every name it matches is refused by {}{then}",
+            shown(pattern),
+            by.iter().map(|p| shown(p)).collect::<Vec<_>>().join(", ")
+        ),
+        DeadPrincipal::TooLong { pattern } => format!(
+            "{place}: principal pattern {}... is 1023 bytes or longer, and OpenSSH's pattern matcher (which gitseal follows) then matches nothing with the whole list{then}",
+            shown(&pattern.chars().take(32).collect::<String>())
+        ),
     }
 }
 
@@ -111,6 +140,7 @@ pub fn describe(out: &mut dyn Write, policy: &Policy) {
             .join(", ")
     };
     let _ = writeln!(out, "principals:");
+    let dead = policy.dead_ssh_ca_patterns();
     for p in &policy.principals {
         let window = match (p.valid_after, p.valid_before) {
             (None, None) => String::new(),
@@ -121,6 +151,9 @@ pub fn describe(out: &mut dyn Write, policy: &Policy) {
             ),
         };
         let _ = writeln!(out, "  {}{window}", text(&p.name));
+        for found in dead.iter().filter(|d| d.principal == p.name) {
+            let _ = writeln!(out, "    warning: {}", text(&dead_pattern_message(found)));
+        }
         for c in &p.credentials {
             let _ = match c {
                 Credential::Ssh { fingerprint, .. } => {
@@ -206,32 +239,51 @@ fn yes_no(value: bool) -> &'static str {
     if value { "allowed" } else { "refused" }
 }
 
-/// `policy export-allowed-signers`: one allowed_signers line per SSH key. A principal's
-/// name becomes the line's principals field, which ssh-keygen reads as a pattern list:
-/// a name that is not one plain principal there (`*`, `a,b`, `!a`, blanks, quotes, a
-/// leading `#`, control characters) would grant more than the policy does, or add a
-/// line, so it is refused with the name.
-pub fn allowed_signers(out: &mut dyn Write, policy: &Policy) -> Result<(), String> {
-    for (principal, _) in policy.ssh_keys() {
-        let name = &principal.name;
-        let unsafe_char = name.chars().find(|c| {
-            c.is_whitespace() || c.is_control() || matches!(c, ',' | '*' | '?' | '!' | '"')
-        });
-        if name.is_empty() || name.starts_with('#') || unsafe_char.is_some() {
-            return Err(format!(
-                "principal `{name}` cannot be an allowed_signers principal: ssh-keygen would read it as a pattern or more than one field; rename it"
-            ));
+/// `policy export-allowed-signers`: the lines [`crate::policy::export::allowed_signers`]
+/// stands behind on `out` (`PRINCIPALS [cert-authority,]namespaces="git"[,valid-after=..]
+/// [,valid-before=..] KEY`), and on `err` one `note:` per key or CA left out and per revoked
+/// key the file cannot refuse. Nothing is written when a name or pattern is refused.
+pub fn allowed_signers(
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    policy: &Policy,
+) -> Result<(), String> {
+    let export = crate::policy::export::allowed_signers(policy)?;
+    for line in &export.lines {
+        let mut options = Vec::new();
+        if line.cert_authority {
+            options.push("cert-authority".to_string());
         }
-    }
-    for (principal, key) in policy.ssh_keys() {
-        let mut options = vec!["namespaces=\"git\"".to_string()];
-        if let Some(after) = principal.valid_after {
+        options.push("namespaces=\"git\"".to_string());
+        if let Some(after) = line.valid_after {
             options.push(format!("valid-after=\"{}\"", ssh_time(after)));
         }
-        if let Some(before) = principal.valid_before {
+        if let Some(before) = line.valid_before {
             options.push(format!("valid-before=\"{}\"", ssh_time(before)));
         }
-        let _ = writeln!(out, "{} {} {key}", principal.name, options.join(","));
+        let _ = writeln!(
+            out,
+            "{} {} {}",
+            line.principals,
+            options.join(","),
+            line.key
+        );
+    }
+    for omitted in &export.omitted {
+        let _ = writeln!(
+            err,
+            "note: {} of principal {} is not exported: {}; plain git refuses its signatures, gitseal verify judges them",
+            text(&omitted.what),
+            text(&omitted.principal),
+            text(&omitted.why)
+        );
+    }
+    for key in &export.unexpressed_revocations {
+        let _ = writeln!(
+            err,
+            "note: revoked key {} is not refused by the exported file if a certificate of it is signed by an exported CA (allowed_signers cannot say so); gitseal verify refuses it",
+            text(key)
+        );
     }
     Ok(())
 }
@@ -700,7 +752,7 @@ mod tests {
                 "version = 1\n[principals.\"{name}\"]\nssh = [\"{ALICE}\"]\n"
             ));
             let mut out = Vec::new();
-            let refused = allowed_signers(&mut out, &p).expect_err(name);
+            let refused = allowed_signers(&mut out, &mut Vec::new(), &p).expect_err(name);
             assert!(
                 refused.contains("cannot be an allowed_signers principal"),
                 "{refused}"
@@ -711,7 +763,7 @@ mod tests {
             "version = 1\n[principals.\"alice@example.org\"]\nssh = [\"{ALICE}\"]\n"
         ));
         let mut out = Vec::new();
-        allowed_signers(&mut out, &p).unwrap();
+        allowed_signers(&mut out, &mut Vec::new(), &p).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             format!("alice@example.org namespaces=\"git\" {ALICE}\n")

@@ -134,9 +134,15 @@ fn text_lines(out: &mut dyn Write, r: &CommitReport) -> std::io::Result<()> {
     let status = if r.ok() { "ok  " } else { "FAIL" };
     let who = r.finding.principal.as_deref().unwrap_or("-");
     let key = r.verdict.key.as_deref().unwrap_or("-");
+    let certificate = r
+        .verdict
+        .ssh_certificate
+        .as_deref()
+        .map(|cert| format!(" ({})", super::ssh_certificate::text_summary(cert)))
+        .unwrap_or_default();
     writeln!(
         out,
-        "{status} {} {} {} {}",
+        "{status} {} {} {} {}{certificate}",
         &r.id.to_string()[..12],
         escape::text(who),
         format_name(r),
@@ -174,16 +180,22 @@ fn format_name(r: &CommitReport) -> &'static str {
 pub fn json_entry(r: &CommitReport) -> serde_json::Value {
     let time = r.verdict.time.map(|t| crate::policy::rfc3339(t.unix));
     let source = r.verdict.time.map(|t| source_name(t.source));
+    let mut signature = json!({
+        "format": format_name(r),
+        "key": r.verdict.key,
+        "time": time,
+        "time_source": source,
+    });
+    // Only for a signature made through an SSH certificate, so that other results keep
+    // their size (the results of a long range wait in memory).
+    if let Some(cert) = &r.verdict.ssh_certificate {
+        signature["ssh_certificate"] = super::ssh_certificate::json(cert);
+    }
     json!({
         "commit": r.id.to_string(),
         "ref": r.refname,
         "ok": r.ok(),
-        "signature": {
-            "format": format_name(r),
-            "key": r.verdict.key,
-            "time": time,
-            "time_source": source,
-        },
+        "signature": signature,
         "principal": r.finding.principal,
         "rule": r.finding.rule,
         "reasons": r.finding.reasons,

@@ -4,6 +4,7 @@
 
 pub mod diff;
 pub mod edit;
+pub mod export;
 pub mod file;
 pub mod shadow;
 
@@ -446,6 +447,34 @@ impl Policy {
         })
     }
 
+    /// The certificate-principal patterns of `ssh_ca` entries that can never allow a
+    /// name, with the principal, the entry's place among its `ssh_ca` entries, and whether
+    /// the entry then allows no certificate principal at all.
+    pub fn dead_ssh_ca_patterns(&self) -> Vec<DeadCaPattern<'_>> {
+        let mut found = Vec::new();
+        for principal in &self.principals {
+            let entries = principal.credentials.iter().filter_map(|c| match c {
+                Credential::SshCa { principals, .. } => Some(principals),
+                _ => None,
+            });
+            for (entry, patterns) in entries.enumerate() {
+                let dead = shadow::dead_principal_patterns(patterns);
+                let positive = patterns.iter().filter(|p| !p.starts_with('!')).count();
+                let allows_nobody = dead
+                    .iter()
+                    .any(|d| matches!(d, shadow::DeadPrincipal::TooLong { .. }))
+                    || dead.len() == positive;
+                found.extend(dead.into_iter().map(|dead| DeadCaPattern {
+                    principal: &principal.name,
+                    entry,
+                    dead,
+                    allows_nobody,
+                }));
+            }
+        }
+        found
+    }
+
     /// Every SSH key with its principal (`type base64` text): for allowed_signers export.
     pub fn ssh_keys(&self) -> impl Iterator<Item = (&Principal, &str)> {
         self.principals.iter().flat_map(|p| {
@@ -455,6 +484,17 @@ impl Policy {
             })
         })
     }
+}
+
+/// One pattern of an `ssh_ca` entry that can never allow a certificate principal.
+#[derive(Debug, PartialEq, Eq)]
+pub struct DeadCaPattern<'p> {
+    pub principal: &'p str,
+    /// The entry's index among the principal's `ssh_ca` entries.
+    pub entry: usize,
+    pub dead: shadow::DeadPrincipal,
+    /// No pattern of the entry can allow a name: it lets no certificate in.
+    pub allows_nobody: bool,
 }
 
 /// A signer list as the policy writes it: `alice, @maintainers, *`.

@@ -12,6 +12,9 @@
 //!   warned about;
 //! - [`Shadow::NoRef`]: a pattern that matches no ref name at all.
 //!
+//! The same search finds an `ssh_ca` entry's certificate-principal patterns that can never
+//! allow a name ([`dead_principal_patterns`]): `erin@example.org` after `!*@example.org`.
+//!
 //! Patterns are compared as the languages they match, with the matcher's own semantics
 //! (crate::pattern::match_pattern: `*` any run of bytes, `/` included, so `**` is `*`;
 //! `?` one byte; everything else itself), restricted to names git accepts for refs: no
@@ -124,6 +127,54 @@ fn takers(earlier: &[Vec<Glob>], glob: &Glob) -> Vec<usize> {
             )
         })
         .map(|(i, _)| i)
+        .collect()
+}
+
+/// Why a certificate-principal pattern of an `ssh_ca` entry can let no certificate in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeadPrincipal {
+    /// Every name the pattern matches is refused by the entry's negated patterns `by`.
+    Negated { pattern: String, by: Vec<String> },
+    /// A pattern of 1023 bytes or more: OpenSSH's matcher (and so gitseal's) then matches
+    /// nothing with the whole list.
+    TooLong { pattern: String },
+}
+
+/// The patterns of an `ssh_ca` entry (one OpenSSH pattern list: a name is allowed when a
+/// plain pattern matches it and no `!` pattern does) that can never allow a certificate
+/// principal. A question the bounded search cannot settle gives nothing.
+pub fn dead_principal_patterns(patterns: &[String]) -> Vec<DeadPrincipal> {
+    if let Some(long) = patterns
+        .iter()
+        .find(|p| p.strip_prefix('!').unwrap_or(p).len() >= 1023)
+    {
+        return vec![DeadPrincipal::TooLong {
+            pattern: long.clone(),
+        }];
+    }
+    let negated: Vec<(&String, Glob)> = patterns
+        .iter()
+        .filter_map(|p| p.strip_prefix('!').map(|n| (p, Glob::new(n))))
+        .collect();
+    let refusers: Vec<&Glob> = negated.iter().map(|(_, g)| g).collect();
+    patterns
+        .iter()
+        .filter(|p| !p.starts_with('!'))
+        .filter_map(|pattern| {
+            let glob = Glob::new(pattern);
+            let sides = [Side::accepts(&[&glob]), Side::rejects(&refusers)];
+            (search_names(&sides, Names::Any) == Search::Empty).then(|| DeadPrincipal::Negated {
+                pattern: pattern.clone(),
+                by: negated
+                    .iter()
+                    .filter(|(_, n)| {
+                        search_names(&[Side::accepts(&[&glob]), Side::accepts(&[n])], Names::Any)
+                            != Search::Empty
+                    })
+                    .map(|(p, _)| (*p).clone())
+                    .collect(),
+            })
+        })
         .collect()
 }
 
@@ -278,21 +329,46 @@ fn allowed_in_ref(byte: u8) -> bool {
     byte > b' ' && byte != 0x7f && !b"~^:?*[\\".contains(&byte)
 }
 
-/// A breadth-first search of the product of the sides' automata and a ref name checker
-/// (whether the name so far ends with `/` or is empty), for the shortest name accepted
-/// as the sides ask.
+/// The names a search is over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Names {
+    /// Ref names git allows ([`allowed_in_ref`], no empty component).
+    Refs,
+    /// Any byte string without NUL, the empty one included: certificate principals as
+    /// OpenSSH compares them (C strings).
+    Any,
+}
+
+impl Names {
+    fn allows(self, byte: u8) -> bool {
+        match self {
+            Names::Refs => allowed_in_ref(byte),
+            Names::Any => byte != 0,
+        }
+    }
+}
+
+/// [`search_names`] over ref names.
 fn search(sides: &[Side<'_>]) -> Search {
+    search_names(sides, Names::Refs)
+}
+
+/// A breadth-first search of the product of the sides' automata and, for refs, a ref name
+/// checker (whether the name so far ends with `/` or is empty), for the shortest name
+/// accepted as the sides ask.
+fn search_names(sides: &[Side<'_>], names: Names) -> Search {
     let literals: BTreeSet<u8> = sides
         .iter()
         .flat_map(|side| side.globs.iter().flat_map(|g| g.literals()))
-        .filter(|b| allowed_in_ref(*b))
+        .filter(|b| names.allows(*b))
         .collect();
     let mut alphabet: Vec<Symbol> = literals.iter().map(|&b| Symbol::Byte(b)).collect();
     // What stands for every other byte when a name is shown.
     let other = (b'a'..=b'z')
         .chain(b'0'..=b'9')
         .chain(b'!'..=b'~')
-        .find(|b| allowed_in_ref(*b) && !literals.contains(b));
+        .chain(0x80..=0xff)
+        .find(|b| names.allows(*b) && !literals.contains(b));
     if other.is_some() {
         alphabet.push(Symbol::Other);
     }
@@ -302,7 +378,7 @@ fn search(sides: &[Side<'_>]) -> Search {
             .iter()
             .map(|side| side.globs.iter().map(|g| g.start()).collect())
             .collect(),
-        true,
+        names == Names::Refs,
     );
     let accepted = |state: &State| {
         !state.1
@@ -337,7 +413,7 @@ fn search(sides: &[Side<'_>]) -> Search {
             return Search::Found(String::from_utf8_lossy(&bytes).into_owned());
         }
         for &symbol in &alphabet {
-            let at_component_start = matches!(symbol, Symbol::Byte(b'/'));
+            let at_component_start = names == Names::Refs && matches!(symbol, Symbol::Byte(b'/'));
             if state.1 && at_component_start {
                 continue;
             }
@@ -643,5 +719,77 @@ mod tests {
             found.iter().all(|s| !matches!(s, Shadow::Whole { .. })),
             "{found:?}"
         );
+    }
+
+    fn dead(patterns: &[&str]) -> Vec<DeadPrincipal> {
+        dead_principal_patterns(&patterns.iter().map(|p| p.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn principal_patterns_refused_by_negations_are_dead() {
+        let negated = |pattern: &str, by: &[&str]| DeadPrincipal::Negated {
+            pattern: pattern.into(),
+            by: by.iter().map(|b| b.to_string()).collect(),
+        };
+        assert_eq!(dead(&["erin", "*@example.org", "!mallory@example.org"]), []);
+        assert_eq!(
+            dead(&["!*@example.org", "erin@example.org", "erin"]),
+            [negated("erin@example.org", &["!*@example.org"])]
+        );
+        assert_eq!(dead(&["!*", "bob"]), [negated("bob", &["!*"])]);
+        // Covered only by two negations together; a name neither takes keeps it alive.
+        assert_eq!(
+            dead(&["a?c", "!a*", "!*c", "!zz"]),
+            [negated("a?c", &["!a*", "!*c"])]
+        );
+        assert_eq!(dead(&["a?c", "!a*b", "!*cc"]), []);
+        // The empty name is a name: `*` is not covered by `?*`.
+        assert_eq!(dead(&["*", "!?*"]), []);
+        let long = "x".repeat(1023);
+        assert_eq!(
+            dead(&["erin", &format!("!{long}")]),
+            [DeadPrincipal::TooLong {
+                pattern: format!("!{long}")
+            }]
+        );
+        assert_eq!(dead(&["erin", &"x".repeat(1022)]), []);
+    }
+
+    /// Every answer agrees with OpenSSH's list matcher on all names of up to 6 bytes of
+    /// `a`, `b`, `c` (a witness for these patterns, if any, is no longer), for a plain
+    /// pattern and a negated one of up to 3 tokens each.
+    #[test]
+    fn dead_principal_patterns_agree_with_brute_force() {
+        use crate::pattern::{PatternMatch, match_pattern_list};
+        let mut patterns = vec![String::new()];
+        for _ in 0..3 {
+            let longer: Vec<String> = patterns
+                .iter()
+                .flat_map(|p| ["a", "b", "*", "?"].map(|t| format!("{p}{t}")))
+                .collect();
+            patterns.extend(longer);
+        }
+        patterns.sort();
+        patterns.dedup();
+        patterns.retain(|p| !p.is_empty());
+        let mut names = vec![String::new()];
+        let mut words = vec![String::new()];
+        for _ in 0..6 {
+            words = words
+                .iter()
+                .flat_map(|w| ["a", "b", "c"].map(|c| format!("{w}{c}")))
+                .collect();
+            names.extend(words.iter().cloned());
+        }
+        for p in &patterns {
+            for n in &patterns {
+                let list = format!("{p},!{n}");
+                let alive = names
+                    .iter()
+                    .any(|name| match_pattern_list(name, &list) == PatternMatch::Matched);
+                let found = dead(&[p, &format!("!{n}")]);
+                assert_eq!(found.is_empty(), alive, "{list}: {found:?}");
+            }
+        }
     }
 }

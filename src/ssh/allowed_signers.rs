@@ -111,6 +111,11 @@ pub enum Reason {
     /// A `"` in the principals field has no closing quote.
     #[error("invalid line")]
     UnterminatedQuote,
+    /// The principals field runs to the end of the file's last line, which has no line
+    /// break: OpenSSH's field reader finds no end to it. Only `-Y match-principals` reports
+    /// this (the others call it a missing key).
+    #[error("invalid line")]
+    UnendedLastLine,
     /// Text directly follows the closing quote of the principals (`"a b",c`). ssh-keygen reads
     /// the rest as options and says `bad options: unknown key option`.
     #[error("invalid principals: text after the closing quote")]
@@ -169,6 +174,7 @@ impl Reason {
     pub fn kind(&self) -> &'static str {
         match self {
             Reason::UnterminatedQuote => "unterminated-quote",
+            Reason::UnendedLastLine => "unended-last-line",
             Reason::PartiallyQuotedPrincipals => "partially-quoted-principals",
             Reason::MissingKey => "missing-key",
             Reason::UnterminatedOptionQuote => "unterminated-option-quote",
@@ -242,6 +248,56 @@ impl AllowedSigners {
         }
         Ok(file)
     }
+}
+
+/// `-Y match-principals`: the principals field of every line that names `identity`, read
+/// as OpenSSH 9.2's `sshsig_match_principals` reads the file. It takes each line's
+/// principals first and skips a line they do not match, whatever follows; a line that does
+/// match, or whose principals field cannot be read (an unclosed quote, a last line without
+/// a line break that is one field), ends the search with that line's problem and no
+/// answer, even after earlier matches. (`-Y verify` and `find-principals` skip bad lines.)
+pub fn match_principals<Tz: TimeZone>(
+    text: &str,
+    identity: &str,
+    local: &Tz,
+) -> Result<Vec<String>, LineProblem> {
+    let mut matched = Vec::new();
+    let count = text.split('\n').count();
+    for (index, raw) in text.split('\n').enumerate() {
+        let line = index + 1;
+        // OpenSSH reads each line as a C string with its line break: a NUL ends it there,
+        // before the break; the file's last line may have none.
+        let cut = raw.find('\0').map_or(raw, |nul| &raw[..nul]);
+        let ended = line < count && cut.len() == raw.len();
+        let rest = cut.trim_start_matches([' ', '\t']);
+        if rest.is_empty() || rest.starts_with('#') {
+            continue;
+        }
+        let problem = |reason| LineProblem { line, reason };
+        let principals = match rest.find(|c| c == '"' || LINE_BLANKS.contains(&c)) {
+            None if !ended => {
+                return Err(problem(Reason::UnendedLastLine));
+            }
+            None => rest.to_owned(),
+            Some(quote) if rest[quote..].starts_with('"') => {
+                let inside = &rest[quote + 1..];
+                let close = inside
+                    .find('"')
+                    .ok_or_else(|| problem(Reason::UnterminatedQuote))?;
+                format!("{}{}", &rest[..quote], &inside[..close])
+            }
+            Some(blank) => rest[..blank].to_owned(),
+        };
+        if match_pattern_list(identity, &principals) != PatternMatch::Matched {
+            continue;
+        }
+        match parse_line(cut.trim_end_matches('\r'), line, local) {
+            Ok(Some(entry)) => matched.push(entry.principals),
+            Ok(None) => {}
+            Err(reason) => return Err(problem(reason)),
+        }
+    }
+    Ok(matched)
 }
 
 impl Entry {

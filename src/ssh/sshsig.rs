@@ -146,36 +146,13 @@ impl SshSignature {
     /// a line break, base64 (whitespace ignored) up to `\n-----END SSH SIGNATURE-----`;
     /// anything after the footer is ignored.
     pub fn from_armor(text: &[u8]) -> Result<Self, SshSigError> {
-        if text.len() > MAX_ARMOR_BYTES {
-            return Err(SshSigError::TooLarge);
-        }
-        let rest = text
-            .strip_prefix(BEGIN.as_bytes())
-            .ok_or(SshSigError::MissingHeader)?;
-        let rest = rest
-            .strip_prefix(b"\n")
-            .or_else(|| rest.strip_prefix(b"\r\n"))
-            .ok_or(SshSigError::MissingHeader)?;
-        let end = find(rest, format!("\n{END}").as_bytes()).ok_or(SshSigError::MissingFooter)?;
-        let body: Vec<u8> = rest[..end]
-            .iter()
-            .copied()
-            .filter(|b| !b.is_ascii_whitespace())
-            .collect();
-        let blob = Base64::decode_vec(std::str::from_utf8(&body).map_err(|_| SshSigError::Base64)?)
-            .map_err(|_| SshSigError::Base64)?;
-        Self::from_blob(&blob)
+        Self::from_blob(&dearmor(text)?)
     }
 
     /// Decodes the binary SSHSIG blob.
     pub fn from_blob(blob: &[u8]) -> Result<Self, SshSigError> {
         let malformed = |_: ssh_encoding::Error| SshSigError::Malformed;
-        let mut reader = blob.strip_prefix(MAGIC).ok_or(SshSigError::Magic)?;
-        let version = u32::decode(&mut reader).map_err(malformed)?;
-        if version > VERSION {
-            return Err(SshSigError::Version(version));
-        }
-        let key_blob = Vec::<u8>::decode(&mut reader).map_err(malformed)?;
+        let (key_blob, mut reader) = preamble_and_key(blob)?;
         let namespace = String::decode(&mut reader).map_err(malformed)?;
         if namespace.is_empty() {
             return Err(SshSigError::EmptyNamespace);
@@ -230,6 +207,53 @@ impl SshSignature {
         key::verify_raw(self.signer.key(), &data, &self.signature)
             .map_err(|_| SshSigError::Incorrect)
     }
+}
+
+/// Only who signed: the armor, the SSHSIG preamble and the public key (a certificate's CA
+/// signature checked), nothing after it. This is all `ssh-keygen -Y find-principals` reads
+/// (`sshsig_get_pubkey`), so a signature whose namespace, hash algorithm or signature
+/// blob is malformed still finds its principals there; find-principals does the same.
+pub fn signer_from_armor(text: &[u8]) -> Result<SignerKey, SshSigError> {
+    let blob = dearmor(text)?;
+    let (key_blob, _) = preamble_and_key(&blob)?;
+    decode_signer(&key_blob)
+}
+
+/// The SSHSIG blob of an armored signature, read as OpenSSH 9.x's `sshsig_dearmor` does:
+/// the header at the very start, a line break, base64 (whitespace ignored) up to
+/// `\n-----END SSH SIGNATURE-----`; anything after the footer is ignored.
+fn dearmor(text: &[u8]) -> Result<Vec<u8>, SshSigError> {
+    if text.len() > MAX_ARMOR_BYTES {
+        return Err(SshSigError::TooLarge);
+    }
+    let rest = text
+        .strip_prefix(BEGIN.as_bytes())
+        .ok_or(SshSigError::MissingHeader)?;
+    let rest = rest
+        .strip_prefix(b"\n")
+        .or_else(|| rest.strip_prefix(b"\r\n"))
+        .ok_or(SshSigError::MissingHeader)?;
+    let end = find(rest, format!("\n{END}").as_bytes()).ok_or(SshSigError::MissingFooter)?;
+    let body: Vec<u8> = rest[..end]
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    Base64::decode_vec(std::str::from_utf8(&body).map_err(|_| SshSigError::Base64)?)
+        .map_err(|_| SshSigError::Base64)
+}
+
+/// The magic and version (`sshsig_parse_preamble`), then the public key blob; returns the
+/// key blob and the bytes after it.
+fn preamble_and_key(blob: &[u8]) -> Result<(Vec<u8>, &[u8]), SshSigError> {
+    let malformed = |_: ssh_encoding::Error| SshSigError::Malformed;
+    let mut reader = blob.strip_prefix(MAGIC).ok_or(SshSigError::Magic)?;
+    let version = u32::decode(&mut reader).map_err(malformed)?;
+    if version > VERSION {
+        return Err(SshSigError::Version(version));
+    }
+    let key_blob = Vec::<u8>::decode(&mut reader).map_err(malformed)?;
+    Ok((key_blob, reader))
 }
 
 fn decode_signer(key_blob: &[u8]) -> Result<SignerKey, SshSigError> {

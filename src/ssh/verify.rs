@@ -129,29 +129,19 @@ pub fn verify(
 /// `-Y find-principals`: the principals of the first line that allows the signer's key at
 /// `time` (no namespace check; the signature itself is not verified, as in ssh-keygen).
 pub fn find_principals(
-    sig: &SshSignature,
+    signer: &SignerKey,
     allowed: &AllowedSigners,
     time: i64,
 ) -> Result<Vec<String>, Vec<LineRejection>> {
     let mut rejections = Vec::new();
     for entry in &allowed.entries {
-        match allows(entry, &sig.signer, None, None, time) {
+        match allows(entry, signer, None, None, time) {
             LineOutcome::Allowed(principals) => return Ok(principals),
             LineOutcome::Rejected(why) => rejections.push(why),
             LineOutcome::KeyDiffers => {}
         }
     }
     Err(rejections)
-}
-
-/// `-Y match-principals`: the principal patterns of every line that matches `identity`.
-pub fn match_principals(allowed: &AllowedSigners, identity: &str) -> Vec<String> {
-    allowed
-        .entries
-        .iter()
-        .filter(|e| e.principals_match(identity))
-        .map(|e| e.principals.clone())
-        .collect()
 }
 
 /// Whether a revocation list names the signer, its certificate, or the certificate's CA.
