@@ -130,7 +130,7 @@ install_source() {
     fail "cargo is needed to build from source (a Rust toolchain, 1.89 or newer)" \
       "or install a release: ./install.sh gitseal-VERSION-x86_64-linux.tar.gz (docs/install.md)"
   # From the checkout, so that its .cargo/config.toml applies (how aws-lc is built).
-  (cd "$here" && cargo install --locked --path . --root "$root")
+  (cd "$here" && cargo install --locked --path "$here" --root "$root")
   bin="$root/bin/gitseal"
 }
 

@@ -1475,7 +1475,7 @@ fn cargo_stand_in(env: &TestEnv) -> (PathBuf, PathBuf) {
     std::fs::write(
         &cargo,
         format!(
-            "#!/bin/sh\nprintf '%s\\n' \"$@\" >'{log}'\nroot=\nwhile [ $# -gt 0 ]; do\n  \
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" >'{log}'\npwd >'{log}.cwd'\nroot=\nwhile [ $# -gt 0 ]; do\n  \
              [ \"$1\" = --root ] && root=$2\n  shift\ndone\nmkdir -p \"$root/bin\"\n\
              cp '{GITSEAL}' \"$root/bin/gitseal\"\n",
             log = log.display()
@@ -1521,6 +1521,9 @@ fn install_sh_without_a_tarball_builds_the_checkout() {
             root.display()
         )
     );
+    // In the checkout, so that its .cargo/config.toml (how aws-lc is built) applies.
+    let cwd = std::fs::read_to_string(format!("{}.cwd", log.display())).expect("cargo ran");
+    assert_eq!(cwd.trim_end(), ROOT);
     assert!(
         out.stdout()
             .starts_with(&format!("gitseal {}\n", version())),

@@ -96,6 +96,14 @@ fn other_user_ids_are_listed_in_keyblock_order() {
     ] {
         run(g.gpg().args(["--quick-add-uid", &fpr, uid])).success();
     }
+    // Without a primary flag gpg takes the user id with the newest self-signature as
+    // primary, which depends on whether the additions crossed a second: flag one.
+    run(g.gpg().args([
+        "--quick-set-primary-uid",
+        &fpr,
+        "Mid Person <mid@example.com>",
+    ]))
+    .success();
     let sig = gpg_sign(&g, &env, "uids.sig", &["-bsau", &fpr], PAYLOAD);
     let said = same_as_gpg(&g, &env, &sig, PAYLOAD);
     let akas: Vec<&String> = said.text.iter().filter(|l| l.contains(" aka ")).collect();
