@@ -221,8 +221,11 @@ impl Keyring {
 /// subkeys and user ids with a binding (or revocation) signature by the primary (a
 /// signing subkey's binding counts only with the subkey's valid back-signature), and
 /// `None` when the primary key signed nothing at all (no self-signature, no direct-key
-/// signature, no revocation: a bare key packet, which gpg refuses to import).
+/// signature, no revocation: a bare key packet, which gpg refuses to import). Brainpool
+/// signatures, which sequoia cannot check, are checked first ([`super::brainpool`]).
 pub fn bound_only(cert: Cert) -> Option<Cert> {
+    // The first look at the self-signatures: sequoia must know the brainpool ones first.
+    super::brainpool::vouch_for_bindings(&cert);
     let cert = cert
         .retain_subkeys(|ka| {
             ka.bundle().self_signatures().next().is_some()

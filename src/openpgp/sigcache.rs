@@ -15,6 +15,8 @@
 //! The file: [`MAGIC`], then entries of 32 octets, oldest first, at most [`MAX_ENTRIES`].
 
 use sequoia_openpgp::packet::signature::cache::SignatureVerificationCache;
+use sequoia_openpgp::packet::{Key, Signature, key};
+use sequoia_openpgp::types::HashAlgorithm;
 
 /// The first line of the file.
 pub const MAGIC: &[u8] = b"gitseal openpgp signature cache 1\n";
@@ -74,6 +76,47 @@ impl Restoring {
             let _ = finished.recv();
         }
     }
+}
+
+/// The cache entry sequoia 2.4.2 makes when it finds `sig` good over `digest` by `key`
+/// (`Entry::new` in its `packet/signature/cache.rs`, private there; the layout is
+/// documented beside it): the first 32 octets of the SHA-512 of a version octet (0), the
+/// length of the signature's MPIs (4 octets, little-endian), those MPIs, the hash
+/// algorithm, the digest and the key's MPIs. sequoia is pinned (=2.4.2) and a test
+/// ([`tests::entries_are_the_ones_sequoia_makes`]) fails if its entries ever differ.
+pub fn entry(
+    sig: &Signature,
+    digest: &[u8],
+    key: &Key<key::PublicParts, key::UnspecifiedRole>,
+) -> Option<Vec<u8>> {
+    use sequoia_openpgp::serialize::{Marshal, MarshalInto};
+    let mut context = HashAlgorithm::SHA512.context().ok()?.for_digest();
+    context.update(&[0u8]);
+    let length = u32::try_from(sig.mpis().serialized_len()).ok()?;
+    context.update(&length.to_le_bytes());
+    sig.mpis().export(&mut context).ok()?;
+    context.update(&[u8::from(sig.hash_algo())]);
+    context.update(digest);
+    key.mpis().export(&mut context).ok()?;
+    let mut value = context.into_digest().ok()?;
+    value.truncate(ENTRY);
+    Some(value)
+}
+
+/// Gives sequoia `entries` (from [`entry`], for signatures checked outside sequoia) and
+/// waits until it has them. sequoia merges every restore into its cache (the first one
+/// fills a sorted list, later ones its buckets), so this may run before, after or while
+/// the file's entries are [`restore`]d. Restored entries are not "inserted": they are
+/// never written to the file ([`updated`]), and are made again by every process.
+pub fn vouch(entries: Vec<Vec<u8>>) {
+    if entries.is_empty() {
+        return;
+    }
+    let (done, finished) = std::sync::mpsc::channel();
+    SignatureVerificationCache::restore(entries.into_iter(), move || {
+        let _ = done.send(());
+    });
+    let _ = finished.recv();
 }
 
 /// The new contents of the cache file: what `previous` held, then what this process found

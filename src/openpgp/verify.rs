@@ -336,6 +336,7 @@ fn check_one(sig: &Signature, payload: &[u8], ctx: &Context<'_>) -> SigReport {
         .iter()
         .map(|(_, key, _)| {
             super::fast_rsa::verifies(sig, key, payload.as_ref())
+                || super::brainpool::data_signature_verifies(sig, key, payload.as_ref())
                 || sig.verify_message(key, payload.as_ref()).is_ok()
         })
         .collect();
