@@ -262,3 +262,204 @@ fn backsig_digest(
         .ok()?;
     hash.into_digest().ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ecdsa::elliptic_curve::NonZeroScalar;
+    use sequoia_openpgp::crypto::Signer;
+    use sequoia_openpgp::packet::key::Key4;
+    use sequoia_openpgp::packet::signature::SignatureBuilder;
+    use sequoia_openpgp::types::{KeyFlags, PublicKeyAlgorithm};
+    use sha2::Digest as _;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    type P256 = bp256::BrainpoolP256r1;
+
+    /// A brainpoolP256r1 signer whose key packet may be another's: a forger claims the
+    /// victim's key and signs with their own secret.
+    struct TestSigner {
+        public: Key<key::PublicParts, key::UnspecifiedRole>,
+        secret: NonZeroScalar<P256>,
+    }
+
+    fn secret(seed: u8) -> NonZeroScalar<P256> {
+        let mut bytes = [seed; 32];
+        bytes[0] = 0x11; // below the order
+        NonZeroScalar::<P256>::from_repr(bytes.into()).expect("a scalar")
+    }
+
+    fn public(secret: &NonZeroScalar<P256>) -> Key<key::PublicParts, key::UnspecifiedRole> {
+        let point = ecdsa::elliptic_curve::PublicKey::<P256>::from_secret_scalar(secret)
+            .to_sec1_point(false);
+        Key4::new(
+            UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+            PublicKeyAlgorithm::ECDSA,
+            mpi::PublicKey::ECDSA {
+                curve: Curve::BrainpoolP256,
+                q: mpi::MPI::new(point.as_bytes()),
+            },
+        )
+        .expect("a key")
+        .into()
+    }
+
+    impl Signer for TestSigner {
+        fn public(&self) -> &Key<key::PublicParts, key::UnspecifiedRole> {
+            &self.public
+        }
+
+        fn sign(
+            &mut self,
+            _: sequoia_openpgp::types::HashAlgorithm,
+            digest: &[u8],
+        ) -> sequoia_openpgp::Result<mpi::Signature> {
+            // A nonce from the secret and the digest (a test key: no RFC 6979 needed).
+            let k = (0u8..)
+                .find_map(|counter| {
+                    let mut h = sha2::Sha256::new();
+                    h.update(ecdsa::elliptic_curve::FieldBytes::<P256>::from(self.secret));
+                    h.update(digest);
+                    h.update([counter]);
+                    let bytes: [u8; 32] = h.finalize().into();
+                    NonZeroScalar::<P256>::from_repr(bytes.into()).into_option()
+                })
+                .expect("a nonce");
+            let (sig, _) = ecdsa::hazmat::sign_prehashed::<P256>(&self.secret, &k, digest)
+                .map_err(|e| sequoia_openpgp::anyhow::anyhow!("{e}"))?;
+            let (r, s) = sig.split_bytes();
+            Ok(mpi::Signature::ECDSA {
+                r: mpi::MPI::new(&r),
+                s: mpi::MPI::new(&s),
+            })
+        }
+    }
+
+    fn signer(key_of: u8, secret_of: u8) -> TestSigner {
+        TestSigner {
+            public: public(&secret(key_of)),
+            secret: secret(secret_of),
+        }
+    }
+
+    /// A certificate: primary key 1 binds a user id (signed with `uid_secret`) and the
+    /// signing subkey 2 (its back-signature signed with `backsig_secret`).
+    fn cert(uid_secret: u8, backsig_secret: u8) -> Cert {
+        let at = UNIX_EPOCH + Duration::from_secs(1_700_000_100);
+        let primary: Key<key::PublicParts, key::PrimaryRole> =
+            public(&secret(1)).role_into_primary();
+        let subkey: Key<key::PublicParts, key::SubordinateRole> =
+            public(&secret(2)).role_into_subordinate();
+        let userid = UserID::from("Brainpool <bp@example.com>");
+        let uid_sig = SignatureBuilder::new(SignatureType::PositiveCertification)
+            .set_signature_creation_time(at)
+            .and_then(|b| b.set_key_flags(KeyFlags::empty().set_certification()))
+            .and_then(|b| b.sign_userid_binding(&mut signer(1, uid_secret), &primary, &userid))
+            .expect("user id binding");
+        let backsig = SignatureBuilder::new(SignatureType::PrimaryKeyBinding)
+            .set_signature_creation_time(at)
+            .and_then(|b| {
+                b.sign_primary_key_binding(&mut signer(2, backsig_secret), &primary, &subkey)
+            })
+            .expect("back-signature");
+        let binding = SignatureBuilder::new(SignatureType::SubkeyBinding)
+            .set_signature_creation_time(at)
+            .and_then(|b| b.set_key_flags(KeyFlags::empty().set_signing()))
+            .and_then(|b| b.set_embedded_signature(backsig))
+            .and_then(|b| b.sign_subkey_binding(&mut signer(1, 1), &primary, &subkey))
+            .expect("subkey binding");
+        Cert::from_packets(
+            [
+                Packet::from(primary),
+                userid.into(),
+                uid_sig.into(),
+                subkey.into(),
+                binding.into(),
+            ]
+            .into_iter(),
+        )
+        .expect("a certificate")
+    }
+
+    fn data_signature(secret: u8, payload: &[u8]) -> Signature {
+        let mut signer = signer(2, secret);
+        SignatureBuilder::new(SignatureType::Binary)
+            .set_signature_creation_time(UNIX_EPOCH + Duration::from_secs(1_700_000_200))
+            .and_then(|b| b.sign_message(&mut signer, payload))
+            .expect("a data signature")
+    }
+
+    #[test]
+    fn an_honest_certificate_is_bound_and_its_signatures_verify() {
+        let cert = cert(1, 2);
+        assert_eq!(
+            binding_entries(&cert).len(),
+            3,
+            "user id, subkey, back-signature"
+        );
+        let cert = super::super::keyring::bound_only(cert).expect("a certificate");
+        let policy = super::super::policy();
+        let at = UNIX_EPOCH + Duration::from_secs(1_700_000_300);
+        let valid = cert.with_policy(&policy, at).expect("valid");
+        assert_eq!(valid.userids().count(), 1);
+        let signing: Vec<_> = valid.keys().subkeys().for_signing().collect();
+        assert_eq!(signing.len(), 1, "the subkey may sign");
+
+        let subkey = signing[0].key().clone().role_into_unspecified();
+        let sig = data_signature(2, b"payload");
+        assert!(data_signature_verifies(&sig, &subkey, b"payload"));
+        assert!(!data_signature_verifies(&sig, &subkey, b"other payload"));
+        let forged = data_signature(3, b"payload");
+        assert!(!data_signature_verifies(&forged, &subkey, b"payload"));
+    }
+
+    #[test]
+    fn a_forged_user_id_binding_gets_no_entry_and_no_certificate() {
+        // Key 3's secret signs in key 1's name: the math fails under key 1.
+        let cert = cert(3, 2);
+        assert_eq!(
+            binding_entries(&cert).len(),
+            2,
+            "only the subkey binding and its back-signature"
+        );
+        assert!(
+            super::super::keyring::bound_only(cert).is_none(),
+            "without its user id the block is no certificate, as in gpg"
+        );
+    }
+
+    #[test]
+    fn a_forged_back_signature_leaves_the_subkey_unusable() {
+        let cert = cert(1, 3);
+        assert_eq!(
+            binding_entries(&cert).len(),
+            2,
+            "user id and subkey binding, no back-signature"
+        );
+        let cert = super::super::keyring::bound_only(cert).expect("a certificate");
+        let policy = super::super::policy();
+        let at = UNIX_EPOCH + Duration::from_secs(1_700_000_300);
+        let valid = cert.with_policy(&policy, at).expect("valid");
+        assert_eq!(valid.userids().count(), 1);
+        assert_eq!(
+            valid.keys().subkeys().for_signing().count(),
+            0,
+            "a signing subkey without its back-signature is no key of the certificate"
+        );
+    }
+
+    #[test]
+    fn brainpool_p512_is_not_checked_here() {
+        let key = mpi::PublicKey::ECDSA {
+            curve: Curve::BrainpoolP512,
+            q: mpi::MPI::new(&[4; 129]),
+        };
+        assert!(!checked_here(&key));
+        assert!(unchecked_brainpool(&key));
+        let sig = mpi::Signature::ECDSA {
+            r: mpi::MPI::new(&[1]),
+            s: mpi::MPI::new(&[1]),
+        };
+        assert!(!verifies_digest(&sig, &key, &[0; 64]));
+    }
+}

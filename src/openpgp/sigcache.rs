@@ -17,6 +17,8 @@
 use sequoia_openpgp::packet::signature::cache::SignatureVerificationCache;
 use sequoia_openpgp::packet::{Key, Signature, key};
 use sequoia_openpgp::types::HashAlgorithm;
+#[cfg(test)]
+use sequoia_openpgp::types::SignatureType;
 
 /// The first line of the file.
 pub const MAGIC: &[u8] = b"gitseal openpgp signature cache 1\n";
@@ -144,6 +146,72 @@ pub fn updated(previous: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sequoia_openpgp::Packet;
+    use sequoia_openpgp::cert::CertBuilder;
+
+    /// [`entry`] against sequoia itself: sequoia checks a binding signature and inserts
+    /// its entry, which must be the one [`entry`] computes. Fails if sequoia's format
+    /// changes (it is pinned, but this says so first).
+    #[test]
+    fn entries_are_the_ones_sequoia_makes() {
+        let (cert, _) = CertBuilder::new()
+            .add_userid("Format <format@example.com>")
+            .generate()
+            .expect("a certificate");
+        let primary = cert.primary_key().key().clone();
+        let uid = cert.userids().next().expect("a user id").userid().clone();
+        let sig = cert
+            .clone()
+            .into_packets()
+            .find_map(|p| match p {
+                Packet::Signature(s) if s.typ() == SignatureType::PositiveCertification => Some(s),
+                _ => None,
+            })
+            .expect("the user id's binding");
+        let mut hash = sig
+            .hash_algo()
+            .context()
+            .expect("hash")
+            .for_signature(sig.version());
+        sig.hash_userid_binding(&mut hash, &primary, &uid)
+            .expect("hashed");
+        let digest = hash.into_digest().expect("digest");
+        let ours =
+            entry(&sig, &digest, &primary.clone().role_into_unspecified()).expect("an entry");
+        assert_eq!(ours.len(), ENTRY);
+        sig.verify_userid_binding(&primary, &primary, &uid)
+            .expect("sequoia verifies");
+        assert!(
+            SignatureVerificationCache::dump()
+                .into_iter()
+                .any(|e| e.value() == ours.as_slice()),
+            "sequoia's cache holds the entry computed here"
+        );
+        // Another digest is another entry.
+        let other = entry(&sig, &[0u8; 64], &primary.role_into_unspecified()).expect("entry");
+        assert_ne!(ours, other);
+    }
+
+    /// Entries vouched for after the file's are restored are there too (sequoia's second
+    /// restore goes to its buckets), and are not written back to the file.
+    #[test]
+    fn vouched_entries_join_restored_ones_and_stay_out_of_the_file() {
+        let mut file = MAGIC.to_vec();
+        file.extend_from_slice(&[0x5au8; ENTRY]);
+        restore(&file).wait();
+        vouch(vec![vec![0xa5u8; ENTRY]]);
+        let held: Vec<Vec<u8>> = SignatureVerificationCache::dump()
+            .into_iter()
+            .map(|e| e.value().to_vec())
+            .collect();
+        assert!(held.contains(&vec![0x5au8; ENTRY]));
+        assert!(held.contains(&vec![0xa5u8; ENTRY]));
+        let written = updated(&file).unwrap_or(file);
+        assert!(
+            !entries(&written).contains(&vec![0xa5u8; ENTRY]),
+            "a vouched entry is not persisted"
+        );
+    }
 
     #[test]
     fn only_well_formed_files_give_entries() {
