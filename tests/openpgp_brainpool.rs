@@ -304,3 +304,47 @@ fn gitseal_verify_judges_brainpool_signed_commits() {
     let why = reasons(&doc, &tip).join("\n");
     assert!(why.contains("bad signature"), "{why}");
 }
+
+#[test]
+fn a_brainpool_certification_counts_in_the_web_of_trust_as_in_gpg() {
+    let env = TestEnv::new();
+    let g = GnuPg::main(&env);
+    // The certifier is ultimately trusted (gpg made it here); the target is an Ed25519
+    // key nobody else vouches for, valid only through the brainpool certification.
+    let certifier = g.gen_key(
+        "Cert <cert@example.com>",
+        "brainpoolP384r1",
+        "sign,cert",
+        "never",
+    );
+    let target = g.gen_key("Target <target@example.com>", "ed25519", "sign", "never");
+    g.set_ownertrust(&target, 2);
+    g.certify(&certifier, &target);
+    let signed = run_stdin(g.gpg().args(["-bsu", &target]), PAYLOAD).success();
+    let sig = env.write("target.sig", &signed.stdout);
+    let said = same_as_gpg(&g, &env, &sig, PAYLOAD);
+    assert!(
+        said.status
+            .contains(&"[GNUPG:] TRUST_FULLY 0 pgp".to_string()),
+        "{said:?}"
+    );
+
+    // Control: the same keys in another home, the certification's `s` flipped (the last
+    // octet of the target's export: primary key, user id, self-signature, certification).
+    let other_env = TestEnv::new();
+    let other = GnuPg::main(&other_env);
+    std::fs::create_dir_all(&other.home).expect("GNUPGHOME");
+    let exported = g.export(&target);
+    assert!(exported[0] & 0x80 != 0, "a binary export");
+    let keyring = [g.export(&certifier), tampered(&exported)].concat();
+    std::fs::write(other.home.join("pubring.gpg"), keyring).expect("write pubring.gpg");
+    other.set_ownertrust(&certifier, 6);
+    other.set_ownertrust(&target, 2);
+    let sig = other_env.write("target.sig", &signed.stdout);
+    let said = same_as_gpg(&other, &other_env, &sig, PAYLOAD);
+    assert!(
+        said.status
+            .contains(&"[GNUPG:] TRUST_UNDEFINED 0 pgp".to_string()),
+        "a forged certification vouches for nothing: {said:?}"
+    );
+}
