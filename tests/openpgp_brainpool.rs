@@ -260,12 +260,19 @@ fn gitseal_verify_judges_brainpool_signed_commits() {
         "sign",
         "never",
     );
+    let p512 = g.gen_key(
+        "P512 <p512@example.org>",
+        "brainpoolP512r1",
+        "sign",
+        "never",
+    );
     // gpg signs; the policy's certificates are in the tree.
     let repo = openpgp_repo(&env, "work", Path::new("gpg"), &p256);
     let keys = repo.dir.join(".gitseal/keys");
     std::fs::create_dir_all(&keys).expect("keys directory");
     std::fs::write(keys.join("p256.asc"), g.export_armored(&p256)).expect("write");
     std::fs::write(keys.join("p384.asc"), g.export_armored(&p384)).expect("write");
+    std::fs::write(keys.join("p512.asc"), g.export_armored(&p512)).expect("write");
     // A certificate whose user id binding is forged: its last octet (the binding's `s`;
     // a sign-only key is primary key, user id, binding) flipped.
     let exported = g.export(&forged);
@@ -273,13 +280,19 @@ fn gitseal_verify_judges_brainpool_signed_commits() {
     std::fs::write(keys.join("forged.gpg"), tampered(&exported)).expect("write");
     std::fs::write(
         repo.dir.join(".gitseal/policy.toml"),
-        policy(&[("p256", &p256), ("p384", &p384), ("forged", &forged)]),
+        policy(&[
+            ("p256", &p256),
+            ("p384", &p384),
+            ("forged", &forged),
+            ("p512", &p512),
+        ]),
     )
     .expect("write policy");
     repo.git(&["add", "."]).success();
     let anchor = commit(&repo, &p256, "anchor");
     let by_p256 = commit(&repo, &p256, "by p256");
     let by_p384 = commit(&repo, &p384, "by p384");
+    let by_p512 = commit(&repo, &p512, "by p512");
     let by_forged = commit(&repo, &forged, "by forged");
 
     let (_, doc) = verify_json(&repo, &anchor, &["HEAD"]);
@@ -295,6 +308,11 @@ fn gitseal_verify_judges_brainpool_signed_commits() {
         refused.contains("no certificate for OpenPGP key"),
         "a forged binding binds nothing: {refused}"
     );
+
+    // brainpoolP512r1: refused, and the reason says it is the algorithm.
+    assert_eq!(result(&doc, &by_p512)["ok"], false);
+    let why = reasons(&doc, &by_p512).join("\n");
+    assert!(why.contains("unsupported algorithm"), "{why}");
 
     // Control: the p384 commit's signature over another message is bad.
     let tip = retold(&repo, &by_p384);

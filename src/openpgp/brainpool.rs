@@ -185,15 +185,12 @@ pub fn binding_entries(cert: &Cert) -> Vec<Vec<u8>> {
     let primary_checked = checked_here(primary.mpis());
     let mut entries = Vec::new();
     let mut subkey: Option<Key<key::PublicParts, key::SubordinateRole>> = None;
+    // Each component, then its signatures (secrets stripped: keys come as public ones).
     for packet in cert.clone().into_packets() {
         let sig = match packet {
             Packet::Signature(sig) => sig,
             Packet::PublicSubkey(key) => {
                 subkey = Some(key);
-                continue;
-            }
-            Packet::SecretSubkey(key) => {
-                subkey = Some(key.take_secret().0);
                 continue;
             }
             _ => {
