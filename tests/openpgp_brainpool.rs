@@ -366,3 +366,35 @@ fn a_brainpool_certification_counts_in_the_web_of_trust_as_in_gpg() {
         "a forged certification vouches for nothing: {said:?}"
     );
 }
+
+#[test]
+fn a_brainpool_signing_subkey_signs_and_verifies_with_its_back_signature() {
+    let env = TestEnv::new();
+    let g = GnuPg::main(&env);
+    // A certification-only brainpool P-256 primary key and a brainpool P-384 signing
+    // subkey, whose binding carries the subkey's back-signature ("/ecdsa": a curve name
+    // alone makes gpg 2.2 add an ECDH subkey).
+    let primary = g.gen_key("Sub <sub@example.com>", "brainpoolP256r1", "cert", "never");
+    let subkey = g.add_key(&primary, "brainpoolP384r1/ecdsa", "sign", "never");
+    let ours = gitseal_sign(&env, "sub@example.com").success();
+    assert!(
+        ours.stderr.contains(" D 19 9 00 ") && ours.stderr.contains(&subkey),
+        "signed with the subkey: {}",
+        ours.stderr
+    );
+    let sig = env.write("sub-ours.sig", &ours.stdout);
+    let check = g.verify(&sig, PAYLOAD);
+    assert_eq!(check.code, 0, "{}", check.describe());
+    assert!(
+        check
+            .stdout()
+            .contains(&format!("[GNUPG:] VALIDSIG {subkey} "))
+    );
+
+    let signed = run_stdin(g.gpg().args(["-bsu", &primary]), PAYLOAD).success();
+    let sig = env.write("sub.sig", &signed.stdout);
+    let said = same_as_gpg(&g, &env, &sig, PAYLOAD);
+    assert_eq!(said.code, 0, "{said:?}");
+    let forged = env.write("sub-forged.sig", tampered(&signed.stdout));
+    assert_eq!(same_as_gpg(&g, &env, &forged, PAYLOAD).code, 1);
+}
