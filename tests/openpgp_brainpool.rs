@@ -113,6 +113,23 @@ fn brainpool_keys_sign_through_gpg_agent_and_gpg_verifies() {
             .contains("[GNUPG:] INV_SGNR 9 p512@example.com")
     );
     assert!(refused.stdout.is_empty(), "no signature is written");
+
+    // A brainpool key in a key file: sequoia cannot make the signature; gitseal says so
+    // and how to sign through the agent instead, and writes nothing.
+    let (curve, _) = CHECKED[0];
+    let file = env.write(
+        "brainpool.key",
+        g.export_secret(&format!("{curve}@example.com")),
+    );
+    let refused = gitseal_sign(&env, &file.display().to_string()).exit(2);
+    assert!(
+        refused
+            .stderr
+            .contains("holds a brainpool key, which gitseal signs with only through gpg-agent"),
+        "{}",
+        refused.stderr
+    );
+    assert!(refused.stdout.is_empty(), "no signature is written");
 }
 
 #[test]

@@ -467,6 +467,8 @@ fn sign_with_file(
     if !cert.is_tsk() {
         return Err(not_a_key());
     }
+    // Brainpool bindings count only once checked outside sequoia (openpgp::brainpool).
+    crate::openpgp::brainpool::vouch_for_bindings(&cert);
     let everything = KeySpec::Substring(String::new());
     let has_secret = &mut |k: &PublicKey| secret_of(&cert, k).is_some();
     let public = select::signing_key(&cert, &everything, now, has_secret).ok_or_else(|| {
@@ -475,6 +477,16 @@ fn sign_with_file(
             path.display()
         ))
     })?;
+    if crate::openpgp::brainpool::is_brainpool(public.mpis()) {
+        // sequoia's backend cannot make brainpool signatures; gpg-agent can.
+        return Err(AppError::operational(format!(
+            "{} holds a brainpool key, which gitseal signs with only through gpg-agent",
+            path.display()
+        ))
+        .with_hint(
+            "import it with: gpg --import FILE, and set user.signingKey to its fingerprint",
+        ));
+    }
     let mut secret = secret_of(&cert, &public).ok_or_else(not_a_key)?;
     let encrypted = secret.secret().is_encrypted();
     if encrypted {

@@ -54,6 +54,12 @@ pub fn unchecked_brainpool(key: &mpi::PublicKey) -> bool {
     )
 }
 
+/// Whether a key is on any brainpool curve (sequoia's backend can make signatures with
+/// none of them: they are made through gpg-agent).
+pub fn is_brainpool(key: &mpi::PublicKey) -> bool {
+    checked_here(key) || unchecked_brainpool(key)
+}
+
 /// Whether the ECDSA signature `sig` over `digest` is valid by `key`; `false` for every
 /// key not on a curve checked here.
 pub fn verifies_digest(sig: &mpi::Signature, key: &mpi::PublicKey, digest: &[u8]) -> bool {
