@@ -85,7 +85,7 @@ impl Restoring {
 /// documented beside it): the first 32 octets of the SHA-512 of a version octet (0), the
 /// length of the signature's MPIs (4 octets, little-endian), those MPIs, the hash
 /// algorithm, the digest and the key's MPIs. sequoia is pinned (=2.4.2) and a test
-/// ([`tests::entries_are_the_ones_sequoia_makes`]) fails if its entries ever differ.
+/// (`entries_are_the_ones_sequoia_makes` below) fails if its entries ever differ.
 pub fn entry(
     sig: &Signature,
     digest: &[u8],
