@@ -97,6 +97,12 @@ for ALGO in $ALGOS; do
   nistp* | brainpool*) ENCR="$ALGO" ;;
   *) ENCR="$ALGO" ;;
   esac
+  # A curve name alone makes gpg 2.2 add an ECDH subkey ("Wrong key usage" for signing
+  # or authentication): those need "/ecdsa".
+  case "$ALGO" in
+  nistp* | brainpool*) ECDSA="$ALGO/ecdsa" ;;
+  *) ECDSA="$ALGO" ;;
+  esac
   MAIL="bench-$ALGO@example.com"
   echo "== $ALGO: a key with 3 user ids and 3 subkeys"
   keygen --quick-gen-key "Bench $ALGO <$MAIL>" "$ALGO" sign,cert never
@@ -104,9 +110,9 @@ for ALGO in $ALGOS; do
   keygen --quick-add-uid "$FPR" "Bench Mark <bench-$ALGO@example.org>"
   keygen --quick-add-uid "$FPR" "B. Mark ($ALGO) <b.mark-$ALGO@example.net>"
   keygen --quick-add-key "$FPR" "$ENCR" encr never
-  keygen --quick-add-key "$FPR" "$ALGO" auth never
+  keygen --quick-add-key "$FPR" "$ECDSA" auth never
   sleep 1 # gpg signs with the newest signing subkey: make this one the newest
-  keygen --quick-add-key "$FPR" "$ALGO" sign never
+  keygen --quick-add-key "$FPR" "$ECDSA" sign never
   gpg --batch --check-trustdb >/dev/null 2>&1 || true
 
   DIR="$WORK/$ALGO"

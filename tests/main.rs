@@ -24,6 +24,7 @@ mod git_ssh;
 mod hostile;
 mod monitor;
 mod monitor_v2;
+mod openpgp_brainpool;
 mod openpgp_gnupg;
 mod openpgp_gpg_text;
 mod openpgp_push;

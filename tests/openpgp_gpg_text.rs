@@ -12,10 +12,10 @@ const PAYLOAD: &[u8] = b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n\nmessag
 
 /// What is compared: exit code, status lines, text.
 #[derive(Debug, PartialEq, Eq)]
-struct Said {
-    code: i32,
-    status: Vec<String>,
-    text: Vec<String>,
+pub struct Said {
+    pub code: i32,
+    pub status: Vec<String>,
+    pub text: Vec<String>,
 }
 
 fn what_was_said(run: &Run) -> Said {
@@ -62,7 +62,7 @@ fn gpgs_own_state(line: &str) -> bool {
 }
 
 /// Verifies with gpg and with gitseal and asserts they say the same; returns what they said.
-fn same_as_gpg(g: &GnuPg<'_>, env: &TestEnv, sig: &Path, payload: &[u8]) -> Said {
+pub fn same_as_gpg(g: &GnuPg<'_>, env: &TestEnv, sig: &Path, payload: &[u8]) -> Said {
     // Settle gpg's trustdb first, so its cached validity (per user id too) is the one
     // gitseal computes.
     let _ = run(g.gpg().arg("--update-trustdb"));

@@ -467,6 +467,8 @@ fn sign_with_file(
     if !cert.is_tsk() {
         return Err(not_a_key());
     }
+    // Brainpool bindings count only once checked outside sequoia (openpgp::brainpool).
+    crate::openpgp::brainpool::vouch_for_bindings(&cert);
     let everything = KeySpec::Substring(String::new());
     let has_secret = &mut |k: &PublicKey| secret_of(&cert, k).is_some();
     let public = select::signing_key(&cert, &everything, now, has_secret).ok_or_else(|| {
@@ -475,6 +477,16 @@ fn sign_with_file(
             path.display()
         ))
     })?;
+    if crate::openpgp::brainpool::is_brainpool(public.mpis()) {
+        // sequoia's backend cannot make brainpool signatures; gpg-agent can.
+        return Err(AppError::operational(format!(
+            "{} holds a brainpool key, which gitseal signs with only through gpg-agent",
+            path.display()
+        ))
+        .with_hint(
+            "import it with: gpg --import FILE, and set user.signingKey to its fingerprint",
+        ));
+    }
     let mut secret = secret_of(&cert, &public).ok_or_else(not_a_key)?;
     let encrypted = secret.secret().is_encrypted();
     if encrypted {
@@ -568,6 +580,12 @@ fn sign_with_agent(
             .with_hint("list your secret keys with: gpg --list-secret-keys")
     };
     let (Some(chosen), Some(mut agent)) = (chosen, agent) else {
+        if let Some(fingerprint) = keyring.uncheckable_matching(&spec) {
+            return Err(AppError::operational(format!(
+                "skipped \"{spec_text}\": key {fingerprint} is on brainpoolP512r1, whose signatures gitseal cannot check"
+            ))
+            .with_hint("sign with gpg for this key (git config gpg.program gpg), or use a key on another curve"));
+        }
         return Err(no_secret_key());
     };
     let Chosen {

@@ -14,7 +14,6 @@
 
 use aws_lc_rs::digest;
 use aws_lc_rs::signature::{self, RsaParameters, RsaPublicKeyComponents};
-use sequoia_openpgp::crypto::hash::Hash as _;
 use sequoia_openpgp::crypto::mpi;
 use sequoia_openpgp::packet::{Key, Signature, key};
 use sequoia_openpgp::types::{HashAlgorithm, SignatureType};
@@ -50,7 +49,7 @@ pub fn verifies(
     }
     let mut padded = vec![0u8; modulus_len - s.len()];
     padded.extend_from_slice(s);
-    let Some(computed) = data_digest(sig, payload) else {
+    let Some(computed) = super::data_digest(sig, payload) else {
         return false;
     };
     let Ok(digest) = digest::Digest::import_less_safe(&computed, algorithm) else {
@@ -91,13 +90,4 @@ fn parameters(
         ),
         _ => return None,
     })
-}
-
-/// The digest a v4 data signature signs: the data, then the signature's hashed fields and
-/// trailer, hashed by sequoia exactly as its own `verify_message` does.
-fn data_digest(sig: &Signature, payload: &[u8]) -> Option<Vec<u8>> {
-    let mut hash = sig.hash_algo().context().ok()?.for_signature(sig.version());
-    hash.update(payload);
-    sig.hash(&mut hash).ok()?;
-    hash.into_digest().ok()
 }

@@ -93,6 +93,15 @@ impl IndexedKeybox {
 pub struct Keyring {
     keyboxes: Vec<IndexedKeybox>,
     certs: Vec<Found>,
+    /// Certificates of packet streams that were dropped only because they hold a key on
+    /// a curve gitseal cannot check (brainpoolP512r1): kept to say so, never used.
+    uncheckable: Vec<Cert>,
+}
+
+/// Whether a certificate holds a brainpool key whose signatures gitseal cannot check.
+fn holds_uncheckable(cert: &Cert) -> bool {
+    cert.keys()
+        .any(|k| super::brainpool::unchecked_brainpool(k.key().mpis()))
 }
 
 impl Keyring {
@@ -133,7 +142,12 @@ impl Keyring {
         let mut orders = uid_orders(data);
         // A keyring with one damaged keyblock is still usable, as in gpg; a block with
         // nothing its primary key signed is no certificate, and is dropped as gpg does.
-        for cert in parser.flatten().filter_map(bound_only) {
+        for cert in parser.flatten() {
+            let uncheckable = holds_uncheckable(&cert).then(|| cert.clone());
+            let Some(cert) = bound_only(cert) else {
+                self.uncheckable.extend(uncheckable);
+                continue;
+            };
             let uid_order = orders
                 .remove(&cert.fingerprint())
                 .unwrap_or_default()
@@ -163,6 +177,62 @@ impl Keyring {
             found.extend(kbx.keybox.find(&id).filter_map(|i| kbx.found(i)));
         }
         merge_duplicates(found)
+    }
+
+    /// The primary fingerprint of a certificate that holds the key `handle` names on a
+    /// curve gitseal cannot check, and that was dropped for it (so no [`Self::lookup`]
+    /// finds it): why a signature by that key cannot be checked.
+    pub fn uncheckable_key(&self, handle: &KeyHandle) -> Option<Fingerprint> {
+        let id: Vec<u8> = match handle {
+            KeyHandle::Fingerprint(f) => f.as_bytes().to_vec(),
+            KeyHandle::KeyID(k) => k.as_bytes().to_vec(),
+        };
+        let holds = |cert: &Cert| {
+            cert.keys().any(|k| {
+                k.key().key_handle().aliases(handle)
+                    && super::brainpool::unchecked_brainpool(k.key().mpis())
+            })
+        };
+        self.uncheckable_where(|kbx| kbx.keybox.find(&id).collect(), holds)
+    }
+
+    /// The primary fingerprint of a certificate that `spec` names and that was dropped
+    /// because it holds a key on a curve gitseal cannot check: why there is no key to
+    /// sign with.
+    pub fn uncheckable_matching(&self, spec: &KeySpec) -> Option<Fingerprint> {
+        let candidates = |kbx: &IndexedKeybox| {
+            (kbx.keybox.blobs().iter().enumerate())
+                .filter(|(_, blob)| {
+                    blob.fingerprints
+                        .iter()
+                        .any(|f| spec.may_match_fingerprint(f))
+                        || kbx.keybox.uids(blob).any(|uid| spec.may_match_uid(uid))
+                })
+                .map(|(index, _)| index)
+                .collect()
+        };
+        self.uncheckable_where(candidates, |cert| spec.matches(cert))
+    }
+
+    /// The first dropped certificate holding an uncheckable key for which `wanted` holds,
+    /// among the keybox blobs `candidates` lists and the packet streams' certificates.
+    fn uncheckable_where(
+        &self,
+        candidates: impl Fn(&IndexedKeybox) -> Vec<usize>,
+        wanted: impl Fn(&Cert) -> bool,
+    ) -> Option<Fingerprint> {
+        let dropped = self.keyboxes.iter().flat_map(|kbx| {
+            candidates(kbx)
+                .into_iter()
+                .filter(|&index| kbx.cert(index).is_none())
+                .filter_map(|index| {
+                    Cert::from_bytes(kbx.keybox.keyblock(&kbx.keybox.blobs()[index])).ok()
+                })
+        });
+        dropped
+            .chain(self.uncheckable.iter().cloned())
+            .find(|cert| holds_uncheckable(cert) && wanted(cert))
+            .map(|cert| cert.fingerprint())
     }
 
     /// The certificate whose primary key has this fingerprint.
@@ -221,8 +291,11 @@ impl Keyring {
 /// subkeys and user ids with a binding (or revocation) signature by the primary (a
 /// signing subkey's binding counts only with the subkey's valid back-signature), and
 /// `None` when the primary key signed nothing at all (no self-signature, no direct-key
-/// signature, no revocation: a bare key packet, which gpg refuses to import).
+/// signature, no revocation: a bare key packet, which gpg refuses to import). Brainpool
+/// signatures, which sequoia cannot check, are checked first ([`super::brainpool`]).
 pub fn bound_only(cert: Cert) -> Option<Cert> {
+    // The first look at the self-signatures: sequoia must know the brainpool ones first.
+    super::brainpool::vouch_for_bindings(&cert);
     let cert = cert
         .retain_subkeys(|ka| {
             ka.bundle().self_signatures().next().is_some()

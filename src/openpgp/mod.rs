@@ -5,8 +5,9 @@
 //! - [`keyring`], [`keybox`]: certificates from GnuPG's keyring and configured files.
 //! - [`trustdb`]: ownertrust and validity by the pgp trust model.
 //! - [`normalize`]: non-minimal MPIs in signatures, made minimal as gpg reads them.
-//! - [`fast_rsa`]: RSA data signatures checked by aws-lc; [`sigcache`]: sequoia's
-//!   signature verification cache, carried across gpg-dialect processes.
+//! - [`fast_rsa`]: RSA data signatures checked by aws-lc; [`brainpool`]: ECDSA on the
+//!   brainpool curves, which sequoia's backend lacks; [`sigcache`]: sequoia's signature
+//!   verification cache, carried across gpg-dialect processes.
 //! - [`select`]: which key `-u <spec>` names. [`sign`]: making the signature, with a key
 //!   file or through [`agent`] (gpg-agent), which names keys by [`keygrip`].
 //!
@@ -14,6 +15,7 @@
 //! time as a parameter.
 
 pub mod agent;
+pub mod brainpool;
 pub mod fast_rsa;
 pub mod keybox;
 pub mod keygrip;
@@ -113,6 +115,19 @@ pub fn policy() -> StandardPolicy<'static> {
         policy.accept_asymmetric_algo(algo);
     }
     policy
+}
+
+/// The digest a v4 data signature signs: the data, then the signature's hashed fields and
+/// trailer, hashed by sequoia exactly as its own `verify_message` does.
+pub(crate) fn data_digest(
+    sig: &sequoia_openpgp::packet::Signature,
+    payload: &[u8],
+) -> Option<Vec<u8>> {
+    use sequoia_openpgp::crypto::hash::Hash as _;
+    let mut hash = sig.hash_algo().context().ok()?.for_signature(sig.version());
+    hash.update(payload);
+    sig.hash(&mut hash).ok()?;
+    hash.into_digest().ok()
 }
 
 /// Unix seconds of a time (0 before the epoch).

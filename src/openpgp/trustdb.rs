@@ -197,7 +197,12 @@ impl Validator<'_> {
                     if counted.contains(&certifier_fpr) {
                         continue;
                     }
-                    let good = certification
+                    let good = super::brainpool::certification_verifies(
+                        certification,
+                        certifier.primary_key().key(),
+                        &primary,
+                        uid.userid(),
+                    ) || certification
                         .clone()
                         .verify_userid_binding(
                             certifier.primary_key().key(),

@@ -336,6 +336,7 @@ fn check_one(sig: &Signature, payload: &[u8], ctx: &Context<'_>) -> SigReport {
         .iter()
         .map(|(_, key, _)| {
             super::fast_rsa::verifies(sig, key, payload.as_ref())
+                || super::brainpool::data_signature_verifies(sig, key, payload.as_ref())
                 || sig.verify_message(key, payload.as_ref()).is_ok()
         })
         .collect();
@@ -344,6 +345,13 @@ fn check_one(sig: &Signature, payload: &[u8], ctx: &Context<'_>) -> SigReport {
         .or_else(|| verifies.iter().position(|v| *v))
         .or((!candidates.is_empty()).then_some(0));
     let Some(pick) = pick else {
+        // A key gitseal cannot check (brainpoolP512r1) is there, not missing: say so.
+        if issuers
+            .iter()
+            .any(|issuer| ctx.keyring.uncheckable_key(issuer).is_some())
+        {
+            report.outcome = Outcome::UnsupportedAlgorithm;
+        }
         return report;
     };
     let good = verifies[pick];

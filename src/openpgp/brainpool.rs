@@ -1,0 +1,468 @@
+//! ECDSA on the brainpool curves, which sequoia's pure-Rust backend does not have: gpg
+//! makes brainpoolP256r1, P384r1 and P512r1 keys (`--quick-gen-key ... brainpoolP256r1`),
+//! and without this their certificates' binding signatures never verify, so the keyring
+//! reader drops the certificate and gitseal knows neither the key nor its signatures.
+//!
+//! RustCrypto's `bp256` and `bp384` check the signatures of the first two curves (their
+//! elliptic-curve 0.14 stack beside the 0.13 one of `p256`; cost in docs/benchmarks.md).
+//! sequoia's OpenSSL backend would have all three and was measured and rejected
+//! (docs/benchmarks.md). RustCrypto has no brainpoolP512r1 crate, and a curve is not
+//! something to write here: P-512 keys stay unusable ([`CHECKED_CURVES`], docs/openpgp.md).
+//!
+//! sequoia decides, as everywhere else; this only supplies the one answer it cannot
+//! compute, and only ever says yes:
+//! - a data signature ([`data_signature_verifies`]): sequoia computes the digest (the
+//!   data, then the signature's trailer), as for RSA in [`super::fast_rsa`];
+//! - a certificate ([`vouch_for_bindings`]): each binding signature whose ECDSA checks out
+//!   over the digest sequoia computed for it becomes an entry of sequoia's signature
+//!   verification cache ([`super::sigcache::entry`]), before sequoia validates the
+//!   certificate. sequoia then runs every check of its own (signature type, creation
+//!   times, back-signatures, the policy) and finds the cryptography done. An entry is the
+//!   SHA-512 of the signature's values, the digest and the key's values: it speaks for
+//!   exactly the signature that was checked, so a forged binding gets none and its key
+//!   stays unusable. sequoia offers no other way in: its certificate checks call the
+//!   backend, which has no brainpool, or the cache.
+
+use super::sigcache;
+use ecdsa::elliptic_curve::sec1::{FromSec1Point, ModulusSize, ToSec1Point};
+use ecdsa::elliptic_curve::{AffinePoint, CurveArithmetic, FieldBytesSize};
+use ecdsa::signature::hazmat::PrehashVerifier;
+use ecdsa::{EcdsaCurve, Signature as EcdsaSignature, VerifyingKey};
+use sequoia_openpgp::Cert;
+use sequoia_openpgp::Packet;
+use sequoia_openpgp::crypto::mpi;
+use sequoia_openpgp::packet::signature::subpacket::{SubpacketTag, SubpacketValue};
+use sequoia_openpgp::packet::{Key, Signature, UserID, key};
+use sequoia_openpgp::types::{Curve, SignatureType};
+
+/// The curves checked here. brainpoolP512r1 is not among them: no RustCrypto crate has it.
+pub const CHECKED_CURVES: [Curve; 2] = [Curve::BrainpoolP256, Curve::BrainpoolP384];
+
+/// Whether a key is on a curve checked here.
+pub fn checked_here(key: &mpi::PublicKey) -> bool {
+    matches!(key, mpi::PublicKey::ECDSA { curve, .. } if CHECKED_CURVES.contains(curve))
+}
+
+/// Whether a key is a brainpool key that gitseal cannot check (brainpoolP512r1).
+pub fn unchecked_brainpool(key: &mpi::PublicKey) -> bool {
+    matches!(
+        key,
+        mpi::PublicKey::ECDSA {
+            curve: Curve::BrainpoolP512,
+            ..
+        }
+    )
+}
+
+/// Whether a key is on any brainpool curve (sequoia's backend can make signatures with
+/// none of them: they are made through gpg-agent).
+pub fn is_brainpool(key: &mpi::PublicKey) -> bool {
+    checked_here(key) || unchecked_brainpool(key)
+}
+
+/// Whether the ECDSA signature `sig` over `digest` is valid by `key`; `false` for every
+/// key not on a curve checked here.
+pub fn verifies_digest(sig: &mpi::Signature, key: &mpi::PublicKey, digest: &[u8]) -> bool {
+    let (mpi::PublicKey::ECDSA { curve, q }, mpi::Signature::ECDSA { r, s }) = (key, sig) else {
+        return false;
+    };
+    let (q, r, s) = (q.value(), r.value(), s.value());
+    match curve {
+        Curve::BrainpoolP256 => ecdsa_verifies::<bp256::BrainpoolP256r1>(q, r, s, digest),
+        Curve::BrainpoolP384 => ecdsa_verifies::<bp384::BrainpoolP384r1>(q, r, s, digest),
+        _ => false,
+    }
+}
+
+/// ECDSA on curve `C`: `q` a SEC1 point, `r` and `s` big-endian integers without leading
+/// zeros (as OpenPGP's MPIs keep them), `digest` truncated to the order's length as
+/// OpenPGP (RFC 9580, 5.2.3) and the ecdsa crate both do.
+fn ecdsa_verifies<C>(q: &[u8], r: &[u8], s: &[u8], digest: &[u8]) -> bool
+where
+    C: EcdsaCurve + CurveArithmetic,
+    AffinePoint<C>: FromSec1Point<C> + ToSec1Point<C>,
+    FieldBytesSize<C>: ModulusSize,
+{
+    let Ok(key) = VerifyingKey::<C>::from_sec1_bytes(q) else {
+        return false;
+    };
+    let size = <FieldBytesSize<C> as ecdsa::elliptic_curve::array::typenum::Unsigned>::USIZE;
+    if r.len() > size || s.len() > size {
+        return false;
+    }
+    let mut rs = vec![0u8; 2 * size];
+    rs[size - r.len()..size].copy_from_slice(r);
+    rs[2 * size - s.len()..].copy_from_slice(s);
+    // from_slice refuses r or s of zero or not below the order.
+    let Ok(signature) = EcdsaSignature::<C>::from_slice(&rs) else {
+        return false;
+    };
+    key.verify_prehash(digest, &signature).is_ok()
+}
+
+/// Whether `sig` is a valid signature of `payload` by the brainpool key `key`; `false` also
+/// when this does not apply (another algorithm, or sequoia's own checks before the
+/// cryptography would refuse it: the caller then asks sequoia). As in
+/// [`super::fast_rsa`], it applies to a v4 data signature by a v4 key made no earlier
+/// than the key.
+pub fn data_signature_verifies(
+    sig: &Signature,
+    key: &Key<key::PublicParts, key::UnspecifiedRole>,
+    payload: &[u8],
+) -> bool {
+    if !checked_here(key.mpis()) {
+        return false;
+    }
+    let applies = sig.version() == 4
+        && key.version() == 4
+        && matches!(sig.typ(), SignatureType::Binary | SignatureType::Text)
+        && sig
+            .signature_creation_time()
+            .is_some_and(|created| created >= key.creation_time());
+    if !applies {
+        return false;
+    }
+    super::data_digest(sig, payload)
+        .is_some_and(|digest| verifies_digest(sig.mpis(), key.mpis(), &digest))
+}
+
+/// Whether `certification`, a third party's certification of `userid` on the
+/// certificate whose primary key is `primary`, is good by `signer`, a primary key on a
+/// curve checked here: what sequoia's `verify_userid_binding` checks (the web of trust,
+/// [`super::trustdb`]); `false` also when this does not apply (the caller asks sequoia).
+pub fn certification_verifies(
+    certification: &Signature,
+    signer: &Key<key::PublicParts, key::PrimaryRole>,
+    primary: &Key<key::PublicParts, key::PrimaryRole>,
+    userid: &UserID,
+) -> bool {
+    if !checked_here(signer.mpis()) {
+        return false;
+    }
+    let applies = certification.version() == 4
+        && signer.version() == 4
+        && matches!(
+            certification.typ(),
+            SignatureType::GenericCertification
+                | SignatureType::PersonaCertification
+                | SignatureType::CasualCertification
+                | SignatureType::PositiveCertification
+        )
+        && certification
+            .signature_creation_time()
+            .is_some_and(|created| created >= signer.creation_time());
+    if !applies {
+        return false;
+    }
+    let digest = (|| {
+        let mut hash = certification
+            .hash_algo()
+            .context()
+            .ok()?
+            .for_signature(certification.version());
+        certification
+            .hash_userid_binding(&mut hash, primary, userid)
+            .ok()?;
+        hash.into_digest().ok()
+    })();
+    digest.is_some_and(|digest| verifies_digest(certification.mpis(), signer.mpis(), &digest))
+}
+
+/// Tells sequoia which of `cert`'s binding signatures by (or back-signatures of) a key on
+/// a curve checked here are good, before anything asks for the certificate's
+/// self-signatures (sequoia checks them lazily, once). Nothing happens for a certificate
+/// without such a key.
+pub fn vouch_for_bindings(cert: &Cert) {
+    if !cert.keys().any(|ka| checked_here(ka.key().mpis())) {
+        return;
+    }
+    sigcache::vouch(binding_entries(cert));
+}
+
+/// The cache entries of `cert`'s binding signatures that are good by a key on a curve
+/// checked here. The signatures are read as sequoia laid them out, without verifying:
+/// each self-signature carries the digest sequoia computed for the component it was
+/// filed under, which is the digest it will check; a back-signature (the subkey's
+/// signature embedded in its binding) is hashed here by sequoia's own function, as
+/// sequoia's check of the binding does.
+pub fn binding_entries(cert: &Cert) -> Vec<Vec<u8>> {
+    let primary = cert.primary_key().key().clone().role_into_unspecified();
+    let primary_role = cert.primary_key().key().clone();
+    let primary_checked = checked_here(primary.mpis());
+    let mut entries = Vec::new();
+    let mut subkey: Option<Key<key::PublicParts, key::SubordinateRole>> = None;
+    // Each component, then its signatures (secrets stripped: keys come as public ones).
+    for packet in cert.clone().into_packets() {
+        let sig = match packet {
+            Packet::Signature(sig) => sig,
+            Packet::PublicSubkey(key) => {
+                subkey = Some(key);
+                continue;
+            }
+            _ => {
+                subkey = None;
+                continue;
+            }
+        };
+        if primary_checked
+            && by(&sig, &primary)
+            && let Some(digest) = sig.computed_digest()
+            && verifies_digest(sig.mpis(), primary.mpis(), digest)
+            && let Some(entry) = sigcache::entry(&sig, digest, &primary)
+        {
+            entries.push(entry);
+        }
+        let Some(subkey) = subkey.as_ref().filter(|k| checked_here(k.mpis())) else {
+            continue;
+        };
+        if sig.typ() != SignatureType::SubkeyBinding {
+            continue;
+        }
+        let signer = subkey.clone().role_into_unspecified();
+        for backsig in sig.subpackets(SubpacketTag::EmbeddedSignature) {
+            let SubpacketValue::EmbeddedSignature(backsig) = backsig.value() else {
+                continue;
+            };
+            if backsig.typ() != SignatureType::PrimaryKeyBinding {
+                continue;
+            }
+            let Some(digest) = backsig_digest(backsig, &primary_role, subkey) else {
+                continue;
+            };
+            if verifies_digest(backsig.mpis(), signer.mpis(), &digest)
+                && let Some(entry) = sigcache::entry(backsig, &digest, &signer)
+            {
+                entries.push(entry);
+            }
+        }
+    }
+    entries
+}
+
+/// Whether `sig` may be by `key`: it names no issuer, or names `key`. (Saves checking
+/// third-party certifications, which sequoia files beside the self-signatures.)
+fn by(sig: &Signature, key: &Key<key::PublicParts, key::UnspecifiedRole>) -> bool {
+    let issuers = sig.get_issuers();
+    issuers.is_empty()
+        || issuers
+            .iter()
+            .any(|issuer| issuer.aliases(key.key_handle()))
+}
+
+/// The digest of a back-signature, as sequoia's `verify_primary_key_binding` computes it.
+fn backsig_digest(
+    backsig: &Signature,
+    primary: &Key<key::PublicParts, key::PrimaryRole>,
+    subkey: &Key<key::PublicParts, key::SubordinateRole>,
+) -> Option<Vec<u8>> {
+    let mut hash = backsig
+        .hash_algo()
+        .context()
+        .ok()?
+        .for_signature(backsig.version());
+    backsig
+        .hash_primary_key_binding(&mut hash, primary, subkey)
+        .ok()?;
+    hash.into_digest().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ecdsa::elliptic_curve::NonZeroScalar;
+    use sequoia_openpgp::crypto::Signer;
+    use sequoia_openpgp::packet::key::Key4;
+    use sequoia_openpgp::packet::signature::SignatureBuilder;
+    use sequoia_openpgp::types::{KeyFlags, PublicKeyAlgorithm};
+    use sha2::Digest as _;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    type P256 = bp256::BrainpoolP256r1;
+
+    /// A brainpoolP256r1 signer whose key packet may be another's: a forger claims the
+    /// victim's key and signs with their own secret.
+    struct TestSigner {
+        public: Key<key::PublicParts, key::UnspecifiedRole>,
+        secret: NonZeroScalar<P256>,
+    }
+
+    fn secret(seed: u8) -> NonZeroScalar<P256> {
+        let mut bytes = [seed; 32];
+        bytes[0] = 0x11; // below the order
+        NonZeroScalar::<P256>::from_repr(bytes.into()).expect("a scalar")
+    }
+
+    fn public(secret: &NonZeroScalar<P256>) -> Key<key::PublicParts, key::UnspecifiedRole> {
+        let point = ecdsa::elliptic_curve::PublicKey::<P256>::from_secret_scalar(secret)
+            .to_sec1_point(false);
+        Key4::new(
+            UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+            PublicKeyAlgorithm::ECDSA,
+            mpi::PublicKey::ECDSA {
+                curve: Curve::BrainpoolP256,
+                q: mpi::MPI::new(point.as_bytes()),
+            },
+        )
+        .expect("a key")
+        .into()
+    }
+
+    impl Signer for TestSigner {
+        fn public(&self) -> &Key<key::PublicParts, key::UnspecifiedRole> {
+            &self.public
+        }
+
+        fn sign(
+            &mut self,
+            _: sequoia_openpgp::types::HashAlgorithm,
+            digest: &[u8],
+        ) -> sequoia_openpgp::Result<mpi::Signature> {
+            // A nonce from the secret and the digest (a test key: no RFC 6979 needed).
+            let k = (0u8..)
+                .find_map(|counter| {
+                    let mut h = sha2::Sha256::new();
+                    h.update(ecdsa::elliptic_curve::FieldBytes::<P256>::from(self.secret));
+                    h.update(digest);
+                    h.update([counter]);
+                    let bytes: [u8; 32] = h.finalize().into();
+                    NonZeroScalar::<P256>::from_repr(bytes.into()).into_option()
+                })
+                .expect("a nonce");
+            let (sig, _) = ecdsa::hazmat::sign_prehashed::<P256>(&self.secret, &k, digest)
+                .map_err(|e| sequoia_openpgp::anyhow::anyhow!("{e}"))?;
+            let (r, s) = sig.split_bytes();
+            Ok(mpi::Signature::ECDSA {
+                r: mpi::MPI::new(&r),
+                s: mpi::MPI::new(&s),
+            })
+        }
+    }
+
+    fn signer(key_of: u8, secret_of: u8) -> TestSigner {
+        TestSigner {
+            public: public(&secret(key_of)),
+            secret: secret(secret_of),
+        }
+    }
+
+    /// A certificate: primary key 1 binds a user id (signed with `uid_secret`) and the
+    /// signing subkey 2 (its back-signature signed with `backsig_secret`).
+    fn cert(uid_secret: u8, backsig_secret: u8) -> Cert {
+        let at = UNIX_EPOCH + Duration::from_secs(1_700_000_100);
+        let primary: Key<key::PublicParts, key::PrimaryRole> =
+            public(&secret(1)).role_into_primary();
+        let subkey: Key<key::PublicParts, key::SubordinateRole> =
+            public(&secret(2)).role_into_subordinate();
+        let userid = UserID::from("Brainpool <bp@example.com>");
+        let uid_sig = SignatureBuilder::new(SignatureType::PositiveCertification)
+            .set_signature_creation_time(at)
+            .and_then(|b| b.set_key_flags(KeyFlags::empty().set_certification()))
+            .and_then(|b| b.sign_userid_binding(&mut signer(1, uid_secret), &primary, &userid))
+            .expect("user id binding");
+        let backsig = SignatureBuilder::new(SignatureType::PrimaryKeyBinding)
+            .set_signature_creation_time(at)
+            .and_then(|b| {
+                b.sign_primary_key_binding(&mut signer(2, backsig_secret), &primary, &subkey)
+            })
+            .expect("back-signature");
+        let binding = SignatureBuilder::new(SignatureType::SubkeyBinding)
+            .set_signature_creation_time(at)
+            .and_then(|b| b.set_key_flags(KeyFlags::empty().set_signing()))
+            .and_then(|b| b.set_embedded_signature(backsig))
+            .and_then(|b| b.sign_subkey_binding(&mut signer(1, 1), &primary, &subkey))
+            .expect("subkey binding");
+        Cert::from_packets(
+            [
+                Packet::from(primary),
+                userid.into(),
+                uid_sig.into(),
+                subkey.into(),
+                binding.into(),
+            ]
+            .into_iter(),
+        )
+        .expect("a certificate")
+    }
+
+    fn data_signature(secret: u8, payload: &[u8]) -> Signature {
+        let mut signer = signer(2, secret);
+        SignatureBuilder::new(SignatureType::Binary)
+            .set_signature_creation_time(UNIX_EPOCH + Duration::from_secs(1_700_000_200))
+            .and_then(|b| b.sign_message(&mut signer, payload))
+            .expect("a data signature")
+    }
+
+    #[test]
+    fn an_honest_certificate_is_bound_and_its_signatures_verify() {
+        let cert = cert(1, 2);
+        assert_eq!(
+            binding_entries(&cert).len(),
+            3,
+            "user id, subkey, back-signature"
+        );
+        let cert = super::super::keyring::bound_only(cert).expect("a certificate");
+        let policy = super::super::policy();
+        let at = UNIX_EPOCH + Duration::from_secs(1_700_000_300);
+        let valid = cert.with_policy(&policy, at).expect("valid");
+        assert_eq!(valid.userids().count(), 1);
+        let signing: Vec<_> = valid.keys().subkeys().for_signing().collect();
+        assert_eq!(signing.len(), 1, "the subkey may sign");
+
+        let subkey = signing[0].key().clone().role_into_unspecified();
+        let sig = data_signature(2, b"payload");
+        assert!(data_signature_verifies(&sig, &subkey, b"payload"));
+        assert!(!data_signature_verifies(&sig, &subkey, b"other payload"));
+        let forged = data_signature(3, b"payload");
+        assert!(!data_signature_verifies(&forged, &subkey, b"payload"));
+    }
+
+    #[test]
+    fn a_forged_user_id_binding_gets_no_entry_and_no_certificate() {
+        // Key 3's secret signs in key 1's name: the math fails under key 1.
+        let cert = cert(3, 2);
+        assert_eq!(
+            binding_entries(&cert).len(),
+            2,
+            "only the subkey binding and its back-signature"
+        );
+        assert!(
+            super::super::keyring::bound_only(cert).is_none(),
+            "without its user id the block is no certificate, as in gpg"
+        );
+    }
+
+    #[test]
+    fn a_forged_back_signature_leaves_the_subkey_unusable() {
+        let cert = cert(1, 3);
+        assert_eq!(
+            binding_entries(&cert).len(),
+            2,
+            "user id and subkey binding, no back-signature"
+        );
+        let cert = super::super::keyring::bound_only(cert).expect("a certificate");
+        let policy = super::super::policy();
+        let at = UNIX_EPOCH + Duration::from_secs(1_700_000_300);
+        let valid = cert.with_policy(&policy, at).expect("valid");
+        assert_eq!(valid.userids().count(), 1);
+        assert_eq!(
+            valid.keys().subkeys().for_signing().count(),
+            0,
+            "a signing subkey without its back-signature is no key of the certificate"
+        );
+    }
+
+    #[test]
+    fn brainpool_p512_is_not_checked_here() {
+        let key = mpi::PublicKey::ECDSA {
+            curve: Curve::BrainpoolP512,
+            q: mpi::MPI::new(&[4; 129]),
+        };
+        assert!(!checked_here(&key));
+        assert!(unchecked_brainpool(&key));
+        let sig = mpi::Signature::ECDSA {
+            r: mpi::MPI::new(&[1]),
+            s: mpi::MPI::new(&[1]),
+        };
+        assert!(!verifies_digest(&sig, &key, &[0; 64]));
+    }
+}
