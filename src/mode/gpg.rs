@@ -108,12 +108,15 @@ fn verify_cmd(status: StatusOut, signature_file: &Path) -> Result<Status, AppErr
         cache.save();
     }
 
-    let stderr = std::io::stderr();
-    let mut text = stderr.lock();
+    // Each report's text leaves in one write, not one per piece: git reads it from a pipe,
+    // and every write wakes git for it. Flushed per report, so that with --status-fd=2
+    // each report's status lines still come before its text, as gpg orders them.
+    let mut text = std::io::BufWriter::new(std::io::stderr().lock());
     let mut worst = Outcome::Good;
     for report in &reports {
         write_status(&status, report);
         let _ = gpg_text::verification(report, &mut text);
+        let _ = text.flush();
         worst = worse(worst, report.outcome);
     }
     // gpg's text has said what happened ("Can't check signature: No public key"), and
