@@ -113,13 +113,7 @@ pub fn data_signature_verifies(
     if !checked_here(key.mpis()) {
         return false;
     }
-    let applies = sig.version() == 4
-        && key.version() == 4
-        && matches!(sig.typ(), SignatureType::Binary | SignatureType::Text)
-        && sig
-            .signature_creation_time()
-            .is_some_and(|created| created >= key.creation_time());
-    if !applies {
+    if !super::outside_check_applies(sig, key) {
         return false;
     }
     super::data_digest(sig, payload)

@@ -16,7 +16,7 @@ use aws_lc_rs::digest;
 use aws_lc_rs::signature::{self, RsaParameters, RsaPublicKeyComponents};
 use sequoia_openpgp::crypto::mpi;
 use sequoia_openpgp::packet::{Key, Signature, key};
-use sequoia_openpgp::types::{HashAlgorithm, SignatureType};
+use sequoia_openpgp::types::HashAlgorithm;
 
 /// Whether aws-lc finds `sig` a valid signature of `payload` by the RSA key `key`; `false`
 /// also when the fast path does not apply (the caller then asks sequoia).
@@ -28,13 +28,7 @@ pub fn verifies(
     let (mpi::PublicKey::RSA { e, n }, mpi::Signature::RSA { s }) = (key.mpis(), sig.mpis()) else {
         return false;
     };
-    let applies = sig.version() == 4
-        && key.version() == 4
-        && matches!(sig.typ(), SignatureType::Binary | SignatureType::Text)
-        && sig
-            .signature_creation_time()
-            .is_some_and(|created| created >= key.creation_time());
-    if !applies {
+    if !super::outside_check_applies(sig, key) {
         return false;
     }
     let bits = n.bits();

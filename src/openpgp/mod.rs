@@ -117,6 +117,26 @@ pub fn policy() -> StandardPolicy<'static> {
     policy
 }
 
+/// Whether a data signature is one that sequoia's own checks before the cryptography
+/// (`verify_digest_internal`) are known to pass, so that a check outside sequoia
+/// ([`fast_rsa`], [`brainpool`]) may say yes for it: a v4 binary or text signature by a v4
+/// key, made no earlier than the key.
+pub(crate) fn outside_check_applies(
+    sig: &sequoia_openpgp::packet::Signature,
+    key: &sequoia_openpgp::packet::Key<
+        sequoia_openpgp::packet::key::PublicParts,
+        sequoia_openpgp::packet::key::UnspecifiedRole,
+    >,
+) -> bool {
+    use sequoia_openpgp::types::SignatureType;
+    sig.version() == 4
+        && key.version() == 4
+        && matches!(sig.typ(), SignatureType::Binary | SignatureType::Text)
+        && sig
+            .signature_creation_time()
+            .is_some_and(|created| created >= key.creation_time())
+}
+
 /// The digest a v4 data signature signs: the data, then the signature's hashed fields and
 /// trailer, hashed by sequoia exactly as its own `verify_message` does.
 pub(crate) fn data_digest(
