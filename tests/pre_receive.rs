@@ -464,10 +464,36 @@ fn a_fast_forward_with_a_skewed_clock_is_a_fast_forward() {
 fn a_fast_forward_within_the_same_second_is_a_fast_forward() {
     let env = TestEnv::new();
     let (alice, bob) = (key(&env, "alice"), key(&env, "bob"));
-    let (client, anchor) = anchored(&env, &alice, &two_principals(&alice, &bob, RULES));
-    let server = server(&client, &anchor);
+    let (client, mut anchor) = anchored(&env, &alice, &two_principals(&alice, &bob, RULES));
     // Same date as the anchor (the fixed test time); the walk's queue breaks the tie by
-    // id, so pick the commit whose id sorts below the anchor's (about one try in two).
+    // id, so the child must be a commit whose id sorts below the anchor's. An anchor id in
+    // the upper half makes each try below succeed at least one time in two (a low anchor,
+    // such as 010e..., once made 64 tries too few).
+    let signing_key = format!("user.signingKey={}", alice.private.display());
+    for i in 0..64 {
+        if anchor.as_str() >= "8" {
+            break;
+        }
+        let message = format!("anchor {i}");
+        client
+            .git(&[
+                "-c",
+                &signing_key,
+                "commit",
+                "-q",
+                "-S",
+                "--amend",
+                "-m",
+                &message,
+            ])
+            .success();
+        anchor = client.git_out(&["rev-parse", "HEAD"]);
+    }
+    assert!(
+        anchor.as_str() >= "8",
+        "no anchor id in the upper half in 64 tries"
+    );
+    let server = server(&client, &anchor);
     let mut same = String::new();
     for i in 0..64 {
         client.git(&["reset", "-q", "--hard", &anchor]).success();
