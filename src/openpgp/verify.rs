@@ -241,7 +241,11 @@ fn dearmor(data: &[u8]) -> Result<Cow<'_, [u8]>, OpenPgpError> {
         return Ok(Cow::Borrowed(data));
     }
     let mut reader = armor::Reader::from_bytes(data, armor::ReaderMode::Tolerant(None));
-    let mut out = Vec::new();
+    // Room for all of it at once (what is dearmored is shorter than its armor): sequoia's
+    // armor reader allocates a zeroed buffer of 64 KiB and more for each read it cannot
+    // answer from the last one, and `read_to_end` into an empty vector starts with reads
+    // of 32 octets. Two such buffers per signature instead of three.
+    let mut out = Vec::with_capacity(data.len());
     reader
         .read_to_end(&mut out)
         .map_err(|e| OpenPgpError::Malformed(lowercase_first(&e.to_string())))?;
