@@ -13,7 +13,7 @@
 //! of 1024 to 8192 bits (2048 for SHA-384), which is what aws-lc accepts.
 
 use aws_lc_rs::digest;
-use aws_lc_rs::signature::{self, RsaParameters, RsaPublicKeyComponents};
+use aws_lc_rs::signature::{self, ParsedPublicKey, RsaParameters, RsaPublicKeyComponents};
 use sequoia_openpgp::crypto::mpi;
 use sequoia_openpgp::packet::{Key, Signature, key};
 use sequoia_openpgp::types::HashAlgorithm;
@@ -49,13 +49,63 @@ pub fn verifies(
     let Ok(digest) = digest::Digest::import_less_safe(&computed, algorithm) else {
         return false;
     };
-    let components = RsaPublicKeyComponents {
-        n: n.value(),
-        e: e.value(),
-    };
-    components
-        .to_parsed_public_key(params)
-        .is_ok_and(|key| key.verify_digest_sig(&digest, &padded).is_ok())
+    with_parsed_key(n.value(), e.value(), params, |key| {
+        key.verify_digest_sig(&digest, &padded).is_ok()
+    })
+    .unwrap_or(false)
+}
+
+/// How many parsed keys each thread keeps: a history is signed by a few keys.
+const PARSED_KEYS: usize = 8;
+
+thread_local! {
+    /// Keys parsed for aws-lc on this thread, most recent last, with the modulus, exponent
+    /// and parameters they were parsed from. A parsed key keeps its Montgomery constants
+    /// once the first check has computed them, a third of the instructions of an RSA-4096
+    /// check; `gitseal verify` checks thousands of commits by the same few keys. A parsed
+    /// key is a function of exactly these inputs, so reusing one changes no answer.
+    static PARSED: std::cell::RefCell<Vec<ParsedKey>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+struct ParsedKey {
+    n: Vec<u8>,
+    e: Vec<u8>,
+    params: &'static RsaParameters,
+    key: ParsedPublicKey,
+}
+
+/// `check` applied to the key of modulus `n` and exponent `e` parsed for `params` (kept
+/// for the next call on this thread); `None` if aws-lc refuses the key.
+fn with_parsed_key(
+    n: &[u8],
+    e: &[u8],
+    params: &'static RsaParameters,
+    check: impl FnOnce(&ParsedPublicKey) -> bool,
+) -> Option<bool> {
+    PARSED.with_borrow_mut(|parsed| {
+        let found = parsed
+            .iter()
+            .position(|k| k.n == n && k.e == e && std::ptr::eq(k.params, params));
+        let at = match found {
+            Some(at) => at,
+            None => {
+                let key = RsaPublicKeyComponents { n, e }
+                    .to_parsed_public_key(params)
+                    .ok()?;
+                if parsed.len() == PARSED_KEYS {
+                    parsed.remove(0);
+                }
+                parsed.push(ParsedKey {
+                    n: n.to_vec(),
+                    e: e.to_vec(),
+                    params,
+                    key,
+                });
+                parsed.len() - 1
+            }
+        };
+        Some(check(&parsed[at].key))
+    })
 }
 
 /// aws-lc's PKCS #1 v1.5 parameters for a hash and modulus size it accepts.
@@ -84,4 +134,77 @@ fn parameters(
         ),
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sequoia_openpgp::cert::{CertBuilder, CipherSuite};
+    use sequoia_openpgp::packet::signature::SignatureBuilder;
+    use sequoia_openpgp::policy::StandardPolicy;
+    use sequoia_openpgp::types::SignatureType;
+
+    /// A new RSA-2048 signing key, and a SHA-256 signature by it over `payload`.
+    fn signed(payload: &[u8]) -> (Key<key::PublicParts, key::UnspecifiedRole>, Signature) {
+        let (cert, _) = CertBuilder::new()
+            .set_cipher_suite(CipherSuite::RSA2k)
+            .add_signing_subkey()
+            .generate()
+            .expect("a certificate");
+        let policy = StandardPolicy::new();
+        let key = cert
+            .keys()
+            .with_policy(&policy, None)
+            .for_signing()
+            .secret()
+            .next()
+            .expect("a signing key")
+            .key()
+            .clone();
+        let mut signer = key.clone().into_keypair().expect("a key pair");
+        let sig = SignatureBuilder::new(SignatureType::Binary)
+            .set_hash_algo(HashAlgorithm::SHA256)
+            .sign_message(&mut signer, payload)
+            .expect("a signature");
+        (key.parts_into_public().role_into_unspecified(), sig)
+    }
+
+    /// The parsed key kept for the next check changes no answer: a good signature is good
+    /// again, tampered data and another key's signature stay refused with the key kept,
+    /// and a key pushed out by others is parsed again and still right.
+    #[test]
+    fn kept_keys_give_the_same_answers() {
+        let (alice, by_alice) = signed(b"payload");
+        let (bob, by_bob) = signed(b"payload");
+        assert!(verifies(&by_alice, &alice, b"payload"));
+        assert!(verifies(&by_alice, &alice, b"payload"), "the kept key");
+        assert!(!verifies(&by_alice, &alice, b"tampered"));
+        assert!(
+            !verifies(&by_bob, &alice, b"payload"),
+            "bob's signature, alice's key"
+        );
+        assert!(verifies(&by_bob, &bob, b"payload"));
+        assert!(
+            !verifies(&by_alice, &bob, b"payload"),
+            "alice's signature, bob's key"
+        );
+
+        // Push both out: as many other moduli (odd, 2048 bits: aws-lc parses them).
+        let params = &signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY;
+        for i in 0..PARSED_KEYS {
+            let mut n = vec![0xc5u8; 256];
+            n[255] = 2 * i as u8 + 1;
+            assert_eq!(
+                with_parsed_key(&n, &[1, 0, 1], params, |_| true),
+                Some(true)
+            );
+        }
+        PARSED.with_borrow(|parsed| {
+            assert_eq!(parsed.len(), PARSED_KEYS);
+            assert!(parsed.iter().all(|k| k.n.len() == 256 && k.n[0] == 0xc5));
+        });
+        assert!(verifies(&by_alice, &alice, b"payload"));
+        assert!(!verifies(&by_alice, &alice, b"tampered"));
+        assert!(verifies(&by_bob, &bob, b"payload"));
+    }
 }
