@@ -633,7 +633,7 @@ fn sign_with_agent(
 
 /// The key to sign with through the agent.
 struct Chosen {
-    cert: Cert,
+    cert: std::sync::Arc<Cert>,
     key: PublicKey,
     /// The agent said signing with it asks nobody anything (see [`agent::KeyInfo`]).
     silent: bool,
@@ -651,7 +651,7 @@ fn choose_agent_key(
     spec: &KeySpec,
     now: SystemTime,
 ) -> Result<Option<Chosen>, AppError> {
-    let keys: Vec<(Cert, PublicKey, Option<agent::KeyInfo>)> = found
+    let keys: Vec<(std::sync::Arc<Cert>, PublicKey, Option<agent::KeyInfo>)> = found
         .into_iter()
         .flat_map(|f| {
             let keys = select::signing_candidates(&f.cert, spec, now);

@@ -657,7 +657,7 @@ fn own_openpgp_cert(
             }
         });
         if has_secret {
-            return cert_file(found.cert);
+            return cert_file(Cert::clone(&found.cert));
         }
     }
     Err(

@@ -30,7 +30,9 @@ pub enum Origin {
 /// A certificate and where it came from.
 #[derive(Clone, Debug)]
 pub struct Found {
-    pub cert: Cert,
+    /// Shared with the keyring: a lookup (one per signature checked, thousands in
+    /// `gitseal verify`) hands out the certificate without copying it.
+    pub cert: Arc<Cert>,
     pub origin: Origin,
     /// Its user ids in the order of the keyblock they were read from: gpg lists them in
     /// that order, and a parsed certificate keeps them sorted instead.
@@ -50,12 +52,15 @@ impl Found {
     }
 }
 
+/// A keyblock's certificate and its user ids in keyblock order.
+type Parsed = (Arc<Cert>, UidOrder);
+
 /// A keybox and the certificates parsed from it so far (each keyblock at most once, and
 /// only when a lookup names it).
 #[derive(Debug)]
 struct IndexedKeybox {
     keybox: Keybox,
-    parsed: Vec<OnceLock<Option<(Cert, UidOrder)>>>,
+    parsed: Vec<OnceLock<Option<Parsed>>>,
 }
 
 impl IndexedKeybox {
@@ -66,7 +71,7 @@ impl IndexedKeybox {
 
     /// The certificate in blob `index` (`None` if its keyblock does not parse), and its
     /// user ids in keyblock order, which the blob's index lists.
-    fn cert(&self, index: usize) -> Option<&(Cert, UidOrder)> {
+    fn cert(&self, index: usize) -> Option<&Parsed> {
         self.parsed[index]
             .get_or_init(|| {
                 let blob = &self.keybox.blobs()[index];
@@ -74,7 +79,7 @@ impl IndexedKeybox {
                     .ok()
                     .and_then(bound_only)?;
                 let order = self.keybox.uids(blob).map(<[u8]>::to_vec).collect();
-                Some((cert, order))
+                Some((Arc::new(cert), order))
             })
             .as_ref()
     }
@@ -153,7 +158,7 @@ impl Keyring {
                 .unwrap_or_default()
                 .into();
             self.certs.push(Found {
-                cert,
+                cert: Arc::new(cert),
                 origin,
                 uid_order,
             });
@@ -358,26 +363,28 @@ fn merge_duplicates(found: Vec<Found>) -> Vec<Found> {
             .iter_mut()
             .find(|o| o.cert.fingerprint() == f.cert.fingerprint())
         {
-            Some(existing) => match existing.cert.clone().merge_public(f.cert.clone()) {
-                Ok(merged) => {
-                    if f.origin == Origin::Configured {
-                        existing.origin = Origin::Configured;
+            Some(existing) => {
+                match Cert::clone(&existing.cert).merge_public(Cert::clone(&f.cert)) {
+                    Ok(merged) => {
+                        if f.origin == Origin::Configured {
+                            existing.origin = Origin::Configured;
+                        }
+                        existing.cert = Arc::new(merged);
+                        // Keyblock order: the first copy's, then what only the other holds.
+                        let extra: Vec<Vec<u8>> = f
+                            .uid_order
+                            .iter()
+                            .filter(|u| !existing.uid_order.contains(u))
+                            .cloned()
+                            .collect();
+                        if !extra.is_empty() {
+                            existing.uid_order =
+                                existing.uid_order.iter().cloned().chain(extra).collect();
+                        }
                     }
-                    existing.cert = merged;
-                    // Keyblock order: the first copy's, then what only the other holds.
-                    let extra: Vec<Vec<u8>> = f
-                        .uid_order
-                        .iter()
-                        .filter(|u| !existing.uid_order.contains(u))
-                        .cloned()
-                        .collect();
-                    if !extra.is_empty() {
-                        existing.uid_order =
-                            existing.uid_order.iter().cloned().chain(extra).collect();
-                    }
+                    Err(_) => out.push(f),
                 }
-                Err(_) => out.push(f),
-            },
+            }
             None => out.push(f),
         }
     }

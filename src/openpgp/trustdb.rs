@@ -246,7 +246,7 @@ impl Validator<'_> {
     }
 
     /// The certificate whose primary key made a certification, other than `subject`.
-    fn certifier(&self, issuer: &KeyHandle, subject: &Cert) -> Option<Cert> {
+    fn certifier(&self, issuer: &KeyHandle, subject: &Cert) -> Option<std::sync::Arc<Cert>> {
         self.keyring
             .lookup(issuer)
             .into_iter()
