@@ -15,23 +15,16 @@
 //!   data, then the signature's trailer), as for RSA in [`super::fast_rsa`];
 //! - a certificate ([`vouch_for_bindings`]): each binding signature whose ECDSA checks out
 //!   over the digest sequoia computed for it becomes an entry of sequoia's signature
-//!   verification cache ([`super::sigcache::entry`]), before sequoia validates the
-//!   certificate. sequoia then runs every check of its own (signature type, creation
-//!   times, back-signatures, the policy) and finds the cryptography done. An entry is the
-//!   SHA-512 of the signature's values, the digest and the key's values: it speaks for
-//!   exactly the signature that was checked, so a forged binding gets none and its key
-//!   stays unusable. sequoia offers no other way in: its certificate checks call the
-//!   backend, which has no brainpool, or the cache.
+//!   verification cache ([`super::vouch`]), before sequoia validates the certificate; a
+//!   forged binding gets none and its key stays unusable. sequoia offers no other way in:
+//!   its certificate checks call the backend, which has no brainpool, or the cache.
 
-use super::sigcache;
 use ecdsa::elliptic_curve::sec1::{FromSec1Point, ModulusSize, ToSec1Point};
 use ecdsa::elliptic_curve::{AffinePoint, CurveArithmetic, FieldBytesSize};
 use ecdsa::signature::hazmat::PrehashVerifier;
 use ecdsa::{EcdsaCurve, Signature as EcdsaSignature, VerifyingKey};
 use sequoia_openpgp::Cert;
-use sequoia_openpgp::Packet;
 use sequoia_openpgp::crypto::mpi;
-use sequoia_openpgp::packet::signature::subpacket::{SubpacketTag, SubpacketValue};
 use sequoia_openpgp::packet::{Key, Signature, UserID, key};
 use sequoia_openpgp::types::{Curve, SignatureType};
 
@@ -162,108 +155,30 @@ pub fn certification_verifies(
     digest.is_some_and(|digest| verifies_digest(certification.mpis(), signer.mpis(), &digest))
 }
 
+/// Checks of keys on the curves checked here, for [`super::vouch`].
+pub const CHECKER: super::vouch::Checker = super::vouch::Checker {
+    applies: checked_here,
+    verifies_digest: |sig, key, digest| verifies_digest(sig.mpis(), key, digest),
+};
+
 /// Tells sequoia which of `cert`'s binding signatures by (or back-signatures of) a key on
-/// a curve checked here are good, before anything asks for the certificate's
-/// self-signatures (sequoia checks them lazily, once). Nothing happens for a certificate
-/// without such a key.
+/// a curve checked here are good ([`super::vouch`]), before anything asks for the
+/// certificate's self-signatures. Nothing happens for a certificate without such a key.
 pub fn vouch_for_bindings(cert: &Cert) {
-    if !cert.keys().any(|ka| checked_here(ka.key().mpis())) {
-        return;
-    }
-    sigcache::vouch(binding_entries(cert));
+    super::vouch::vouch_for_bindings(cert, &CHECKER);
 }
 
 /// The cache entries of `cert`'s binding signatures that are good by a key on a curve
-/// checked here. The signatures are read as sequoia laid them out, without verifying:
-/// each self-signature carries the digest sequoia computed for the component it was
-/// filed under, which is the digest it will check; a back-signature (the subkey's
-/// signature embedded in its binding) is hashed here by sequoia's own function, as
-/// sequoia's check of the binding does.
+/// checked here ([`super::vouch::binding_entries`]).
 pub fn binding_entries(cert: &Cert) -> Vec<Vec<u8>> {
-    let primary = cert.primary_key().key().clone().role_into_unspecified();
-    let primary_role = cert.primary_key().key().clone();
-    let primary_checked = checked_here(primary.mpis());
-    let mut entries = Vec::new();
-    let mut subkey: Option<Key<key::PublicParts, key::SubordinateRole>> = None;
-    // Each component, then its signatures (secrets stripped: keys come as public ones).
-    for packet in cert.clone().into_packets() {
-        let sig = match packet {
-            Packet::Signature(sig) => sig,
-            Packet::PublicSubkey(key) => {
-                subkey = Some(key);
-                continue;
-            }
-            _ => {
-                subkey = None;
-                continue;
-            }
-        };
-        if primary_checked
-            && by(&sig, &primary)
-            && let Some(digest) = sig.computed_digest()
-            && verifies_digest(sig.mpis(), primary.mpis(), digest)
-            && let Some(entry) = sigcache::entry(&sig, digest, &primary)
-        {
-            entries.push(entry);
-        }
-        let Some(subkey) = subkey.as_ref().filter(|k| checked_here(k.mpis())) else {
-            continue;
-        };
-        if sig.typ() != SignatureType::SubkeyBinding {
-            continue;
-        }
-        let signer = subkey.clone().role_into_unspecified();
-        for backsig in sig.subpackets(SubpacketTag::EmbeddedSignature) {
-            let SubpacketValue::EmbeddedSignature(backsig) = backsig.value() else {
-                continue;
-            };
-            if backsig.typ() != SignatureType::PrimaryKeyBinding {
-                continue;
-            }
-            let Some(digest) = backsig_digest(backsig, &primary_role, subkey) else {
-                continue;
-            };
-            if verifies_digest(backsig.mpis(), signer.mpis(), &digest)
-                && let Some(entry) = sigcache::entry(backsig, &digest, &signer)
-            {
-                entries.push(entry);
-            }
-        }
-    }
-    entries
-}
-
-/// Whether `sig` may be by `key`: it names no issuer, or names `key`. (Saves checking
-/// third-party certifications, which sequoia files beside the self-signatures.)
-fn by(sig: &Signature, key: &Key<key::PublicParts, key::UnspecifiedRole>) -> bool {
-    let issuers = sig.get_issuers();
-    issuers.is_empty()
-        || issuers
-            .iter()
-            .any(|issuer| issuer.aliases(key.key_handle()))
-}
-
-/// The digest of a back-signature, as sequoia's `verify_primary_key_binding` computes it.
-fn backsig_digest(
-    backsig: &Signature,
-    primary: &Key<key::PublicParts, key::PrimaryRole>,
-    subkey: &Key<key::PublicParts, key::SubordinateRole>,
-) -> Option<Vec<u8>> {
-    let mut hash = backsig
-        .hash_algo()
-        .context()
-        .ok()?
-        .for_signature(backsig.version());
-    backsig
-        .hash_primary_key_binding(&mut hash, primary, subkey)
-        .ok()?;
-    hash.into_digest().ok()
+    super::vouch::binding_entries(cert, &CHECKER)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use ecdsa::elliptic_curve::NonZeroScalar;
+    use sequoia_openpgp::Packet;
     use sequoia_openpgp::crypto::Signer;
     use sequoia_openpgp::packet::key::Key4;
     use sequoia_openpgp::packet::signature::SignatureBuilder;

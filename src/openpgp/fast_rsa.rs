@@ -25,17 +25,26 @@ pub fn verifies(
     key: &Key<key::PublicParts, key::UnspecifiedRole>,
     payload: &[u8],
 ) -> bool {
-    let (mpi::PublicKey::RSA { e, n }, mpi::Signature::RSA { s }) = (key.mpis(), sig.mpis()) else {
-        return false;
-    };
-    if !super::outside_check_applies(sig, key) {
+    if !is_rsa(key.mpis()) || !super::outside_check_applies(sig, key) {
         return false;
     }
-    let bits = n.bits();
-    let Some((params, algorithm)) = parameters(sig.hash_algo(), bits) else {
+    super::data_digest(sig, payload).is_some_and(|digest| verifies_digest(sig, key.mpis(), &digest))
+}
+
+/// Whether a key is an RSA key.
+fn is_rsa(key: &mpi::PublicKey) -> bool {
+    matches!(key, mpi::PublicKey::RSA { .. })
+}
+
+/// Whether aws-lc finds the RSA signature `sig` over `digest` (by `sig`'s hash algorithm)
+/// valid by the key of values `key`; `false` also when that does not apply.
+pub fn verifies_digest(sig: &Signature, key: &mpi::PublicKey, digest: &[u8]) -> bool {
+    let (mpi::PublicKey::RSA { e, n }, mpi::Signature::RSA { s }) = (key, sig.mpis()) else {
         return false;
     };
-    // aws-lc wants the signature as long as the modulus; an MPI drops leading zeros.
+    let Some((params, algorithm)) = parameters(sig.hash_algo(), n.bits()) else {
+        return false;
+    };
     let modulus_len = n.value().len();
     let s = s.value();
     if s.len() > modulus_len {
@@ -43,16 +52,28 @@ pub fn verifies(
     }
     let mut padded = vec![0u8; modulus_len - s.len()];
     padded.extend_from_slice(s);
-    let Some(computed) = super::data_digest(sig, payload) else {
-        return false;
-    };
-    let Ok(digest) = digest::Digest::import_less_safe(&computed, algorithm) else {
+    let Ok(digest) = digest::Digest::import_less_safe(digest, algorithm) else {
         return false;
     };
     with_parsed_key(n.value(), e.value(), params, |key| {
         key.verify_digest_sig(&digest, &padded).is_ok()
     })
     .unwrap_or(false)
+}
+
+/// RSA checks for [`super::vouch`].
+pub const CHECKER: super::vouch::Checker = super::vouch::Checker {
+    applies: is_rsa,
+    verifies_digest,
+};
+
+/// Tells sequoia which of `cert`'s binding signatures by (or back-signatures of) an RSA
+/// key aws-lc finds good ([`super::vouch`]), before anything asks for the certificate's
+/// self-signatures: seven RSA-4096 checks for a key with three user ids and three
+/// subkeys cost sequoia's backend about 64 million instructions, aws-lc a tenth of that.
+/// For processes that keep no signature cache ([`super::keyring::Keyring::with_fast_rsa_bindings`]).
+pub fn vouch_for_bindings(cert: &sequoia_openpgp::Cert) {
+    super::vouch::vouch_for_bindings(cert, &CHECKER);
 }
 
 /// How many parsed keys each thread keeps: a history is signed by a few keys.
@@ -167,6 +188,78 @@ mod tests {
             .sign_message(&mut signer, payload)
             .expect("a signature");
         (key.parts_into_public().role_into_unspecified(), sig)
+    }
+
+    /// A certificate with an RSA-2048 primary key, the user id `alice` and a signing
+    /// subkey (whose binding carries a back-signature).
+    fn cert() -> sequoia_openpgp::Cert {
+        CertBuilder::new()
+            .set_cipher_suite(CipherSuite::RSA2k)
+            .add_userid("alice")
+            .add_signing_subkey()
+            .generate()
+            .expect("a certificate")
+            .0
+            .strip_secret_key_material()
+    }
+
+    /// `cert` with the last octet of its user id's binding signature changed (a value of
+    /// its RSA signature: the math no longer holds).
+    fn forged_user_id_binding(cert: &sequoia_openpgp::Cert) -> sequoia_openpgp::Cert {
+        use sequoia_openpgp::Packet;
+        use sequoia_openpgp::parse::Parse;
+        use sequoia_openpgp::serialize::MarshalInto;
+        let mut packets: Vec<Packet> = cert.clone().into_packets().collect();
+        let at = packets
+            .iter()
+            .position(|p| matches!(p, Packet::Signature(s) if s.typ() == SignatureType::PositiveCertification))
+            .expect("a user id binding");
+        let mut bytes = packets[at].to_vec().expect("serialized");
+        *bytes.last_mut().expect("octets") ^= 1;
+        packets[at] = Packet::from_bytes(&bytes).expect("still a packet");
+        sequoia_openpgp::Cert::from_packets(packets.into_iter()).expect("a certificate")
+    }
+
+    /// Binding signatures are vouched for only when aws-lc finds them good: a forged user
+    /// id binding gets no entry, so sequoia's own backend judges it, refuses it, and the
+    /// keyring drops what it bound; the honest certificate keeps its user id.
+    #[test]
+    fn only_good_rsa_bindings_are_vouched_for() {
+        use super::super::keyring::Keyring;
+        use sequoia_openpgp::serialize::SerializeInto;
+        let honest = cert();
+        // The direct-key signature, the user id binding, the subkey binding and its
+        // back-signature.
+        assert_eq!(
+            super::super::vouch::binding_entries(&honest, &CHECKER).len(),
+            4
+        );
+        let forged = forged_user_id_binding(&honest);
+        assert_eq!(
+            super::super::vouch::binding_entries(&forged, &CHECKER).len(),
+            3,
+            "no entry for the forged user id binding"
+        );
+
+        let mut keyring = Keyring::with_fast_rsa_bindings();
+        keyring
+            .add_configured(honest.armored().to_vec().expect("armored"))
+            .expect("read");
+        let found = keyring
+            .by_primary(&honest.fingerprint())
+            .expect("the honest one");
+        assert_eq!(found.cert.userids().count(), 1);
+
+        let mut keyring = Keyring::with_fast_rsa_bindings();
+        keyring
+            .add_configured(forged.armored().to_vec().expect("armored"))
+            .expect("read");
+        assert!(
+            keyring
+                .by_primary(&forged.fingerprint())
+                .is_none_or(|found| found.cert.userids().next().is_none()),
+            "the forged user id is not bound"
+        );
     }
 
     /// The parsed key kept for the next check changes no answer: a good signature is good

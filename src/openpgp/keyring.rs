@@ -101,6 +101,9 @@ pub struct Keyring {
     /// Certificates of packet streams that were dropped only because they hold a key on
     /// a curve gitseal cannot check (brainpoolP512r1): kept to say so, never used.
     uncheckable: Vec<Cert>,
+    /// Whether RSA binding signatures of packet streams are checked by aws-lc first
+    /// ([`Keyring::with_fast_rsa_bindings`]).
+    fast_rsa_bindings: bool,
 }
 
 /// Whether a certificate holds a brainpool key whose signatures gitseal cannot check.
@@ -112,6 +115,19 @@ fn holds_uncheckable(cert: &Cert) -> bool {
 impl Keyring {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A keyring for a process that checks many signatures against a few certificates
+    /// and keeps no signature cache on disk (`gitseal verify`): the RSA binding
+    /// signatures of the certificates it reads from packet streams are checked by aws-lc
+    /// and handed to sequoia ([`super::fast_rsa::vouch_for_bindings`]) instead of by
+    /// sequoia's backend, ten times slower. The gpg dialect keeps sequoia's cache on disk
+    /// instead ([`super::sigcache`]), which only sequoia's own checks add to.
+    pub fn with_fast_rsa_bindings() -> Self {
+        Self {
+            fast_rsa_bindings: true,
+            ..Self::new()
+        }
     }
 
     /// Adds GnuPG's public keyring: a keybox (indexed, parsed lazily) or a packet stream.
@@ -148,6 +164,9 @@ impl Keyring {
         // A keyring with one damaged keyblock is still usable, as in gpg; a block with
         // nothing its primary key signed is no certificate, and is dropped as gpg does.
         for cert in parser.flatten() {
+            if self.fast_rsa_bindings {
+                super::fast_rsa::vouch_for_bindings(&cert);
+            }
             let uncheckable = holds_uncheckable(&cert).then(|| cert.clone());
             let Some(cert) = bound_only(cert) else {
                 self.uncheckable.extend(uncheckable);

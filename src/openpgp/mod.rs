@@ -7,7 +7,8 @@
 //! - [`normalize`]: non-minimal MPIs in signatures, made minimal as gpg reads them.
 //! - [`fast_rsa`]: RSA data signatures checked by aws-lc; [`brainpool`]: ECDSA on the
 //!   brainpool curves, which sequoia's backend lacks; [`sigcache`]: sequoia's signature
-//!   verification cache, carried across gpg-dialect processes.
+//!   verification cache, carried across gpg-dialect processes; [`vouch`]: binding
+//!   signatures checked by those two and handed to that cache.
 //! - [`select`]: which key `-u <spec>` names. [`sign`]: making the signature, with a key
 //!   file or through [`agent`] (gpg-agent), which names keys by [`keygrip`].
 //!
@@ -26,6 +27,7 @@ pub mod sigcache;
 pub mod sign;
 pub mod trustdb;
 pub mod verify;
+pub mod vouch;
 
 use sequoia_openpgp::policy::StandardPolicy;
 use sequoia_openpgp::types::HashAlgorithm;

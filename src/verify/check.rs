@@ -256,7 +256,7 @@ impl KeyringCache {
         dirs: &[ObjectId],
     ) -> Result<&crate::openpgp::keyring::Keyring, GitError> {
         if !self.built.contains_key(dirs) {
-            let mut keyring = crate::openpgp::keyring::Keyring::new();
+            let mut keyring = crate::openpgp::keyring::Keyring::with_fast_rsa_bindings();
             for dir in dirs {
                 for (name, data) in reader.read_dir(*dir, "")? {
                     if super::keys::is_certificate_file(&name) {
