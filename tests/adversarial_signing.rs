@@ -983,15 +983,6 @@ fn a_redirect_url_off_loopback_is_refused() {
         );
     }
     // The honest form: a fixed port at localhost.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    w.git(&[
-        "config",
-        "gitseal.redirectURL",
-        &format!("http://localhost:{port}/auth/callback"),
-    ]);
     let curl = require("curl", "curl");
     let log = w.env.path("fixed.log");
     let browser = script(
@@ -1003,8 +994,31 @@ fn a_redirect_url_off_loopback_is_refused() {
             curl = curl.display()
         ),
     );
-    gitseal(&w, &[("BROWSER", &browser)], &["login"]).success();
-    let said = std::fs::read_to_string(&log).expect("log");
+    // A port that was free a moment ago: a server of another test (bound to port 0) may
+    // have been given it since, and then gitseal cannot listen there; another port is
+    // tried only for that.
+    let (port, said) = (0..5)
+        .find_map(|_| {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free port")
+                .port();
+            w.git(&[
+                "config",
+                "gitseal.redirectURL",
+                &format!("http://localhost:{port}/auth/callback"),
+            ]);
+            let login = gitseal(&w, &[("BROWSER", &browser)], &["login"]);
+            if login
+                .stderr
+                .contains("cannot listen for the redirect: Address already in use")
+            {
+                return None;
+            }
+            login.success();
+            Some((port, std::fs::read_to_string(&log).expect("log")))
+        })
+        .expect("five free ports were all taken before gitseal listened");
     assert!(
         said.starts_with(&format!("http://127.0.0.1:{port}/login/")),
         "{said}"

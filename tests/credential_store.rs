@@ -38,13 +38,24 @@ enum Kept {
 impl World {
     fn new(store: Option<&str>) -> World {
         let store = store.map(str::to_string);
-        World(sigstore_world::World::new(|_| {
+        let world = World(sigstore_world::World::new(|_| {
             store
                 .into_iter()
                 .map(|store| ("gitseal.credentialStore", store))
                 .chain([("gitseal.issuer", SETTINGS_ISSUER.to_string())])
                 .collect()
-        }))
+        }));
+        // The kernel keyring is the user's, not the test's: a test that ran before, whose
+        // services had the same port (the kernel's pick, one of some 14,000) and so the
+        // same Fulcio URL, may have left its credential there for ten minutes, under the
+        // description this test asserts nothing writes. Removed first (an error is a
+        // keyring that cannot be used, which holds nothing).
+        let _ = world.gitseal(&[("GITSEAL_CREDENTIAL_STORE", "keyring")], &["logout"]);
+        assert!(
+            kernel_key(&world.description()).is_none(),
+            "a credential for this Fulcio and issuer is left in the kernel keyring"
+        );
+        world
     }
 
     fn gitseal(&self, env: &[(&str, &str)], args: &[&str]) -> Run {

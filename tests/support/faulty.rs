@@ -20,7 +20,8 @@ use std::time::Duration;
 /// How the service fails.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
-    /// Nothing listens: a port was bound and closed again, so a connect is refused.
+    /// Nothing listens, so a connect is refused: a port held by the local end of a
+    /// loopback connection, which no other server can be given while the service lives.
     Refused,
     /// Accepts, reads the request, never answers.
     Hang,
@@ -64,6 +65,8 @@ pub struct Faulty {
     connections: Arc<AtomicUsize>,
     requests: Arc<std::sync::Mutex<Vec<String>>>,
     thread: Option<JoinHandle<()>>,
+    /// [`Mode::Refused`]: both ends of the connection whose local port is the service's.
+    _held: Option<(TcpStream, TcpStream)>,
 }
 
 impl Faulty {
@@ -74,8 +77,14 @@ impl Faulty {
         let connections = Arc::new(AtomicUsize::new(0));
         let requests = Arc::new(std::sync::Mutex::new(Vec::new()));
         if mode == Mode::Refused {
-            // Closed at once: the kernel refuses connections to a port nobody listens on.
+            // The kernel refuses connections to a port nobody listens on. A listener's
+            // port, closed, was free for the next server of any test that binds port 0
+            // (which would then answer); the local port of a connection stays taken while
+            // the connection is open, and nothing listens on it.
+            let client = TcpStream::connect(("127.0.0.1", port)).expect("connect to 127.0.0.1");
+            let (server, _) = listener.accept().expect("accept on 127.0.0.1");
             drop(listener);
+            let port = client.local_addr().expect("local address").port();
             return Faulty {
                 mode,
                 port,
@@ -83,6 +92,7 @@ impl Faulty {
                 connections,
                 requests,
                 thread: None,
+                _held: Some((client, server)),
             };
         }
         listener
@@ -112,6 +122,7 @@ impl Faulty {
             connections,
             requests,
             thread: Some(thread),
+            _held: None,
         }
     }
 
@@ -151,7 +162,9 @@ impl Drop for Faulty {
 /// Reads what the client sends first: an HTTP request's head (up to the blank line, and
 /// the body when small), or a TLS ClientHello (whatever one read returns).
 fn read_request(stream: &mut TcpStream) -> Vec<u8> {
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+    // A bound for a client that sends less than a head; a client sends its request as it
+    // connects, but on a busy machine that may be a while after the connection is taken.
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     let mut data = Vec::new();
     let mut buf = [0u8; 4096];
     loop {

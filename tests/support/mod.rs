@@ -431,12 +431,14 @@ impl TestEnv {
             .spawn()
             .expect("start ssh-agent");
         let guard = AgentGuard { child, socket };
-        // A bound on waiting, not a timing assertion: the agent creates its socket at once.
+        // Until a connection is taken, not until the file exists: the agent binds the
+        // socket (which makes the file) before it listens, and a client in between is
+        // refused. A bound on waiting, not a timing assertion.
         let deadline = Instant::now() + Duration::from_secs(20);
-        while !guard.socket.exists() {
+        while std::os::unix::net::UnixStream::connect(&guard.socket).is_err() {
             assert!(
                 Instant::now() < deadline,
-                "ssh-agent did not create its socket"
+                "ssh-agent does not listen on its socket"
             );
             std::thread::sleep(Duration::from_millis(5));
         }
