@@ -10,7 +10,10 @@
 //! sequoia reads) and by signatures gpg made.
 //!
 //! Only verification uses it (gitseal never holds a brainpool secret: gpg-agent signs),
-//! so the variable-time multiplication `bp384` uses too is the right one.
+//! so the variable-time multiplication `bp384` uses too is the right one. One difference
+//! from `bp384` as gitseal builds it: there the field arithmetic is fiat-crypto's formally
+//! verified code by default, which has no brainpoolP512r1 field; `crypto-bigint`'s generic
+//! arithmetic used here is `bp384`'s other backend, which RustCrypto calls experimental.
 
 use ecdsa::elliptic_curve::bigint::{Odd, U512};
 use ecdsa::elliptic_curve::consts::U64;
