@@ -583,12 +583,6 @@ fn sign_with_agent(
             .with_hint("list your secret keys with: gpg --list-secret-keys")
     };
     let (Some(chosen), Some(mut agent)) = (chosen, agent) else {
-        if let Some(fingerprint) = keyring.uncheckable_matching(&spec) {
-            return Err(AppError::operational(format!(
-                "skipped \"{spec_text}\": key {fingerprint} is on brainpoolP512r1, whose signatures gitseal cannot check"
-            ))
-            .with_hint("sign with gpg for this key (git config gpg.program gpg), or use a key on another curve"));
-        }
         return Err(no_secret_key());
     };
     let Chosen {

@@ -5,9 +5,10 @@
 //!
 //! RustCrypto's `bp256` and `bp384` check the signatures of the first two curves (their
 //! elliptic-curve 0.14 stack beside the 0.13 one of `p256`; cost in docs/benchmarks.md).
-//! sequoia's OpenSSL backend would have all three and was measured and rejected
-//! (docs/benchmarks.md). RustCrypto has no brainpoolP512r1 crate, and a curve is not
-//! something to write here: P-512 keys stay unusable ([`CHECKED_CURVES`], docs/openpgp.md).
+//! RustCrypto publishes no crate for brainpoolP512r1, but those two are only curve
+//! parameters on its generic arithmetic, and [`p512`] is the same for the third curve:
+//! RFC 5639's numbers on that arithmetic, none of it written here. sequoia's OpenSSL
+//! backend would have all three and was measured and rejected (docs/benchmarks.md).
 //!
 //! sequoia decides, as everywhere else; this only supplies the one answer it cannot
 //! compute, and only ever says yes:
@@ -28,29 +29,19 @@ use sequoia_openpgp::crypto::mpi;
 use sequoia_openpgp::packet::{Key, Signature, UserID, key};
 use sequoia_openpgp::types::{Curve, SignatureType};
 
-/// The curves checked here. brainpoolP512r1 is not among them: no RustCrypto crate has it.
-pub const CHECKED_CURVES: [Curve; 2] = [Curve::BrainpoolP256, Curve::BrainpoolP384];
+mod p512;
 
-/// Whether a key is on a curve checked here.
-pub fn checked_here(key: &mpi::PublicKey) -> bool {
-    matches!(key, mpi::PublicKey::ECDSA { curve, .. } if CHECKED_CURVES.contains(curve))
-}
+/// The brainpool curves, all checked here: the three gpg makes keys on.
+pub const CURVES: [Curve; 3] = [
+    Curve::BrainpoolP256,
+    Curve::BrainpoolP384,
+    Curve::BrainpoolP512,
+];
 
-/// Whether a key is a brainpool key that gitseal cannot check (brainpoolP512r1).
-pub fn unchecked_brainpool(key: &mpi::PublicKey) -> bool {
-    matches!(
-        key,
-        mpi::PublicKey::ECDSA {
-            curve: Curve::BrainpoolP512,
-            ..
-        }
-    )
-}
-
-/// Whether a key is on any brainpool curve (sequoia's backend can make signatures with
-/// none of them: they are made through gpg-agent).
+/// Whether a key is on a brainpool curve (checked here; sequoia's backend can make
+/// signatures with none of them: they are made through gpg-agent).
 pub fn is_brainpool(key: &mpi::PublicKey) -> bool {
-    checked_here(key) || unchecked_brainpool(key)
+    matches!(key, mpi::PublicKey::ECDSA { curve, .. } if CURVES.contains(curve))
 }
 
 /// Whether the ECDSA signature `sig` over `digest` is valid by `key`; `false` for every
@@ -63,6 +54,7 @@ pub fn verifies_digest(sig: &mpi::Signature, key: &mpi::PublicKey, digest: &[u8]
     match curve {
         Curve::BrainpoolP256 => ecdsa_verifies::<bp256::BrainpoolP256r1>(q, r, s, digest),
         Curve::BrainpoolP384 => ecdsa_verifies::<bp384::BrainpoolP384r1>(q, r, s, digest),
+        Curve::BrainpoolP512 => ecdsa_verifies::<p512::BrainpoolP512r1>(q, r, s, digest),
         _ => false,
     }
 }
@@ -103,7 +95,7 @@ pub fn data_signature_verifies(
     key: &Key<key::PublicParts, key::UnspecifiedRole>,
     payload: &[u8],
 ) -> bool {
-    if !checked_here(key.mpis()) {
+    if !is_brainpool(key.mpis()) {
         return false;
     }
     if !super::outside_check_applies(sig, key) {
@@ -123,7 +115,7 @@ pub fn certification_verifies(
     primary: &Key<key::PublicParts, key::PrimaryRole>,
     userid: &UserID,
 ) -> bool {
-    if !checked_here(signer.mpis()) {
+    if !is_brainpool(signer.mpis()) {
         return false;
     }
     let applies = certification.version() == 4
@@ -157,7 +149,7 @@ pub fn certification_verifies(
 
 /// Checks of keys on the curves checked here, for [`super::vouch`].
 pub const CHECKER: super::vouch::Checker = super::vouch::Checker {
-    applies: checked_here,
+    applies: is_brainpool,
     verifies_digest: |sig, key, digest| verifies_digest(sig.mpis(), key, digest),
 };
 
@@ -360,18 +352,150 @@ mod tests {
         );
     }
 
+    /// Made for these tests by gpg 2.2.40 (libgcrypt 1.10.1), `--quick-gen-key "gitseal
+    /// P-512 fixture <p512@gitseal.invalid>" brainpoolP512r1 cert never`, then
+    /// `--quick-add-key ... brainpoolP512r1/ecdsa sign never`: a certification-only
+    /// brainpoolP512r1 primary key with a user id and a brainpoolP512r1 signing subkey,
+    /// whose binding carries its back-signature (SHA-512 throughout).
+    const P512_CERT: &str = "\
+-----BEGIN PGP PUBLIC KEY BLOCK-----
+
+mJMEaxZA4RMJKyQDAwIIAQENBAMERX3x+OjDUn4s6vpzlPF5XDziSv+QTaoM3J/z
+e+mqTUJtidycTg28I9raFoqlf2By4NpW6Xa+cn4axkJ9bW9VdAiR+dQJEYwaX2Qq
+9VAP3IeYiual0M8H/jgSVDZo3IDvRKDYRrOesxGiWrUMNS0cVdH1PoV0cxUoLXQJ
+bKDjqlu0LGdpdHNlYWwgUC01MTIgZml4dHVyZSA8cDUxMkBnaXRzZWFsLmludmFs
+aWQ+iNAEExMKADgWIQQdhMab94PVYLE0pI3lQfe1ksXtewUCaxZA4QIbAQULCQgH
+AgYVCgkICwIEFgIDAQIeAQIXgAAKCRDlQfe1ksXte+AfAf9hKi5YmDMQTnByyJzA
+VSlC2w0qtWtt2M6o+cOrsyuYnoNP9U2jZ9o0JIKOHhaloyh+XOioZF2i0CCKPKlt
+sxknAf9QWOhRCrve+9ZwVxiVib/ACFZyQ6QrgLv9WQFODQ/cnYeixr3AceyWTfpe
+r+TfZ+iDhw/VnUxal93mEWGLUXnluJMEaxZA4RMJKyQDAwIIAQENBAMEVchudOn6
+qoLUA9p24E5nk2PjVdE8pz2qWQZlTgVxkRoMGGQCLRBRjiTZfLaCNYpmx7b91+1D
+fj8eath5SYZZAz2v2erJin1C4u27Of0ayS6OpnVgUrPTKnDW+2U6e8o9BN06P7Dk
+GFQYPxgVxsiXPCzZZpD82qA6AWmM2H36emKJAW8EGBMKACAWIQQdhMab94PVYLE0
+pI3lQfe1ksXtewUCaxZA4QIbAgDBCRDlQfe1ksXte7YgBBkTCgAdFiEEQZOWcH+f
+a2L3LVt8ki6MGmfMRs4FAmsWQOEACgkQki6MGmfMRs5WCQH/a75ldcTZXAEg2268
+mMzRGEz2IzLBTJlZlxFwIGIpTPudq56xW8LQhLUEkpXYplnZU371+20hwDJhldb1
+aab+XQIAm4hE3JS8UNba3C9tOpl4iNBrL2o1pDZK8y61YU9yMnSCHHDM+hmr1NGv
+bl1czvcBGI5fhPVOpkyVWcijCFSWSit0AgCoMzIgSDjbqwNmjpYC2MvijAhhl8y+
+5J/SSZhYGyP/swMBHHK0vSsrln1U0CdpZo5JSZZLhCoZ07qTYNU+sCNaAf4iQLYI
+fXr1BS8R6XIN2D2B7AHM7bkRkIzdN/dlRmLz4bK87oG3qwmo6xlYfINKWWLwvWsW
+F330bKZw0K5HtFHl
+=Sys3
+-----END PGP PUBLIC KEY BLOCK-----
+";
+
+    /// `gpg -absu p512@gitseal.invalid` over [`P512_PAYLOAD`], by the subkey.
+    const P512_SIGNATURE: &str = "\
+-----BEGIN PGP SIGNATURE-----
+
+iMsEABMKADMWIQRBk5Zwf59rYvctW3ySLowaZ8xGzgUCaxZA4xUccDUxMkBnaXRz
+ZWFsLmludmFsaWQACgkQki6MGmfMRs5ywgH5AfvDI3NjyxbBzerfKRAMM/mqiIM6
+5j7XjRKM3ACsneNQYpcSkom0oBf/Htpl1V3sAa9pG38s3HZEBJ22MmFcmQH+NwhU
+JOeSNXw5A1wQ7NOuGkRplK4jqI8mMrz25geEbG8VAGGsjCZ9Eo3s22+PizMbv0uG
+u7XfSeYqSsN8FyklDg==
+=NQ0L
+-----END PGP SIGNATURE-----
+";
+
+    const P512_PAYLOAD: &[u8] =
+        b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n\nsigned by brainpoolP512r1\n";
+
+    fn p512_cert() -> Cert {
+        use sequoia_openpgp::parse::Parse;
+        Cert::from_bytes(P512_CERT.as_bytes()).expect("the fixture certificate")
+    }
+
+    /// The certificate's packets, the last octet flipped: the subkey binding's `s`.
+    fn p512_cert_with_a_forged_subkey_binding() -> Cert {
+        use sequoia_openpgp::parse::Parse;
+        use sequoia_openpgp::serialize::SerializeInto;
+        let mut bytes = p512_cert().to_vec().expect("serialize");
+        if let Some(last) = bytes.last_mut() {
+            *last ^= 0x01;
+        }
+        Cert::from_bytes(&bytes).expect("still a certificate")
+    }
+
+    fn p512_signature() -> Signature {
+        use sequoia_openpgp::parse::Parse;
+        match Packet::from_bytes(P512_SIGNATURE.as_bytes()).expect("the fixture signature") {
+            Packet::Signature(sig) => sig,
+            other => panic!("not a signature: {other:?}"),
+        }
+    }
+
+    fn p512_subkey_point() -> Vec<u8> {
+        let cert = p512_cert();
+        let subkey = cert.keys().subkeys().next().expect("a subkey");
+        match subkey.key().mpis() {
+            mpi::PublicKey::ECDSA { q, .. } => q.value().to_vec(),
+            other => panic!("not ECDSA: {other:?}"),
+        }
+    }
+
     #[test]
-    fn brainpool_p512_is_not_checked_here() {
-        let key = mpi::PublicKey::ECDSA {
+    fn a_gpg_made_brainpool_p512_certificate_and_signature_verify() {
+        let cert = p512_cert();
+        assert!(cert.keys().all(|k| matches!(
+            k.key().mpis(),
+            mpi::PublicKey::ECDSA {
+                curve: Curve::BrainpoolP512,
+                ..
+            }
+        )));
+        assert_eq!(
+            binding_entries(&cert).len(),
+            3,
+            "user id, subkey binding, back-signature"
+        );
+        let cert = super::super::keyring::bound_only(cert).expect("a certificate");
+        let policy = super::super::policy();
+        let at = UNIX_EPOCH + Duration::from_secs(1_796_620_600);
+        let valid = cert.with_policy(&policy, at).expect("valid");
+        assert_eq!(valid.userids().count(), 1);
+        let signing: Vec<_> = valid.keys().subkeys().for_signing().collect();
+        assert_eq!(signing.len(), 1, "the subkey may sign");
+        let subkey = signing[0].key().clone().role_into_unspecified();
+
+        let sig = p512_signature();
+        assert_eq!(
+            sig.hash_algo(),
+            sequoia_openpgp::types::HashAlgorithm::SHA512
+        );
+        assert!(data_signature_verifies(&sig, &subkey, P512_PAYLOAD));
+        assert!(!data_signature_verifies(&sig, &subkey, b"other payload"));
+        // The same signature is not the primary key's.
+        let primary = cert.primary_key().key().clone().role_into_unspecified();
+        let digest = super::super::data_digest(&sig, P512_PAYLOAD).expect("a digest");
+        assert!(verifies_digest(sig.mpis(), subkey.mpis(), &digest));
+        assert!(!verifies_digest(sig.mpis(), primary.mpis(), &digest));
+    }
+
+    #[test]
+    fn a_forged_brainpool_p512_subkey_binding_leaves_the_subkey_unbound() {
+        let cert = p512_cert_with_a_forged_subkey_binding();
+        assert_eq!(
+            binding_entries(&cert).len(),
+            2,
+            "the user id binding and the back-signature, not the forged binding"
+        );
+        let cert = super::super::keyring::bound_only(cert).expect("a certificate");
+        assert_eq!(cert.keys().subkeys().count(), 0, "no subkey is bound");
+    }
+
+    #[test]
+    fn a_brainpool_p512_key_off_the_curve_verifies_nothing() {
+        let sig = p512_signature();
+        let digest = super::super::data_digest(&sig, P512_PAYLOAD).expect("a digest");
+        let key = |point: &[u8]| mpi::PublicKey::ECDSA {
             curve: Curve::BrainpoolP512,
-            q: mpi::MPI::new(&[4; 129]),
+            q: mpi::MPI::new(point),
         };
-        assert!(!checked_here(&key));
-        assert!(unchecked_brainpool(&key));
-        let sig = mpi::Signature::ECDSA {
-            r: mpi::MPI::new(&[1]),
-            s: mpi::MPI::new(&[1]),
-        };
-        assert!(!verifies_digest(&sig, &key, &[0; 64]));
+        let mut point = p512_subkey_point();
+        assert!(verifies_digest(sig.mpis(), &key(&point), &digest));
+        if let Some(last) = point.last_mut() {
+            *last ^= 0x01; // y changed, x kept: no point of the curve
+        }
+        assert!(!verifies_digest(sig.mpis(), &key(&point), &digest));
     }
 }

@@ -98,18 +98,9 @@ impl IndexedKeybox {
 pub struct Keyring {
     keyboxes: Vec<IndexedKeybox>,
     certs: Vec<Found>,
-    /// Certificates of packet streams that were dropped only because they hold a key on
-    /// a curve gitseal cannot check (brainpoolP512r1): kept to say so, never used.
-    uncheckable: Vec<Cert>,
     /// Whether RSA binding signatures of packet streams are checked by aws-lc first
     /// ([`Keyring::with_fast_rsa_bindings`]).
     fast_rsa_bindings: bool,
-}
-
-/// Whether a certificate holds a brainpool key whose signatures gitseal cannot check.
-fn holds_uncheckable(cert: &Cert) -> bool {
-    cert.keys()
-        .any(|k| super::brainpool::unchecked_brainpool(k.key().mpis()))
 }
 
 impl Keyring {
@@ -167,9 +158,7 @@ impl Keyring {
             if self.fast_rsa_bindings {
                 super::fast_rsa::vouch_for_bindings(&cert);
             }
-            let uncheckable = holds_uncheckable(&cert).then(|| cert.clone());
             let Some(cert) = bound_only(cert) else {
-                self.uncheckable.extend(uncheckable);
                 continue;
             };
             let uid_order = orders
@@ -201,62 +190,6 @@ impl Keyring {
             found.extend(kbx.keybox.find(&id).filter_map(|i| kbx.found(i)));
         }
         merge_duplicates(found)
-    }
-
-    /// The primary fingerprint of a certificate that holds the key `handle` names on a
-    /// curve gitseal cannot check, and that was dropped for it (so no [`Self::lookup`]
-    /// finds it): why a signature by that key cannot be checked.
-    pub fn uncheckable_key(&self, handle: &KeyHandle) -> Option<Fingerprint> {
-        let id: Vec<u8> = match handle {
-            KeyHandle::Fingerprint(f) => f.as_bytes().to_vec(),
-            KeyHandle::KeyID(k) => k.as_bytes().to_vec(),
-        };
-        let holds = |cert: &Cert| {
-            cert.keys().any(|k| {
-                k.key().key_handle().aliases(handle)
-                    && super::brainpool::unchecked_brainpool(k.key().mpis())
-            })
-        };
-        self.uncheckable_where(|kbx| kbx.keybox.find(&id).collect(), holds)
-    }
-
-    /// The primary fingerprint of a certificate that `spec` names and that was dropped
-    /// because it holds a key on a curve gitseal cannot check: why there is no key to
-    /// sign with.
-    pub fn uncheckable_matching(&self, spec: &KeySpec) -> Option<Fingerprint> {
-        let candidates = |kbx: &IndexedKeybox| {
-            (kbx.keybox.blobs().iter().enumerate())
-                .filter(|(_, blob)| {
-                    blob.fingerprints
-                        .iter()
-                        .any(|f| spec.may_match_fingerprint(f))
-                        || kbx.keybox.uids(blob).any(|uid| spec.may_match_uid(uid))
-                })
-                .map(|(index, _)| index)
-                .collect()
-        };
-        self.uncheckable_where(candidates, |cert| spec.matches(cert))
-    }
-
-    /// The first dropped certificate holding an uncheckable key for which `wanted` holds,
-    /// among the keybox blobs `candidates` lists and the packet streams' certificates.
-    fn uncheckable_where(
-        &self,
-        candidates: impl Fn(&IndexedKeybox) -> Vec<usize>,
-        wanted: impl Fn(&Cert) -> bool,
-    ) -> Option<Fingerprint> {
-        let dropped = self.keyboxes.iter().flat_map(|kbx| {
-            candidates(kbx)
-                .into_iter()
-                .filter(|&index| kbx.cert(index).is_none())
-                .filter_map(|index| {
-                    Cert::from_bytes(kbx.keybox.keyblock(&kbx.keybox.blobs()[index])).ok()
-                })
-        });
-        dropped
-            .chain(self.uncheckable.iter().cloned())
-            .find(|cert| holds_uncheckable(cert) && wanted(cert))
-            .map(|cert| cert.fingerprint())
     }
 
     /// The certificate whose primary key has this fingerprint.

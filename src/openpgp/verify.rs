@@ -349,13 +349,6 @@ fn check_one(sig: &Signature, payload: &[u8], ctx: &Context<'_>) -> SigReport {
         .or_else(|| verifies.iter().position(|v| *v))
         .or((!candidates.is_empty()).then_some(0));
     let Some(pick) = pick else {
-        // A key gitseal cannot check (brainpoolP512r1) is there, not missing: say so.
-        if issuers
-            .iter()
-            .any(|issuer| ctx.keyring.uncheckable_key(issuer).is_some())
-        {
-            report.outcome = Outcome::UnsupportedAlgorithm;
-        }
         return report;
     };
     let good = verifies[pick];
