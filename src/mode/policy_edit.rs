@@ -353,8 +353,8 @@ fn empty_policy() -> Policy {
     }
 }
 
-/// The certificate files of the `keys` directory beside a policy file.
-fn keys_beside(policy: &Path) -> Result<Vec<(String, Vec<u8>)>, AppError> {
+/// The certificate files of the `keys` directory beside a policy file, by name.
+pub(super) fn keys_beside(policy: &Path) -> Result<Vec<(String, Vec<u8>)>, AppError> {
     let dir = keys_dir(policy);
     let mut files = Vec::new();
     let Ok(entries) = std::fs::read_dir(&dir) else {

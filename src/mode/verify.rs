@@ -388,29 +388,8 @@ fn openpgp_revocations_can_match(
         return Ok(());
     }
     let files = match &source.file {
-        Some(path) => {
-            let dir = path
-                .parent()
-                .unwrap_or_else(|| std::path::Path::new("."))
-                .join("keys");
-            let mut files = Vec::new();
-            if let Ok(entries) = std::fs::read_dir(&dir) {
-                for entry in entries.flatten() {
-                    let file = entry.file_name().to_string_lossy().into_owned();
-                    if crate::verify::keys::is_certificate_file(&file) {
-                        let data = std::fs::read(entry.path()).map_err(|e| {
-                            AppError::operational(format!(
-                                "cannot read {}: {}",
-                                entry.path().display(),
-                                io_reason(&e)
-                            ))
-                        })?;
-                        files.push((file, data));
-                    }
-                }
-            }
-            files
-        }
+        // Sorted by name, as the tree's entries are.
+        Some(path) => super::policy_edit::keys_beside(path)?,
         None => {
             let repo = Repo::open(None)?;
             let mut reader = repo.reader()?;
